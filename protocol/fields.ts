@@ -1,0 +1,145 @@
+/**
+ * Big-endian field encoding for message payloads: fixed-width integers,
+ * length-prefixed UTF-8 strings and byte strings. Decoding checks every
+ * length against what is left, so truncated or garbage payloads fail with a
+ * `BAD_FRAME` error rather than reading past the end.
+ *
+ * @module
+ */
+
+import { NetkitError } from "./errors.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** Appends fields to a growing buffer; {@linkcode FieldWriter.bytes} returns the result. */
+export class FieldWriter {
+  #buf: Uint8Array;
+  #view: DataView;
+  #len = 0;
+
+  constructor(capacity = 64) {
+    this.#buf = new Uint8Array(capacity);
+    this.#view = new DataView(this.#buf.buffer);
+  }
+
+  #reserve(n: number): number {
+    const at = this.#len;
+    if (at + n > this.#buf.length) {
+      const next = new Uint8Array(Math.max(this.#buf.length * 2, at + n));
+      next.set(this.#buf.subarray(0, at));
+      this.#buf = next;
+      this.#view = new DataView(next.buffer);
+    }
+    this.#len += n;
+    return at;
+  }
+
+  /** Writes an unsigned 8-bit integer. */
+  u8(v: number): this {
+    this.#view.setUint8(this.#reserve(1), v);
+    return this;
+  }
+  /** Writes an unsigned 16-bit integer. */
+  u16(v: number): this {
+    this.#view.setUint16(this.#reserve(2), v);
+    return this;
+  }
+  /** Writes an unsigned 32-bit integer. */
+  u32(v: number): this {
+    this.#view.setUint32(this.#reserve(4), v);
+    return this;
+  }
+  /** Writes a non-negative safe integer as an unsigned 64-bit integer. */
+  u64(v: number): this {
+    if (!Number.isSafeInteger(v) || v < 0) {
+      throw new RangeError(`u64 field out of range: ${v}`);
+    }
+    this.#view.setBigUint64(this.#reserve(8), BigInt(v));
+    return this;
+  }
+  /** Writes bytes behind a 16-bit length. */
+  bytes16(b: Uint8Array): this {
+    if (b.length > 0xffff) throw new RangeError("field longer than 65535");
+    this.u16(b.length);
+    this.#buf.set(b, this.#reserve(b.length));
+    return this;
+  }
+  /** Writes a UTF-8 string behind a 16-bit byte length. */
+  str(s: string): this {
+    return this.bytes16(encoder.encode(s));
+  }
+  /** Writes raw bytes with no length. */
+  raw(b: Uint8Array): this {
+    this.#buf.set(b, this.#reserve(b.length));
+    return this;
+  }
+  /** The bytes written so far. */
+  bytes(): Uint8Array {
+    return this.#buf.subarray(0, this.#len);
+  }
+}
+
+/** Reads fields from a payload; every read is bounds-checked. */
+export class FieldReader {
+  readonly #buf: Uint8Array;
+  readonly #view: DataView;
+  #at = 0;
+
+  constructor(buf: Uint8Array) {
+    this.#buf = buf;
+    this.#view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  #take(n: number): number {
+    const at = this.#at;
+    if (at + n > this.#buf.length) {
+      throw new NetkitError("BAD_FRAME", "payload is truncated");
+    }
+    this.#at += n;
+    return at;
+  }
+
+  /** Reads an unsigned 8-bit integer. */
+  u8(): number {
+    return this.#view.getUint8(this.#take(1));
+  }
+  /** Reads an unsigned 16-bit integer. */
+  u16(): number {
+    return this.#view.getUint16(this.#take(2));
+  }
+  /** Reads an unsigned 32-bit integer. */
+  u32(): number {
+    return this.#view.getUint32(this.#take(4));
+  }
+  /** Reads an unsigned 64-bit integer; values past 2^53 - 1 are a bad frame. */
+  u64(): number {
+    const v = this.#view.getBigUint64(this.#take(8));
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw new NetkitError("BAD_FRAME", "64-bit field is too large");
+    }
+    return Number(v);
+  }
+  /** Reads bytes behind a 16-bit length (a copy, safe to keep). */
+  bytes16(): Uint8Array {
+    const n = this.u16();
+    const at = this.#take(n);
+    return this.#buf.slice(at, at + n);
+  }
+  /** Reads a UTF-8 string behind a 16-bit length; invalid UTF-8 is a bad frame. */
+  str(): string {
+    const n = this.u16();
+    const at = this.#take(n);
+    try {
+      return decoder.decode(this.#buf.subarray(at, at + n));
+    } catch {
+      throw new NetkitError("BAD_FRAME", "string field is not valid UTF-8");
+    }
+  }
+  /** Fails unless every byte was consumed: trailing garbage is a bad frame. */
+  end(): void {
+    if (this.#at !== this.#buf.length) {
+      throw new NetkitError("BAD_FRAME", "payload has trailing bytes");
+    }
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * Stream adapters for the framing: {@linkcode FrameReader} pulls frames from
+ * any byte source (a `Deno.Conn` fits) and {@linkcode FrameWriter} pushes them
+ * to any byte sink. While idle a reader holds only a small header buffer;
+ * DATA payloads are read straight into the caller's buffer, so the hot path
+ * allocates nothing per chunk.
+ *
+ * @module
+ */
+
+import { NetkitError } from "./errors.ts";
+import {
+  DEFAULT_MAX_FRAME,
+  FrameType,
+  HEADER_SIZE,
+  parseHeader,
+  writeHeader,
+} from "./frame.ts";
+import { decodeMessage, encodeMessage, type Message } from "./messages.ts";
+
+/** Anything with `read` in the manner of `Deno.Reader`. */
+export interface ByteSource {
+  /** Reads up to `p.length` bytes; `null` at end of stream. */
+  read(p: Uint8Array): Promise<number | null>;
+}
+
+/** Anything with `write` in the manner of `Deno.Writer`. */
+export interface ByteSink {
+  /** Writes some prefix of `p`, returning how many bytes were written. */
+  write(p: Uint8Array): Promise<number>;
+}
+
+/** A DATA frame whose `length` payload bytes the caller must read next. */
+export interface DataFrame {
+  type: "DATA";
+  length: number;
+}
+
+/** What {@linkcode FrameReader.next} yields: a control message or a DATA header. */
+export type Incoming = Message | DataFrame;
+
+/** Bytes a reader buffers for headers; kept small so idle connections stay cheap. */
+const LOOKAHEAD = 512;
+
+/** Pulls frames from a byte source, enforcing the frame size limit before buffering. */
+export class FrameReader {
+  readonly #src: ByteSource;
+  readonly #maxFrame: number;
+  readonly #buf = new Uint8Array(LOOKAHEAD);
+  #start = 0;
+  #end = 0;
+  #pending = 0;
+
+  /**
+   * @param src where bytes come from
+   * @param maxFrame the largest payload accepted; larger frames are a `BAD_FRAME`
+   */
+  constructor(src: ByteSource, maxFrame = DEFAULT_MAX_FRAME) {
+    this.#src = src;
+    this.#maxFrame = maxFrame;
+  }
+
+  /**
+   * Reads the next frame.
+   *
+   * @returns a message, a DATA header (read its payload with
+   *   {@linkcode FrameReader.readData}), or `null` at a clean end of stream
+   * @throws {NetkitError} `BAD_FRAME` for malformed input, `CLOSED` when the
+   *   stream ends inside a frame
+   */
+  async next(): Promise<Incoming | null> {
+    if (this.#pending > 0) {
+      throw new NetkitError("UNEXPECTED", "previous DATA payload not consumed");
+    }
+    if (!(await this.#fill(HEADER_SIZE))) return null;
+    const header = parseHeader(
+      this.#buf.subarray(this.#start, this.#end),
+      this.#maxFrame,
+    )!;
+    this.#start += HEADER_SIZE;
+    if (header.type === FrameType.DATA) {
+      this.#pending = header.length;
+      return { type: "DATA", length: header.length };
+    }
+    const payload = new Uint8Array(header.length);
+    await this.#readExact(payload);
+    return decodeMessage(header.type, payload);
+  }
+
+  /**
+   * Reads the whole payload of the DATA frame just returned by `next` into
+   * `target`, which must be exactly that long.
+   */
+  async readData(target: Uint8Array): Promise<void> {
+    if (target.length !== this.#pending) {
+      throw new RangeError(
+        `readData wants ${this.#pending} bytes, got a ${target.length}-byte target`,
+      );
+    }
+    this.#pending = 0;
+    await this.#readExact(target);
+  }
+
+  /** Ensures `n` bytes are buffered; false on a clean end before any byte. */
+  async #fill(n: number): Promise<boolean> {
+    if (this.#end - this.#start >= n) return true;
+    if (this.#start > 0) {
+      this.#buf.copyWithin(0, this.#start, this.#end);
+      this.#end -= this.#start;
+      this.#start = 0;
+    }
+    while (this.#end < n) {
+      const got = await this.#src.read(this.#buf.subarray(this.#end));
+      if (got === null) {
+        if (this.#end === 0) return false;
+        throw new NetkitError("CLOSED", "connection closed inside a frame");
+      }
+      this.#end += got;
+    }
+    return true;
+  }
+
+  async #readExact(target: Uint8Array): Promise<void> {
+    const buffered = Math.min(this.#end - this.#start, target.length);
+    target.set(this.#buf.subarray(this.#start, this.#start + buffered));
+    this.#start += buffered;
+    let at = buffered;
+    while (at < target.length) {
+      const got = await this.#src.read(target.subarray(at));
+      if (got === null) {
+        throw new NetkitError("CLOSED", "connection closed inside a frame");
+      }
+      at += got;
+    }
+  }
+}
+
+/** Writes every byte of `bytes` to `sink`, looping over short writes. */
+export async function writeAll(
+  sink: ByteSink,
+  bytes: Uint8Array,
+): Promise<void> {
+  let at = 0;
+  while (at < bytes.length) at += await sink.write(bytes.subarray(at));
+}
+
+/** Pushes frames to a byte sink. */
+export class FrameWriter {
+  readonly #sink: ByteSink;
+
+  constructor(sink: ByteSink) {
+    this.#sink = sink;
+  }
+
+  /** Sends one control message. */
+  send(m: Message): Promise<void> {
+    return writeAll(this.#sink, encodeMessage(m));
+  }
+
+  /**
+   * Sends a DATA frame whose payload already sits in `buf` after
+   * {@linkcode HEADER_SIZE} bytes of headroom, so header and payload go out
+   * in one write without copying.
+   *
+   * @param buf the buffer, payload at `buf[HEADER_SIZE .. HEADER_SIZE + length]`
+   * @param length payload length
+   */
+  sendData(buf: Uint8Array, length: number): Promise<void> {
+    writeHeader(buf, FrameType.DATA, length);
+    return writeAll(this.#sink, buf.subarray(0, HEADER_SIZE + length));
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * Atomic file creation shared by every server that writes: bytes go to an
+ * exclusive temp file in the target's own folder, are flushed to disk, and
+ * only then appear under the final name in one step, by `link` (create-only:
+ * the file system decides the winner of a race, even across processes and
+ * hosts sharing the folder) or `rename` (overwrite). A crash at any moment
+ * leaves either nothing or the whole file under the final name.
+ *
+ * @module
+ */
+
+import { NetkitError } from "../protocol/errors.ts";
+import { writeAll } from "../protocol/frame_stream.ts";
+import { fsError } from "./jail_fs.ts";
+import { INTERNAL_PREFIX } from "./jail.ts";
+
+/** Prefix of in-flight upload files; `jail.ts` hides and refuses these names. */
+export const TEMP_PREFIX = `${INTERNAL_PREFIX}tmp.`;
+
+/** Default age after which an untouched temp file is surely abandoned (15 minutes). */
+export const DEFAULT_STALE_AFTER_MS = 15 * 60_000;
+
+function hostTag(): string {
+  try {
+    return Deno.hostname().replaceAll(/[^A-Za-z0-9-]/g, "_");
+  } catch {
+    return "host";
+  }
+}
+
+const HOST = hostTag();
+
+function randomHex(bytes: number): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)))
+    .map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Flushes a folder's entries to disk where the platform allows it. */
+async function syncDir(dir: string): Promise<void> {
+  if (Deno.build.os === "windows") return;
+  try {
+    using d = await Deno.open(dir, { read: true });
+    await d.sync();
+  } catch {
+    // Some file systems refuse to fsync a folder; the rename itself is still atomic.
+  }
+}
+
+/**
+ * A file being written under a temporary name. Call `commit` to publish it,
+ * or let it be disposed (or call `abort`) to remove it.
+ */
+export class AtomicFile implements AsyncDisposable {
+  /** The open temp file; write through {@linkcode AtomicFile.write}. */
+  readonly file: Deno.FsFile;
+  /** Where the bytes are while in flight. */
+  readonly tempPath: string;
+  /** Where they appear on commit. */
+  readonly finalPath: string;
+  readonly #dir: string;
+  #done = false;
+
+  private constructor(
+    file: Deno.FsFile,
+    dir: string,
+    temp: string,
+    final: string,
+  ) {
+    this.file = file;
+    this.#dir = dir;
+    this.tempPath = temp;
+    this.finalPath = final;
+  }
+
+  /**
+   * Creates an exclusive temp file in `dir` for the entry `name` of `dir`.
+   *
+   * @param dir the folder that will hold the file (canonical, inside the jail)
+   * @param name the final entry name in that folder (already checked by the jail)
+   */
+  static async create(dir: string, name: string): Promise<AtomicFile> {
+    const temp = `${dir}/${TEMP_PREFIX}${HOST}.${Deno.pid}.${randomHex(8)}`;
+    try {
+      const file = await Deno.open(temp, {
+        write: true,
+        createNew: true,
+        mode: 0o644,
+      });
+      return new AtomicFile(file, dir, temp, `${dir}/${name}`);
+    } catch (e) {
+      throw fsError(e, name);
+    }
+  }
+
+  /** Appends bytes to the temp file. */
+  async write(bytes: Uint8Array): Promise<void> {
+    try {
+      await writeAll(this.file, bytes);
+    } catch (e) {
+      throw fsError(e, "upload");
+    }
+  }
+
+  /**
+   * Flushes the bytes and publishes the file under its final name.
+   *
+   * @param overwrite replace an existing file; otherwise an existing name fails
+   * @throws {NetkitError} `EXISTS` when the name is taken and `overwrite` is off
+   */
+  async commit(overwrite: boolean): Promise<void> {
+    if (this.#done) throw new Error("AtomicFile already finished");
+    const name = this.finalPath.slice(this.#dir.length + 1);
+    try {
+      await this.file.sync();
+      this.file.close();
+      this.#done = true;
+      if (overwrite) {
+        await Deno.rename(this.tempPath, this.finalPath);
+      } else {
+        await Deno.link(this.tempPath, this.finalPath);
+        await Deno.remove(this.tempPath);
+      }
+      await syncDir(this.#dir);
+    } catch (e) {
+      await this.#removeTemp();
+      if (
+        (e as { code?: string })?.code === "EISDIR" ||
+        e instanceof Deno.errors.IsADirectory
+      ) {
+        throw new NetkitError("EXISTS", `${name}: a folder has that name`);
+      }
+      throw fsError(e, name);
+    }
+  }
+
+  /** Discards the temp file; safe to call more than once. */
+  async abort(): Promise<void> {
+    if (this.#done) return;
+    this.#done = true;
+    try {
+      this.file.close();
+    } catch { /* already closed */ }
+    await this.#removeTemp();
+  }
+
+  async #removeTemp(): Promise<void> {
+    try {
+      await Deno.remove(this.tempPath);
+    } catch { /* gone already */ }
+  }
+
+  /** Aborts unless committed. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.abort();
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  if (Deno.build.os !== "linux") return true; // unknown: leave it to the age rule
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Removes temp files that no live writer owns: those of a dead process on
+ * this host, and any left untouched for `staleAfterMs` (writers on other
+ * hosts sharing the folder keep theirs fresh by writing).
+ *
+ * @returns how many files were removed
+ */
+export async function cleanStaleTemps(
+  dir: string,
+  staleAfterMs = DEFAULT_STALE_AFTER_MS,
+): Promise<number> {
+  let removed = 0;
+  const now = Date.now();
+  for await (const entry of Deno.readDir(dir)) {
+    if (!entry.isFile || !entry.name.startsWith(TEMP_PREFIX)) continue;
+    const [host, pidText] = entry.name.slice(TEMP_PREFIX.length).split(".");
+    const pid = Number(pidText);
+    const path = `${dir}/${entry.name}`;
+    try {
+      const deadHere = host === HOST && pid !== Deno.pid &&
+        Number.isInteger(pid) &&
+        !pidAlive(pid);
+      const mtime = (await Deno.lstat(path)).mtime?.getTime() ?? now;
+      if (deadHere || now - mtime > staleAfterMs) {
+        await Deno.remove(path);
+        removed++;
+      }
+    } catch { /* raced with its owner or another cleaner */ }
+  }
+  return removed;
+}

@@ -1,0 +1,150 @@
+/**
+ * Command-line parsing shared by every subcommand: strict flags through
+ * `node:util` `parseArgs`, and value parsers (sizes, durations, ports,
+ * HOST:PORT) that fail with a {@linkcode UsageError} naming the flag.
+ *
+ * @module
+ */
+
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
+/** Bad command-line input: `main.ts` prints it on one line and exits 2. */
+export class UsageError extends Error {
+  /** The subcommand whose `--help` the hint points to, if any. */
+  readonly command?: string;
+
+  constructor(message: string, command?: string) {
+    super(message);
+    this.name = "UsageError";
+    this.command = command;
+  }
+}
+
+/** The options part of a `parseArgs` configuration. */
+export type FlagSpec = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * Parses `args` strictly against `spec`: unknown flags, missing values and
+ * flags given a value they do not take are a {@linkcode UsageError}.
+ */
+export function parseFlags<T extends FlagSpec>(
+  args: string[],
+  spec: T,
+  command: string,
+) {
+  try {
+    return parseArgs({
+      args,
+      options: spec,
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const m = (e as Error).message;
+    const flag = /'([^']+)'/.exec(m)?.[1] ?? "";
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+      throw new UsageError(`unknown option '${flag}'`, command);
+    }
+    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+      throw new UsageError(
+        m.split(".")[0].replace(/^Option /, "option "),
+        command,
+      );
+    }
+    throw new UsageError(m.split(/\.\s/)[0], command);
+  }
+}
+
+const SIZE_UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  k: 1024,
+  kb: 1000,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1000 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1000 ** 3,
+  gib: 1024 ** 3,
+  t: 1024 ** 4,
+  tb: 1000 ** 4,
+  tib: 1024 ** 4,
+};
+
+/**
+ * Parses a byte size such as `1048576`, `64K`, `10MiB`, `1.5G` (K, M, G, T
+ * and KiB.. are powers of 1024; KB, MB.. powers of 1000).
+ */
+export function parseSize(text: string, flag: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = m ? SIZE_UNITS[m[2].toLowerCase()] : undefined;
+  const value = m && unit ? Math.floor(Number(m[1]) * unit) : NaN;
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new UsageError(`${flag}: not a size: '${text}' (try 10M or 2G)`);
+  }
+  return value;
+}
+
+/** Parses a duration in milliseconds from `30s`, `500ms`, `2m`, `1h` or plain seconds. */
+export function parseDuration(text: string, flag: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(text);
+  if (!m) throw new UsageError(`${flag}: not a duration: '${text}' (try 30s)`);
+  const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? "s"]!;
+  return Math.round(Number(m[1]) * scale);
+}
+
+/** Parses a whole number within `[min, max]`. */
+export function parseIntFlag(
+  text: string,
+  flag: string,
+  min: number,
+  max: number,
+): number {
+  const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(
+      `${flag}: expected a whole number from ${min} to ${max}, got '${text}'`,
+    );
+  }
+  return n;
+}
+
+/** Parses a TCP or UDP port (0 picks a free one). */
+export function parsePort(text: string, flag = "--port"): number {
+  return parseIntFlag(text, flag, 0, 65535);
+}
+
+/** An address to connect to. */
+export interface HostPort {
+  hostname: string;
+  port: number;
+}
+
+/**
+ * Parses `HOST`, `HOST:PORT`, `[V6]` or `[V6]:PORT`, with `defaultPort`
+ * when none is given.
+ */
+export function parseHostPort(text: string, defaultPort: number): HostPort {
+  const bad = () => new UsageError(`not a HOST[:PORT] address: '${text}'`);
+  let hostname: string;
+  let portText: string | undefined;
+  if (text.startsWith("[")) {
+    const close = text.indexOf("]");
+    if (close < 0) throw bad();
+    hostname = text.slice(1, close);
+    const rest = text.slice(close + 1);
+    if (rest !== "" && !rest.startsWith(":")) throw bad();
+    portText = rest ? rest.slice(1) : undefined;
+  } else if ((text.match(/:/g) ?? []).length > 1) {
+    hostname = text; // a bare IPv6 address
+  } else {
+    [hostname, portText] = text.split(":");
+  }
+  if (!hostname || /[\s/]/.test(hostname)) throw bad();
+  const port = portText === undefined
+    ? defaultPort
+    : parsePort(portText, "port");
+  return { hostname, port };
+}

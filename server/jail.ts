@@ -1,0 +1,111 @@
+/**
+ * The root jail's pure half: turns a name from the outside world into path
+ * segments that can only point inside the root, or refuses it. Every server
+ * (file service, HTTP, TFTP) goes through here; the symlink half, which needs
+ * the file system, lives in `jail_fs.ts`.
+ *
+ * @module
+ */
+
+import { NetkitError } from "../protocol/errors.ts";
+
+/** Prefix of netkit's own temporary files: never listed, served or accepted as a name. */
+export const INTERNAL_PREFIX = ".netkit-";
+
+/** Longest accepted segment, in UTF-8 bytes (the common file system limit). */
+export const MAX_SEGMENT_BYTES = 255;
+
+/** Longest accepted relative path, in UTF-8 bytes. */
+export const MAX_PATH_BYTES = 4096;
+
+/** What {@linkcode resolveName} accepts. */
+export interface NameRules {
+  /** Allow `a/b` paths into subfolders; otherwise one flat name. @default false */
+  subdirs?: boolean;
+  /** Allow segments that start with a dot. @default false */
+  hidden?: boolean;
+}
+
+const encoder = new TextEncoder();
+// C0 controls, DEL and backslash: never part of a name we accept.
+// deno-lint-ignore no-control-regex
+const FORBIDDEN_CHARS = /[\u0000-\u001f\u007f\\]/;
+const DRIVE = /^[A-Za-z]:/;
+
+function invalid(why: string): NetkitError {
+  return new NetkitError("INVALID_NAME", why);
+}
+
+/**
+ * Checks a relative name and splits it into segments.
+ *
+ * Refuses (never repairs) empty names, absolute paths, `.` and `..`, drive
+ * letters, backslashes, NUL and other control characters, over-long names,
+ * dot-files unless `hidden`, netkit's internal names, and any `/` unless
+ * `subdirs`. No decoding happens here: a `%2e%2e` stays a literal name.
+ *
+ * @returns the segments, at least one
+ * @throws {NetkitError} `INVALID_NAME` with the reason
+ * @example
+ * ```ts
+ * import { resolveName } from "./jail.ts";
+ * resolveName("notes.txt"); // ["notes.txt"]
+ * ```
+ */
+export function resolveName(name: string, rules: NameRules = {}): string[] {
+  if (name.length === 0) throw invalid("name is empty");
+  if (encoder.encode(name).length > MAX_PATH_BYTES) {
+    throw invalid("name is too long");
+  }
+  if (FORBIDDEN_CHARS.test(name)) {
+    throw invalid("name contains a control character or backslash");
+  }
+  if (name.startsWith("/")) throw invalid("name is an absolute path");
+  if (DRIVE.test(name)) throw invalid("name starts with a drive letter");
+  const segments = name.split("/");
+  if (segments.length > 1 && !rules.subdirs) {
+    throw invalid("name contains a slash");
+  }
+  for (const s of segments) checkSegment(s, rules.hidden ?? false);
+  return segments;
+}
+
+function checkSegment(s: string, hidden: boolean): void {
+  if (s === "") throw invalid("name has an empty path segment");
+  if (s === "." || s === "..") throw invalid("name contains . or ..");
+  if (encoder.encode(s).length > MAX_SEGMENT_BYTES) {
+    throw invalid("name segment is longer than 255 bytes");
+  }
+  if (s.startsWith(INTERNAL_PREFIX)) throw invalid("name is reserved");
+  if (s.startsWith(".") && !hidden) {
+    throw invalid("hidden names are not allowed");
+  }
+}
+
+/** True when a single entry name is visible under the given `hidden` rule. */
+export function isVisibleName(name: string, hidden: boolean): boolean {
+  if (name.startsWith(INTERNAL_PREFIX)) return false;
+  return hidden || !name.startsWith(".");
+}
+
+/**
+ * Joins checked segments under `root` with `/` (accepted on every platform).
+ */
+export function joinInRoot(root: string, segments: readonly string[]): string {
+  const base = root.endsWith("/") || root.endsWith("\\")
+    ? root.slice(0, -1)
+    : root;
+  return segments.length === 0 ? base : `${base}/${segments.join("/")}`;
+}
+
+/**
+ * True when the canonical path `candidate` is `root` itself or inside it.
+ * Compares whole segments, so a root `/srv/r` never contains `/srv/r2`.
+ * Both arguments must already be canonical (`Deno.realPath`).
+ */
+export function isInside(root: string, candidate: string): boolean {
+  const r = root.replaceAll("\\", "/").replace(/\/+$/, "");
+  const c = candidate.replaceAll("\\", "/");
+  if (r === "") return c.startsWith("/"); // root is "/"
+  return c === r || c.startsWith(r + "/");
+}

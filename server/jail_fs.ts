@@ -1,0 +1,136 @@
+/**
+ * The root jail's file-system half: the `realPath` containment check that
+ * catches symlinks (in the name or any parent folder) leading outside the
+ * root, and an open that cannot be raced into following a swapped link.
+ *
+ * @module
+ */
+
+import { NetkitError } from "../protocol/errors.ts";
+import { isInside, joinInRoot } from "./jail.ts";
+
+/** How the IO half treats symlinks. */
+export interface JailFsOptions {
+  /** Follow symlinks whose target lies outside the root. @default false */
+  followSymlinks?: boolean;
+}
+
+/** A path that passed the jail, with its metadata. */
+export interface JailedPath {
+  /** The canonical path, after symlinks. */
+  real: string;
+  /** Metadata of the target (symlinks followed). */
+  info: Deno.FileInfo;
+}
+
+/**
+ * Resolves `root` to its canonical path and checks it is a folder.
+ *
+ * @throws {NetkitError} `NOT_FOUND` when it is missing or not a folder
+ */
+export async function canonicalRoot(root: string): Promise<string> {
+  try {
+    const real = await Deno.realPath(root);
+    if (!(await Deno.stat(real)).isDirectory) {
+      throw new NetkitError("NOT_FOUND", `root is not a folder: ${root}`);
+    }
+    return real;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new NetkitError("NOT_FOUND", `root does not exist: ${root}`);
+    }
+    throw e;
+  }
+}
+
+/** Maps file-system errors to protocol errors; others pass through. */
+export function fsError(e: unknown, what: string): unknown {
+  if (e instanceof NetkitError) return e;
+  if (e instanceof Deno.errors.NotFound) {
+    return new NetkitError("NOT_FOUND", `${what}: not found`);
+  }
+  if (e instanceof Deno.errors.AlreadyExists) {
+    return new NetkitError("EXISTS", `${what}: already exists`);
+  }
+  if (
+    e instanceof Deno.errors.PermissionDenied ||
+    e instanceof Deno.errors.NotCapable
+  ) {
+    return new NetkitError("FORBIDDEN", `${what}: permission denied`);
+  }
+  if (e instanceof Deno.errors.IsADirectory) {
+    return new NetkitError("NOT_FOUND", `${what}: not a file`);
+  }
+  const code = (e as { code?: string })?.code;
+  if (code === "ENOSPC" || code === "EDQUOT") {
+    return new NetkitError("NO_SPACE", `${what}: no space left on the device`);
+  }
+  if (code === "ENAMETOOLONG") {
+    return new NetkitError("INVALID_NAME", `${what}: name too long`);
+  }
+  if (code === "ENOTDIR") {
+    return new NetkitError("NOT_FOUND", `${what}: not found`);
+  }
+  return e;
+}
+
+/**
+ * Resolves checked segments under the canonical `root`, following symlinks,
+ * and refuses a target outside the root unless `followSymlinks`.
+ *
+ * @throws {NetkitError} `NOT_FOUND`, or `FORBIDDEN` for an escaping symlink
+ */
+export async function resolveInside(
+  root: string,
+  segments: readonly string[],
+  options: JailFsOptions = {},
+): Promise<JailedPath> {
+  const path = joinInRoot(root, segments);
+  try {
+    const real = await Deno.realPath(path);
+    if (!options.followSymlinks && !isInside(root, real)) {
+      throw new NetkitError("FORBIDDEN", "symlink leads outside the root");
+    }
+    return { real, info: await Deno.stat(real) };
+  } catch (e) {
+    throw fsError(e, segments.join("/"));
+  }
+}
+
+/**
+ * Opens a regular file inside the root for reading. After opening it checks
+ * that the open file is the very file the jail approved (same device and
+ * inode), so a link swapped in between is refused.
+ *
+ * @throws {NetkitError} `NOT_FOUND` (also for folders), `FORBIDDEN`
+ */
+export async function openInside(
+  root: string,
+  segments: readonly string[],
+  options: JailFsOptions = {},
+): Promise<{ file: Deno.FsFile; info: Deno.FileInfo; real: string }> {
+  const { real, info } = await resolveInside(root, segments, options);
+  if (!info.isFile) {
+    throw new NetkitError("NOT_FOUND", `${segments.join("/")}: not a file`);
+  }
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(real, { read: true });
+  } catch (e) {
+    throw fsError(e, segments.join("/"));
+  }
+  try {
+    const opened = await file.stat();
+    if (
+      !opened.isFile ||
+      (opened.ino !== null && info.ino !== null &&
+        (opened.ino !== info.ino || opened.dev !== info.dev))
+    ) {
+      throw new NetkitError("FORBIDDEN", "file changed while being opened");
+    }
+    return { file, info: opened, real };
+  } catch (e) {
+    file.close();
+    throw fsError(e, segments.join("/"));
+  }
+}
