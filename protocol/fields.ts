@@ -37,17 +37,20 @@ export class FieldWriter {
 
   /** Writes an unsigned 8-bit integer. */
   u8(v: number): this {
-    this.#view.setUint8(this.#reserve(1), v);
+    const at = this.#reserve(1);
+    this.#view.setUint8(at, v);
     return this;
   }
   /** Writes an unsigned 16-bit integer. */
   u16(v: number): this {
-    this.#view.setUint16(this.#reserve(2), v);
+    const at = this.#reserve(2);
+    this.#view.setUint16(at, v);
     return this;
   }
   /** Writes an unsigned 32-bit integer. */
   u32(v: number): this {
-    this.#view.setUint32(this.#reserve(4), v);
+    const at = this.#reserve(4);
+    this.#view.setUint32(at, v);
     return this;
   }
   /** Writes a non-negative safe integer as an unsigned 64-bit integer. */
@@ -55,14 +58,16 @@ export class FieldWriter {
     if (!Number.isSafeInteger(v) || v < 0) {
       throw new RangeError(`u64 field out of range: ${v}`);
     }
-    this.#view.setBigUint64(this.#reserve(8), BigInt(v));
+    const at = this.#reserve(8);
+    this.#view.setBigUint64(at, BigInt(v));
     return this;
   }
   /** Writes bytes behind a 16-bit length. */
   bytes16(b: Uint8Array): this {
     if (b.length > 0xffff) throw new RangeError("field longer than 65535");
     this.u16(b.length);
-    this.#buf.set(b, this.#reserve(b.length));
+    const at = this.#reserve(b.length);
+    this.#buf.set(b, at);
     return this;
   }
   /** Writes a UTF-8 string behind a 16-bit byte length. */
@@ -71,7 +76,8 @@ export class FieldWriter {
   }
   /** Writes raw bytes with no length. */
   raw(b: Uint8Array): this {
-    this.#buf.set(b, this.#reserve(b.length));
+    const at = this.#reserve(b.length);
+    this.#buf.set(b, at);
     return this;
   }
   /** The bytes written so far. */
