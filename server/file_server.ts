@@ -28,6 +28,8 @@ export interface FileServer extends AsyncDisposable {
   readonly store: FileStore;
   /** Connections open now. */
   readonly connections: number;
+  /** Fires a `"connectionclose"` event each time a client connection has ended. */
+  readonly events: EventTarget;
   /** Resolves when the server has stopped. */
   readonly finished: Promise<void>;
   /**
@@ -51,6 +53,7 @@ export async function startFileServer(
   const ctx: SessionContext = { store, options: o, log };
   const listener = Deno.listen({ hostname: o.hostname, port: o.port });
   const tracked = new Set<TrackedConn>();
+  const events = new EventTarget();
 
   const busyFrame = encodeMessage({
     type: "ERROR",
@@ -71,6 +74,7 @@ export async function startFileServer(
     maxConnections: o.maxConnections,
     onBusy: (conn) => writeAll(conn, busyFrame),
     onError: (e) => log(`${new Date().toISOString()} accept error: ${e}`),
+    onClosed: () => events.dispatchEvent(new Event("connectionclose")),
   });
 
   // One timer for all connections: drop those silent for longer than the idle timeout.
@@ -96,6 +100,7 @@ export async function startFileServer(
   return {
     addr: listener.addr as Deno.NetAddr,
     store,
+    events,
     get connections() {
       return loop.active;
     },

@@ -33,6 +33,8 @@ export interface AcceptLoopOptions<C extends Deno.Conn> {
   onBusy?: (conn: C) => Promise<void> | void;
   /** Called when accepting fails for a reason other than closing. */
   onError?: (e: unknown) => void;
+  /** Called after each handled connection has ended and been closed. */
+  onClosed?: () => void;
 }
 
 /** A running accept loop. */
@@ -71,6 +73,7 @@ export function startAcceptLoop<C extends Deno.Conn>(
       try {
         conn.close();
       } catch { /* closed by the handler */ }
+      options.onClosed?.();
     }
   };
 
