@@ -10,7 +10,9 @@
 import { NetkitError } from "./errors.ts";
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM keeps a leading U+FEFF: by default TextDecoder strips it, so the
+// name a peer acts on would differ from the name on the wire.
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** Throws unless `v` is a whole number in `[0, max]`; DataView would wrap it silently. */
 function checkUint(v: number, max: number): void {
