@@ -27,6 +27,11 @@ export function format(v: unknown): string {
   });
 }
 
+/** Plain objects: `{}` literals and `Object.create(null)` ones compare alike. */
+function isPlain(proto: unknown): boolean {
+  return proto === null || proto === Object.prototype;
+}
+
 type Ctor = abstract new (...args: never[]) => unknown;
 
 function isTypedArray(v: unknown): v is ArrayLike<number | bigint> {
@@ -39,8 +44,9 @@ function isTypedArray(v: unknown): v is ArrayLike<number | bigint> {
  * equal. Compares primitives with `Object.is` (so `NaN` equals `NaN` and
  * `0` differs from `-0`), typed arrays, `ArrayBuffer`s and `DataView`s by type
  * and bytes, `Date`s by time, `RegExp`s by source and flags, `Map`s and `Set`s
- * by content, arrays by elements and other objects by constructor and own
- * enumerable string and symbol keys. Cycles are handled.
+ * by content, arrays by elements and other objects by prototype and own
+ * enumerable string and symbol keys (a null-prototype object and a plain
+ * `{}` compare alike). Cycles are handled.
  */
 export function firstDifference(
   a: unknown,
@@ -54,7 +60,9 @@ export function firstDifference(
   }
   if (seen.get(a) === b) return null;
   seen.set(a, b);
-  if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return path;
+  const protoA = Object.getPrototypeOf(a);
+  const protoB = Object.getPrototypeOf(b);
+  if (protoA !== protoB && !(isPlain(protoA) && isPlain(protoB))) return path;
   if (a instanceof Date) {
     return Object.is(a.getTime(), (b as Date).getTime()) ? null : path;
   }
