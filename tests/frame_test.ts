@@ -359,6 +359,17 @@ Deno.test("FrameWriter: short writes still put every byte on the wire in order",
   assertEquals(sink.writes, 0);
 });
 
+Deno.test("FrameWriter.sendData refuses a length its buffer does not hold", () => {
+  const sink = new ShortSink();
+  const w = new FrameWriter(sink);
+  const buf = new Uint8Array(HEADER_SIZE + 10);
+  for (const bad of [11, 1000, -1, 1.5]) {
+    assertThrows(() => w.sendData(buf, bad), RangeError);
+  }
+  assertThrows(() => w.sendData(new Uint8Array(3), 0), RangeError);
+  assertEquals(sink.writes, 0, "nothing half-sent");
+});
+
 Deno.test("fuzz: 20k random streams end cleanly or with BAD_FRAME/CLOSED, never hang", async () => {
   const rng = new Prng(0xf0_22);
   const types = Object.values(FrameType) as number[];
