@@ -9,13 +9,7 @@
  */
 
 import { NetkitError } from "./errors.ts";
-import {
-  DEFAULT_MAX_FRAME,
-  FrameType,
-  HEADER_SIZE,
-  parseHeader,
-  writeHeader,
-} from "./frame.ts";
+import { DEFAULT_MAX_FRAME, FrameType, HEADER_SIZE, parseHeader, writeHeader } from "./frame.ts";
 import { decodeMessage, encodeMessage, type Message } from "./messages.ts";
 
 /** Anything with `read` in the manner of `Deno.Reader`. */

@@ -6,12 +6,7 @@
  * @module
  */
 
-import {
-  codeName,
-  ErrorCode,
-  type ErrorCodeName,
-  NetkitError,
-} from "./errors.ts";
+import { codeName, ErrorCode, type ErrorCodeName, NetkitError } from "./errors.ts";
 import { FieldReader, FieldWriter } from "./fields.ts";
 import { encodeFrame, FrameType, type FrameTypeValue } from "./frame.ts";
 

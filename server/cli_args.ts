@@ -170,8 +170,6 @@ export function parseHostPort(text: string, defaultPort: number): HostPort {
     [hostname, portText] = text.split(":");
   }
   if (!hostname || /[\s/]/.test(hostname)) throw bad();
-  const port = portText === undefined
-    ? defaultPort
-    : parsePort(portText, "port");
+  const port = portText === undefined ? defaultPort : parsePort(portText, "port");
   return { hostname, port };
 }

@@ -93,9 +93,7 @@ export function isVisibleName(name: string, hidden: boolean): boolean {
  * Joins checked segments under `root` with `/` (accepted on every platform).
  */
 export function joinInRoot(root: string, segments: readonly string[]): string {
-  const base = root.endsWith("/") || root.endsWith("\\")
-    ? root.slice(0, -1)
-    : root;
+  const base = root.endsWith("/") || root.endsWith("\\") ? root.slice(0, -1) : root;
   return segments.length === 0 ? base : `${base}/${segments.join("/")}`;
 }
 

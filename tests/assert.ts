@@ -114,12 +114,8 @@ export function firstDifference(
     }
     return null;
   }
-  const keysA = Reflect.ownKeys(a).filter((k) =>
-    Object.prototype.propertyIsEnumerable.call(a, k)
-  );
-  const keysB = Reflect.ownKeys(b).filter((k) =>
-    Object.prototype.propertyIsEnumerable.call(b, k)
-  );
+  const keysA = Reflect.ownKeys(a).filter((k) => Object.prototype.propertyIsEnumerable.call(a, k));
+  const keysB = Reflect.ownKeys(b).filter((k) => Object.prototype.propertyIsEnumerable.call(b, k));
   const key = (k: string | symbol) => `${path}.${String(k)}`;
   for (const k of keysB) if (!keysA.includes(k)) return key(k);
   for (const k of keysA) {
@@ -162,9 +158,7 @@ export function assertEquals<T>(actual: T, expected: T, msg?: string): void {
   if (d === null) return;
   const where = d === "" ? "" : ` at ${d}`;
   fail(
-    `values differ${where}\n  actual:   ${format(actual)}\n  expected: ${
-      format(expected)
-    }`,
+    `values differ${where}\n  actual:   ${format(actual)}\n  expected: ${format(expected)}`,
     msg,
   );
 }
@@ -184,9 +178,7 @@ export function assertStrictEquals<T>(
 ): void {
   if (!Object.is(actual, expected)) {
     fail(
-      `not the same value\n  actual:   ${format(actual)}\n  expected: ${
-        format(expected)
-      }`,
+      `not the same value\n  actual:   ${format(actual)}\n  expected: ${format(expected)}`,
       msg,
     );
   }
@@ -211,9 +203,7 @@ function checkError<E>(
     const text = e instanceof Error ? e.message : String(e);
     if (!text.includes(msgIncludes)) {
       fail(
-        `expected the message to include ${format(msgIncludes)}, got ${
-          format(text)
-        }`,
+        `expected the message to include ${format(msgIncludes)}, got ${format(text)}`,
         msg,
       );
     }

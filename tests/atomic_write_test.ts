@@ -4,11 +4,7 @@
  */
 
 import { NetkitError } from "../protocol/errors.ts";
-import {
-  AtomicFile,
-  cleanStaleTemps,
-  TEMP_PREFIX,
-} from "../server/atomic_write.ts";
+import { AtomicFile, cleanStaleTemps, TEMP_PREFIX } from "../server/atomic_write.ts";
 import { assert, assertCode, assertEquals, assertRejects } from "./assert.ts";
 import { tempDir } from "./temp_dir.ts";
 

@@ -12,20 +12,9 @@ import {
   parseHeader,
   writeHeader,
 } from "../protocol/frame.ts";
-import {
-  FrameReader,
-  FrameWriter,
-  type Incoming,
-  writeAll,
-} from "../protocol/frame_stream.ts";
+import { FrameReader, FrameWriter, type Incoming, writeAll } from "../protocol/frame_stream.ts";
 import { encodeMessage, type Message } from "../protocol/messages.ts";
-import {
-  assert,
-  assertCode,
-  assertEquals,
-  assertRejects,
-  assertThrows,
-} from "./assert.ts";
+import { assert, assertCode, assertEquals, assertRejects, assertThrows } from "./assert.ts";
 import { Prng } from "./prng.ts";
 import { ChunkSource, concat, SAMPLES, ShortSink } from "./protocol_samples.ts";
 
@@ -66,9 +55,7 @@ const EXPECTED: Seen[] = [
 ];
 const STREAM = concat(
   EXPECTED.map((s) =>
-    s.type === "DATA" && "bytes" in s
-      ? dataFrame(s.bytes)
-      : encodeMessage(s as Message)
+    s.type === "DATA" && "bytes" in s ? dataFrame(s.bytes) : encodeMessage(s as Message)
   ),
 );
 
@@ -81,9 +68,7 @@ const SMALL: Seen[] = [
 ];
 const SMALL_STREAM = concat(
   SMALL.map((s) =>
-    s.type === "DATA" && "bytes" in s
-      ? dataFrame(s.bytes)
-      : encodeMessage(s as Message)
+    s.type === "DATA" && "bytes" in s ? dataFrame(s.bytes) : encodeMessage(s as Message)
   ),
 );
 

@@ -4,19 +4,8 @@
  */
 
 import { NetkitError } from "../protocol/errors.ts";
-import {
-  canonicalRoot,
-  fsError,
-  openInside,
-  resolveInside,
-} from "../server/jail_fs.ts";
-import {
-  assert,
-  assertCode,
-  assertEquals,
-  assertRejects,
-  assertStrictEquals,
-} from "./assert.ts";
+import { canonicalRoot, fsError, openInside, resolveInside } from "../server/jail_fs.ts";
+import { assert, assertCode, assertEquals, assertRejects, assertStrictEquals } from "./assert.ts";
 import { type TempDir, tempDir } from "./temp_dir.ts";
 
 const SECRET = "top secret\n";

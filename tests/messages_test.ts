@@ -3,17 +3,9 @@
  * `protocol/messages.ts`. Bytes only, no sockets.
  */
 
-import {
-  ErrorCode,
-  type ErrorCodeName,
-  NetkitError,
-} from "../protocol/errors.ts";
+import { ErrorCode, type ErrorCodeName, NetkitError } from "../protocol/errors.ts";
 import { FieldReader, FieldWriter } from "../protocol/fields.ts";
-import {
-  FrameType,
-  type FrameTypeValue,
-  HEADER_SIZE,
-} from "../protocol/frame.ts";
+import { FrameType, type FrameTypeValue, HEADER_SIZE } from "../protocol/frame.ts";
 import {
   decodeMessage,
   encodeMessage,
@@ -186,9 +178,7 @@ Deno.test("LIST_ENTRIES with a count the payload cannot hold fails fast", () => 
     "rejected without looping over the count",
   );
   // One entry needs at least 18 bytes: 17 are not enough.
-  const short = payload((w) =>
-    w.u8(1).u32(1).str("").u64(0).raw(new Uint8Array(7))
-  );
+  const short = payload((w) => w.u8(1).u32(1).str("").u64(0).raw(new Uint8Array(7)));
   badFrame(() => decodeMessage(FrameType.LIST_ENTRIES, short));
   const exact = payload((w) => w.u8(1).u32(1).str("").u64(0).u64(0));
   assertEquals(decodeMessage(FrameType.LIST_ENTRIES, exact), {

@@ -1,0 +1,106 @@
+/**
+ * The `serve-files` server: a TCP listener, the shared accept loop, one
+ * session per connection, an idle watchdog, and graceful shutdown.
+ *
+ * @module
+ */
+
+import { encodeMessage } from "../protocol/messages.ts";
+import { writeAll } from "../protocol/frame_stream.ts";
+import { cleanStaleTemps } from "./atomic_write.ts";
+import { FileStore } from "./file_store.ts";
+import { type AcceptLoop, type ServerModel, startAcceptLoop } from "./listen.ts";
+import { type FileServerOptions, resolveFileServerOptions } from "./options.ts";
+import { runSession, type SessionContext } from "./session.ts";
+import { TrackedConn } from "./tracked_conn.ts";
+
+/** Options of {@linkcode startFileServer}: the server options plus its model. */
+export interface StartFileServerOptions extends FileServerOptions {
+  /** How connections are served. @default "async" */
+  model?: ServerModel;
+}
+
+/** A running file server. */
+export interface FileServer extends AsyncDisposable {
+  /** The address it listens on (with the real port when 0 was asked). */
+  readonly addr: Deno.NetAddr;
+  /** The library. */
+  readonly store: FileStore;
+  /** Connections open now. */
+  readonly connections: number;
+  /** Resolves when the server has stopped. */
+  readonly finished: Promise<void>;
+  /**
+   * Stops accepting, lets transfers in flight finish within the shutdown
+   * grace, then closes everything. Safe to call more than once.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a file server. The library folder must exist; leftover temp files
+ * of dead uploads in it are removed first.
+ */
+export async function startFileServer(
+  options: StartFileServerOptions = {},
+): Promise<FileServer> {
+  const o = resolveFileServerOptions(options);
+  const store = await FileStore.open(o.root, { hidden: o.hidden });
+  await cleanStaleTemps(store.root);
+  const log = o.log ?? (() => {});
+  const ctx: SessionContext = { store, options: o, log };
+  const listener = Deno.listen({ hostname: o.hostname, port: o.port });
+  const tracked = new Set<TrackedConn>();
+
+  const busyFrame = encodeMessage({
+    type: "ERROR",
+    code: "BUSY",
+    message: `server busy: ${o.maxConnections} connections already`,
+  });
+  const loop: AcceptLoop = startAcceptLoop(listener, async (conn, stopping) => {
+    const t = new TrackedConn(conn);
+    tracked.add(t);
+    try {
+      if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
+      await runSession(t, ctx, stopping);
+    } finally {
+      tracked.delete(t);
+    }
+  }, {
+    model: options.model ?? "async",
+    maxConnections: o.maxConnections,
+    onBusy: (conn) => writeAll(conn, busyFrame),
+    onError: (e) => log(`${new Date().toISOString()} accept error: ${e}`),
+  });
+
+  // One timer for all connections: drop those silent for longer than the idle timeout.
+  const tick = Math.min(1000, Math.max(50, o.idleTimeoutMs / 4));
+  const watchdog = setInterval(() => {
+    const now = performance.now();
+    for (const t of tracked) {
+      if (now - t.lastActive > o.idleTimeoutMs) t.close();
+    }
+  }, tick);
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    closing ??= (async () => {
+      try {
+        await loop.close(o.shutdownGraceMs);
+      } finally {
+        clearInterval(watchdog);
+      }
+    })();
+  loop.finished.finally(() => clearInterval(watchdog));
+
+  return {
+    addr: listener.addr as Deno.NetAddr,
+    store,
+    get connections() {
+      return loop.active;
+    },
+    finished: loop.finished,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
