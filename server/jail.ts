@@ -27,9 +27,10 @@ export interface NameRules {
 }
 
 const encoder = new TextEncoder();
-// C0 controls, DEL and backslash: never part of a name we accept.
+// C0 controls, DEL, C1 controls and backslash: never part of a name we
+// accept. C1 matters too: U+009B is a terminal CSI, U+0085 a line break.
 // deno-lint-ignore no-control-regex
-const FORBIDDEN_CHARS = /[\u0000-\u001f\u007f\\]/;
+const FORBIDDEN_CHARS = /[\u0000-\u001f\u007f-\u009f\\]/;
 const DRIVE = /^[A-Za-z]:/;
 // A percent-encoded dot, slash, backslash or NUL: harmless here, where nothing
 // decodes, but a trap for any layer that decodes once more.
