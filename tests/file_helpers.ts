@@ -14,23 +14,17 @@ import {
   type StartFileServerOptions,
 } from "../server/file_server.ts";
 import { FileClient } from "../client/client.ts";
+import { Prng } from "./prng.ts";
+import { type TempDir, tempDir as makeTempDir } from "./temp_dir.ts";
 
-/** A temp folder removed on dispose. */
-export interface TempDir extends AsyncDisposable {
-  path: string;
-}
-
-/** Makes a temp folder holding `files` (name to content). */
+/** Makes a temp folder holding `files` (name to content), removed on dispose. */
 export async function tempDir(files: Record<string, string | Uint8Array> = {}): Promise<TempDir> {
-  const path = await Deno.makeTempDir({ prefix: "netkit-test-" });
+  const dir = await makeTempDir();
   for (const [name, content] of Object.entries(files)) {
-    if (typeof content === "string") await Deno.writeTextFile(`${path}/${name}`, content);
-    else await Deno.writeFile(`${path}/${name}`, content);
+    if (typeof content === "string") await Deno.writeTextFile(dir.join(name), content);
+    else await Deno.writeFile(dir.join(name), content);
   }
-  return {
-    path,
-    [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }).catch(() => {}),
-  };
+  return dir;
 }
 
 /** Starts a quiet file server on 127.0.0.1, port 0, over `root`. */
@@ -43,19 +37,9 @@ export function connect(server: FileServer, timeoutMs = 10_000): Promise<FileCli
   return FileClient.connect({ hostname: "127.0.0.1", port: server.addr.port, timeoutMs });
 }
 
-/** Deterministic pseudo-random bytes (xorshift32), so failures reproduce. */
+/** Deterministic pseudo-random bytes, so failures reproduce. */
 export function bytes(n: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
+  return new Prng(seed).bytes(n);
 }
 
 /** A raw connection speaking frames by hand, for protocol-level tests. */
@@ -89,10 +73,11 @@ export async function raw(server: FileServer): Promise<RawConn> {
       });
       return await reader.next();
     },
-    [Symbol.asyncDispose]: async () => {
+    [Symbol.asyncDispose]: () => {
       try {
         conn.close();
       } catch { /* closed by the server */ }
+      return Promise.resolve();
     },
   };
 }
