@@ -8,7 +8,7 @@ import { parseDuration, parseFlags, parseHostPort, UsageError } from "../server/
 import { FileClient } from "./client.ts";
 import { formatListing } from "./format.ts";
 import { ProgressLine } from "./progress.ts";
-import { runRepl } from "./repl.ts";
+import { runRepl, safeLocalName } from "./repl.ts";
 import { describeTransfer } from "./summary.ts";
 
 /** One line for `netkit --help`. */
@@ -85,7 +85,9 @@ export async function main(args: string[]): Promise<number> {
     const entries = await client.list();
     console.log(values.json ? JSON.stringify(entries, null, 2) : formatListing(entries));
   } else if (command === "get") {
-    const [name, dest = name.split("/").pop()!] = rest;
+    const name = rest[0];
+    const dest = rest[1] ?? safeLocalName(name);
+    if (!dest) throw new UsageError(`get: '${name}' is no safe local name; give DEST`);
     const bar = new ProgressLine(name);
     try {
       const r = await client.download(name, dest, {

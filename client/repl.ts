@@ -119,12 +119,12 @@ export async function runRepl(options: ReplOptions): Promise<number> {
           if (name === undefined) throw new CommandError(`no file number ${pick}`);
         }
         let dest = cmd.dest ?? safeLocalName(name);
-        if (cmd.name === undefined || dest === undefined) {
+        if (cmd.name === undefined) {
           const answer = await ask(`Save as [${dest ?? ""}]: `);
           if (answer === null) return false;
           dest = answer || dest;
         }
-        if (!dest) throw new CommandError("no destination given");
+        if (!dest) throw new CommandError(`get: give a local name: get NAME DEST`);
         const bar = new ProgressLine(name, options.progress);
         const started = performance.now();
         try {
@@ -210,10 +210,13 @@ function numbered(entries: readonly ListEntry[]): string {
   ].join("\n");
 }
 
-/** The name as a local file name, if it is a safe one (a hostile server cannot pick `../x`). */
-function safeLocalName(name: string): string | undefined {
+/**
+ * The default local name for a download: the name's last segment, if that is
+ * a safe file name (so a hostile listing cannot pick `../x`).
+ */
+export function safeLocalName(name: string): string | undefined {
   try {
-    return resolveName(name, { hidden: true })[0];
+    return resolveName(name.split(/[\\/]/).pop()!, { hidden: true })[0];
   } catch {
     return undefined;
   }
