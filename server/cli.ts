@@ -10,6 +10,7 @@ import {
   parseIntFlag,
   parsePort,
   parseSize,
+  readPem,
   UsageError,
 } from "./cli_args.ts";
 import { startFileServer } from "./file_server.ts";
@@ -43,6 +44,9 @@ Options:
   --shutdown-grace TIME  on SIGINT/SIGTERM, time for transfers to finish (default: ${
   d.shutdownGraceMs / 1000
 }s)
+  --cert FILE --key FILE serve over TLS with this PEM certificate chain and key
+  --token TOKEN          require this shared token from every client; better: set
+                         NETKIT_TOKEN in the environment (kept out of the process list)
   --quiet                no request log on stderr
   -h, --help             show this help
 
@@ -64,8 +68,20 @@ export async function main(args: string[]): Promise<number> {
     "max-upload": { type: "string" },
     "max-frame": { type: "string" },
     "shutdown-grace": { type: "string" },
+    cert: { type: "string" },
+    key: { type: "string" },
+    token: { type: "string" },
     quiet: { type: "boolean" },
   }, "serve-files");
+  if ((values.cert === undefined) !== (values.key === undefined)) {
+    throw new UsageError("--cert and --key go together");
+  }
+  const tls = values.cert === undefined ? null : {
+    cert: await readPem(values.cert, "--cert"),
+    key: await readPem(values.key!, "--key"),
+  };
+  const token = values.token ?? Deno.env.get("NETKIT_TOKEN") ?? null;
+  if (token === "") throw new UsageError("the token is empty");
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   const model = values.model ?? "async";
   if (model !== "async" && model !== "loop") {
@@ -97,6 +113,8 @@ export async function main(args: string[]): Promise<number> {
       ? undefined
       : parseDuration(values["shutdown-grace"], "--shutdown-grace"),
     log: values.quiet ? null : undefined,
+    token,
+    tls,
   }).catch((e) => {
     if (e instanceof RangeError) throw new UsageError(e.message);
     if (e instanceof Deno.errors.AddrInUse) {
@@ -107,9 +125,17 @@ export async function main(args: string[]): Promise<number> {
 
   const { hostname, port } = server.addr;
   const shown = hostname.includes(":") ? `[${hostname}]` : hostname;
+  const extras = [tls ? "TLS" : "", token ? "token required" : ""].filter(Boolean).join(", ");
   console.error(
-    `netkit serve-files: serving ${server.store.root} on ${shown}:${port} (${model} model)`,
+    `netkit serve-files: serving ${server.store.root} on ${shown}:${port} (${model} model${
+      extras ? `, ${extras}` : ""
+    })`,
   );
+  if (token && !tls && !isLoopback(hostname)) {
+    console.error(
+      "netkit serve-files: warning: the token crosses the network in clear; use --cert/--key",
+    );
+  }
 
   const stop = () => {
     console.error("netkit serve-files: stopping");
@@ -125,4 +151,9 @@ export async function main(args: string[]): Promise<number> {
   }
   console.error("netkit serve-files: stopped");
   return 0;
+}
+
+/** True for addresses only this machine can reach. */
+export function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "::1" || hostname.startsWith("127.");
 }

@@ -5,9 +5,10 @@
  * @module
  */
 
-import { encodeMessage } from "../protocol/messages.ts";
+import { ALPN, encodeMessage } from "../protocol/messages.ts";
 import { writeAll } from "../protocol/frame_stream.ts";
 import { cleanStaleTemps } from "./atomic_write.ts";
+import { AuthThrottle, TokenCheck } from "./auth.ts";
 import { FileStore } from "./file_store.ts";
 import { type AcceptLoop, type ServerModel, startAcceptLoop } from "./listen.ts";
 import { type FileServerOptions, resolveFileServerOptions } from "./options.ts";
@@ -50,8 +51,19 @@ export async function startFileServer(
   const store = await FileStore.open(o.root, { hidden: o.hidden });
   await cleanStaleTemps(store.root);
   const log = o.log ?? (() => {});
-  const ctx: SessionContext = { store, options: o, log };
-  const listener = Deno.listen({ hostname: o.hostname, port: o.port });
+  const auth = o.token === null
+    ? null
+    : { check: new TokenCheck(o.token), throttle: new AuthThrottle() };
+  const ctx: SessionContext = { store, options: o, log, auth };
+  const listener: Deno.Listener = o.tls
+    ? Deno.listenTls({
+      hostname: o.hostname,
+      port: o.port,
+      cert: o.tls.cert,
+      key: o.tls.key,
+      alpnProtocols: [ALPN],
+    })
+    : Deno.listen({ hostname: o.hostname, port: o.port });
   const tracked = new Set<TrackedConn>();
   const events = new EventTarget();
 
@@ -64,7 +76,14 @@ export async function startFileServer(
     const t = new TrackedConn(conn);
     tracked.add(t);
     try {
-      if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
+      if ("handshake" in conn) {
+        // A client that fails the TLS handshake only ends its own connection.
+        try {
+          await (conn as Deno.TlsConn).handshake();
+        } catch {
+          return;
+        }
+      } else if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
       await runSession(t, ctx, stopping);
     } finally {
       tracked.delete(t);
