@@ -13,9 +13,9 @@ import {
   readPem,
   UsageError,
 } from "./cli_args.ts";
-import { startFileServer } from "./file_server.ts";
+import { startFileServer, type StartFileServerOptions } from "./file_server.ts";
+import { startWorkersFileServer } from "./file_workers.ts";
 import { FILE_SERVER_DEFAULTS } from "./options.ts";
-import type { ServerModel } from "./listen.ts";
 
 /** One line for `netkit --help`. */
 export const SUMMARY = "serve a library folder over netkit's TCP file protocol";
@@ -33,8 +33,12 @@ Options:
   --root DIR             library folder (default: ./${d.root}, created if missing)
   --host ADDR            address to listen on (default: ${d.hostname})
   --port N               TCP port, 0 for any free one (default: ${d.port})
-  --model NAME           server model: async (one task per connection) or
-                         loop (iterative, one client at a time) (default: async)
+  --model NAME           server model (default: async):
+                           async    one async task per connection
+                           loop     iterative, one client at a time
+                           workers  N Worker isolates accepting on the same
+                                    port (reusePort), spread over the cores
+  --workers N            Workers of the workers model (default: one per core)
   --read-only            refuse uploads
   --hidden               list and accept dot-files
   --max-connections N    clients served at once; more get BUSY (default: ${d.maxConnections})
@@ -61,6 +65,7 @@ export async function main(args: string[]): Promise<number> {
     host: { type: "string" },
     port: { type: "string" },
     model: { type: "string" },
+    workers: { type: "string" },
     "read-only": { type: "boolean" },
     hidden: { type: "boolean" },
     "max-connections": { type: "string" },
@@ -83,18 +88,27 @@ export async function main(args: string[]): Promise<number> {
   const token = values.token ?? Deno.env.get("NETKIT_TOKEN") ?? null;
   if (token === "") throw new UsageError("the token is empty");
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-  const model = values.model ?? "async";
-  if (model !== "async" && model !== "loop") {
-    throw new UsageError(`--model: expected async or loop, got '${model}'`);
+  const model = values.model ?? (values.workers === undefined ? "async" : "workers");
+  if (model !== "async" && model !== "loop" && model !== "workers") {
+    throw new UsageError(`--model: expected async, loop or workers, got '${model}'`);
   }
+  if (values.workers !== undefined && model !== "workers") {
+    throw new UsageError("--workers goes with --model workers");
+  }
+  const workers = values.workers === undefined
+    ? navigator.hardwareConcurrency
+    : parseIntFlag(values.workers, "--workers", 1, 256);
   const root = values.root ?? d.root;
   if (values.root === undefined) await Deno.mkdir(root, { recursive: true });
 
-  const server = await startFileServer({
+  const start = model === "workers"
+    ? (o: StartFileServerOptions) => startWorkersFileServer({ ...o, workers })
+    : startFileServer;
+  const server = await start({
     root,
     hostname: values.host,
     port: values.port === undefined ? undefined : parsePort(values.port),
-    model: model as ServerModel,
+    model: model === "loop" ? "loop" : "async",
     readOnly: values["read-only"],
     hidden: values.hidden,
     maxConnections: values["max-connections"] === undefined
@@ -127,9 +141,9 @@ export async function main(args: string[]): Promise<number> {
   const shown = hostname.includes(":") ? `[${hostname}]` : hostname;
   const extras = [tls ? "TLS" : "", token ? "token required" : ""].filter(Boolean).join(", ");
   console.error(
-    `netkit serve-files: serving ${server.store.root} on ${shown}:${port} (${model} model${
-      extras ? `, ${extras}` : ""
-    })`,
+    `netkit serve-files: serving ${server.root} on ${shown}:${port} (${
+      model === "workers" ? `workers model, ${workers} workers` : `${model} model`
+    }${extras ? `, ${extras}` : ""})`,
   );
   if (token && !tls && !isLoopback(hostname)) {
     console.error(

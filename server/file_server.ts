@@ -9,6 +9,7 @@ import { ALPN, encodeMessage } from "../protocol/messages.ts";
 import { writeAll } from "../protocol/frame_stream.ts";
 import { cleanStaleTemps } from "./atomic_write.ts";
 import { AuthThrottle, TokenCheck } from "./auth.ts";
+import { SharedSlots } from "./conn_slots.ts";
 import { FileStore } from "./file_store.ts";
 import { type AcceptLoop, type ServerModel, startAcceptLoop } from "./listen.ts";
 import { type FileServerOptions, resolveFileServerOptions } from "./options.ts";
@@ -17,16 +18,22 @@ import { TrackedConn } from "./tracked_conn.ts";
 
 /** Options of {@linkcode startFileServer}: the server options plus its model. */
 export interface StartFileServerOptions extends FileServerOptions {
-  /** How connections are served. @default "async" */
+  /** How connections are served (the workers model lives in `workers.ts`). @default "async" */
   model?: ServerModel;
+  /** Share the port with other listeners (one per Worker). @default false */
+  reusePort?: boolean;
+  /** A connection counter shared with other Workers, for one common limit. @default none */
+  sharedSlots?: SharedArrayBuffer;
+  /** Remove temp files of dead uploads at start. @default true */
+  cleanTemps?: boolean;
 }
 
 /** A running file server. */
 export interface FileServer extends AsyncDisposable {
   /** The address it listens on (with the real port when 0 was asked). */
   readonly addr: Deno.NetAddr;
-  /** The library. */
-  readonly store: FileStore;
+  /** The library folder's canonical path. */
+  readonly root: string;
   /** Connections open now. */
   readonly connections: number;
   /** Fires a `"connectionclose"` event each time a client connection has ended. */
@@ -49,12 +56,13 @@ export async function startFileServer(
 ): Promise<FileServer> {
   const o = resolveFileServerOptions(options);
   const store = await FileStore.open(o.root, { hidden: o.hidden });
-  await cleanStaleTemps(store.root);
+  if (options.cleanTemps ?? true) await cleanStaleTemps(store.root);
   const log = o.log ?? (() => {});
   const auth = o.token === null
     ? null
     : { check: new TokenCheck(o.token), throttle: new AuthThrottle() };
   const ctx: SessionContext = { store, options: o, log, auth };
+  const reusePort = options.reusePort ?? false;
   const listener: Deno.Listener = o.tls
     ? Deno.listenTls({
       hostname: o.hostname,
@@ -62,8 +70,9 @@ export async function startFileServer(
       cert: o.tls.cert,
       key: o.tls.key,
       alpnProtocols: [ALPN],
+      reusePort,
     })
-    : Deno.listen({ hostname: o.hostname, port: o.port });
+    : Deno.listen({ hostname: o.hostname, port: o.port, reusePort });
   const tracked = new Set<TrackedConn>();
   const events = new EventTarget();
 
@@ -90,7 +99,7 @@ export async function startFileServer(
     }
   }, {
     model: options.model ?? "async",
-    maxConnections: o.maxConnections,
+    slots: new SharedSlots(o.maxConnections, options.sharedSlots),
     onBusy: (conn) => writeAll(conn, busyFrame),
     onError: (e) => log(`${new Date().toISOString()} accept error: ${e}`),
     onClosed: () => events.dispatchEvent(new Event("connectionclose")),
@@ -118,7 +127,7 @@ export async function startFileServer(
 
   return {
     addr: listener.addr as Deno.NetAddr,
-    store,
+    root: store.root,
     events,
     get connections() {
       return loop.active;
