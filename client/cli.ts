@@ -13,9 +13,8 @@ import {
 } from "../server/cli_args.ts";
 import { FileClient } from "./client.ts";
 import { formatListing } from "./format.ts";
-import { ProgressLine } from "./progress.ts";
 import { runRepl, safeLocalName } from "./repl.ts";
-import { describeTransfer } from "./summary.ts";
+import { downloadWithProgress, uploadWithProgress } from "./transfers.ts";
 
 /** One line for `netkit --help`. */
 export const SUMMARY = "list, download and upload files on a netkit file server";
@@ -101,7 +100,6 @@ export async function main(args: string[]): Promise<number> {
   if (values.resume && command === "ls") throw new UsageError("--resume goes with get or put");
 
   await using client = await connect();
-  const started = performance.now();
   if (command === "ls") {
     const entries = await client.list();
     console.log(values.json ? JSON.stringify(entries, null, 2) : formatListing(entries));
@@ -109,32 +107,20 @@ export async function main(args: string[]): Promise<number> {
     const name = rest[0];
     const dest = rest[1] ?? safeLocalName(name);
     if (!dest) throw new UsageError(`get: '${name}' is no safe local name; give DEST`);
-    const bar = new ProgressLine(name);
-    try {
-      const r = await client.download(name, dest, {
+    console.error(
+      await downloadWithProgress(client, name, dest, {
         resume: values.resume,
         overwrite: values.overwrite,
-        onProgress: (p) => bar.update(p),
-      });
-      bar.done();
-      console.error(describeTransfer("downloaded", name, dest, r, performance.now() - started));
-    } finally {
-      bar.done();
-    }
+      }),
+    );
   } else {
     const [file, name = file.split(/[\\/]/).pop()!] = rest;
-    const bar = new ProgressLine(name);
-    try {
-      const r = await client.upload(file, name, {
-        overwrite: values.overwrite,
+    console.error(
+      await uploadWithProgress(client, file, name, {
         resume: values.resume,
-        onProgress: (p) => bar.update(p),
-      });
-      bar.done();
-      console.error(describeTransfer("uploaded", file, name, r, performance.now() - started));
-    } finally {
-      bar.done();
-    }
+        overwrite: values.overwrite,
+      }),
+    );
   }
   return 0;
 }
