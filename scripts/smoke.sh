@@ -99,7 +99,8 @@ stop_server "$SERVER_PID" serve-files
 say "serve-files: put, ls and get round trip of 300000 bytes ok; SIGTERM exits 0"
 
 # 3. http, where this netkit has it
-if ! "${netkit[@]}" --help | grep -Eq '^ +http +'; then
+help=$("${netkit[@]}" --help) || fail "--help exited non-zero"
+if ! grep -Eq '^ +http +' <<<"$help"; then
   say "http: SKIPPED: this netkit has no http command"
 else
   mkdir "$work/www"
