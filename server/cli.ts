@@ -16,6 +16,7 @@ import {
 import { startFileServer, type StartFileServerOptions } from "./file_server.ts";
 import { startWorkersFileServer } from "./file_workers.ts";
 import { FILE_SERVER_DEFAULTS } from "./options.ts";
+import { onShutdownSignal } from "./signals.ts";
 
 /** One line for `netkit --help`. */
 export const SUMMARY = "serve a library folder over netkit's TCP file protocol";
@@ -155,13 +156,10 @@ export async function main(args: string[]): Promise<number> {
     console.error("netkit serve-files: stopping");
     server.close();
   };
-  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
-  for (const s of signals) Deno.addSignalListener(s, stop);
-  try {
+  {
+    using _signals = onShutdownSignal(stop);
     await server.finished;
     await server.close();
-  } finally {
-    for (const s of signals) Deno.removeSignalListener(s, stop);
   }
   console.error("netkit serve-files: stopped");
   return 0;
