@@ -177,14 +177,15 @@ if (import.meta.main) {
   for (const b of builds) {
     const r = await compile(b.output, { target: b.target });
     if (!r.success) {
-      const offline = /dns error|lookup address|download|connect/i.test(r.stderr);
       console.error(
-        offline
-          ? `compile: deno compile could not download its denort runtime${
-            b.target ? ` for ${b.target}` : ""
-          }; set DENORT_BIN to a denort binary for that platform`
-          : `compile: deno compile failed:\n${r.stderr}`,
+        `compile: deno compile failed${b.target ? ` for ${b.target}` : ""}:\n${r.stderr}`,
       );
+      if (/dns error|lookup address|download|denort/i.test(r.stderr)) {
+        console.error(
+          "compile: it could not get its denort runtime; " +
+            "set DENORT_BIN to a denort binary for that platform",
+        );
+      }
       Deno.exit(1);
     }
     console.log(`compile: built ${b.output}${b.target ? ` (${b.target})` : ""}`);
