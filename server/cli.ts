@@ -52,6 +52,8 @@ Options:
   --cert FILE --key FILE serve over TLS with this PEM certificate chain and key
   --token TOKEN          require this shared token from every client; better: set
                          NETKIT_TOKEN in the environment (kept out of the process list)
+  --hash-offload SIZE    hash transfers this large on another core, in a
+                         Worker; 'off' hashes all inline (default: 8MiB)
   --quiet                no request log on stderr
   -h, --help             show this help
 
@@ -77,6 +79,7 @@ export async function main(args: string[]): Promise<number> {
     cert: { type: "string" },
     key: { type: "string" },
     token: { type: "string" },
+    "hash-offload": { type: "string" },
     quiet: { type: "boolean" },
   }, "serve-files");
   if ((values.cert === undefined) !== (values.key === undefined)) {
@@ -130,6 +133,11 @@ export async function main(args: string[]): Promise<number> {
     log: values.quiet ? null : undefined,
     token,
     tls,
+    hashOffloadMinBytes: values["hash-offload"] === undefined
+      ? undefined
+      : values["hash-offload"] === "off"
+      ? Infinity
+      : parseSize(values["hash-offload"], "--hash-offload"),
   }).catch((e) => {
     if (e instanceof RangeError) throw new UsageError(e.message);
     if (e instanceof Deno.errors.AddrInUse) {
