@@ -8,7 +8,6 @@
  * @module
  */
 
-import { createXXHash128 } from "hash-wasm";
 import { createHash } from "node:crypto";
 import { NetkitError } from "./errors.ts";
 
@@ -68,6 +67,8 @@ export async function createHasher(name: HashName): Promise<Hasher> {
       digest: () => new Uint8Array(h.digest()),
     };
   }
+  // Loaded on first use: it costs ~60 ms of start-up that --help and ls need not pay.
+  const { createXXHash128 } = await import("hash-wasm");
   const h = await createXXHash128();
   h.init();
   return {

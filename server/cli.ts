@@ -96,6 +96,12 @@ export async function main(args: string[]): Promise<number> {
   if (model !== "async" && model !== "loop" && model !== "workers") {
     throw new UsageError(`--model: expected async, loop or workers, got '${model}'`);
   }
+  if (model === "workers" && Deno.build.os !== "linux") {
+    throw new UsageError(
+      "--model workers needs the kernel to spread one port over several listeners " +
+        "(SO_REUSEPORT), which Deno offers only on Linux",
+    );
+  }
   if (values.workers !== undefined && model !== "workers") {
     throw new UsageError("--workers goes with --model workers");
   }
