@@ -40,6 +40,7 @@ Options:
                   put: continue a broken upload the server kept (and let it
                   keep this one's bytes if it breaks too)
   --overwrite     get: replace the local file; put: replace the server's file
+  --fsync         get: flush the file to disk before it takes its name
   --timeout TIME  give up when the server is silent this long (default: 60s)
   --tls           connect over TLS (the system's trusted roots, plus --ca)
   --ca FILE       also trust this PEM certificate (e.g. a self-signed server's)
@@ -66,6 +67,7 @@ export async function main(args: string[]): Promise<number> {
     json: { type: "boolean" },
     resume: { type: "boolean" },
     overwrite: { type: "boolean" },
+    fsync: { type: "boolean" },
     timeout: { type: "string" },
     tls: { type: "boolean" },
     ca: { type: "string" },
@@ -97,6 +99,7 @@ export async function main(args: string[]): Promise<number> {
   if (rest.length < min) throw new UsageError(`${command}: missing argument`);
   if (rest.length > max) throw new UsageError(`${command}: unexpected argument '${rest[max]}'`);
   if (values.json && command !== "ls") throw new UsageError("--json goes with ls");
+  if (values.fsync && command !== "get") throw new UsageError("--fsync goes with get");
   if (values.resume && command === "ls") throw new UsageError("--resume goes with get or put");
 
   await using client = await connect();
@@ -111,6 +114,7 @@ export async function main(args: string[]): Promise<number> {
       await downloadWithProgress(client, name, dest, {
         resume: values.resume,
         overwrite: values.overwrite,
+        sync: values.fsync,
       }),
     );
   } else {

@@ -71,6 +71,8 @@ export interface DownloadOptions {
   resume?: boolean;
   /** Replace an existing local file. @default false */
   overwrite?: boolean;
+  /** Flush the file to disk before it takes its name (survives a power cut). @default false */
+  sync?: boolean;
   /** Called as bytes arrive. */
   onProgress?: (p: Progress) => void;
 }
@@ -300,7 +302,7 @@ export class FileClient implements AsyncDisposable {
           keepPart = result.error.code !== "CHECKSUM_MISMATCH";
           throw result.error;
         }
-        await finishPart(part, dest, options.overwrite ?? false);
+        await finishPart(part, dest, options.overwrite ?? false, options.sync ?? false);
         return { size: total, transferred: length, digest: result.digest, hash: this.hash };
       } catch (e) {
         await part.discard(keepPart);

@@ -14,6 +14,8 @@ import { describeTransfer } from "./summary.ts";
 export interface TransferFlags {
   resume?: boolean;
   overwrite?: boolean;
+  /** Downloads: flush to disk before renaming. */
+  sync?: boolean;
   /** Draw a progress line. @default stderr is a terminal */
   progress?: boolean;
 }

@@ -67,14 +67,29 @@ export async function createHasher(name: HashName): Promise<Hasher> {
       digest: () => new Uint8Array(h.digest()),
     };
   }
-  // Loaded on first use: it costs ~60 ms of start-up that --help and ls need not pay.
-  const { createXXHash128 } = await import("hash-wasm");
-  const h = await createXXHash128();
+  const h = idleXxh.pop() ?? await newXxh();
   h.init();
+  let spent = false;
   return {
     update: (b) => void h.update(b),
-    digest: () => h.digest("binary"),
+    digest: () => {
+      const d = h.digest("binary");
+      // Instantiating the WebAssembly module costs more than hashing a small file: reuse it.
+      if (!spent && idleXxh.length < MAX_IDLE_XXH) idleXxh.push(h);
+      spent = true;
+      return d;
+    },
   };
+}
+
+type Xxh = Awaited<ReturnType<typeof import("hash-wasm")["createXXHash128"]>>;
+const MAX_IDLE_XXH = 64;
+const idleXxh: Xxh[] = [];
+
+async function newXxh(): Promise<Xxh> {
+  // Loaded on first use: it costs ~60 ms of start-up that --help and ls need not pay.
+  const { createXXHash128 } = await import("hash-wasm");
+  return await createXXHash128();
 }
 
 /** Lower-case hex of a digest, for logs and `--json` output. */

@@ -96,6 +96,7 @@ export async function sendData(
   while (n > 0) {
     options.signal?.throwIfAborted();
     const writing = writer.sendData(cur, n);
+    writing.catch(() => {}); // awaited below; never an unhandled rejection meanwhile
     let m = 0;
     try {
       m = left > 0 ? await read(next) : 0;
@@ -197,6 +198,7 @@ export async function receiveData(
         await settle();
         if (failure) continue;
         writing = out.write(view);
+        writing.catch(() => {}); // handled in settle(); never an unhandled rejection meanwhile
         options.onProgress?.(got);
         [a, b] = [b, a];
       } else if (frame.type === "END") {

@@ -16,12 +16,15 @@ import {
   type HashName,
 } from "../protocol/digest.ts";
 import { isNetkitError, NetkitError } from "../protocol/errors.ts";
+import { encodeFrame, FrameType } from "../protocol/frame.ts";
 import { FrameReader, FrameWriter } from "../protocol/frame_stream.ts";
 import {
+  encodeMessage,
   errorMessage,
   Feature,
   type Get,
   type ListEntry,
+  type Message,
   PROTOCOL_VERSION,
   type Put,
   PutFlag,
@@ -33,6 +36,20 @@ import type { FileStore } from "./file_store.ts";
 import type { ResolvedFileServerOptions } from "./options.ts";
 import type { TrackedConn } from "./tracked_conn.ts";
 import { hashPrefix, receiveData, sendData } from "../protocol/transfer.ts";
+
+/** Files up to this size are answered in a single write. */
+const SMALL_FILE_BYTES = 256 * 1024;
+
+/** Reads until `buf` is full or the file ends; returns the bytes read. */
+async function readFull(file: Deno.FsFile, buf: Uint8Array): Promise<number> {
+  let at = 0;
+  while (at < buf.length) {
+    const n = await file.read(buf.subarray(at));
+    if (n === null) break;
+    at += n;
+  }
+  return at;
+}
 
 /** Bytes of listing entries per LIST_ENTRIES frame, well under any frame limit. */
 const LIST_BATCH_BYTES = 60_000;
@@ -252,13 +269,30 @@ async function get(
       if (m.offset > 0) await hashPrefix(file, m.offset, hasher);
     }
     if (m.offset > 0 && !hasher) await file.seek(m.offset, Deno.SeekMode.Start);
-    await writer.send({
+    const ok: Message = {
       type: "GET_OK",
       size: info.size,
       offset: m.offset,
       mtimeMs: info.mtime?.getTime() ?? 0,
-    });
+    };
     const length = info.size - m.offset;
+    if (!job && length <= SMALL_FILE_BYTES) {
+      // A small file goes out as GET_OK, DATA and END in one write.
+      const data = new Uint8Array(length);
+      if ((await readFull(file, data)) < length) {
+        throw new NetkitError("SIZE_MISMATCH", "file shrank while being sent");
+      }
+      hasher?.update(data);
+      const digest = known ?? hasher!.digest();
+      store.digests.set(key, digest);
+      await writer.sendFrames([
+        encodeMessage(ok),
+        encodeFrame(FrameType.DATA, data),
+        encodeMessage({ type: "END", digest }),
+      ]);
+      return length;
+    }
+    await writer.send(ok);
     try {
       await sendData(file, length, writer, { chunk: ctx.options.maxFrame, hasher });
     } catch (e) {
