@@ -97,7 +97,7 @@ export async function sendBlocks(
       continue;
     }
     if (p.op !== "ACK") {
-      if (p.op === "OACK" && base === 1) continue; // a stray duplicate
+      if (p.op === "OACK") continue; // a late duplicate of the server's OACK
       throw illegal(p, "while sending");
     }
     // How many blocks this ACK covers; 0 is a duplicate, ignored on purpose.
@@ -126,7 +126,7 @@ export interface ReceiveStart {
   maxBytes?: number;
   /** Called after the last block arrives and before it is acknowledged, so a failure there reaches the peer as an ERROR. */
   finish?: () => Promise<void>;
-  /** After the final ACK, keep answering a resent last block for one timeout. @default false */
+  /** After the final ACK, keep answering a resent last block while the sender may still retry. @default false */
   dally?: boolean;
 }
 
@@ -143,7 +143,14 @@ export async function receiveBlocks(
   start: ReceiveStart,
 ): Promise<TransferResult> {
   const result = await receiveLoop(ch, sink, t, start);
-  if (start.dally) await dally(ch, result.blocks, Math.min(t.timeoutMs, 1000));
+  // Dally long enough to outlast the sender's retries if our final ACK is lost.
+  if (start.dally) {
+    await dally(
+      ch,
+      result.blocks,
+      Math.min(t.timeoutMs * (t.retries + 1), 5000),
+    );
+  }
   return result;
 }
 
@@ -174,8 +181,9 @@ async function receiveLoop(
       continue;
     }
     if (p.op !== "DATA") {
-      if (p.op === "OACK" && expected === 1) {
-        await ch.send(start.resend); // our ACK 0 was lost
+      if (p.op === "OACK") {
+        // A resent OACK: our ACK 0 was lost (or it is a late duplicate).
+        if (expected === 1) await ch.send(start.resend);
         continue;
       }
       throw illegal(p, "while receiving");
@@ -217,16 +225,17 @@ async function receiveLoop(
   }
 }
 
-/** After the final ACK: re-acknowledge a resent last block for one timeout. */
+/** After the final ACK: re-acknowledge a resent last block for a while. */
 async function dally(
   ch: Channel,
   last: number,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<void> {
   const until = performance.now() + timeoutMs;
   try {
     for (let n = 0; n < 8 && performance.now() < until; n++) {
-      const p = await ch.receive(until - performance.now());
+      const p = await ch.receive(until - performance.now(), signal);
       if (p === null) return;
       if (p.op === "DATA" && p.block === wireBlock(last)) {
         await ch.send(ack(last));
