@@ -149,6 +149,7 @@ export async function receiveBlocks(
       ch,
       result.blocks,
       Math.min(t.timeoutMs * (t.retries + 1), 5000),
+      t.signal,
     );
   }
   return result;
