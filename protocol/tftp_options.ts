@@ -8,8 +8,9 @@
  * - blksize: a number 8..65464; larger values are clamped to the server's
  *   maximum (a server may always answer smaller), smaller or malformed values
  *   (`0`, `7`, `abc`) are not acknowledged, so the transfer uses 512.
- * - windowsize: 1..65535, clamped to the server's maximum; 0 or malformed
- *   values are not acknowledged.
+ * - windowsize: 1..65535, clamped to the server's maximum (and, on writes,
+ *   to what fits {@linkcode MAX_WINDOW_BYTES}); 0 or malformed values are not
+ *   acknowledged.
  * - timeout: 1..255 seconds, echoed; anything else is not acknowledged.
  * - tsize: on a read the server answers the file size (octet mode only); on
  *   a write it echoes the client's size, and refuses a size over its limit.
@@ -28,6 +29,25 @@ import {
 
 /** Largest windowsize RFC 7440 allows. */
 export const MAX_WINDOWSIZE = 65535;
+
+/**
+ * Most payload bytes one window may put in flight towards a netkit receiver.
+ * A receiver cannot grow its socket buffer from Deno (Linux's default is 208
+ * KiB, and a loopback datagram takes more than its payload there), so a
+ * larger window would overflow it and lose packets on every window.
+ */
+export const MAX_WINDOW_BYTES = 128 * 1024;
+
+/** `windowsize` reduced so a window of `blksize` blocks fits {@linkcode MAX_WINDOW_BYTES}; at least 1. */
+export function windowWithinBudget(
+  windowsize: number,
+  blksize: number,
+): number {
+  return Math.max(
+    1,
+    Math.min(windowsize, Math.floor(MAX_WINDOW_BYTES / blksize)),
+  );
+}
 
 /** The parameters a transfer runs with after negotiation. */
 export interface TransferParams {
@@ -133,6 +153,11 @@ export function negotiate(
         reply.set(name, String(params.tsize));
         break;
     }
+  }
+  if (ctx.kind === "write" && reply.has("windowsize")) {
+    // The server receives: keep the window within its socket buffer.
+    params.windowsize = windowWithinBudget(params.windowsize, params.blksize);
+    reply.set("windowsize", String(params.windowsize));
   }
   return { reply, params };
 }

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import {
   acceptOack,
+  MAX_WINDOW_BYTES,
   negotiate,
   parseOptionNumber,
+  windowWithinBudget,
 } from "../protocol/tftp_options.ts";
 import { isNetkitError } from "../protocol/errors.ts";
 
@@ -116,4 +118,15 @@ Deno.test("tftp options: parseOptionNumber takes plain digits only", () => {
   assert.equal(parseOptionNumber("1.5"), null);
   assert.equal(parseOptionNumber("12345678901"), null);
   assert.equal(parseOptionNumber("0x10"), null);
+});
+
+Deno.test("tftp options: a write's window is kept within the receive budget", () => {
+  assert.equal(windowWithinBudget(16, 65464), 2);
+  assert.equal(windowWithinBudget(16, 1428), 16);
+  assert.equal(windowWithinBudget(1000, 8), 1000);
+  assert.equal(windowWithinBudget(4, MAX_WINDOW_BYTES + 1), 1);
+  const w = negotiate(ask(["windowsize", "16"], ["blksize", "65464"]), write);
+  assert.deepEqual([...w.reply], [["windowsize", "2"], ["blksize", "65464"]]);
+  const r = negotiate(ask(["windowsize", "16"], ["blksize", "65464"]), read);
+  assert.equal(r.reply.get("windowsize"), "16");
 });

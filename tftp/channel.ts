@@ -9,6 +9,7 @@
 
 import { NetkitError } from "../protocol/errors.ts";
 import { TftpPeerError, toTftpError } from "../protocol/tftp_errors.ts";
+import { DatagramWaiter } from "./datagram_waiter.ts";
 import {
   decodePacket,
   encodePacket,
@@ -24,8 +25,7 @@ export class Channel implements Disposable {
   readonly conn: Deno.DatagramConn;
   #peer: Deno.NetAddr | null;
   readonly #peerHost: string | null;
-  readonly #buf = new Uint8Array(RECEIVE_BUFFER);
-  #pending: Promise<[Uint8Array, Deno.Addr]> | null = null;
+  readonly #waiter: DatagramWaiter;
   #closed = false;
 
   /**
@@ -39,6 +39,7 @@ export class Channel implements Disposable {
     peerHost: string | null = null,
   ) {
     this.conn = conn;
+    this.#waiter = new DatagramWaiter(conn, new Uint8Array(RECEIVE_BUFFER));
     this.#peer = peer;
     this.#peerHost = peerHost;
   }
@@ -94,7 +95,7 @@ export class Channel implements Disposable {
     for (;;) {
       const left = deadline - performance.now();
       if (left <= 0) return null;
-      const got = await this.#next(left, signal);
+      const got = await this.#waiter.next(left, signal);
       if (got === null) return null;
       const [bytes, from] = got;
       const addr = from as Deno.NetAddr;
@@ -134,42 +135,14 @@ export class Channel implements Disposable {
     );
   }
 
-  async #next(
-    ms: number,
-    signal?: AbortSignal,
-  ): Promise<[Uint8Array, Deno.Addr] | null> {
-    signal?.throwIfAborted();
-    this.#pending ??= this.conn.receive(this.#buf);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let onAbort: (() => void) | undefined;
-    const timeout = new Promise<null>((resolve, reject) => {
-      timer = setTimeout(() => resolve(null), ms);
-      if (signal) {
-        onAbort = () => reject(signal.reason);
-        signal.addEventListener("abort", onAbort, { once: true });
-      }
-    });
-    try {
-      const got = await Promise.race([this.#pending, timeout]);
-      if (got !== null) this.#pending = null;
-      return got;
-    } catch (e) {
-      if (this.#closed) throw new NetkitError("CLOSED", "transfer closed");
-      throw e;
-    } finally {
-      clearTimeout(timer);
-      if (onAbort) signal!.removeEventListener("abort", onAbort);
-    }
-  }
-
   /** Closes the socket; safe to call twice. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#waiter.close();
     try {
       this.conn.close();
     } catch { /* already closed */ }
-    this.#pending?.catch(() => {});
   }
 
   [Symbol.dispose](): void {

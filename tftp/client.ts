@@ -11,6 +11,7 @@ import { lookup } from "node:dns/promises";
 import { NetkitError } from "../protocol/errors.ts";
 import type { ByteSink, ByteSource } from "../protocol/frame_stream.ts";
 import {
+  DEFAULT_BLKSIZE,
   encodePacket,
   type Packet,
   TftpErrorCode,
@@ -19,6 +20,7 @@ import {
   acceptOack,
   DEFAULT_PARAMS,
   type TransferParams,
+  windowWithinBudget,
 } from "../protocol/tftp_options.ts";
 import { BlockSink, BlockSource } from "./blocks.ts";
 import { Channel } from "./channel.ts";
@@ -37,7 +39,7 @@ export interface TftpClientOptions {
   port?: number;
   /** Block size to ask for (8..65464); unset asks for none (512). */
   blksize?: number;
-  /** Window to ask for (RFC 7440); unset asks for none (1). */
+  /** Window to ask for (RFC 7440; a download asks for no more than fits 128 KiB); unset asks for none (1). */
   windowsize?: number;
   /** Transfer mode. @default "octet" */
   mode?: "octet" | "netascii";
@@ -71,10 +73,17 @@ async function resolve(hostname: string): Promise<string> {
 function requestOptions(
   o: TftpClientOptions,
   tsize: number | null,
+  receiving: boolean,
 ): Map<string, string> {
   const m = new Map<string, string>();
   if (o.blksize !== undefined) m.set("blksize", String(o.blksize));
-  if (o.windowsize !== undefined) m.set("windowsize", String(o.windowsize));
+  if (o.windowsize !== undefined) {
+    // When receiving, keep a window within our own socket buffer.
+    const w = receiving
+      ? windowWithinBudget(o.windowsize, o.blksize ?? DEFAULT_BLKSIZE)
+      : o.windowsize;
+    m.set("windowsize", String(w));
+  }
   if (tsize !== null && (o.mode ?? "octet") === "octet") {
     m.set("tsize", String(tsize));
   }
@@ -164,7 +173,7 @@ export async function tftpGet(
   const [ch, server] = await open(o);
   using _ = ch;
   const mode = o.mode ?? "octet";
-  const asked = requestOptions(o, 0);
+  const asked = requestOptions(o, 0, true);
   const req = encodePacket({
     op: "RRQ",
     filename: remote,
@@ -206,7 +215,7 @@ export async function tftpPut(
   const [ch, server] = await open(o);
   using _ = ch;
   const mode = o.mode ?? "octet";
-  const asked = requestOptions(o, size);
+  const asked = requestOptions(o, size, false);
   const req = encodePacket({
     op: "WRQ",
     filename: remote,
