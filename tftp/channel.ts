@@ -27,6 +27,7 @@ export class Channel implements Disposable {
   readonly #peerHost: string | null;
   readonly #waiter: DatagramWaiter;
   #closed = false;
+  #sendFailed: unknown = null;
 
   /**
    * @param conn the socket, owned by the channel from now on
@@ -53,6 +54,17 @@ export class Channel implements Disposable {
   async send(bytes: Uint8Array): Promise<void> {
     if (!this.#peer) throw new Error("channel has no peer yet");
     await this.conn.send(bytes, this.#peer);
+  }
+
+  /**
+   * Sends raw packet bytes to the peer without waiting for the send to
+   * finish, so the next receive is posted in the same event-loop turn (the
+   * hot path: DATA windows and ACKs). `bytes` must not change until the peer
+   * has answered it. A send failure surfaces from the next `receive`.
+   */
+  post(bytes: Uint8Array): void {
+    if (!this.#peer) throw new Error("channel has no peer yet");
+    this.conn.send(bytes, this.#peer).catch((e) => this.#sendFailed ??= e);
   }
 
   /** Sends raw bytes to any address (requests before the peer is known). */
@@ -93,6 +105,7 @@ export class Channel implements Disposable {
   ): Promise<Packet | null> {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
+      if (this.#sendFailed) throw this.#sendFailed;
       const left = deadline - performance.now();
       if (left <= 0) return null;
       const got = await this.#waiter.next(left, signal);

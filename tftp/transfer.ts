@@ -80,15 +80,12 @@ export async function sendBlocks(
     while (!src.done && window.length < t.windowsize) {
       window.push(await src.next());
     }
-    if (unsent < window.length) {
-      // Hand the whole window to the socket at once: far fewer event-loop turns.
-      const sends: Promise<void>[] = [];
-      for (; unsent < window.length; unsent++) {
-        const packet = window[unsent];
-        writeDataHeader(packet, wireBlock(base + unsent));
-        sends.push(ch.send(packet));
-      }
-      await Promise.all(sends);
+    // Post the window without awaiting each send: the ACK wait is posted in
+    // the same event-loop turn. Packets stay untouched until acknowledged.
+    for (; unsent < window.length; unsent++) {
+      const packet = window[unsent];
+      writeDataHeader(packet, wireBlock(base + unsent));
+      ch.post(packet);
     }
     const p = await ch.receive(t.timeoutMs, t.signal);
     if (p === null) {
@@ -218,7 +215,7 @@ async function receiveLoop(
       return { bytes, blocks: expected };
     }
     if (++sinceAck >= t.windowsize) {
-      await ch.send(ack(expected));
+      ch.post(ack(expected));
       sinceAck = 0;
       t.onProgress?.(bytes);
     }
