@@ -161,43 +161,66 @@ function tuning(params: TransferParams, o: TftpClientOptions): TransferTuning {
 }
 
 /**
- * Downloads `remote` into `sink`.
- *
- * @throws {NetkitError} `TIMEOUT`, `BAD_FRAME`, or a `TftpPeerError` with the server's reason
+ * The part of a get or a put before the blocks: the request, the first
+ * answer (an OACK, or `expected` when the server ignores options), and the
+ * settled parameters; `body` then moves the blocks. Failures are reported
+ * to the server.
  */
-export async function tftpGet(
-  remote: string,
-  sink: ByteSink,
+async function exchange(
   o: TftpClientOptions,
+  op: "RRQ" | "WRQ",
+  remote: string,
+  asked: Map<string, string>,
+  expected: (p: Packet) => boolean,
+  body: (ch: Channel, first: Packet, params: TransferParams) => Promise<
+    TransferResult
+  >,
 ): Promise<ClientResult> {
   const [ch, server] = await open(o);
   using _ = ch;
   const mode = o.mode ?? "octet";
-  const asked = requestOptions(o, 0, true);
-  const req = encodePacket({
-    op: "RRQ",
-    filename: remote,
-    mode,
-    options: asked,
-  });
+  const req = encodePacket({ op, filename: remote, mode, options: asked });
   try {
     const first = await request(ch, server, req, o);
-    if (first.op !== "OACK" && !(first.op === "DATA" && first.block === 1)) {
-      throw new NetkitError("BAD_FRAME", `unexpected ${first.op} after RRQ`);
+    if (first.op !== "OACK" && !expected(first)) {
+      throw new NetkitError("BAD_FRAME", `unexpected ${first.op} after ${op}`);
     }
     const params = settle(asked, first);
-    const ack0 = encodePacket({ op: "ACK", block: 0 });
-    if (first.op === "OACK") await ch.send(ack0);
-    const result = await receiveBlocks(
-      ch,
-      new BlockSink(sink, mode === "netascii"),
-      tuning(params, o),
-      { resend: ack0, first: first.op === "DATA" ? first : undefined },
-    );
-    return { ...result, params };
+    return { ...(await body(ch, first, params)), params };
   } catch (e) {
     return await fail(ch, e);
   }
+}
+
+/**
+ * Downloads `remote` into `sink`.
+ *
+ * @throws {NetkitError} `TIMEOUT`, `BAD_FRAME`, or a `TftpPeerError` with the server's reason
+ */
+export function tftpGet(
+  remote: string,
+  sink: ByteSink,
+  o: TftpClientOptions,
+): Promise<ClientResult> {
+  const asked = requestOptions(o, 0, true);
+  const dataOne = (p: Packet) => p.op === "DATA" && p.block === 1;
+  return exchange(
+    o,
+    "RRQ",
+    remote,
+    asked,
+    dataOne,
+    async (ch, first, params) => {
+      const ack0 = encodePacket({ op: "ACK", block: 0 });
+      if (first.op === "OACK") await ch.send(ack0);
+      return await receiveBlocks(
+        ch,
+        new BlockSink(sink, o.mode === "netascii"),
+        tuning(params, o),
+        { resend: ack0, first: first.op === "DATA" ? first : undefined },
+      );
+    },
+  );
 }
 
 /**
@@ -206,35 +229,20 @@ export async function tftpGet(
  *
  * @throws like {@linkcode tftpGet}
  */
-export async function tftpPut(
+export function tftpPut(
   remote: string,
   src: ByteSource,
   size: number | null,
   o: TftpClientOptions,
 ): Promise<ClientResult> {
-  const [ch, server] = await open(o);
-  using _ = ch;
-  const mode = o.mode ?? "octet";
   const asked = requestOptions(o, size, false);
-  const req = encodePacket({
-    op: "WRQ",
-    filename: remote,
-    mode,
-    options: asked,
-  });
-  try {
-    const first = await request(ch, server, req, o);
-    if (first.op !== "OACK" && !(first.op === "ACK" && first.block === 0)) {
-      throw new NetkitError("BAD_FRAME", `unexpected ${first.op} after WRQ`);
-    }
-    const params = settle(asked, first);
-    if (params.tsize === null && size !== null && mode === "octet") {
+  const ackZero = (p: Packet) => p.op === "ACK" && p.block === 0;
+  return exchange(o, "WRQ", remote, asked, ackZero, (ch, _first, params) => {
+    const netascii = o.mode === "netascii";
+    if (params.tsize === null && size !== null && !netascii) {
       params.tsize = size;
     }
-    const blocks = new BlockSource(src, params.blksize, mode === "netascii");
-    const result = await sendBlocks(ch, blocks, tuning(params, o));
-    return { ...result, params };
-  } catch (e) {
-    return await fail(ch, e);
-  }
+    const blocks = new BlockSource(src, params.blksize, netascii);
+    return sendBlocks(ch, blocks, tuning(params, o));
+  });
 }
