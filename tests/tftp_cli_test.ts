@@ -55,6 +55,10 @@ Deno.test("tftp cli: get writes DEST only when the whole file arrived", async ()
       /^tftp get nope\.bin: peer error 1: /.test(e.message) &&
       !e.message.includes("\n"),
   );
+  await assert.rejects(
+    main(["get", host, "f.bin", `${local.path}/no/such.bin`, "-q"]),
+    (e) => isNetkitError(e, "NOT_FOUND") && /no folder/.test(e.message),
+  );
   assert.deepEqual(await listNames(local.path), ["copy.bin"]);
 });
 

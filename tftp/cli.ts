@@ -220,9 +220,13 @@ async function get(
     return (await tftpGet(remote, Deno.stdout, o)).bytes;
   }
   const slash = dest.lastIndexOf("/");
-  const dir = await Deno.realPath(
-    slash < 0 ? "." : dest.slice(0, slash) || "/",
-  );
+  const folder = slash < 0 ? "." : dest.slice(0, slash) || "/";
+  let dir: string;
+  try {
+    dir = await Deno.realPath(folder);
+  } catch {
+    throw new NetkitError("NOT_FOUND", `no folder '${folder}' for ${dest}`);
+  }
   await using out = await AtomicFile.create(dir, dest.slice(slash + 1));
   const sink = {
     write: async (p: Uint8Array) => (await out.write(p), p.length),
