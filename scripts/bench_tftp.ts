@@ -5,9 +5,10 @@
  *    65464 (lock-step, the same client for both servers);
  * 2. netkit's client against netkit's server with windowsize 16.
  *
- * Each case runs `--runs` times (default 3); the median is reported. Servers
- * run as their own processes; the script re-runs itself with `--role` for
- * netkit's server and client, so it needs nothing but this repository.
+ * Each case runs `--runs` times (default 3), the cases taking turns; the
+ * median is reported. Servers run as their own processes; the script re-runs
+ * itself with `--role` for netkit's server and client, so it needs nothing
+ * but this repository (and curl and tftpd-hpa).
  *
  *   deno run -A --unstable-net scripts/bench_tftp.ts [--runs 3] [--size 64M]
  *
@@ -102,53 +103,46 @@ async function stop(child: Deno.ChildProcess): Promise<void> {
   await child.status;
 }
 
-async function curlRuns(port: number, bs: number, runs: number) {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const out = await output("curl", [
-      "-sS",
-      "-o",
-      "/dev/null",
-      "-w",
-      "%{time_total} %{size_download}",
-      "--tftp-blksize",
-      String(bs),
-      `tftp://127.0.0.1:${port}/big.bin`,
-    ]);
-    const [t, n] = out.trim().split(" ").map(Number);
-    if (n !== size) throw new Error(`curl got ${n} bytes`);
-    times.push(t * 1000);
-  }
-  return median(times);
+/** One curl download; its own transfer time in ms. */
+async function curlOnce(port: number, bs: number): Promise<number> {
+  const out = await output("curl", [
+    "-sS",
+    "-o",
+    "/dev/null",
+    "-w",
+    "%{time_total} %{size_download}",
+    "--tftp-blksize",
+    String(bs),
+    `tftp://127.0.0.1:${port}/big.bin`,
+  ]);
+  const [t, n] = out.trim().split(" ").map(Number);
+  if (n !== size) throw new Error(`curl got ${n} bytes`);
+  return t * 1000;
 }
 
-async function netkitClientRuns(
+/** One netkit client download in its own process; the transfer time in ms. */
+async function netkitClientOnce(
   port: number,
   bs: number,
   window: number,
-  runs: number,
-) {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const out = await output(Deno.execPath(), [
-      "run",
-      "-A",
-      "--unstable-net",
-      SELF,
-      "--role",
-      "client",
-      "--port",
-      String(port),
-      "--blksize",
-      String(bs),
-      "--windowsize",
-      String(window),
-    ]);
-    const r = JSON.parse(out);
-    if (r.bytes !== size) throw new Error(`client got ${r.bytes} bytes`);
-    times.push(r.ms);
-  }
-  return median(times);
+): Promise<number> {
+  const out = await output(Deno.execPath(), [
+    "run",
+    "-A",
+    "--unstable-net",
+    SELF,
+    "--role",
+    "client",
+    "--port",
+    String(port),
+    "--blksize",
+    String(bs),
+    "--windowsize",
+    String(window),
+  ]);
+  const r = JSON.parse(out);
+  if (r.bytes !== size) throw new Error(`client got ${r.bytes} bytes`);
+  return r.ms;
 }
 
 const size = Number(v.size) * 1024 * 1024;
@@ -173,55 +167,63 @@ if (v.role === "client") {
     await Deno.chmod(`${dir}/big.bin`, 0o644);
     await Deno.chmod(`${dir}/tiny`, 0o644);
 
+    // Both servers run side by side and the cases take turns run by run, so
+    // load from elsewhere on the machine falls on all of them alike.
     const hpaPort = freePort();
     const hpa = await startProcess(
       "/usr/sbin/in.tftpd",
       ["-L", "-a", `127.0.0.1:${hpaPort}`, "-s", dir],
       hpaPort,
     );
+    const nkPort = freePort();
+    let nk: Deno.ChildProcess | null = null;
     const rows: [string, number][] = [];
     try {
+      nk = await startProcess(Deno.execPath(), [
+        "run",
+        "-A",
+        "--unstable-net",
+        SELF,
+        "--role",
+        "serve",
+        "--root",
+        dir,
+        "--port",
+        String(nkPort),
+      ], nkPort);
+      const cases: [string, () => Promise<number>][] = [];
       for (const bs of [1428, 65464]) {
-        rows.push([
+        cases.push([
           `curl -> tftpd-hpa, blksize ${bs}`,
-          await curlRuns(hpaPort, bs, runs),
+          () => curlOnce(hpaPort, bs),
         ]);
+        cases.push([
+          `curl -> netkit, blksize ${bs}`,
+          () => curlOnce(nkPort, bs),
+        ]);
+      }
+      for (const bs of [1428, 65464]) {
+        cases.push([
+          `netkit client -> netkit, blksize ${bs}, windowsize 16`,
+          () => netkitClientOnce(nkPort, bs, 16),
+        ]);
+      }
+      cases.push([
+        "netkit client -> netkit, blksize 1428, windowsize 1",
+        () => netkitClientOnce(nkPort, 1428, 1),
+      ]);
+      const times = cases.map(() => [] as number[]);
+      for (let r = 0; r < runs; r++) {
+        for (const [i, [, once]] of cases.entries()) {
+          times[i].push(await once());
+        }
+      }
+      for (const [i, [name]] of cases.entries()) {
+        rows.push([name, median(times[i])]);
       }
     } finally {
       await stop(hpa);
-    }
-    const nkPort = freePort();
-    const nk = await startProcess(Deno.execPath(), [
-      "run",
-      "-A",
-      "--unstable-net",
-      SELF,
-      "--role",
-      "serve",
-      "--root",
-      dir,
-      "--port",
-      String(nkPort),
-    ], nkPort);
-    try {
-      for (const bs of [1428, 65464]) {
-        rows.push([
-          `curl -> netkit, blksize ${bs}`,
-          await curlRuns(nkPort, bs, runs),
-        ]);
-      }
-      for (const bs of [1428, 65464]) {
-        rows.push([
-          `netkit client -> netkit, blksize ${bs}, windowsize 16`,
-          await netkitClientRuns(nkPort, bs, 16, runs),
-        ]);
-      }
-      rows.push([
-        `netkit client -> netkit, blksize 1428, windowsize 1`,
-        await netkitClientRuns(nkPort, 1428, 1, runs),
-      ]);
-    } finally {
-      await stop(nk);
+      if (nk) await stop(nk);
     }
     const mib = size / 1024 / 1024;
     console.log(
