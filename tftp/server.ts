@@ -95,10 +95,19 @@ export async function startTftpServer(
     const t0 = performance.now();
     const what = `${req.op} ${JSON.stringify(req.filename)} from ${fmt(from)}`;
     const task = (async () => {
-      using ch = new Channel(
-        Deno.listenDatagram({ transport: "udp", hostname, port: 0 }),
-        from,
-      );
+      let conn: Deno.DatagramConn;
+      try {
+        conn = Deno.listenDatagram({ transport: "udp", hostname, port: 0 });
+      } catch (e) {
+        log(`${what}: cannot open a transfer socket: ${(e as Error).message}`);
+        await reply(
+          from,
+          TftpErrorCode.NOT_DEFINED,
+          "server cannot start a transfer",
+        );
+        return;
+      }
+      using ch = new Channel(conn, from);
       try {
         const r = await runSession(ch, req, ctx);
         const ms = performance.now() - t0;
@@ -106,19 +115,23 @@ export async function startTftpServer(
       } catch (e) {
         log(`${what}: ${printable((e as Error).message ?? String(e))}`);
       }
-    })();
+    })().catch(() => {}); // a throwing log callback must not take the server down
     active.add(task);
     task.finally(() => active.delete(task));
   };
 
   const loop = (async () => {
     const buf = new Uint8Array(65536 + 1);
+    let failures = 0;
     for (;;) {
       let got: [Uint8Array, Deno.Addr];
       try {
         got = await conn.receive(buf);
-      } catch {
-        return; // closed
+        failures = 0;
+      } catch (e) {
+        if (stop.signal.aborted || ++failures > 100) return; // closed, or broken
+        log(`receive failed: ${(e as Error).message}`);
+        continue;
       }
       const [bytes, addr] = got as [Uint8Array, Deno.NetAddr];
       if (bytes.length >= 2 && bytes[0] === 0 && bytes[1] === 5) continue;
@@ -147,16 +160,7 @@ export async function startTftpServer(
         );
         continue;
       }
-      try {
-        start(req, { ...addr });
-      } catch (e) {
-        log(`cannot start a transfer: ${(e as Error).message}`);
-        await reply(
-          addr,
-          TftpErrorCode.NOT_DEFINED,
-          "server cannot start a transfer",
-        );
-      }
+      start(req, { ...addr });
     }
   })();
 
