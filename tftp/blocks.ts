@@ -24,7 +24,11 @@ export class BlockSource {
   readonly #src: ByteSource;
   readonly #blksize: number;
   readonly #netascii: boolean;
-  readonly #readBuf = new Uint8Array(CHUNK);
+  // Two read buffers: while blocks are cut from one, the next read fills
+  // the other, so the wait for an ACK hides the file read.
+  readonly #readBufs = [new Uint8Array(CHUNK), new Uint8Array(CHUNK)];
+  #spare = 0; // index of the buffer not backing #chunk
+  #reading: Promise<number | null> | null = null;
   #chunk: Uint8Array = new Uint8Array(0);
   #pos = 0;
   #eof = false;
@@ -83,15 +87,24 @@ export class BlockSource {
     }
   }
 
+  #readAhead(): void {
+    this.#reading = this.#src.read(this.#readBufs[this.#spare]);
+    this.#reading.catch(() => {}); // seen when awaited; never unhandled
+  }
+
   async #fill(): Promise<boolean> {
-    const n = await this.#src.read(this.#readBuf);
+    if (!this.#reading) this.#readAhead();
+    const n = await this.#reading;
+    this.#reading = null;
     if (n === null) {
       this.#eof = true;
       return false;
     }
-    const raw = this.#readBuf.subarray(0, n);
+    const raw = this.#readBufs[this.#spare].subarray(0, n);
     this.#chunk = this.#netascii ? netasciiEncode(raw) : raw;
     this.#pos = 0;
+    this.#spare ^= 1;
+    this.#readAhead();
     return true;
   }
 }
