@@ -24,13 +24,30 @@ export interface NameRules {
   subdirs?: boolean;
   /** Allow segments that start with a dot. @default false */
   hidden?: boolean;
+  /**
+   * Also refuse names Windows misreads: device names (`CON`, `NUL`, `COM1`,
+   * `aux.txt`...) that open a device instead of a file, `< > : " | ? *` (a
+   * colon opens an NTFS alternate data stream), and a trailing dot or space
+   * (Windows strips them, so `a.txt.` would be `a.txt`).
+   * @default true on Windows, false elsewhere
+   */
+  windows?: boolean;
 }
 
+const ON_WINDOWS = globalThis.Deno?.build.os === "windows";
+const WINDOWS_CHARS = /[<>:"|?*]/;
+const WINDOWS_DEVICE =
+  /^(con|prn|aux|nul|conin\$|conout\$|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3]) *(\.|$)/i;
+
 const encoder = new TextEncoder();
-// C0 controls, DEL and backslash: never part of a name we accept.
+// C0 controls, DEL, C1 controls and backslash: never part of a name we
+// accept. C1 matters too: U+009B is a terminal CSI, U+0085 a line break.
 // deno-lint-ignore no-control-regex
-const FORBIDDEN_CHARS = /[\u0000-\u001f\u007f\\]/;
+const FORBIDDEN_CHARS = /[\u0000-\u001f\u007f-\u009f\\]/;
 const DRIVE = /^[A-Za-z]:/;
+// A percent-encoded dot, slash, backslash or NUL: harmless here, where nothing
+// decodes, but a trap for any layer that decodes once more.
+const ENCODED_TRICK = /%(2e|2f|5c|00)/i;
 
 function invalid(why: string): NetkitError {
   return new NetkitError("INVALID_NAME", why);
@@ -40,9 +57,11 @@ function invalid(why: string): NetkitError {
  * Checks a relative name and splits it into segments.
  *
  * Refuses (never repairs) empty names, absolute paths, `.` and `..`, drive
- * letters, backslashes, NUL and other control characters, over-long names,
+ * letters, backslashes, NUL and other control characters, percent-encoded
+ * dots, slashes and NUL (`%2e`, `%2f`, `%5c`, `%00`), over-long names,
  * dot-files unless `hidden`, netkit's internal names, and any `/` unless
- * `subdirs`. No decoding happens here: a `%2e%2e` stays a literal name.
+ * `subdirs`, and, on Windows (`windows`), device names, `< > : " | ? *` and
+ * a trailing dot or space. No decoding happens here.
  *
  * @returns the segments, at least one
  * @throws {NetkitError} `INVALID_NAME` with the reason
@@ -62,11 +81,15 @@ export function resolveName(name: string, rules: NameRules = {}): string[] {
   }
   if (name.startsWith("/")) throw invalid("name is an absolute path");
   if (DRIVE.test(name)) throw invalid("name starts with a drive letter");
+  if (ENCODED_TRICK.test(name)) {
+    throw invalid("name contains a percent-encoded dot, slash or NUL");
+  }
   const segments = name.split("/");
   if (segments.length > 1 && !rules.subdirs) {
     throw invalid("name contains a slash");
   }
   for (const s of segments) checkSegment(s, rules.hidden ?? false);
+  if (rules.windows ?? ON_WINDOWS) segments.forEach(checkWindowsSegment);
   return segments;
 }
 
@@ -82,6 +105,12 @@ function checkSegment(s: string, hidden: boolean): void {
   }
 }
 
+function checkWindowsSegment(s: string): void {
+  if (WINDOWS_CHARS.test(s)) throw invalid('name contains one of < > : " | ? *');
+  if (WINDOWS_DEVICE.test(s)) throw invalid("name is a Windows device name");
+  if (s.endsWith(".") || s.endsWith(" ")) throw invalid("name ends with a dot or space");
+}
+
 /** True when a single entry name is visible under the given `hidden` rule. */
 export function isVisibleName(name: string, hidden: boolean): boolean {
   if (name.startsWith(INTERNAL_PREFIX)) return false;
@@ -92,9 +121,7 @@ export function isVisibleName(name: string, hidden: boolean): boolean {
  * Joins checked segments under `root` with `/` (accepted on every platform).
  */
 export function joinInRoot(root: string, segments: readonly string[]): string {
-  const base = root.endsWith("/") || root.endsWith("\\")
-    ? root.slice(0, -1)
-    : root;
+  const base = root.endsWith("/") || root.endsWith("\\") ? root.slice(0, -1) : root;
   return segments.length === 0 ? base : `${base}/${segments.join("/")}`;
 }
 
