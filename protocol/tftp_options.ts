@@ -20,12 +20,7 @@
  */
 
 import { NetkitError } from "./errors.ts";
-import {
-  DEFAULT_BLKSIZE,
-  MAX_BLKSIZE,
-  MIN_BLKSIZE,
-  type TransferMode,
-} from "./tftp_packet.ts";
+import { DEFAULT_BLKSIZE, MAX_BLKSIZE, MIN_BLKSIZE, type TransferMode } from "./tftp_packet.ts";
 
 /** Largest windowsize RFC 7440 allows. */
 export const MAX_WINDOWSIZE = 65535;

@@ -4,12 +4,7 @@ import assert from "node:assert/strict";
 import { main } from "../tftp/cli.ts";
 import { UsageError } from "../server/cli_args.ts";
 import { isNetkitError } from "../protocol/errors.ts";
-import {
-  listNames,
-  pseudoRandomBytes,
-  startServer,
-  tempDir,
-} from "./tftp_helpers.ts";
+import { listNames, pseudoRandomBytes, startServer, tempDir } from "./tftp_helpers.ts";
 
 Deno.test("tftp cli: bad arguments are usage errors naming the problem", async () => {
   const cases: [string[], RegExp][] = [

@@ -6,16 +6,8 @@
  */
 
 import type { ByteSink, ByteSource } from "../protocol/frame_stream.ts";
-import {
-  decodePacket,
-  encodePacket,
-  type Packet,
-} from "../protocol/tftp_packet.ts";
-import {
-  startTftpServer,
-  type TftpServer,
-  type TftpServerOptions,
-} from "../tftp/server.ts";
+import { decodePacket, encodePacket, type Packet } from "../protocol/tftp_packet.ts";
+import { startTftpServer, type TftpServer, type TftpServerOptions } from "../tftp/server.ts";
 
 /** A temp folder removed on dispose. */
 export async function tempDir(): Promise<

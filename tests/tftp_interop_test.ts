@@ -89,8 +89,7 @@ Deno.test({
     );
     await using server = await startServer(root.path, { allowWrite: true });
     const url = `tftp://127.0.0.1:${server.addr.port}`;
-    const curl = (...args: string[]) =>
-      run(CURL!, ["-sS", ...args], { cwd: local.path });
+    const curl = (...args: string[]) => run(CURL!, ["-sS", ...args], { cwd: local.path });
     for (const bs of ["512", "1428", "65464"]) {
       let r = await curl("--tftp-blksize", bs, "-o", `g${bs}`, `${url}/f`);
       assert.equal(r.code, 0, r.stderr);

@@ -10,12 +10,7 @@
 import { NetkitError } from "../protocol/errors.ts";
 import { TftpPeerError, toTftpError } from "../protocol/tftp_errors.ts";
 import { DatagramWaiter } from "./datagram_waiter.ts";
-import {
-  decodePacket,
-  encodePacket,
-  type Packet,
-  TftpErrorCode,
-} from "../protocol/tftp_packet.ts";
+import { decodePacket, encodePacket, type Packet, TftpErrorCode } from "../protocol/tftp_packet.ts";
 
 /** Bigger than any UDP payload, so a truncated datagram is always noticed. */
 const RECEIVE_BUFFER = 65536 + 1;

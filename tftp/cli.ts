@@ -87,9 +87,7 @@ export async function main(args: string[]): Promise<number> {
       return await transfer(sub, rest);
     default:
       throw new UsageError(
-        sub === undefined
-          ? "expected serve, get or put"
-          : `unknown tftp command '${sub}'`,
+        sub === undefined ? "expected serve, get or put" : `unknown tftp command '${sub}'`,
         "tftp",
       );
   }
@@ -139,16 +137,12 @@ async function serve(args: string[]): Promise<number> {
   const shown = hostname.includes(":") ? `[${hostname}]` : hostname;
   console.log(
     `netkit tftp: serving ${v.root} on udp ${shown}:${port} (${
-      v["allow-write"]
-        ? (v.overwrite ? "read-write" : "read, create")
-        : "read-only"
+      v["allow-write"] ? (v.overwrite ? "read-write" : "read, create") : "read-only"
     })`,
   );
   const stopped = Promise.withResolvers<void>();
   const onSignal = () => stopped.resolve();
-  const signals: Deno.Signal[] = Deno.build.os === "windows"
-    ? ["SIGINT"]
-    : ["SIGINT", "SIGTERM"];
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
   for (const s of signals) Deno.addSignalListener(s, onSignal);
   try {
     await stopped.promise;

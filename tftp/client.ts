@@ -24,12 +24,7 @@ import {
 } from "../protocol/tftp_options.ts";
 import { BlockSink, BlockSource } from "./blocks.ts";
 import { Channel } from "./channel.ts";
-import {
-  receiveBlocks,
-  sendBlocks,
-  type TransferResult,
-  type TransferTuning,
-} from "./transfer.ts";
+import { receiveBlocks, sendBlocks, type TransferResult, type TransferTuning } from "./transfer.ts";
 
 /** Options of {@linkcode tftpGet} and {@linkcode tftpPut}. */
 export interface TftpClientOptions {

@@ -78,9 +78,7 @@ export class DatagramWaiter {
       else this.#ready = d;
     }, (e) => {
       this.#receiving = false;
-      this.#failed = this.#closed
-        ? new NetkitError("CLOSED", "transfer closed")
-        : e;
+      this.#failed = this.#closed ? new NetkitError("CLOSED", "transfer closed") : e;
       const w = this.#waiter;
       this.#waiter = null;
       w?.reject(this.#failed);

@@ -23,9 +23,7 @@ export function progressLine(
 ): string {
   const rate = ms > 0 ? formatBytes(Math.round(bytes / (ms / 1000))) : "-";
   const of = total ? ` / ${formatBytes(total)}` : "";
-  const pct = total
-    ? `  ${Math.min(100, Math.floor(bytes * 100 / total))}%`
-    : "";
+  const pct = total ? `  ${Math.min(100, Math.floor(bytes * 100 / total))}%` : "";
   return `${formatBytes(bytes)}${of}${pct}  ${rate}/s`;
 }
 

@@ -186,7 +186,5 @@ export async function startTftpServer(
 }
 
 function fmt(a: Deno.NetAddr): string {
-  return a.hostname.includes(":")
-    ? `[${a.hostname}]:${a.port}`
-    : `${a.hostname}:${a.port}`;
+  return a.hostname.includes(":") ? `[${a.hostname}]:${a.port}` : `${a.hostname}:${a.port}`;
 }

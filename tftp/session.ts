@@ -113,9 +113,7 @@ async function serveWrite(
   }
   const name = segments[segments.length - 1];
   const parent = segments.slice(0, -1);
-  const dir = parent.length === 0
-    ? ctx.root
-    : (await resolveInside(ctx.root, parent)).real;
+  const dir = parent.length === 0 ? ctx.root : (await resolveInside(ctx.root, parent)).real;
   if (!ctx.overwrite && await exists(`${dir}/${name}`)) {
     throw new NetkitError("EXISTS", `${segments.join("/")}: already exists`);
   }

@@ -10,12 +10,7 @@
  */
 
 import { NetkitError } from "../protocol/errors.ts";
-import {
-  encodePacket,
-  type Packet,
-  wireBlock,
-  writeDataHeader,
-} from "../protocol/tftp_packet.ts";
+import { encodePacket, type Packet, wireBlock, writeDataHeader } from "../protocol/tftp_packet.ts";
 import type { BlockSink, BlockSource } from "./blocks.ts";
 import { HEADER } from "./blocks.ts";
 import type { Channel } from "./channel.ts";
