@@ -11,7 +11,7 @@ import { NetkitError } from "../protocol/errors.ts";
 import { encodePacket, type RequestPacket } from "../protocol/tftp_packet.ts";
 import { negotiate, type ServerLimits } from "../protocol/tftp_options.ts";
 import { resolveName } from "../server/jail.ts";
-import { openInside, resolveInside } from "../server/jail_fs.ts";
+import { entryExists, openInside, resolveInside } from "../server/jail_fs.ts";
 import { AtomicFile } from "../server/atomic_write.ts";
 import { BlockSink, BlockSource } from "./blocks.ts";
 import type { Channel } from "./channel.ts";
@@ -114,7 +114,7 @@ async function serveWrite(
   const name = segments[segments.length - 1];
   const parent = segments.slice(0, -1);
   const dir = parent.length === 0 ? ctx.root : (await resolveInside(ctx.root, parent)).real;
-  if (!ctx.overwrite && await exists(`${dir}/${name}`)) {
+  if (!ctx.overwrite && await entryExists(`${dir}/${name}`)) {
     throw new NetkitError("EXISTS", `${segments.join("/")}: already exists`);
   }
   const { reply, params } = negotiate(req.options, {
@@ -136,14 +136,4 @@ async function serveWrite(
     finish: () => out.commit(ctx.overwrite),
     dally: true,
   });
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
 }
