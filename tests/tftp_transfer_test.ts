@@ -249,3 +249,16 @@ Deno.test("tftp: many transfers run at once", async () => {
   );
   for (const got of all) assert.deepEqual(got.data, data);
 });
+
+Deno.test("tftp: the client resolves a host name, preferring IPv4 (localhost)", async () => {
+  await using dir = await tempDir();
+  await using server = await startServer(dir.path);
+  await Deno.writeFile(`${dir.path}/f`, new Uint8Array([1, 2, 3]));
+  const sink = memorySink();
+  await tftpGet("f", sink, { hostname: "localhost", port: server.addr.port });
+  assert.deepEqual(sink.bytes(), new Uint8Array([1, 2, 3]));
+  await assert.rejects(
+    tftpGet("f", memorySink(), { hostname: "no-such-host.invalid", port: 1 }),
+    (e) => isNetkitError(e, "NOT_FOUND") && /cannot resolve/.test(e.message),
+  );
+});

@@ -59,7 +59,10 @@ const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 async function resolve(hostname: string): Promise<string> {
   if (IPV4.test(hostname) || hostname.includes(":")) return hostname;
   try {
-    return (await lookup(hostname)).address;
+    // Prefer IPv4: servers (netkit's included) bind 127.0.0.1 by default,
+    // while "localhost" often resolves to ::1 first.
+    const all = await lookup(hostname, { all: true });
+    return (all.find((a) => a.family === 4) ?? all[0]).address;
   } catch {
     throw new NetkitError("NOT_FOUND", `cannot resolve host '${hostname}'`);
   }
