@@ -262,3 +262,22 @@ Deno.test("tftp protocol: the client falls back to 512 when the server ignores o
   assert.equal(r.bytes, 515);
   assert.equal(r.params.blksize, 512);
 });
+
+Deno.test("tftp protocol: one client address cannot take every slot", async () => {
+  await using dir = await tempDir();
+  await Deno.writeFile(`${dir.path}/f`, pseudoRandomBytes(5000));
+  await using server = await startServer(dir.path, { maxPerHost: 2, timeoutMs: 3000 });
+  using a = new RawPeer();
+  using b = new RawPeer();
+  using c = new RawPeer();
+  await a.send(rrq("f"), server.addr);
+  await a.expect();
+  await b.send(rrq("f"), server.addr);
+  await b.expect();
+  await c.send(rrq("f"), server.addr);
+  const refused = await c.expect();
+  assert.match(
+    refused.packet.op === "ERROR" ? refused.packet.message : "",
+    /too many transfers from your address/,
+  );
+});

@@ -38,6 +38,7 @@ Serve options:
   --overwrite            let uploads replace existing files (create-only by default)
   --max-write-size SIZE  largest upload (default 1G)
   --max-transfers N      transfers in flight at once (default 64)
+  --max-per-host N       transfers in flight from one client address (default 16)
   --max-blksize N        largest block size granted (default 65464)
   --max-windowsize N     largest window granted (default 64)
   --timeout DURATION     retransmission timeout (default 1s)
@@ -61,6 +62,7 @@ const SERVE_FLAGS = {
   overwrite: { type: "boolean" },
   "max-write-size": { type: "string" },
   "max-transfers": { type: "string" },
+  "max-per-host": { type: "string" },
   "max-blksize": { type: "string" },
   "max-windowsize": { type: "string" },
   timeout: { type: "string" },
@@ -127,6 +129,7 @@ async function serve(args: string[]): Promise<number> {
       ? undefined
       : parseSize(v["max-write-size"], "--max-write-size"),
     maxTransfers: intFlag(v["max-transfers"], "--max-transfers", 1, 100_000),
+    maxPerHost: intFlag(v["max-per-host"], "--max-per-host", 1, 100_000),
     maxBlksize: intFlag(v["max-blksize"], "--max-blksize", 512, MAX_BLKSIZE),
     maxWindowsize: intFlag(v["max-windowsize"], "--max-windowsize", 1, 1024),
     timeoutMs: timeoutFlag(v.timeout),

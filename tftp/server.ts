@@ -1,7 +1,8 @@
 /**
  * The TFTP server: one UDP socket takes requests, and every transfer gets a
  * fresh ephemeral socket of its own (RFC 1350's transfer IDs). The number of
- * transfers in flight is bounded; a request beyond it is answered "busy".
+ * transfers in flight is bounded, in total and per client address; a request
+ * beyond either bound is answered with an ERROR.
  * Malformed packets on the request port get ERROR 4 and are dropped.
  *
  * @module
@@ -37,6 +38,8 @@ export interface TftpServerOptions {
   maxWriteSize?: number;
   /** Transfers in flight at once. @default 64 */
   maxTransfers?: number;
+  /** Transfers in flight at once from one client address, so one host cannot take every slot. @default 16 */
+  maxPerHost?: number;
   /** Retransmission timeout, in ms, unless a client negotiates one. @default 1000 */
   timeoutMs?: number;
   /** Retransmissions without progress before a transfer is dropped. @default 5 */
@@ -84,8 +87,10 @@ export async function startTftpServer(
     signal: stop.signal,
   };
   const maxTransfers = options.maxTransfers ?? 64;
+  const maxPerHost = options.maxPerHost ?? 16;
   const log = options.log ?? (() => {});
   const active = new Set<Promise<void>>();
+  const perHost = new Map<string, number>();
 
   const reply = (addr: Deno.NetAddr, code: number, message: string) =>
     conn.send(encodePacket({ op: "ERROR", code, message }), addr)
@@ -117,7 +122,13 @@ export async function startTftpServer(
       }
     })().catch(() => {}); // a throwing log callback must not take the server down
     active.add(task);
-    task.finally(() => active.delete(task));
+    perHost.set(from.hostname, (perHost.get(from.hostname) ?? 0) + 1);
+    task.finally(() => {
+      active.delete(task);
+      const n = perHost.get(from.hostname)! - 1;
+      if (n > 0) perHost.set(from.hostname, n);
+      else perHost.delete(from.hostname);
+    });
   };
 
   const loop = (async () => {
@@ -153,11 +164,11 @@ export async function startTftpServer(
         continue;
       }
       if (active.size >= maxTransfers) {
-        await reply(
-          addr,
-          TftpErrorCode.NOT_DEFINED,
-          "server busy, try again later",
-        );
+        await reply(addr, TftpErrorCode.NOT_DEFINED, "server busy, try again later");
+        continue;
+      }
+      if ((perHost.get(addr.hostname) ?? 0) >= maxPerHost) {
+        await reply(addr, TftpErrorCode.NOT_DEFINED, "too many transfers from your address");
         continue;
       }
       start(req, { ...addr });
