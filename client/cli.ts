@@ -4,7 +4,13 @@
  * @module
  */
 
-import { parseDuration, parseFlags, parseHostPort, UsageError } from "../server/cli_args.ts";
+import {
+  parseDuration,
+  parseFlags,
+  parseHostPort,
+  readPem,
+  UsageError,
+} from "../server/cli_args.ts";
 import { FileClient } from "./client.ts";
 import { formatListing } from "./format.ts";
 import { ProgressLine } from "./progress.ts";
@@ -26,18 +32,26 @@ Commands:
   ls [--json]                      list the library
   get NAME [DEST] [--resume] [--overwrite]
                                    download NAME to DEST (default: ./NAME)
-  put FILE [NAME] [--overwrite]    upload FILE as NAME (default: its base name)
+  put FILE [NAME] [--resume] [--overwrite]
+                                   upload FILE as NAME (default: its base name)
 
 Options:
   --json          ls: print JSON
-  --resume        get: continue a broken download from its part file
+  --resume        get: continue a broken download from its part file;
+                  put: continue a broken upload the server kept (and let it
+                  keep this one's bytes if it breaks too)
   --overwrite     get: replace the local file; put: replace the server's file
   --timeout TIME  give up when the server is silent this long (default: 60s)
+  --tls           connect over TLS (the system's trusted roots, plus --ca)
+  --ca FILE       also trust this PEM certificate (e.g. a self-signed server's)
+  --token TOKEN   the server's shared token; better: set NETKIT_TOKEN in the
+                  environment (kept out of the process list)
   -h, --help      show this help
 
 Every transfer is verified end to end (XXH3-128 or SHA-256, as the server
 chooses). A download is written to .DEST.netkit-part and renamed only once
-verified; after a broken download, 'get --resume' continues it.
+verified; after a broken download, 'get --resume' continues it, and
+'put --resume' does the same for uploads; the result is verified end to end.
 
 Examples:
   netkit client
@@ -54,7 +68,14 @@ export async function main(args: string[]): Promise<number> {
     resume: { type: "boolean" },
     overwrite: { type: "boolean" },
     timeout: { type: "string" },
+    tls: { type: "boolean" },
+    ca: { type: "string" },
+    token: { type: "string" },
   }, "client");
+  const tls = values.tls || values.ca !== undefined
+    ? { caCerts: values.ca === undefined ? undefined : [await readPem(values.ca, "--ca")] }
+    : null;
+  const token = values.token ?? Deno.env.get("NETKIT_TOKEN");
   const words = [...positionals];
   const address = words.length > 0 && !ONE_SHOT.has(words[0]) ? words.shift()! : "127.0.0.1";
   const { hostname, port } = parseHostPort(address, 7070);
@@ -62,7 +83,7 @@ export async function main(args: string[]): Promise<number> {
   const timeoutMs = values.timeout === undefined
     ? undefined
     : parseDuration(values.timeout, "--timeout");
-  const connect = () => FileClient.connect({ hostname, port, timeoutMs });
+  const connect = () => FileClient.connect({ hostname, port, timeoutMs, tls, token });
 
   const [command, ...rest] = words;
   if (command === undefined) {
@@ -77,7 +98,7 @@ export async function main(args: string[]): Promise<number> {
   if (rest.length < min) throw new UsageError(`${command}: missing argument`);
   if (rest.length > max) throw new UsageError(`${command}: unexpected argument '${rest[max]}'`);
   if (values.json && command !== "ls") throw new UsageError("--json goes with ls");
-  if (values.resume && command !== "get") throw new UsageError("--resume goes with get");
+  if (values.resume && command === "ls") throw new UsageError("--resume goes with get or put");
 
   await using client = await connect();
   const started = performance.now();
@@ -106,6 +127,7 @@ export async function main(args: string[]): Promise<number> {
     try {
       const r = await client.upload(file, name, {
         overwrite: values.overwrite,
+        resume: values.resume,
         onProgress: (p) => bar.update(p),
       });
       bar.done();

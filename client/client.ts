@@ -12,6 +12,7 @@ import { isNetkitError, NetkitError } from "../protocol/errors.ts";
 import { DEFAULT_MAX_FRAME } from "../protocol/frame.ts";
 import { FrameReader, FrameWriter, type Incoming } from "../protocol/frame_stream.ts";
 import {
+  ALPN,
   type ListEntry,
   type Message,
   PROTOCOL_VERSION,
@@ -34,6 +35,10 @@ export interface ConnectOptions {
   timeoutMs?: number;
   /** Aborts the connection attempt and every transfer. */
   signal?: AbortSignal;
+  /** Speak TLS; `caCerts` (PEM) adds trusted roots, e.g. a self-signed server's. @default off */
+  tls?: { caCerts?: string[] } | null;
+  /** The server's shared token. @default none */
+  token?: string;
 }
 
 /** Progress of one transfer. */
@@ -60,6 +65,12 @@ export interface DownloadOptions {
 export interface UploadOptions {
   /** Replace a file of the same name on the server. @default false */
   overwrite?: boolean;
+  /**
+   * Continue what an earlier broken upload of this name and size left on the
+   * server (and let the server keep this attempt's bytes if it breaks too).
+   * @default false
+   */
+  resume?: boolean;
   /** Called as bytes go out. */
   onProgress?: (p: Progress) => void;
 }
@@ -111,10 +122,34 @@ export class FileClient implements AsyncDisposable {
       AbortSignal.timeout(timeoutMs),
       ...(options.signal ? [options.signal] : []),
     ]);
-    let conn: Deno.TcpConn;
+    let conn: Deno.TcpConn | Deno.TlsConn;
     try {
-      conn = await Deno.connect({ hostname, port, signal });
+      if (options.tls) {
+        // connectTls takes no signal: close on abort instead.
+        const connecting = Deno.connectTls({
+          hostname,
+          port,
+          caCerts: options.tls.caCerts,
+          alpnProtocols: [ALPN],
+        });
+        const aborted = new Promise<never>((_, reject) =>
+          signal.addEventListener("abort", () => reject(signal.reason), { once: true })
+        );
+        aborted.catch(() => {}); // the timeout fires later even when all went well
+        connecting.then((c) => signal.aborted && c.close(), () => {});
+        conn = await Promise.race([connecting, aborted]);
+        await Promise.race([conn.handshake(), aborted]);
+      } else {
+        conn = await Deno.connect({ hostname, port, signal });
+        conn.setNoDelay(true);
+      }
     } catch (e) {
+      if (options.tls && !signal.aborted && !(e instanceof Deno.errors.ConnectionRefused)) {
+        throw new NetkitError(
+          "CLOSED",
+          `TLS handshake with ${hostname}:${port} failed: ${(e as Error).message}`,
+        );
+      }
       if (e instanceof Deno.errors.ConnectionRefused) {
         throw new NetkitError(
           "CLOSED",
@@ -129,7 +164,6 @@ export class FileClient implements AsyncDisposable {
         `cannot connect to ${hostname}:${port}: ${(e as Error).message}`,
       );
     }
-    conn.setNoDelay(true);
     const tracked = new TrackedConn(conn);
     const onAbort = () => tracked.close();
     signal.addEventListener("abort", onAbort);
@@ -141,7 +175,7 @@ export class FileClient implements AsyncDisposable {
         type: "HELLO",
         version: PROTOCOL_VERSION,
         hashes: options.hashes ?? [...SUPPORTED_HASHES],
-        token: new Uint8Array(0),
+        token: new TextEncoder().encode(options.token ?? ""),
         client: "netkit-client",
       });
       const m = await greeting.next();
@@ -262,11 +296,17 @@ export class FileClient implements AsyncDisposable {
         type: "PUT",
         name,
         size,
-        flags: options.overwrite ? PutFlag.OVERWRITE : 0,
+        flags: (options.overwrite ? PutFlag.OVERWRITE : 0) |
+          (options.resume ? PutFlag.RESUME : 0),
       });
       const ready = await this.#next();
       if (ready?.type !== "PUT_READY") throw unexpected(ready, "PUT_READY");
+      const offset = ready.offset;
+      if (offset > size || (offset > 0 && !options.resume)) {
+        throw new NetkitError("BAD_FRAME", `server asked to resume at ${offset} of ${size}`);
+      }
       const hasher = await createHasher(this.hash);
+      if (offset > 0) await hashPrefix(file, offset, hasher);
       // Watch for an early ERROR (a full disk, say) while sending.
       const stop = new AbortController();
       const answer = this.#next().then((m) => {
@@ -278,11 +318,11 @@ export class FileClient implements AsyncDisposable {
       });
       answer.catch(() => {});
       try {
-        await sendData(file, size, this.#writer, {
+        await sendData(file, size - offset, this.#writer, {
           chunk: this.welcome.maxFrame,
           hasher,
           signal: stop.signal,
-          onProgress: (n) => options.onProgress?.({ done: n, total: size, start: 0 }),
+          onProgress: (n) => options.onProgress?.({ done: offset + n, total: size, start: offset }),
         });
       } catch (e) {
         if (!stop.signal.aborted) {
@@ -302,7 +342,7 @@ export class FileClient implements AsyncDisposable {
       await this.#writer.send({ type: "END", digest });
       const done: Message | Incoming | null = await answer;
       if (done?.type !== "PUT_OK") throw unexpected(done, "PUT_OK");
-      return { size, transferred: size, digest, hash: this.hash };
+      return { size, transferred: size - offset, digest, hash: this.hash };
     });
   }
 

@@ -14,7 +14,7 @@ export type Command =
   /** `name` absent: ask for it. */
   | { kind: "get"; name?: string; dest?: string; resume: boolean; overwrite: boolean }
   /** `file` absent: ask for it. */
-  | { kind: "put"; file?: string; name?: string; overwrite: boolean };
+  | { kind: "put"; file?: string; name?: string; resume: boolean; overwrite: boolean };
 
 /** A line that is not a command; the message says why. */
 export class CommandError extends Error {
@@ -96,7 +96,7 @@ export function parseCommand(line: string): Command {
   const args = words.slice(1).filter((w) => !w.startsWith("--"));
   const allowed: Record<string, string[]> = {
     get: ["--resume", "--overwrite"],
-    put: ["--overwrite"],
+    put: ["--resume", "--overwrite"],
   };
   for (const f of flags) {
     if (!(allowed[kind] ?? []).includes(f)) {
@@ -115,7 +115,13 @@ export function parseCommand(line: string): Command {
         overwrite: flags.has("--overwrite"),
       };
     case "put":
-      return { kind, file: args[0], name: args[1], overwrite: flags.has("--overwrite") };
+      return {
+        kind,
+        file: args[0],
+        name: args[1],
+        resume: flags.has("--resume"),
+        overwrite: flags.has("--overwrite"),
+      };
     default:
       return { kind } as Command;
   }
@@ -126,7 +132,7 @@ export const PROMPT_HELP = `Commands (a number or a word):
   1  ls                          list the library
   2  get NAME [DEST] [--resume] [--overwrite]
                                  download NAME (to DEST, default: NAME here)
-  3  put FILE [NAME] [--overwrite]
+  3  put FILE [NAME] [--resume] [--overwrite]
                                  upload the local FILE (as NAME)
   4  quit                        leave
      help                        this text

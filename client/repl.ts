@@ -160,6 +160,7 @@ export async function runRepl(options: ReplOptions): Promise<number> {
         try {
           const r = await c.upload(file, name, {
             overwrite: cmd.overwrite,
+            resume: cmd.resume,
             onProgress: (p) => bar.update(p),
           });
           bar.done();

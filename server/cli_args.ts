@@ -173,3 +173,15 @@ export function parseHostPort(text: string, defaultPort: number): HostPort {
   const port = portText === undefined ? defaultPort : parsePort(portText, "port");
   return { hostname, port };
 }
+
+/** Reads a PEM file named by a flag, failing with a message naming the flag. */
+export async function readPem(path: string, flag: string): Promise<string> {
+  try {
+    const text = await Deno.readTextFile(path);
+    if (!text.includes("-----BEGIN ")) throw new UsageError(`${flag}: ${path} is not a PEM file`);
+    return text;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`${flag}: cannot read ${path}: ${(e as Error).message}`);
+  }
+}

@@ -5,9 +5,11 @@
  * @module
  */
 
-import { encodeMessage } from "../protocol/messages.ts";
+import { ALPN, encodeMessage } from "../protocol/messages.ts";
 import { writeAll } from "../protocol/frame_stream.ts";
 import { cleanStaleTemps } from "./atomic_write.ts";
+import { AuthThrottle, TokenCheck } from "./auth.ts";
+import { SharedSlots } from "./conn_slots.ts";
 import { FileStore } from "./file_store.ts";
 import { type AcceptLoop, type ServerModel, startAcceptLoop } from "./listen.ts";
 import { type FileServerOptions, resolveFileServerOptions } from "./options.ts";
@@ -16,16 +18,22 @@ import { TrackedConn } from "./tracked_conn.ts";
 
 /** Options of {@linkcode startFileServer}: the server options plus its model. */
 export interface StartFileServerOptions extends FileServerOptions {
-  /** How connections are served. @default "async" */
+  /** How connections are served (the workers model lives in `workers.ts`). @default "async" */
   model?: ServerModel;
+  /** Share the port with other listeners (one per Worker). @default false */
+  reusePort?: boolean;
+  /** A connection counter shared with other Workers, for one common limit. @default none */
+  sharedSlots?: SharedArrayBuffer;
+  /** Remove temp files of dead uploads at start. @default true */
+  cleanTemps?: boolean;
 }
 
 /** A running file server. */
 export interface FileServer extends AsyncDisposable {
   /** The address it listens on (with the real port when 0 was asked). */
   readonly addr: Deno.NetAddr;
-  /** The library. */
-  readonly store: FileStore;
+  /** The library folder's canonical path. */
+  readonly root: string;
   /** Connections open now. */
   readonly connections: number;
   /** Fires a `"connectionclose"` event each time a client connection has ended. */
@@ -48,10 +56,23 @@ export async function startFileServer(
 ): Promise<FileServer> {
   const o = resolveFileServerOptions(options);
   const store = await FileStore.open(o.root, { hidden: o.hidden });
-  await cleanStaleTemps(store.root);
+  if (options.cleanTemps ?? true) await cleanStaleTemps(store.root);
   const log = o.log ?? (() => {});
-  const ctx: SessionContext = { store, options: o, log };
-  const listener = Deno.listen({ hostname: o.hostname, port: o.port });
+  const auth = o.token === null
+    ? null
+    : { check: new TokenCheck(o.token), throttle: new AuthThrottle() };
+  const ctx: SessionContext = { store, options: o, log, auth };
+  const reusePort = options.reusePort ?? false;
+  const listener: Deno.Listener = o.tls
+    ? Deno.listenTls({
+      hostname: o.hostname,
+      port: o.port,
+      cert: o.tls.cert,
+      key: o.tls.key,
+      alpnProtocols: [ALPN],
+      reusePort,
+    })
+    : Deno.listen({ hostname: o.hostname, port: o.port, reusePort });
   const tracked = new Set<TrackedConn>();
   const events = new EventTarget();
 
@@ -64,14 +85,21 @@ export async function startFileServer(
     const t = new TrackedConn(conn);
     tracked.add(t);
     try {
-      if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
+      if ("handshake" in conn) {
+        // A client that fails the TLS handshake only ends its own connection.
+        try {
+          await (conn as Deno.TlsConn).handshake();
+        } catch {
+          return;
+        }
+      } else if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
       await runSession(t, ctx, stopping);
     } finally {
       tracked.delete(t);
     }
   }, {
     model: options.model ?? "async",
-    maxConnections: o.maxConnections,
+    slots: new SharedSlots(o.maxConnections, options.sharedSlots),
     onBusy: (conn) => writeAll(conn, busyFrame),
     onError: (e) => log(`${new Date().toISOString()} accept error: ${e}`),
     onClosed: () => events.dispatchEvent(new Event("connectionclose")),
@@ -99,7 +127,7 @@ export async function startFileServer(
 
   return {
     addr: listener.addr as Deno.NetAddr,
-    store,
+    root: store.root,
     events,
     get connections() {
       return loop.active;

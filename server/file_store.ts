@@ -101,15 +101,23 @@ export class FileStore {
   }
 
   /**
-   * Starts an upload under a temp name.
+   * Starts an upload under a temp name; with `resumeSize`, in the resumable
+   * part file for that name and size, continuing what an earlier attempt left.
    *
-   * @throws {NetkitError} `EXISTS` when the name is taken and `overwrite` is off
+   * @throws {NetkitError} `EXISTS` when the name is taken and `overwrite` is
+   *   off; `BUSY` when another upload holds the part file
    */
-  async createUpload(name: string, overwrite: boolean): Promise<AtomicFile> {
+  async createUpload(
+    name: string,
+    overwrite: boolean,
+    resumeSize: number | null = null,
+  ): Promise<AtomicFile> {
     const checked = this.check(name);
     if (!overwrite && await this.exists(checked)) {
       throw new NetkitError("EXISTS", `${checked}: already exists`);
     }
-    return AtomicFile.create(this.root, checked);
+    return resumeSize === null
+      ? AtomicFile.create(this.root, checked)
+      : AtomicFile.resumable(this.root, checked, resumeSize);
   }
 }

@@ -14,6 +14,8 @@
  * @module
  */
 
+import { type ConnectionSlots, SharedSlots } from "./conn_slots.ts";
+
 /** How connections are served. */
 export type ServerModel = "async" | "loop";
 
@@ -29,6 +31,11 @@ export interface AcceptLoopOptions<C extends Deno.Conn> {
   model?: ServerModel;
   /** Connections handled at once. @default 1024 */
   maxConnections?: number;
+  /**
+   * Where the limit is kept: pass shared slots so several accept loops (one
+   * per Worker) keep one limit. @default local slots of `maxConnections`
+   */
+  slots?: ConnectionSlots;
   /** Called for a connection over the limit; must close it. @default closes it */
   onBusy?: (conn: C) => Promise<void> | void;
   /** Called when accepting fails for a reason other than closing. */
@@ -57,7 +64,7 @@ export function startAcceptLoop<C extends Deno.Conn>(
   options: AcceptLoopOptions<C> = {},
 ): AcceptLoop {
   const model = options.model ?? "async";
-  const max = options.maxConnections ?? 1024;
+  const slots = options.slots ?? new SharedSlots(options.maxConnections ?? 1024);
   const stopping = new AbortController();
   const conns = new Set<C>();
   const tasks = new Set<Promise<void>>();
@@ -70,6 +77,7 @@ export function startAcceptLoop<C extends Deno.Conn>(
       options.onError?.(e);
     } finally {
       conns.delete(conn);
+      slots.release();
       try {
         conn.close();
       } catch { /* closed by the handler */ }
@@ -96,14 +104,16 @@ export function startAcceptLoop<C extends Deno.Conn>(
           break;
         }
         options.onError?.(e);
-        continue; // e.g. EMFILE: keep serving the clients we have
+        // e.g. EMFILE: keep serving the clients we have, and retry in a moment.
+        await new Promise((r) => setTimeout(r, 50));
+        continue;
       }
-      if (model === "loop") {
-        await run(conn);
-      } else if (conns.size >= max) {
+      if (!slots.tryAcquire()) {
         const t = busy(conn);
         tasks.add(t);
         t.finally(() => tasks.delete(t));
+      } else if (model === "loop") {
+        await run(conn);
       } else {
         const t = run(conn);
         tasks.add(t);

@@ -31,6 +31,10 @@ export interface FileServerOptions {
   shutdownGraceMs?: number;
   /** Where request log lines go; `null` mutes them. @default console.error */
   log?: ((line: string) => void) | null;
+  /** Shared secret every client must present in HELLO; `null` for none. @default null */
+  token?: string | null;
+  /** PEM certificate chain and key: serve over TLS; `null` for plain TCP. @default null */
+  tls?: { cert: string; key: string } | null;
 }
 
 /** {@linkcode FileServerOptions} with every default filled in. */
@@ -49,6 +53,8 @@ export const FILE_SERVER_DEFAULTS: ResolvedFileServerOptions = {
   maxUpload: 64 * 1024 ** 3,
   shutdownGraceMs: 10_000,
   log: (line) => console.error(line),
+  token: null,
+  tls: null,
 };
 
 function check(ok: boolean, name: string, want: string, got: unknown): void {

@@ -20,6 +20,7 @@ import {
   type Put,
   PutFlag,
 } from "../protocol/messages.ts";
+import type { AuthThrottle, TokenCheck } from "./auth.ts";
 import { digestKey } from "./digest_cache.ts";
 import type { FileStore } from "./file_store.ts";
 import type { ResolvedFileServerOptions } from "./options.ts";
@@ -42,6 +43,8 @@ export interface SessionContext {
   options: ResolvedFileServerOptions;
   /** Writes one log line (already muted when quiet). */
   log: (line: string) => void;
+  /** Token check and failure throttle, when the server requires a token. */
+  auth: { check: TokenCheck; throttle: AuthThrottle } | null;
 }
 
 function peerOf(conn: Deno.Conn): string {
@@ -74,7 +77,7 @@ export async function runSession(
   };
   stopping.addEventListener("abort", onStop);
   try {
-    const hash = await handshake(reader, writer, options);
+    const hash = await handshake(reader, writer, ctx, tracked.conn, stopping);
     while (!stopping.aborted) {
       const m = await reader.next();
       if (m === null) return;
@@ -138,22 +141,38 @@ export async function runSession(
 async function handshake(
   reader: FrameReader,
   writer: FrameWriter,
-  options: ResolvedFileServerOptions,
+  ctx: SessionContext,
+  conn: Deno.Conn,
+  stopping: AbortSignal,
 ): Promise<HashName> {
+  const { options, auth } = ctx;
   const hello = await reader.next();
   if (hello === null) throw new NetkitError("CLOSED", "closed before HELLO");
-  if (hello.type !== "HELLO") {
-    throw new NetkitError("BAD_FRAME", "expected HELLO");
-  }
+  if (hello.type !== "HELLO") throw new NetkitError("BAD_FRAME", "expected HELLO");
   if (hello.version < 1) {
     throw new NetkitError(
       "UNSUPPORTED_VERSION",
       `protocol version ${hello.version} is not supported`,
     );
   }
+  if (auth) {
+    const address = (conn.remoteAddr as Deno.NetAddr).hostname;
+    const delay = auth.throttle.delayFor(address);
+    if (delay > 0) await pause(delay, stopping);
+    if (!auth.check.matches(hello.token)) {
+      auth.throttle.fail(address);
+      throw new NetkitError(
+        "UNAUTHORIZED",
+        hello.token.length ? "wrong token" : "this server requires a token",
+      );
+    }
+    auth.throttle.succeed(address);
+  }
   const hash = chooseHash(hello.hashes);
   let features = Feature.LIST | Feature.GET | Feature.GET_RESUME;
-  features |= options.readOnly ? Feature.READ_ONLY : Feature.PUT;
+  features |= options.readOnly ? Feature.READ_ONLY : Feature.PUT | Feature.PUT_RESUME;
+  if (options.tls) features |= Feature.TLS;
+  if (auth) features |= Feature.AUTH;
   await writer.send({
     type: "WELCOME",
     version: Math.min(hello.version, PROTOCOL_VERSION),
@@ -165,6 +184,19 @@ async function handshake(
     server: "netkit",
   });
   return hash;
+}
+
+/** Waits `ms`, or less when the server stops. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done);
+  });
 }
 
 async function list(store: FileStore, writer: FrameWriter): Promise<number> {
@@ -245,21 +277,20 @@ async function put(
       `upload of ${m.size} bytes exceeds the limit of ${options.maxUpload}`,
     );
   }
-  if (m.flags & PutFlag.RESUME) {
-    throw new NetkitError(
-      "UNEXPECTED",
-      "resuming uploads is not supported by this server",
-    );
-  }
   const overwrite = (m.flags & PutFlag.OVERWRITE) !== 0;
-  await using upload = await store.createUpload(m.name, overwrite);
-  await writer.send({ type: "PUT_READY", offset: 0 });
-  const result = await receiveData(reader, m.size, upload, {
+  const resume = (m.flags & PutFlag.RESUME) !== 0;
+  await using upload = await store.createUpload(m.name, overwrite, resume ? m.size : null);
+  const hasher = await createHasher(hash);
+  if (upload.offset > 0) await hashPrefix(upload.file, upload.offset, hasher);
+  await writer.send({ type: "PUT_READY", offset: upload.offset });
+  const result = await receiveData(reader, m.size - upload.offset, upload, {
     maxFrame: options.maxFrame,
-    hasher: await createHasher(hash),
+    hasher,
     onWriteError: (e) => writer.send(errorMessage(e)),
   });
   if (!result.ok) {
+    // Corrupt bytes must not be resumed from: drop the part file too.
+    if (result.error.code === "CHECKSUM_MISMATCH") await upload.abort(true);
     throw result.reported ? new Reported(result.error) : result.error;
   }
   await upload.commit(overwrite);
@@ -268,5 +299,5 @@ async function put(
     store.digests.set(digestKey(info, hash), result.digest);
   } catch { /* replaced or removed already: nothing to remember */ }
   await writer.send({ type: "PUT_OK", size: m.size, digest: result.digest });
-  return m.size;
+  return m.size - upload.offset;
 }

@@ -8,4 +8,6 @@
  */
 
 /** Worker entry modules, relative to the project root. */
-export const WORKER_MODULES: readonly string[] = [];
+export const WORKER_MODULES: readonly string[] = [
+  "server/file_server_worker.ts",
+];

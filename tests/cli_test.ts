@@ -34,7 +34,7 @@ Deno.test("cli: an unknown command or flag is one line, a hint, and exit 2", asy
         /^netkit: unknown option '--bogus'\nTry 'netkit serve-files --help'\.\n$/,
       ],
       [["serve-files", "--port", "99999"], /^netkit: --port: expected a whole number/],
-      [["serve-files", "--model", "fork"], /^netkit: --model: expected async or loop/],
+      [["serve-files", "--model", "fork"], /^netkit: --model: expected async, loop or workers/],
       [["client", "1.2.3.4:7070", "rm", "x"], /^netkit: unknown client command 'rm'/],
       [["client", "get"], /^netkit: get: missing argument/],
     ] as const
