@@ -164,7 +164,7 @@ export async function main(args: string[]): Promise<number> {
     if (only.includes("burst")) {
       const reports = [];
       // The iterative model serves one client at a time: a held connection blocks every other.
-      for (const model of models.filter((m) => m !== "loop")) {
+      for (const model of [...models.filter((m) => m !== "loop"), "bare"]) {
         ctx.log(`scenario burst, model ${model}`);
         reports.push(await burstRun(ctx, model, workers, connections));
       }

@@ -9,6 +9,7 @@
 import { type BenchContext, cpuMs, randomFile } from "./context.ts";
 import type { BurstPlan, BurstResult, MixEntry, OpsPlan, OpsResult } from "./load.ts";
 import { rssKiB, type Started, startPinned, stop } from "./proc.ts";
+import { startBareHold } from "./refs.ts";
 import { DENO_RUN, startNetkitServer } from "./refs.ts";
 
 const LOAD = new URL("./load.ts", import.meta.url).pathname;
@@ -147,9 +148,10 @@ export async function loadRun(
 export interface BurstReport {
   model: string;
   burst: BurstResult;
-  /** Server RSS before the burst and while the connections are held, KiB. */
+  /** Server RSS before the burst, just after it, and after 5 s held idle, KiB. */
   rssBefore: number;
   rssHeld: number;
+  rssSettled: number;
   /** The listen socket's backlog as `ss` shows it (Send-Q of the LISTEN line). */
   backlog: string;
   /** Kernel counters over the burst: accept-queue overflows and dropped SYNs. */
@@ -163,7 +165,8 @@ async function netstat(): Promise<Record<string, number>> {
   for (let i = 0; i + 1 < lines.length; i += 2) {
     const keys = lines[i].split(/\s+/);
     const vals = lines[i + 1].split(/\s+/);
-    for (let k = 1; k < keys.length; k++) out[`${keys[0]}${keys[k]}`] = Number(vals[k]);
+    const group = keys[0].replace(":", "");
+    for (let k = 1; k < keys.length; k++) out[`${group}${keys[k]}`] = Number(vals[k]);
   }
   return out;
 }
@@ -185,12 +188,9 @@ export async function burstRun(
   workers: number,
   count: number,
 ): Promise<BurstReport> {
-  const server = await startNetkitServer({
-    root: ctx.root,
-    model,
-    workers,
-    cpus: ctx.serverCpus,
-  });
+  const server = model === "bare"
+    ? await startBareHold(ctx.serverCpus)
+    : await startNetkitServer({ root: ctx.root, model, workers, cpus: ctx.serverCpus });
   let load: Started | undefined;
   try {
     const backlog = await listenBacklog(server.port);
@@ -199,17 +199,16 @@ export async function burstRun(
     load = startLoad(ctx, { kind: "burst", port: server.port, count }, true);
     const burst = await resultOf<BurstResult>(load, 300_000);
     const n1 = await netstat();
-    // Let the server settle (finish handshakes' bookkeeping) before sampling.
-    let rssHeld = await rssKiB(server.proc.pid);
-    for (let i = 0; i < 5; i++) {
-      await new Promise((r) => setTimeout(r, 300));
-      rssHeld = Math.max(rssHeld, await rssKiB(server.proc.pid));
-    }
+    const rssHeld = await rssKiB(server.proc.pid);
+    // Held idle for a while, the server may have collected the burst's garbage.
+    await new Promise((r) => setTimeout(r, 5000));
+    const rssSettled = await rssKiB(server.proc.pid);
     return {
-      model,
+      model: model === "bare" ? "bare Deno (16-byte pending read)" : model,
       burst,
       rssBefore,
       rssHeld,
+      rssSettled,
       backlog,
       listenOverflows: n1.TcpExtListenOverflows - n0.TcpExtListenOverflows,
       listenDrops: n1.TcpExtListenDrops - n0.TcpExtListenDrops,

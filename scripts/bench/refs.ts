@@ -112,6 +112,17 @@ export async function startBareCopy(file: string, cpus: string): Promise<BenchSe
   return { proc, port };
 }
 
+/** Starts the bare idle-connection reference (`scripts/bench/bare_hold.ts`). */
+export async function startBareHold(cpus: string): Promise<BenchServer> {
+  const proc = startPinned({
+    cpus,
+    cmd: Deno.execPath(),
+    args: ["run", "-A", "--unstable-net", new URL("./bare_hold.ts", import.meta.url).pathname],
+  });
+  const m = await proc.stderr.waitFor(/listening on .*:(\d+)/, 20_000);
+  return { proc, port: Number(m[1]) };
+}
+
 /**
  * Starts vsftpd on 127.0.0.1 with a throwaway config: anonymous access to
  * `root`, uploads allowed into `root/up`, passive mode on loopback.

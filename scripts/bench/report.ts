@@ -103,8 +103,11 @@ export function burstTable(reports: BurstReport[], count: number): string {
       `${fmt(percentile(b.handshakeMs, 50), 1)} / ${fmt(percentile(b.handshakeMs, 99), 1)}`,
       `${r.listenOverflows} / ${r.listenDrops}`,
       r.backlog,
-      `${fmt(r.rssBefore / 1024, 1)} → ${fmt(r.rssHeld / 1024, 1)}`,
+      `${fmt(r.rssBefore / 1024, 1)} → ${fmt(r.rssHeld / 1024, 1)} → ${
+        fmt(r.rssSettled / 1024, 1)
+      }`,
       fmt((r.rssHeld - r.rssBefore) / Math.max(1, held), 2),
+      fmt((r.rssSettled - r.rssBefore) / Math.max(1, held), 2),
     ];
   });
   return table([
@@ -116,8 +119,9 @@ export function burstTable(reports: BurstReport[], count: number): string {
     "handshake p50 / p99 ms",
     "ListenOverflows / ListenDrops",
     "listen backlog (ss Send-Q)",
-    "server RSS MiB before → held",
-    "KiB per idle conn",
+    "server RSS MiB before → held → after 5 s",
+    "KiB per conn (held)",
+    "KiB per conn (after 5 s)",
   ], rows);
 }
 
