@@ -17,7 +17,7 @@ import {
   type Series,
   uploadScenario,
 } from "./bench/big_transfers.ts";
-import type { BenchContext } from "./bench/context.ts";
+import { type BenchContext, waitForCalm } from "./bench/context.ts";
 import {
   burstRun,
   get64kMix,
@@ -51,6 +51,10 @@ Options:
   --load-client LIST file (FileClient: part files, renames), frames (protocol
                      only, verified, no local files) (default file,frames)
   --connections N    burst size (default 10000)
+  --burst-runs N     bursts per server (default 3)
+  --calm PCT         before each scenario, wait until CPU pressure (PSI some
+                     avg10) is under PCT % (default 15)
+  --calm-wait TIME   but wait no longer than this (default 90s)
   --models LIST      server models (default: every one serve-files offers)
   --workers N        Worker isolates of the workers model (default 2)
   --server-cpus CPUS taskset list for servers (default 0)
@@ -72,6 +76,9 @@ export async function main(args: string[]): Promise<number> {
     procs: { type: "string" },
     "load-client": { type: "string" },
     connections: { type: "string" },
+    "burst-runs": { type: "string" },
+    calm: { type: "string" },
+    "calm-wait": { type: "string" },
     models: { type: "string" },
     workers: { type: "string" },
     "server-cpus": { type: "string" },
@@ -98,6 +105,9 @@ export async function main(args: string[]): Promise<number> {
   if (kinds.some((k) => k !== "file" && k !== "frames")) {
     throw new Error("--load-client: expected file and/or frames");
   }
+  const calm = Number(values.calm ?? "15");
+  const calmWaitMs = parseDuration(values["calm-wait"] ?? "90s", "--calm-wait");
+  const burstRuns = parseIntFlag(values["burst-runs"] ?? "3", "--burst-runs", 1, 20);
   const workers = parseIntFlag(values.workers ?? "2", "--workers", 1, 64);
   const offered = await availableModels();
   const models = values.models?.split(",") ?? offered;
@@ -118,16 +128,23 @@ export async function main(args: string[]): Promise<number> {
   await Deno.mkdir(ctx.out);
   const raw: Record<string, unknown> = {};
   const print = (s: string) => console.log(s);
+  const settle = async (what: string) => {
+    const p = await waitForCalm(calm, calmWaitMs);
+    const load = (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
+    print(`\n(${what}: started ${new Date().toISOString()}, load ${load}, CPU pressure ${p}%)`);
+  };
   try {
     print(await header(ctx, models, workers));
     if (only.includes("download")) {
       ctx.log("scenario download");
+      await settle("download");
       const s = raw.download = await downloadScenario(ctx, big);
       print(`\n### (a) Verified ${values.size ?? "1GiB"} download, saved to a file\n`);
       print(seriesTable(s, big.size, "bare Deno copy", "vsftpd + curl"));
     }
     if (only.includes("upload")) {
       ctx.log("scenario upload");
+      await settle("upload");
       const s: Series[] = raw.upload = await uploadScenario(ctx, big);
       print(`\n### (b) Verified ${values.size ?? "1GiB"} upload\n`);
       print(seriesTable(s, big.size, "vsftpd + curl -T", "vsftpd + curl -T"));
@@ -142,6 +159,7 @@ export async function main(args: string[]): Promise<number> {
     ) {
       if (!only.includes(name)) continue;
       const results: LoadResult[] = [];
+      await settle(name);
       for (const client of kinds as Array<"file" | "frames">) {
         for (const model of models) {
           ctx.log(`scenario ${name}, model ${model}, ${client} client`);
@@ -163,10 +181,13 @@ export async function main(args: string[]): Promise<number> {
     }
     if (only.includes("burst")) {
       const reports = [];
+      await settle("burst");
       // The iterative model serves one client at a time: a held connection blocks every other.
-      for (const model of [...models.filter((m) => m !== "loop"), "bare"]) {
-        ctx.log(`scenario burst, model ${model}`);
-        reports.push(await burstRun(ctx, model, workers, connections));
+      for (let run = 0; run < burstRuns; run++) {
+        for (const model of [...models.filter((m) => m !== "loop"), "bare"]) {
+          ctx.log(`scenario burst, model ${model}, run ${run + 1}`);
+          reports.push(await burstRun(ctx, model, workers, connections));
+        }
       }
       raw.burst = reports;
       print(`\n### (d) Burst of ${connections} connections (handshake each), then all held idle\n`);
@@ -174,6 +195,7 @@ export async function main(args: string[]): Promise<number> {
     }
     if (only.includes("iperf")) {
       ctx.log("scenario iperf");
+      await settle("iperf");
       const s = raw.iperf = await iperfScenario(ctx, runs);
       print(`\n### Raw TCP ceiling (iperf3, 1 GiB, no files)\n`);
       print(speedTable(s));

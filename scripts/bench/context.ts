@@ -52,3 +52,25 @@ export async function removeQuietly(path: string): Promise<void> {
     await Deno.remove(path);
   } catch { /* gone already */ }
 }
+
+/** The share of time some task waited for a CPU over the last 10 s (Linux PSI), %; NaN when unknown. */
+export async function cpuPressure(): Promise<number> {
+  const text = await Deno.readTextFile("/proc/pressure/cpu").catch(() => "");
+  const m = text.match(/^some avg10=([\d.]+)/m);
+  return m ? Number(m[1]) : NaN;
+}
+
+/**
+ * Waits (bounded by `maxWaitMs`) until CPU pressure from other programs is
+ * below `threshold` %, so a scenario starts on a machine as calm as it gets.
+ * Resolves to the pressure seen at the start.
+ */
+export async function waitForCalm(threshold: number, maxWaitMs: number): Promise<number> {
+  const deadline = performance.now() + maxWaitMs;
+  let p = await cpuPressure();
+  while (!(p < threshold) && performance.now() < deadline && Number.isFinite(p)) {
+    await new Promise((r) => setTimeout(r, 2000));
+    p = await cpuPressure();
+  }
+  return p;
+}

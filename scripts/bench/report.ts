@@ -88,7 +88,10 @@ export function loadTable(results: LoadResult[], perOp: boolean): string {
 
 /** The connection burst and the idle connections held. */
 export function burstTable(reports: BurstReport[], count: number): string {
-  const rows = reports.map((r) => {
+  // Group the runs of each server, in order of first appearance.
+  const order = [...new Set(reports.map((r) => r.model))];
+  const grouped = order.flatMap((m) => reports.filter((r) => r.model === m));
+  const rows = grouped.map((r) => {
     const b = r.burst;
     const [fast, mid, s1, s3] = histogram(b.connectMs, [100, 1000, 3000]);
     const held = b.connectMs.length;
