@@ -7,7 +7,7 @@
  * @module
  */
 
-import { bytesEqual, type Hasher } from "./digest.ts";
+import { bytesEqual, type DigestSource, type Hasher } from "./digest.ts";
 import { NetkitError } from "./errors.ts";
 import { HEADER_SIZE } from "./frame.ts";
 import type { FrameReader, FrameWriter } from "./frame_stream.ts";
@@ -118,8 +118,8 @@ export interface ByteWriter {
 export interface ReceiveOptions {
   /** Largest DATA payload the peer may send. */
   maxFrame: number;
-  /** Hashes what arrives. */
-  hasher: Hasher;
+  /** Hashes what arrives (or delivers the digest from elsewhere). */
+  hasher: DigestSource;
   /** Called as bytes arrive. */
   onProgress?: OnProgress;
   /**
@@ -208,7 +208,7 @@ export async function receiveData(
             `got ${got} of the ${length} bytes announced`,
           );
         }
-        const digest = options.hasher.digest();
+        const digest = await options.hasher.digest();
         if (!bytesEqual(digest, frame.digest)) {
           return {
             ok: false,

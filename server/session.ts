@@ -8,7 +8,13 @@
  * @module
  */
 
-import { chooseHash, createHasher, type HashName } from "../protocol/digest.ts";
+import {
+  chooseHash,
+  createHasher,
+  type DigestSource,
+  type Hasher,
+  type HashName,
+} from "../protocol/digest.ts";
 import { isNetkitError, NetkitError } from "../protocol/errors.ts";
 import { FrameReader, FrameWriter } from "../protocol/frame_stream.ts";
 import {
@@ -22,6 +28,13 @@ import {
 } from "../protocol/messages.ts";
 import type { AuthThrottle, TokenCheck } from "./auth.ts";
 import { digestKey } from "./digest_cache.ts";
+import {
+  type ChunkWriter,
+  type FileHashJob,
+  followWrites,
+  type HashPool,
+  OFFLOAD_MIN_BYTES,
+} from "./file_hasher.ts";
 import type { FileStore } from "./file_store.ts";
 import type { ResolvedFileServerOptions } from "./options.ts";
 import type { TrackedConn } from "./tracked_conn.ts";
@@ -45,6 +58,8 @@ export interface SessionContext {
   log: (line: string) => void;
   /** Token check and failure throttle, when the server requires a token. */
   auth: { check: TokenCheck; throttle: AuthThrottle } | null;
+  /** Hashes large transfers on another core. */
+  hashPool: HashPool;
 }
 
 function peerOf(conn: Deno.Conn): string {
@@ -93,7 +108,7 @@ export async function runSession(
             break;
           case "GET":
             what = `GET ${JSON.stringify(m.name)}${m.offset ? ` @${m.offset}` : ""}`;
-            bytes = await get(m, store, writer, hash, options.maxFrame);
+            bytes = await get(m, ctx, writer, hash);
             break;
           case "PUT":
             what = `PUT ${JSON.stringify(m.name)} ${m.size}`;
@@ -218,12 +233,13 @@ async function list(store: FileStore, writer: FrameWriter): Promise<number> {
 
 async function get(
   m: Get,
-  store: FileStore,
+  ctx: SessionContext,
   writer: FrameWriter,
   hash: HashName,
-  maxFrame: number,
 ): Promise<number> {
-  const { file, info } = await store.openRead(m.name);
+  const { store } = ctx;
+  const { file, info, real } = await store.openRead(m.name);
+  let job: FileHashJob | null = null;
   try {
     if (m.offset > info.size) {
       throw new NetkitError(
@@ -233,9 +249,15 @@ async function get(
     }
     const key = digestKey(info, hash);
     const known = store.digests.get(key);
-    const hasher = known ? null : await createHasher(hash);
-    if (hasher && m.offset > 0) await hashPrefix(file, m.offset, hasher);
-    else if (m.offset > 0) await file.seek(m.offset, Deno.SeekMode.Start);
+    let hasher: Hasher | null = null;
+    if (!known && info.size >= OFFLOAD_MIN_BYTES) {
+      // A large file is hashed on another core while this one sends it.
+      job = ctx.hashPool.hashFile(real, hash, { final: info.size, expect: info });
+    } else if (!known) {
+      hasher = await createHasher(hash);
+      if (m.offset > 0) await hashPrefix(file, m.offset, hasher);
+    }
+    if (m.offset > 0 && !hasher) await file.seek(m.offset, Deno.SeekMode.Start);
     await writer.send({
       type: "GET_OK",
       size: info.size,
@@ -244,18 +266,19 @@ async function get(
     });
     const length = info.size - m.offset;
     try {
-      await sendData(file, length, writer, { chunk: maxFrame, hasher });
+      await sendData(file, length, writer, { chunk: ctx.options.maxFrame, hasher });
     } catch (e) {
       // Mid-stream failures (a file that shrank, a read error) become an ERROR frame in place of END.
-      if (isNetkitError(e) && !isDisconnect(e)) throw e;
-      if (isDisconnect(e)) throw e;
+      if (isNetkitError(e) || isDisconnect(e)) throw e;
       throw new NetkitError("INTERNAL", `read failed: ${(e as Error).message}`);
     }
-    const digest = known ?? hasher!.digest();
+    const digest = known ?? (job ? await job.finish(info.size) : hasher!.digest());
+    job = null;
     store.digests.set(key, digest);
     await writer.send({ type: "END", digest });
     return length;
   } finally {
+    job?.cancel();
     file.close();
   }
 }
@@ -280,14 +303,30 @@ async function put(
   const overwrite = (m.flags & PutFlag.OVERWRITE) !== 0;
   const resume = (m.flags & PutFlag.RESUME) !== 0;
   await using upload = await store.createUpload(m.name, overwrite, resume ? m.size : null);
-  const hasher = await createHasher(hash);
-  if (upload.offset > 0) await hashPrefix(upload.file, upload.offset, hasher);
+  let out: ChunkWriter = upload;
+  let source: DigestSource;
+  let job: FileHashJob | null = null;
+  if (m.size >= OFFLOAD_MIN_BYTES) {
+    // Hashed on another core, following the temp file as it is written.
+    job = ctx.hashPool.hashFile(upload.tempPath, hash, { ready: upload.offset });
+    ({ out, source } = followWrites(job, upload.offset, m.size, upload));
+  } else {
+    const hasher = await createHasher(hash);
+    if (upload.offset > 0) await hashPrefix(upload.file, upload.offset, hasher);
+    source = hasher;
+  }
+  if (job && upload.offset > 0) await upload.file.seek(upload.offset, Deno.SeekMode.Start);
   await writer.send({ type: "PUT_READY", offset: upload.offset });
-  const result = await receiveData(reader, m.size - upload.offset, upload, {
-    maxFrame: options.maxFrame,
-    hasher,
-    onWriteError: (e) => writer.send(errorMessage(e)),
-  });
+  let result;
+  try {
+    result = await receiveData(reader, m.size - upload.offset, out, {
+      maxFrame: options.maxFrame,
+      hasher: source,
+      onWriteError: (e) => writer.send(errorMessage(e)),
+    });
+  } finally {
+    job?.cancel();
+  }
   if (!result.ok) {
     // Corrupt bytes must not be resumed from: drop the part file too.
     if (result.error.code === "CHECKSUM_MISMATCH") await upload.abort(true);

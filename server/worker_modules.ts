@@ -10,4 +10,5 @@
 /** Worker entry modules, relative to the project root. */
 export const WORKER_MODULES: readonly string[] = [
   "server/file_server_worker.ts",
+  "server/hash_worker.ts",
 ];
