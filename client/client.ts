@@ -32,7 +32,6 @@ import {
   type FileHashJob,
   followWrites,
   HashPool,
-  OFFLOAD_MIN_BYTES,
 } from "../server/file_hasher.ts";
 import { TrackedConn } from "../server/tracked_conn.ts";
 import { finishPart, openPart, type PartFile } from "./part_file.ts";
@@ -53,6 +52,12 @@ export interface ConnectOptions {
   tls?: { caCerts?: string[] } | null;
   /** The server's shared token. @default none */
   token?: string;
+  /**
+   * Transfers at least this large are hashed by a Worker that reads the file
+   * itself; smaller ones inline. Inline is faster for one transfer on a busy
+   * machine (no second pass over the file). @default Infinity (inline)
+   */
+  hashOffloadMinBytes?: number;
 }
 
 /** Progress of one transfer. */
@@ -123,7 +128,16 @@ export class FileClient implements AsyncDisposable {
   readonly #pool = sharedPool.acquire();
   #closed = false;
 
-  private constructor(conn: TrackedConn, reader: FrameReader, welcome: Welcome, timeoutMs: number) {
+  readonly #offloadMin: number;
+
+  private constructor(
+    conn: TrackedConn,
+    reader: FrameReader,
+    welcome: Welcome,
+    timeoutMs: number,
+    offloadMin = Infinity,
+  ) {
+    this.#offloadMin = offloadMin;
     this.#conn = conn;
     this.#reader = reader;
     this.#writer = new FrameWriter(conn);
@@ -203,7 +217,9 @@ export class FileClient implements AsyncDisposable {
       if (!isHashName(m.hash)) {
         throw new NetkitError("UNEXPECTED", `server chose an unknown hash: ${m.hash}`);
       }
-      const client = new FileClient(tracked, greeting, m, timeoutMs);
+      // DATA frames may be as large as the server's announced limit.
+      greeting.setMaxFrame(Math.max(DEFAULT_MAX_FRAME, m.maxFrame));
+      const client = new FileClient(tracked, greeting, m, timeoutMs, options.hashOffloadMinBytes);
       if (options.signal) options.signal.addEventListener("abort", () => client.close());
       return client;
     } catch (e) {
@@ -282,7 +298,7 @@ export class FileClient implements AsyncDisposable {
         const length = total - ok.offset;
         let out: ChunkWriter = { write: (b) => writeFile(part.file, b) };
         let source: DigestSource;
-        if (total >= OFFLOAD_MIN_BYTES) {
+        if (total >= this.#offloadMin) {
           // Hashed on another core, following the part file as it is written.
           job = this.#pool.hashFile(part.path, this.hash, { ready: part.offset });
           ({ out, source } = followWrites(job, part.offset, total, out));
@@ -336,7 +352,7 @@ export class FileClient implements AsyncDisposable {
       }
       let hasher: Hasher | null = null;
       let job: FileHashJob | null = null;
-      if (size >= OFFLOAD_MIN_BYTES) {
+      if (size >= this.#offloadMin) {
         // Hashed on another core while this one sends.
         job = this.#pool.hashFile(path, this.hash, { final: size, expect: await file.stat() });
         if (offset > 0) await file.seek(offset, Deno.SeekMode.Start);

@@ -39,7 +39,7 @@ const LOOKAHEAD = 512;
 /** Pulls frames from a byte source, enforcing the frame size limit before buffering. */
 export class FrameReader {
   readonly #src: ByteSource;
-  readonly #maxFrame: number;
+  #maxFrame: number;
   readonly #buf = new Uint8Array(LOOKAHEAD);
   #start = 0;
   #end = 0;
@@ -51,6 +51,11 @@ export class FrameReader {
    */
   constructor(src: ByteSource, maxFrame = DEFAULT_MAX_FRAME) {
     this.#src = src;
+    this.#maxFrame = maxFrame;
+  }
+
+  /** Sets the largest payload accepted from now on (e.g. once WELCOME announces the peer's). */
+  setMaxFrame(maxFrame: number): void {
     this.#maxFrame = maxFrame;
   }
 

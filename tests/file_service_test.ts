@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { FileClient } from "../client/client.ts";
 import { NetkitError } from "../protocol/errors.ts";
 import { bytes, connect, namesIn, serve, tempDir } from "./file_helpers.ts";
 
@@ -211,7 +212,10 @@ Deno.test("file service: large transfers are hashed on another core and still ve
   await using lib = await tempDir({ "big.bin": big });
   await using local = await tempDir({ "up.bin": big });
   await using server = await serve(lib.path);
-  await using client = await connect(server);
+  await using client = await FileClient.connect({
+    port: server.addr.port,
+    hashOffloadMinBytes: 8 << 20,
+  });
   const down = await client.download("big.bin", local.join("down.bin"));
   assert.deepEqual(await Deno.readFile(local.join("down.bin")), big);
   const up = await client.upload(local.join("up.bin"), "up.bin");
@@ -230,4 +234,17 @@ Deno.test("file service: large transfers are hashed on another core and still ve
     code: "CHECKSUM_MISMATCH",
   });
   assert.deepEqual(await namesIn(local.path), ["again.bin", "down.bin", "up.bin"]);
+});
+
+Deno.test("file service: a server announcing larger frames (--max-frame 4MiB) is followed by the client", async () => {
+  const data = bytes(10 * 1024 * 1024 + 5, 78);
+  await using lib = await tempDir({ "f.bin": data });
+  await using local = await tempDir({ "up.bin": data });
+  await using server = await serve(lib.path, { maxFrame: 4 << 20 });
+  await using client = await connect(server);
+  assert.equal(client.welcome.maxFrame, 4 << 20);
+  await client.download("f.bin", local.join("f.bin"));
+  assert.deepEqual(await Deno.readFile(local.join("f.bin")), data);
+  await client.upload(local.join("up.bin"), "up.bin");
+  assert.deepEqual(await Deno.readFile(lib.join("up.bin")), data);
 });
