@@ -10,6 +10,7 @@ import denoJson from "./deno.json" with { type: "json" };
 import { UsageError } from "./server/cli_args.ts";
 import * as serveFiles from "./server/cli.ts";
 import * as client from "./client/cli.ts";
+import * as http from "./http/cli.ts";
 
 /** What every subcommand module exports. */
 interface Command {
@@ -24,6 +25,7 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   "serve-files": serveFiles,
   client,
+  http,
 };
 
 /** The version line: netkit's version from deno.json and the runtime's. */
