@@ -68,9 +68,7 @@ async function run(args: string[]): Promise<number> {
   const command = COMMANDS[first];
   if (!command) {
     throw new UsageError(
-      first.startsWith("-")
-        ? `unknown option '${first}'`
-        : `unknown command '${first}'`,
+      first.startsWith("-") ? `unknown option '${first}'` : `unknown command '${first}'`,
     );
   }
   if (rest.includes("-h") || rest.includes("--help")) {

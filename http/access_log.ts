@@ -31,13 +31,8 @@ export function clfTime(ms: number): string {
   if (sec !== cachedSecond) {
     const d = new Date(sec * 1000);
     const p = (n: number) => String(n).padStart(2, "0");
-    cachedTime =
-      `[${p(d.getUTCDate())}/${
-        MONTHS[d.getUTCMonth()]
-      }/${d.getUTCFullYear()}:` +
-      `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${
-        p(d.getUTCSeconds())
-      } +0000]`;
+    cachedTime = `[${p(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:` +
+      `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000]`;
     cachedSecond = sec;
   }
   return cachedTime;
@@ -64,12 +59,8 @@ export function formatCombined(
   userAgent: string | null,
 ): string {
   const q = (v: string | null) => v === null ? "-" : escapeField(v);
-  return `${host} - - ${clfTime(ms)} "${escapeField(method)} ${
-    escapeField(target)
-  } HTTP/1.1" ` +
-    `${status} ${bytes === null || bytes === 0 ? "-" : bytes} "${
-      q(referer)
-    }" "${q(userAgent)}"`;
+  return `${host} - - ${clfTime(ms)} "${escapeField(method)} ${escapeField(target)} HTTP/1.1" ` +
+    `${status} ${bytes === null || bytes === 0 ? "-" : bytes} "${q(referer)}" "${q(userAgent)}"`;
 }
 
 /** Buffers log lines and writes them in batches to a writer (stderr). */

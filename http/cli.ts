@@ -7,12 +7,7 @@
  * @module
  */
 
-import {
-  parseFlags,
-  parseIntFlag,
-  parsePort,
-  UsageError,
-} from "../server/cli_args.ts";
+import { parseFlags, parseIntFlag, parsePort, UsageError } from "../server/cli_args.ts";
 import { DEFAULT_PORT, type HttpServerOptions } from "./options.ts";
 import { startHttpServer } from "./server.ts";
 
@@ -80,9 +75,7 @@ export function parseHttpArgs(
     root,
     hostname: v.host ?? "127.0.0.1",
     port: v.port === undefined ? DEFAULT_PORT : parsePort(v.port),
-    workers: v.workers === undefined
-      ? 1
-      : parseIntFlag(v.workers, "--workers", 1, 64),
+    workers: v.workers === undefined ? 1 : parseIntFlag(v.workers, "--workers", 1, 64),
     certFile: v.cert,
     keyFile: v.key,
     listing: !v["no-listing"],

@@ -49,9 +49,7 @@ function strongMatch(list: string, etag: string): boolean {
 }
 
 function weakMatch(list: string, etag: string): boolean {
-  return tags(list).some((t) =>
-    t === "*" || t === etag || t.replace(/^W\//, "") === etag
-  );
+  return tags(list).some((t) => t === "*" || t === etag || t.replace(/^W\//, "") === etag);
 }
 
 /**

@@ -10,11 +10,7 @@
 import { openInside, resolveInsideSync } from "../server/jail_fs.ts";
 import { partsBody } from "./body.ts";
 import type { CompressCache, Encoding } from "./compress.ts";
-import {
-  compressKey,
-  MIN_COMPRESS_SIZE,
-  negotiateEncoding,
-} from "./compress.ts";
+import { compressKey, MIN_COMPRESS_SIZE, negotiateEncoding } from "./compress.ts";
 import { evaluate, fileEtag, ifRangeAllows } from "./conditional.ts";
 import { contentTypeFor, isCompressible } from "./content_type.ts";
 import { type FileCache, readAll, sameVersion } from "./file_cache.ts";
@@ -69,7 +65,8 @@ function etagOf(info: Deno.FileInfo, suffix = ""): string {
 
 /**
  * Answers a GET or HEAD for `f`. With `plain` (custom 404 page, SPA
- * fallback) conditionals and ranges are skipped and `status` is used.
+ * fallback) conditionals and ranges are skipped and `status` is used;
+ * `warmed` marks the second pass after a small file was read into memory.
  */
 export function fileResponse(
   ctx: FileContext,
@@ -77,6 +74,7 @@ export function fileResponse(
   f: JailedFile,
   status = 200,
   plain = false,
+  warmed = false,
 ): Response | Promise<Response> {
   const name = f.segments.at(-1) ?? "";
   const type = contentTypeFor(name);
@@ -96,15 +94,16 @@ export function fileResponse(
       const sibling = precompressed(ctx, f, encoding);
       if (sibling) source = sibling;
       else {
+        if (!warmed && needsWarming(ctx, f)) {
+          return warm(ctx, f).then(() => fileResponse(ctx, req, f, status, plain, true));
+        }
         bytes = compressed(ctx, f, encoding);
         if (bytes === null) encoding = null;
       }
     }
   }
 
-  const etag = source !== f
-    ? etagOf(source.info)
-    : etagOf(f.info, encoding ?? "");
+  const etag = source !== f ? etagOf(source.info) : etagOf(f.info, encoding ?? "");
   const lm = lastModified(f.info);
   const headers: [string, string][] = [
     ["content-type", type],
@@ -118,9 +117,7 @@ export function fileResponse(
   if (encoding) headers.push(["content-encoding", encoding]);
 
   if (!plain) {
-    const mtimeSec = f.info.mtime
-      ? Math.floor(f.info.mtime.getTime() / 1000)
-      : null;
+    const mtimeSec = f.info.mtime ? Math.floor(f.info.mtime.getTime() / 1000) : null;
     const v = { etag, mtimeSec };
     const pre = evaluate((h) => req.headers.get(h), v);
     if (pre === "not-modified") {
@@ -169,6 +166,26 @@ function precompressed(
     return j.info.isFile ? { segments, ...j } : null;
   } catch {
     return null;
+  }
+}
+
+/** True for a small file to compress inline that is not in memory yet. */
+function needsWarming(ctx: FileContext, f: JailedFile): boolean {
+  return f.info.size <= ctx.compress!.inlineMax &&
+    ctx.files.accepts(f.info.size) && ctx.files.get(f.real, f.info) === null;
+}
+
+/** Reads a small file into the cache (through the jail's checked open). */
+async function warm(ctx: FileContext, f: JailedFile): Promise<void> {
+  const { file, info } = await openInside(ctx.root, f.segments, {
+    followSymlinks: ctx.followSymlinks,
+  });
+  try {
+    if (ctx.files.accepts(info.size)) {
+      ctx.files.put(f.real, await readAll(file, info.size), info);
+    }
+  } finally {
+    file.close();
   }
 }
 

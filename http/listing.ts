@@ -26,13 +26,7 @@ export function escapeHtml(text: string): string {
 /** Sorts folders first, then by name in code-point order (stable, locale-free). */
 export function sortEntries(entries: ListingEntry[]): ListingEntry[] {
   return entries.sort((a, b) =>
-    a.dir !== b.dir
-      ? (a.dir ? -1 : 1)
-      : a.name < b.name
-      ? -1
-      : a.name > b.name
-      ? 1
-      : 0
+    a.dir !== b.dir ? (a.dir ? -1 : 1) : a.name < b.name ? -1 : a.name > b.name ? 1 : 0
   );
 }
 
@@ -49,9 +43,7 @@ export function humanSize(n: number): string {
 }
 
 function isoMinute(ms: number | null): string {
-  return ms === null
-    ? ""
-    : new Date(ms).toISOString().slice(0, 16).replace("T", " ");
+  return ms === null ? "" : new Date(ms).toISOString().slice(0, 16).replace("T", " ");
 }
 
 /**
@@ -68,9 +60,7 @@ export function renderHtml(urlPath: string, entries: ListingEntry[]): string {
     return `<tr><td><a href="${escapeHtml(href)}">${label}</a></td>` +
       `<td class="s">${size}</td><td>${isoMinute(e.mtimeMs)}</td></tr>`;
   });
-  const up = urlPath === "/"
-    ? ""
-    : `<tr><td><a href="../">../</a></td><td></td><td></td></tr>`;
+  const up = urlPath === "/" ? "" : `<tr><td><a href="../">../</a></td><td></td><td></td></tr>`;
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -27,9 +27,7 @@ export interface HttpServerHandle extends AsyncDisposable {
 }
 
 function urlOf(addr: Deno.NetAddr, tls: boolean): string {
-  const host = addr.hostname.includes(":")
-    ? `[${addr.hostname}]`
-    : addr.hostname;
+  const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
   return `${tls ? "https" : "http"}://${host}:${addr.port}/`;
 }
 

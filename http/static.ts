@@ -13,18 +13,8 @@ import { isVisibleName } from "../server/jail.ts";
 import { canonicalRoot, resolveInsideSync } from "../server/jail_fs.ts";
 import { CompressCache } from "./compress.ts";
 import { FileCache } from "./file_cache.ts";
-import {
-  type FileContext,
-  fileResponse,
-  type JailedFile,
-  text,
-} from "./file_response.ts";
-import {
-  type ListingEntry,
-  renderHtml,
-  renderJson,
-  wantsJson,
-} from "./listing.ts";
+import { type FileContext, fileResponse, type JailedFile, text } from "./file_response.ts";
+import { type ListingEntry, renderHtml, renderJson, wantsJson } from "./listing.ts";
 import type { StaticOptions } from "./options.ts";
 import { encodeSegments, parseUrlPath, rawPathOf } from "./url_path.ts";
 
@@ -183,20 +173,14 @@ export async function createStaticHandler(
     } catch (e) {
       return refuse(
         req,
-        e instanceof NetkitError
-          ? e
-          : new NetkitError("FORBIDDEN", "cannot list"),
+        e instanceof NetkitError ? e : new NetkitError("FORBIDDEN", "cannot list"),
         true,
       );
     }
     const urlPath = segments.length === 0 ? "/" : `/${segments.join("/")}/`;
     const json = wantsJson(req.headers.get("accept"));
-    const body = json
-      ? renderJson(urlPath, entries)
-      : renderHtml(urlPath, entries);
-    const type = json
-      ? "application/json; charset=utf-8"
-      : "text/html; charset=utf-8";
+    const body = json ? renderJson(urlPath, entries) : renderHtml(urlPath, entries);
+    const type = json ? "application/json; charset=utf-8" : "text/html; charset=utf-8";
     const bytes = new TextEncoder().encode(body);
     return new Response(req.method === "HEAD" ? null : bytes, {
       headers: [

@@ -24,6 +24,7 @@ export const ErrorCode = {
   CLOSED: 15,
   INTERNAL: 16,
   FORBIDDEN: 17,
+  BAD_OFFSET: 18,
 } as const;
 
 /** One of the names in {@linkcode ErrorCode}, such as `"NOT_FOUND"`. */

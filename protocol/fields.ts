@@ -10,7 +10,16 @@
 import { NetkitError } from "./errors.ts";
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM keeps a leading U+FEFF: by default TextDecoder strips it, so the
+// name a peer acts on would differ from the name on the wire.
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** Throws unless `v` is a whole number in `[0, max]`; DataView would wrap it silently. */
+function checkUint(v: number, max: number): void {
+  if (!Number.isInteger(v) || v < 0 || v > max) {
+    throw new RangeError(`field value out of range 0..${max}: ${v}`);
+  }
+}
 
 /** Appends fields to a growing buffer; {@linkcode FieldWriter.bytes} returns the result. */
 export class FieldWriter {
@@ -23,6 +32,7 @@ export class FieldWriter {
     this.#view = new DataView(this.#buf.buffer);
   }
 
+  /** Makes room for `n` more bytes and returns where they start. */
   #reserve(n: number): number {
     const at = this.#len;
     if (at + n > this.#buf.length) {
@@ -35,19 +45,29 @@ export class FieldWriter {
     return at;
   }
 
+  // Every write reserves first and only then touches the buffer: in
+  // `this.#view.setUint8(this.#reserve(1), v)` the old view would be used
+  // after `#reserve` replaced it.
+
   /** Writes an unsigned 8-bit integer. */
   u8(v: number): this {
-    this.#view.setUint8(this.#reserve(1), v);
+    checkUint(v, 0xff);
+    const at = this.#reserve(1);
+    this.#view.setUint8(at, v);
     return this;
   }
   /** Writes an unsigned 16-bit integer. */
   u16(v: number): this {
-    this.#view.setUint16(this.#reserve(2), v);
+    checkUint(v, 0xffff);
+    const at = this.#reserve(2);
+    this.#view.setUint16(at, v);
     return this;
   }
   /** Writes an unsigned 32-bit integer. */
   u32(v: number): this {
-    this.#view.setUint32(this.#reserve(4), v);
+    checkUint(v, 0xffffffff);
+    const at = this.#reserve(4);
+    this.#view.setUint32(at, v);
     return this;
   }
   /** Writes a non-negative safe integer as an unsigned 64-bit integer. */
@@ -55,14 +75,16 @@ export class FieldWriter {
     if (!Number.isSafeInteger(v) || v < 0) {
       throw new RangeError(`u64 field out of range: ${v}`);
     }
-    this.#view.setBigUint64(this.#reserve(8), BigInt(v));
+    const at = this.#reserve(8);
+    this.#view.setBigUint64(at, BigInt(v));
     return this;
   }
   /** Writes bytes behind a 16-bit length. */
   bytes16(b: Uint8Array): this {
     if (b.length > 0xffff) throw new RangeError("field longer than 65535");
     this.u16(b.length);
-    this.#buf.set(b, this.#reserve(b.length));
+    const at = this.#reserve(b.length);
+    this.#buf.set(b, at);
     return this;
   }
   /** Writes a UTF-8 string behind a 16-bit byte length. */
@@ -71,7 +93,8 @@ export class FieldWriter {
   }
   /** Writes raw bytes with no length. */
   raw(b: Uint8Array): this {
-    this.#buf.set(b, this.#reserve(b.length));
+    const at = this.#reserve(b.length);
+    this.#buf.set(b, at);
     return this;
   }
   /** The bytes written so far. */

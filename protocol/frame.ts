@@ -61,8 +61,7 @@ export function parseHeader(
 ): FrameHeader | null {
   if (bytes.length < HEADER_SIZE) return null;
   const type = bytes[0];
-  const length =
-    ((bytes[1] << 24) | (bytes[2] << 16) | (bytes[3] << 8) | bytes[4]) >>> 0;
+  const length = ((bytes[1] << 24) | (bytes[2] << 16) | (bytes[3] << 8) | bytes[4]) >>> 0;
   if (!KNOWN.has(type)) {
     throw new NetkitError(
       "BAD_FRAME",

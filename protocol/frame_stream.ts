@@ -9,13 +9,7 @@
  */
 
 import { NetkitError } from "./errors.ts";
-import {
-  DEFAULT_MAX_FRAME,
-  FrameType,
-  HEADER_SIZE,
-  parseHeader,
-  writeHeader,
-} from "./frame.ts";
+import { DEFAULT_MAX_FRAME, FrameType, HEADER_SIZE, parseHeader, writeHeader } from "./frame.ts";
 import { decodeMessage, encodeMessage, type Message } from "./messages.ts";
 
 /** Anything with `read` in the manner of `Deno.Reader`. */
@@ -166,6 +160,13 @@ export class FrameWriter {
    * @param length payload length
    */
   sendData(buf: Uint8Array, length: number): Promise<void> {
+    if (length > buf.length - HEADER_SIZE) {
+      // The header would announce bytes the buffer does not hold, and the
+      // peer would read the next frame's bytes as payload.
+      throw new RangeError(
+        `sendData: ${length} payload bytes do not fit a ${buf.length}-byte buffer`,
+      );
+    }
     writeHeader(buf, FrameType.DATA, length);
     return writeAll(this.#sink, buf.subarray(0, HEADER_SIZE + length));
   }

@@ -6,17 +6,15 @@
  * @module
  */
 
-import {
-  codeName,
-  ErrorCode,
-  type ErrorCodeName,
-  NetkitError,
-} from "./errors.ts";
+import { codeName, ErrorCode, type ErrorCodeName, NetkitError } from "./errors.ts";
 import { FieldReader, FieldWriter } from "./fields.ts";
 import { encodeFrame, FrameType, type FrameTypeValue } from "./frame.ts";
 
 /** Protocol version spoken by this build. */
 export const PROTOCOL_VERSION = 1;
+
+/** The ALPN protocol name the file protocol negotiates over TLS. */
+export const ALPN = "netkit/1";
 
 /** The four bytes that open every HELLO: "NKIT". */
 export const HELLO_MAGIC = new Uint8Array([0x4e, 0x4b, 0x49, 0x54]);

@@ -9,6 +9,8 @@
  * @module
  */
 
+import { createHash } from "node:crypto";
+import { toHex } from "../protocol/digest.ts";
 import { NetkitError } from "../protocol/errors.ts";
 import { writeAll } from "../protocol/frame_stream.ts";
 import { fsError } from "./jail_fs.ts";
@@ -17,8 +19,14 @@ import { INTERNAL_PREFIX } from "./jail.ts";
 /** Prefix of in-flight upload files; `jail.ts` hides and refuses these names. */
 export const TEMP_PREFIX = `${INTERNAL_PREFIX}tmp.`;
 
+/** Prefix of resumable uploads' part files, kept after a broken transfer. */
+export const PARTIAL_PREFIX = `${INTERNAL_PREFIX}partial.`;
+
 /** Default age after which an untouched temp file is surely abandoned (15 minutes). */
 export const DEFAULT_STALE_AFTER_MS = 15 * 60_000;
+
+/** Default age after which an untouched resumable part file is given up (24 hours). */
+export const DEFAULT_PARTIAL_TTL_MS = 24 * 3_600_000;
 
 function hostTag(): string {
   try {
@@ -57,7 +65,10 @@ export class AtomicFile implements AsyncDisposable {
   readonly tempPath: string;
   /** Where they appear on commit. */
   readonly finalPath: string;
+  /** Bytes already in the file (non-zero only when resuming). */
+  readonly offset: number;
   readonly #dir: string;
+  readonly #keep: boolean;
   #done = false;
 
   private constructor(
@@ -65,11 +76,14 @@ export class AtomicFile implements AsyncDisposable {
     dir: string,
     temp: string,
     final: string,
+    resumable?: { offset: number },
   ) {
     this.file = file;
     this.#dir = dir;
     this.tempPath = temp;
     this.finalPath = final;
+    this.offset = resumable?.offset ?? 0;
+    this.#keep = resumable !== undefined;
   }
 
   /**
@@ -88,6 +102,39 @@ export class AtomicFile implements AsyncDisposable {
       });
       return new AtomicFile(file, dir, temp, `${dir}/${name}`);
     } catch (e) {
+      throw fsError(e, name);
+    }
+  }
+
+  /**
+   * Opens the resumable part file for an upload of `size` bytes to `name`:
+   * the bytes of an earlier broken attempt are kept, and `abort` keeps the
+   * file for the next attempt. A lock keeps two uploads from writing into
+   * one part file at once (also across processes).
+   *
+   * @throws {NetkitError} `BUSY` when another upload holds it
+   */
+  static async resumable(dir: string, name: string, size: number): Promise<AtomicFile> {
+    const key = toHex(createHash("sha256").update(name).digest()).slice(0, 32);
+    const path = `${dir}/${PARTIAL_PREFIX}${key}.${size}`;
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o644 });
+    } catch (e) {
+      throw fsError(e, name);
+    }
+    try {
+      if (!(await file.tryLock(true))) {
+        throw new NetkitError("BUSY", `${name}: another upload of this file is in progress`);
+      }
+      let offset = (await file.stat()).size;
+      if (offset > size) {
+        await file.truncate(0);
+        offset = 0;
+      }
+      return new AtomicFile(file, dir, path, `${dir}/${name}`, { offset });
+    } catch (e) {
+      file.close();
       throw fsError(e, name);
     }
   }
@@ -133,14 +180,17 @@ export class AtomicFile implements AsyncDisposable {
     }
   }
 
-  /** Discards the temp file; safe to call more than once. */
-  async abort(): Promise<void> {
+  /**
+   * Discards the temp file (a resumable part file is kept for the next
+   * attempt unless `discard`); safe to call more than once.
+   */
+  async abort(discard = false): Promise<void> {
     if (this.#done) return;
     this.#done = true;
     try {
       this.file.close();
     } catch { /* already closed */ }
-    await this.#removeTemp();
+    if (!this.#keep || discard) await this.#removeTemp();
   }
 
   async #removeTemp(): Promise<void> {
@@ -165,20 +215,36 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+async function removeIfOlder(path: string, cutoff: number): Promise<number> {
+  try {
+    if (((await Deno.lstat(path)).mtime?.getTime() ?? cutoff) < cutoff) {
+      await Deno.remove(path);
+      return 1;
+    }
+  } catch { /* raced with its owner or another cleaner */ }
+  return 0;
+}
+
 /**
  * Removes temp files that no live writer owns: those of a dead process on
  * this host, and any left untouched for `staleAfterMs` (writers on other
- * hosts sharing the folder keep theirs fresh by writing).
+ * hosts sharing the folder keep theirs fresh by writing), and resumable part
+ * files untouched for `partialTtlMs`.
  *
  * @returns how many files were removed
  */
 export async function cleanStaleTemps(
   dir: string,
   staleAfterMs = DEFAULT_STALE_AFTER_MS,
+  partialTtlMs = DEFAULT_PARTIAL_TTL_MS,
 ): Promise<number> {
   let removed = 0;
   const now = Date.now();
   for await (const entry of Deno.readDir(dir)) {
+    if (entry.isFile && entry.name.startsWith(PARTIAL_PREFIX)) {
+      removed += await removeIfOlder(`${dir}/${entry.name}`, now - partialTtlMs);
+      continue;
+    }
     if (!entry.isFile || !entry.name.startsWith(TEMP_PREFIX)) continue;
     const [host, pidText] = entry.name.slice(TEMP_PREFIX.length).split(".");
     const pid = Number(pidText);

@@ -87,12 +87,24 @@ export function parseSize(text: string, flag: string): number {
   return value;
 }
 
+/**
+ * Longest accepted duration: 2^31 - 1 ms (about 24.8 days). Timers clamp a
+ * longer delay to 1 ms, which would turn a huge timeout into none at all.
+ */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+
 /** Parses a duration in milliseconds from `30s`, `500ms`, `2m`, `1h` or plain seconds. */
 export function parseDuration(text: string, flag: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(text);
   if (!m) throw new UsageError(`${flag}: not a duration: '${text}' (try 30s)`);
   const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? "s"]!;
-  return Math.round(Number(m[1]) * scale);
+  const ms = Math.round(Number(m[1]) * scale);
+  if (!(ms <= MAX_DURATION_MS)) {
+    throw new UsageError(
+      `${flag}: duration too long: '${text}' (at most 24 days)`,
+    );
+  }
+  return ms;
 }
 
 /** Parses a whole number within `[min, max]`. */
@@ -122,6 +134,18 @@ export interface HostPort {
   port: number;
 }
 
+/** True for an IPv6 literal, optionally with a `%zone` (checked by the URL parser). */
+function isIPv6(text: string): boolean {
+  const m = /^([0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)(%[0-9A-Za-z_.~-]+)?$/.exec(text);
+  if (!m) return false;
+  try {
+    new URL(`http://[${m[1]}]/`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Parses `HOST`, `HOST:PORT`, `[V6]` or `[V6]:PORT`, with `defaultPort`
  * when none is given.
@@ -136,15 +160,28 @@ export function parseHostPort(text: string, defaultPort: number): HostPort {
     hostname = text.slice(1, close);
     const rest = text.slice(close + 1);
     if (rest !== "" && !rest.startsWith(":")) throw bad();
+    if (!isIPv6(hostname)) throw bad();
     portText = rest ? rest.slice(1) : undefined;
   } else if ((text.match(/:/g) ?? []).length > 1) {
-    hostname = text; // a bare IPv6 address
+    // A bare IPv6 address, never a host with two ports ("host:80:90").
+    if (!isIPv6(text)) throw bad();
+    hostname = text;
   } else {
     [hostname, portText] = text.split(":");
   }
   if (!hostname || /[\s/]/.test(hostname)) throw bad();
-  const port = portText === undefined
-    ? defaultPort
-    : parsePort(portText, "port");
+  const port = portText === undefined ? defaultPort : parsePort(portText, "port");
   return { hostname, port };
+}
+
+/** Reads a PEM file named by a flag, failing with a message naming the flag. */
+export async function readPem(path: string, flag: string): Promise<string> {
+  try {
+    const text = await Deno.readTextFile(path);
+    if (!text.includes("-----BEGIN ")) throw new UsageError(`${flag}: ${path} is not a PEM file`);
+    return text;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`${flag}: cannot read ${path}: ${(e as Error).message}`);
+  }
 }

@@ -27,10 +27,14 @@ export interface NameRules {
 }
 
 const encoder = new TextEncoder();
-// C0 controls, DEL and backslash: never part of a name we accept.
+// C0 controls, DEL, C1 controls and backslash: never part of a name we
+// accept. C1 matters too: U+009B is a terminal CSI, U+0085 a line break.
 // deno-lint-ignore no-control-regex
-const FORBIDDEN_CHARS = /[\u0000-\u001f\u007f\\]/;
+const FORBIDDEN_CHARS = /[\u0000-\u001f\u007f-\u009f\\]/;
 const DRIVE = /^[A-Za-z]:/;
+// A percent-encoded dot, slash, backslash or NUL: harmless here, where nothing
+// decodes, but a trap for any layer that decodes once more.
+const ENCODED_TRICK = /%(2e|2f|5c|00)/i;
 
 function invalid(why: string): NetkitError {
   return new NetkitError("INVALID_NAME", why);
@@ -40,9 +44,10 @@ function invalid(why: string): NetkitError {
  * Checks a relative name and splits it into segments.
  *
  * Refuses (never repairs) empty names, absolute paths, `.` and `..`, drive
- * letters, backslashes, NUL and other control characters, over-long names,
+ * letters, backslashes, NUL and other control characters, percent-encoded
+ * dots, slashes and NUL (`%2e`, `%2f`, `%5c`, `%00`), over-long names,
  * dot-files unless `hidden`, netkit's internal names, and any `/` unless
- * `subdirs`. No decoding happens here: a `%2e%2e` stays a literal name.
+ * `subdirs`. No decoding happens here.
  *
  * @returns the segments, at least one
  * @throws {NetkitError} `INVALID_NAME` with the reason
@@ -62,6 +67,9 @@ export function resolveName(name: string, rules: NameRules = {}): string[] {
   }
   if (name.startsWith("/")) throw invalid("name is an absolute path");
   if (DRIVE.test(name)) throw invalid("name starts with a drive letter");
+  if (ENCODED_TRICK.test(name)) {
+    throw invalid("name contains a percent-encoded dot, slash or NUL");
+  }
   const segments = name.split("/");
   if (segments.length > 1 && !rules.subdirs) {
     throw invalid("name contains a slash");
@@ -92,9 +100,7 @@ export function isVisibleName(name: string, hidden: boolean): boolean {
  * Joins checked segments under `root` with `/` (accepted on every platform).
  */
 export function joinInRoot(root: string, segments: readonly string[]): string {
-  const base = root.endsWith("/") || root.endsWith("\\")
-    ? root.slice(0, -1)
-    : root;
+  const base = root.endsWith("/") || root.endsWith("\\") ? root.slice(0, -1) : root;
   return segments.length === 0 ? base : `${base}/${segments.join("/")}`;
 }
 

@@ -61,6 +61,12 @@ export function fsError(e: unknown, what: string): unknown {
   if (e instanceof Deno.errors.IsADirectory) {
     return new NetkitError("NOT_FOUND", `${what}: not a file`);
   }
+  if (
+    e instanceof Deno.errors.NotADirectory ||
+    e instanceof Deno.errors.FilesystemLoop
+  ) {
+    return new NetkitError("NOT_FOUND", `${what}: not found`);
+  }
   const code = (e as { code?: string })?.code;
   if (code === "ENOSPC" || code === "EDQUOT") {
     return new NetkitError("NO_SPACE", `${what}: no space left on the device`);
@@ -68,7 +74,7 @@ export function fsError(e: unknown, what: string): unknown {
   if (code === "ENAMETOOLONG") {
     return new NetkitError("INVALID_NAME", `${what}: name too long`);
   }
-  if (code === "ENOTDIR" || e instanceof Deno.errors.FilesystemLoop) {
+  if (code === "ENOTDIR" || code === "ELOOP") {
     return new NetkitError("NOT_FOUND", `${what}: not found`);
   }
   return e;

@@ -1,17 +1,12 @@
 // Pure policy of `netkit http`, tested without sockets: ranges, validators,
 // URL path decoding, content types, encoding negotiation, listings, the log.
-import { assert, assertEquals, assertThrows } from "./http_assert.ts";
+import { assert, assertEquals, assertThrows } from "./assert.ts";
 import { parseRange, planMultipart } from "../http/range.ts";
 import { evaluate, fileEtag, ifRangeAllows } from "../http/conditional.ts";
 import { decodePath, parseUrlPath, rawPathOf } from "../http/url_path.ts";
 import { contentTypeFor, isCompressible } from "../http/content_type.ts";
 import { negotiateEncoding } from "../http/compress.ts";
-import {
-  escapeHtml,
-  renderHtml,
-  renderJson,
-  wantsJson,
-} from "../http/listing.ts";
+import { escapeHtml, renderHtml, renderJson, wantsJson } from "../http/listing.ts";
 import { escapeField, formatCombined } from "../http/access_log.ts";
 import { safeLocation } from "../http/static.ts";
 
@@ -182,11 +177,8 @@ Deno.test("parseUrlPath() accepts ordinary paths and flags hidden ones", () => {
     slash: true,
     hidden: false,
   });
-  assertEquals(parseUrlPath("/%252e%252e"), {
-    segments: ["%2e%2e"],
-    slash: false,
-    hidden: false,
-  });
+  // Double encoding decodes once to a literal "%2e%2e", which the jail refuses too.
+  assertThrows(() => parseUrlPath("/%252e%252e"), Error);
   assertEquals(parseUrlPath("/x/.git/config").hidden, true);
   assertEquals(rawPathOf("http://h:1/a/%2e%2e/b?x=/..#f"), "/a/%2e%2e/b");
   assertEquals(rawPathOf("http://h:1"), "/");

@@ -1,13 +1,7 @@
 // Range requests against a running server, checked byte for byte with fetch
 // and curl: single ranges, suffixes, 416, If-Range, multipart/byteranges.
-import { assert, assertBytes, assertEquals } from "./http_assert.ts";
-import {
-  curl,
-  makeFixture,
-  pattern,
-  rawRequest,
-  serve,
-} from "./http_helpers.ts";
+import { assert, assertEquals } from "./assert.ts";
+import { curl, makeFixture, pattern, rawRequest, serve } from "./http_helpers.ts";
 
 const DATA = pattern(10_000); // root/data.bin
 
@@ -34,7 +28,7 @@ Deno.test("bytes=a-b, a- and -n give 206 with the exact bytes and Content-Range"
       String(end - start + 1),
       range,
     );
-    assertBytes(await r.bytes(), DATA.subarray(start, end + 1), range);
+    assertEquals(await r.bytes(), DATA.subarray(start, end + 1), range);
   }
 });
 
@@ -43,7 +37,7 @@ Deno.test("curl --range gets exactly the requested bytes", async () => {
   await using s = await serve({ root: fx.root });
   const out = await curl(["--range", "1234-5677", s.url + "data.bin"]);
   assertEquals(out.code, 0, out.stderr);
-  assertBytes(out.stdout, DATA.subarray(1234, 5678), "curl range");
+  assertEquals(out.stdout, DATA.subarray(1234, 5678), "curl range");
   const head = await curl(["-I", "--range", "0-9", s.url + "data.bin"]);
   assert(head.text.startsWith("HTTP/1.1 206"), head.text);
   assert(/content-range: bytes 0-9\/10000/i.test(head.text), head.text);
@@ -83,7 +77,7 @@ Deno.test("If-Range with the current ETag or date honours the range, else 200", 
       headers: { range: "bytes=0-9", "if-range": ifRange },
     });
     assertEquals(r.status, 206, ifRange);
-    assertBytes(await r.bytes(), DATA.subarray(0, 10));
+    assertEquals(await r.bytes(), DATA.subarray(0, 10));
   }
   for (
     const ifRange of ['"stale"', "Mon, 01 Jan 2001 00:00:00 GMT", `W/${etag}`]
@@ -123,7 +117,7 @@ Deno.test("several ranges give multipart/byteranges with exact parts", async () 
     assert(head.includes(`Content-Range: bytes ${a}-${b}/10000`), head);
     const body = part.slice(split + 4, i < 2 ? -2 : -2); // each part ends with CRLF before the next delimiter
     const bytes = Uint8Array.from(body, (c) => c.charCodeAt(0));
-    assertBytes(bytes, DATA.subarray(a, b + 1), `part ${i}`);
+    assertEquals(bytes, DATA.subarray(a, b + 1), `part ${i}`);
   });
   const head = await rawRequest(
     s.addr.port,

@@ -1,6 +1,6 @@
 // `netkit http` over real sockets: every status, the headers that matter,
 // HEAD and 304 without a body, listings and the options.
-import { assert, assertEquals } from "./http_assert.ts";
+import { assert, assertEquals } from "./assert.ts";
 import { makeFixture, rawRequest, serve } from "./http_helpers.ts";
 
 Deno.test("GET serves a file with type, validators and nosniff", async () => {

@@ -1,15 +1,8 @@
 // The traversal corpus against a running server, sent byte-exact over TCP and
 // with curl --path-as-is: every attempt is 400, 403 or 404, never a 500 and
 // never a byte from outside the root (not even from the sibling root2).
-import { assert, assertEquals } from "./http_assert.ts";
-import {
-  containsText,
-  curl,
-  makeFixture,
-  rawRequest,
-  SECRET,
-  serve,
-} from "./http_helpers.ts";
+import { assert, assertEquals } from "./assert.ts";
+import { containsText, curl, makeFixture, rawRequest, SECRET, serve } from "./http_helpers.ts";
 
 const CORPUS = [
   "/../outside/secret.txt",

@@ -1,0 +1,140 @@
+/**
+ * `netkit client`: the prompt, or one command for scripts.
+ *
+ * @module
+ */
+
+import {
+  parseDuration,
+  parseFlags,
+  parseHostPort,
+  readPem,
+  UsageError,
+} from "../server/cli_args.ts";
+import { FileClient } from "./client.ts";
+import { formatListing } from "./format.ts";
+import { ProgressLine } from "./progress.ts";
+import { runRepl, safeLocalName } from "./repl.ts";
+import { describeTransfer } from "./summary.ts";
+
+/** One line for `netkit --help`. */
+export const SUMMARY = "list, download and upload files on a netkit file server";
+
+/** The `netkit client --help` text. */
+export const USAGE = `Usage: netkit client [HOST[:PORT]] [COMMAND [ARGS]] [options]
+
+With no COMMAND, opens the interactive prompt: a numbered menu
+(1 list, 2 download, 3 upload, 4 quit) that also takes words.
+With a COMMAND, runs it once and exits 0 on success, non-zero otherwise.
+HOST defaults to 127.0.0.1 and PORT to 7070.
+
+Commands:
+  ls [--json]                      list the library
+  get NAME [DEST] [--resume] [--overwrite]
+                                   download NAME to DEST (default: ./NAME)
+  put FILE [NAME] [--resume] [--overwrite]
+                                   upload FILE as NAME (default: its base name)
+
+Options:
+  --json          ls: print JSON
+  --resume        get: continue a broken download from its part file;
+                  put: continue a broken upload the server kept (and let it
+                  keep this one's bytes if it breaks too)
+  --overwrite     get: replace the local file; put: replace the server's file
+  --timeout TIME  give up when the server is silent this long (default: 60s)
+  --tls           connect over TLS (the system's trusted roots, plus --ca)
+  --ca FILE       also trust this PEM certificate (e.g. a self-signed server's)
+  --token TOKEN   the server's shared token; better: set NETKIT_TOKEN in the
+                  environment (kept out of the process list)
+  -h, --help      show this help
+
+Every transfer is verified end to end (XXH3-128 or SHA-256, as the server
+chooses). A download is written to .DEST.netkit-part and renamed only once
+verified; after a broken download, 'get --resume' continues it, and
+'put --resume' does the same for uploads; the result is verified end to end.
+
+Examples:
+  netkit client
+  netkit client 127.0.0.1:7070 ls --json
+  netkit client 127.0.0.1:7070 get report.pdf /tmp/report.pdf
+  netkit client [::1]:7070 put ./photo.jpg holiday.jpg --overwrite`;
+
+const ONE_SHOT = new Set(["ls", "get", "put"]);
+
+/** Runs `netkit client`. */
+export async function main(args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(args, {
+    json: { type: "boolean" },
+    resume: { type: "boolean" },
+    overwrite: { type: "boolean" },
+    timeout: { type: "string" },
+    tls: { type: "boolean" },
+    ca: { type: "string" },
+    token: { type: "string" },
+  }, "client");
+  const tls = values.tls || values.ca !== undefined
+    ? { caCerts: values.ca === undefined ? undefined : [await readPem(values.ca, "--ca")] }
+    : null;
+  const token = values.token ?? Deno.env.get("NETKIT_TOKEN");
+  const words = [...positionals];
+  const address = words.length > 0 && !ONE_SHOT.has(words[0]) ? words.shift()! : "127.0.0.1";
+  const { hostname, port } = parseHostPort(address, 7070);
+  const shown = hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
+  const timeoutMs = values.timeout === undefined
+    ? undefined
+    : parseDuration(values.timeout, "--timeout");
+  const connect = () => FileClient.connect({ hostname, port, timeoutMs, tls, token });
+
+  const [command, ...rest] = words;
+  if (command === undefined) {
+    if (values.json || values.resume || values.overwrite) {
+      throw new UsageError("--json, --resume and --overwrite go with a command");
+    }
+    return await runRepl({ connect, address: shown });
+  }
+  const arity: Record<string, [number, number]> = { ls: [0, 0], get: [1, 2], put: [1, 2] };
+  const [min, max] = arity[command] ?? [-1, -1];
+  if (min < 0) throw new UsageError(`unknown client command '${command}'`);
+  if (rest.length < min) throw new UsageError(`${command}: missing argument`);
+  if (rest.length > max) throw new UsageError(`${command}: unexpected argument '${rest[max]}'`);
+  if (values.json && command !== "ls") throw new UsageError("--json goes with ls");
+  if (values.resume && command === "ls") throw new UsageError("--resume goes with get or put");
+
+  await using client = await connect();
+  const started = performance.now();
+  if (command === "ls") {
+    const entries = await client.list();
+    console.log(values.json ? JSON.stringify(entries, null, 2) : formatListing(entries));
+  } else if (command === "get") {
+    const name = rest[0];
+    const dest = rest[1] ?? safeLocalName(name);
+    if (!dest) throw new UsageError(`get: '${name}' is no safe local name; give DEST`);
+    const bar = new ProgressLine(name);
+    try {
+      const r = await client.download(name, dest, {
+        resume: values.resume,
+        overwrite: values.overwrite,
+        onProgress: (p) => bar.update(p),
+      });
+      bar.done();
+      console.error(describeTransfer("downloaded", name, dest, r, performance.now() - started));
+    } finally {
+      bar.done();
+    }
+  } else {
+    const [file, name = file.split(/[\\/]/).pop()!] = rest;
+    const bar = new ProgressLine(name);
+    try {
+      const r = await client.upload(file, name, {
+        overwrite: values.overwrite,
+        resume: values.resume,
+        onProgress: (p) => bar.update(p),
+      });
+      bar.done();
+      console.error(describeTransfer("uploaded", file, name, r, performance.now() - started));
+    } finally {
+      bar.done();
+    }
+  }
+  return 0;
+}

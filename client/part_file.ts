@@ -1,0 +1,117 @@
+/**
+ * The local side of a download: a part file beside the destination
+ * (`.NAME.netkit-part`), locked while in use, kept after a broken transfer so
+ * `--resume` can continue it, and moved to the final name only once the
+ * download is verified.
+ *
+ * @module
+ */
+
+import { NetkitError } from "../protocol/errors.ts";
+
+/** An open part file. */
+export interface PartFile {
+  /** The open file, positioned at `offset` once its prefix has been hashed. */
+  file: Deno.FsFile;
+  /** Its path. */
+  path: string;
+  /** Bytes already present (non-zero only when resuming). */
+  offset: number;
+  /** Closes it (and so releases its lock); safe to call twice. */
+  close(): void;
+  /** Closes it; removes it unless `keep` and it holds some bytes. */
+  discard(keep: boolean): Promise<void>;
+}
+
+/** Where the part file of `dest` lives. */
+export function partPathFor(dest: string): string {
+  const cut = Math.max(dest.lastIndexOf("/"), dest.lastIndexOf("\\"));
+  const dir = cut >= 0 ? dest.slice(0, cut + 1) : "";
+  return `${dir}.${dest.slice(cut + 1)}.netkit-part`;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+/**
+ * Opens (or, with `resume`, reopens) the part file for `dest`.
+ *
+ * @throws {NetkitError} `EXISTS` when `dest` exists and `overwrite` is off;
+ *   `BUSY` when another download holds the part file
+ */
+export async function openPart(
+  dest: string,
+  options: { resume?: boolean; overwrite?: boolean },
+): Promise<PartFile> {
+  if (!options.overwrite && await exists(dest)) {
+    throw new NetkitError("EXISTS", `${dest} exists already (use --overwrite to replace it)`);
+  }
+  const path = partPathFor(dest);
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true, write: true, create: true });
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new NetkitError("NOT_FOUND", `${dest}: the folder does not exist`);
+    }
+    if (e instanceof Deno.errors.PermissionDenied) {
+      throw new NetkitError("FORBIDDEN", `${dest}: permission denied`);
+    }
+    throw e;
+  }
+  if (!(await file.tryLock(true))) {
+    file.close();
+    throw new NetkitError("BUSY", `another download to ${dest} is in progress`);
+  }
+  let offset = 0;
+  if (options.resume) offset = (await file.stat()).size;
+  else await file.truncate(0);
+  let open = true;
+  const close = () => {
+    if (open) file.close();
+    open = false;
+  };
+  return {
+    file,
+    path,
+    offset,
+    close,
+    async discard(keep: boolean) {
+      if (!open) return;
+      const size = (await file.stat()).size;
+      close();
+      if (!keep || size === 0) await Deno.remove(path).catch(() => {});
+    },
+  };
+}
+
+/**
+ * Flushes the part file and gives it the final name: `rename` when
+ * overwriting, otherwise `link` so an existing file is never replaced.
+ */
+export async function finishPart(part: PartFile, dest: string, overwrite: boolean): Promise<void> {
+  await part.file.sync();
+  // Held open (and locked) through the rename, except on Windows, which cannot rename an open file.
+  if (Deno.build.os === "windows") part.close();
+  if (overwrite) {
+    await Deno.rename(part.path, dest);
+  } else {
+    try {
+      await Deno.link(part.path, dest);
+    } catch (e) {
+      if (e instanceof Deno.errors.AlreadyExists) {
+        throw new NetkitError("EXISTS", `${dest} appeared during the download; kept the new copy`);
+      }
+      throw e;
+    }
+    await Deno.remove(part.path);
+  }
+  part.close();
+}

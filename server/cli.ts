@@ -1,0 +1,173 @@
+/**
+ * `netkit serve-files`: the command line of the file server.
+ *
+ * @module
+ */
+
+import {
+  parseDuration,
+  parseFlags,
+  parseIntFlag,
+  parsePort,
+  parseSize,
+  readPem,
+  UsageError,
+} from "./cli_args.ts";
+import { startFileServer, type StartFileServerOptions } from "./file_server.ts";
+import { startWorkersFileServer } from "./file_workers.ts";
+import { FILE_SERVER_DEFAULTS } from "./options.ts";
+
+/** One line for `netkit --help`. */
+export const SUMMARY = "serve a library folder over netkit's TCP file protocol";
+
+const d = FILE_SERVER_DEFAULTS;
+
+/** The `netkit serve-files --help` text. */
+export const USAGE = `Usage: netkit serve-files [options]
+
+Serves the regular files of a library folder: many clients list, download and
+upload at once over netkit's framed protocol, every transfer verified end to
+end. Uploads appear only when complete and verified.
+
+Options:
+  --root DIR             library folder (default: ./${d.root}, created if missing)
+  --host ADDR            address to listen on (default: ${d.hostname})
+  --port N               TCP port, 0 for any free one (default: ${d.port})
+  --model NAME           server model (default: async):
+                           async    one async task per connection
+                           loop     iterative, one client at a time
+                           workers  N Worker isolates accepting on the same
+                                    port (reusePort), spread over the cores
+  --workers N            Workers of the workers model (default: one per core)
+  --read-only            refuse uploads
+  --hidden               list and accept dot-files
+  --max-connections N    clients served at once; more get BUSY (default: ${d.maxConnections})
+  --idle-timeout TIME    drop a connection silent this long (default: ${d.idleTimeoutMs / 1000}s)
+  --max-upload SIZE      largest upload, e.g. 10G (default: 64GiB)
+  --max-frame SIZE       largest frame payload (default: 1MiB)
+  --shutdown-grace TIME  on SIGINT/SIGTERM, time for transfers to finish (default: ${
+  d.shutdownGraceMs / 1000
+}s)
+  --cert FILE --key FILE serve over TLS with this PEM certificate chain and key
+  --token TOKEN          require this shared token from every client; better: set
+                         NETKIT_TOKEN in the environment (kept out of the process list)
+  --quiet                no request log on stderr
+  -h, --help             show this help
+
+Examples:
+  netkit serve-files
+  netkit serve-files --root /srv/files --host 0.0.0.0 --port 7070 --read-only`;
+
+/** Runs `netkit serve-files`. */
+export async function main(args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(args, {
+    root: { type: "string" },
+    host: { type: "string" },
+    port: { type: "string" },
+    model: { type: "string" },
+    workers: { type: "string" },
+    "read-only": { type: "boolean" },
+    hidden: { type: "boolean" },
+    "max-connections": { type: "string" },
+    "idle-timeout": { type: "string" },
+    "max-upload": { type: "string" },
+    "max-frame": { type: "string" },
+    "shutdown-grace": { type: "string" },
+    cert: { type: "string" },
+    key: { type: "string" },
+    token: { type: "string" },
+    quiet: { type: "boolean" },
+  }, "serve-files");
+  if ((values.cert === undefined) !== (values.key === undefined)) {
+    throw new UsageError("--cert and --key go together");
+  }
+  const tls = values.cert === undefined ? null : {
+    cert: await readPem(values.cert, "--cert"),
+    key: await readPem(values.key!, "--key"),
+  };
+  const token = values.token ?? Deno.env.get("NETKIT_TOKEN") ?? null;
+  if (token === "") throw new UsageError("the token is empty");
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const model = values.model ?? (values.workers === undefined ? "async" : "workers");
+  if (model !== "async" && model !== "loop" && model !== "workers") {
+    throw new UsageError(`--model: expected async, loop or workers, got '${model}'`);
+  }
+  if (values.workers !== undefined && model !== "workers") {
+    throw new UsageError("--workers goes with --model workers");
+  }
+  const workers = values.workers === undefined
+    ? navigator.hardwareConcurrency
+    : parseIntFlag(values.workers, "--workers", 1, 256);
+  const root = values.root ?? d.root;
+  if (values.root === undefined) await Deno.mkdir(root, { recursive: true });
+
+  const start = model === "workers"
+    ? (o: StartFileServerOptions) => startWorkersFileServer({ ...o, workers })
+    : startFileServer;
+  const server = await start({
+    root,
+    hostname: values.host,
+    port: values.port === undefined ? undefined : parsePort(values.port),
+    model: model === "loop" ? "loop" : "async",
+    readOnly: values["read-only"],
+    hidden: values.hidden,
+    maxConnections: values["max-connections"] === undefined
+      ? undefined
+      : parseIntFlag(values["max-connections"], "--max-connections", 1, 1_000_000),
+    idleTimeoutMs: values["idle-timeout"] === undefined
+      ? undefined
+      : parseDuration(values["idle-timeout"], "--idle-timeout"),
+    maxUpload: values["max-upload"] === undefined
+      ? undefined
+      : parseSize(values["max-upload"], "--max-upload"),
+    maxFrame: values["max-frame"] === undefined
+      ? undefined
+      : parseSize(values["max-frame"], "--max-frame"),
+    shutdownGraceMs: values["shutdown-grace"] === undefined
+      ? undefined
+      : parseDuration(values["shutdown-grace"], "--shutdown-grace"),
+    log: values.quiet ? null : undefined,
+    token,
+    tls,
+  }).catch((e) => {
+    if (e instanceof RangeError) throw new UsageError(e.message);
+    if (e instanceof Deno.errors.AddrInUse) {
+      throw new Error(`address in use: ${values.host ?? d.hostname}:${values.port ?? d.port}`);
+    }
+    throw e;
+  });
+
+  const { hostname, port } = server.addr;
+  const shown = hostname.includes(":") ? `[${hostname}]` : hostname;
+  const extras = [tls ? "TLS" : "", token ? "token required" : ""].filter(Boolean).join(", ");
+  console.error(
+    `netkit serve-files: serving ${server.root} on ${shown}:${port} (${
+      model === "workers" ? `workers model, ${workers} workers` : `${model} model`
+    }${extras ? `, ${extras}` : ""})`,
+  );
+  if (token && !tls && !isLoopback(hostname)) {
+    console.error(
+      "netkit serve-files: warning: the token crosses the network in clear; use --cert/--key",
+    );
+  }
+
+  const stop = () => {
+    console.error("netkit serve-files: stopping");
+    server.close();
+  };
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  for (const s of signals) Deno.addSignalListener(s, stop);
+  try {
+    await server.finished;
+    await server.close();
+  } finally {
+    for (const s of signals) Deno.removeSignalListener(s, stop);
+  }
+  console.error("netkit serve-files: stopped");
+  return 0;
+}
+
+/** True for addresses only this machine can reach. */
+export function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "::1" || hostname.startsWith("127.");
+}

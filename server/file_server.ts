@@ -1,0 +1,139 @@
+/**
+ * The `serve-files` server: a TCP listener, the shared accept loop, one
+ * session per connection, an idle watchdog, and graceful shutdown.
+ *
+ * @module
+ */
+
+import { ALPN, encodeMessage } from "../protocol/messages.ts";
+import { writeAll } from "../protocol/frame_stream.ts";
+import { cleanStaleTemps } from "./atomic_write.ts";
+import { AuthThrottle, TokenCheck } from "./auth.ts";
+import { SharedSlots } from "./conn_slots.ts";
+import { FileStore } from "./file_store.ts";
+import { type AcceptLoop, type ServerModel, startAcceptLoop } from "./listen.ts";
+import { type FileServerOptions, resolveFileServerOptions } from "./options.ts";
+import { runSession, type SessionContext } from "./session.ts";
+import { TrackedConn } from "./tracked_conn.ts";
+
+/** Options of {@linkcode startFileServer}: the server options plus its model. */
+export interface StartFileServerOptions extends FileServerOptions {
+  /** How connections are served (the workers model lives in `workers.ts`). @default "async" */
+  model?: ServerModel;
+  /** Share the port with other listeners (one per Worker). @default false */
+  reusePort?: boolean;
+  /** A connection counter shared with other Workers, for one common limit. @default none */
+  sharedSlots?: SharedArrayBuffer;
+  /** Remove temp files of dead uploads at start. @default true */
+  cleanTemps?: boolean;
+}
+
+/** A running file server. */
+export interface FileServer extends AsyncDisposable {
+  /** The address it listens on (with the real port when 0 was asked). */
+  readonly addr: Deno.NetAddr;
+  /** The library folder's canonical path. */
+  readonly root: string;
+  /** Connections open now. */
+  readonly connections: number;
+  /** Fires a `"connectionclose"` event each time a client connection has ended. */
+  readonly events: EventTarget;
+  /** Resolves when the server has stopped. */
+  readonly finished: Promise<void>;
+  /**
+   * Stops accepting, lets transfers in flight finish within the shutdown
+   * grace, then closes everything. Safe to call more than once.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a file server. The library folder must exist; leftover temp files
+ * of dead uploads in it are removed first.
+ */
+export async function startFileServer(
+  options: StartFileServerOptions = {},
+): Promise<FileServer> {
+  const o = resolveFileServerOptions(options);
+  const store = await FileStore.open(o.root, { hidden: o.hidden });
+  if (options.cleanTemps ?? true) await cleanStaleTemps(store.root);
+  const log = o.log ?? (() => {});
+  const auth = o.token === null
+    ? null
+    : { check: new TokenCheck(o.token), throttle: new AuthThrottle() };
+  const ctx: SessionContext = { store, options: o, log, auth };
+  const reusePort = options.reusePort ?? false;
+  const listener: Deno.Listener = o.tls
+    ? Deno.listenTls({
+      hostname: o.hostname,
+      port: o.port,
+      cert: o.tls.cert,
+      key: o.tls.key,
+      alpnProtocols: [ALPN],
+      reusePort,
+    })
+    : Deno.listen({ hostname: o.hostname, port: o.port, reusePort });
+  const tracked = new Set<TrackedConn>();
+  const events = new EventTarget();
+
+  const busyFrame = encodeMessage({
+    type: "ERROR",
+    code: "BUSY",
+    message: `server busy: ${o.maxConnections} connections already`,
+  });
+  const loop: AcceptLoop = startAcceptLoop(listener, async (conn, stopping) => {
+    const t = new TrackedConn(conn);
+    tracked.add(t);
+    try {
+      if ("handshake" in conn) {
+        // A client that fails the TLS handshake only ends its own connection.
+        try {
+          await (conn as Deno.TlsConn).handshake();
+        } catch {
+          return;
+        }
+      } else if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
+      await runSession(t, ctx, stopping);
+    } finally {
+      tracked.delete(t);
+    }
+  }, {
+    model: options.model ?? "async",
+    slots: new SharedSlots(o.maxConnections, options.sharedSlots),
+    onBusy: (conn) => writeAll(conn, busyFrame),
+    onError: (e) => log(`${new Date().toISOString()} accept error: ${e}`),
+    onClosed: () => events.dispatchEvent(new Event("connectionclose")),
+  });
+
+  // One timer for all connections: drop those silent for longer than the idle timeout.
+  const tick = Math.min(1000, Math.max(50, o.idleTimeoutMs / 4));
+  const watchdog = setInterval(() => {
+    const now = performance.now();
+    for (const t of tracked) {
+      if (now - t.lastActive > o.idleTimeoutMs) t.close();
+    }
+  }, tick);
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    closing ??= (async () => {
+      try {
+        await loop.close(o.shutdownGraceMs);
+      } finally {
+        clearInterval(watchdog);
+      }
+    })();
+  loop.finished.finally(() => clearInterval(watchdog));
+
+  return {
+    addr: listener.addr as Deno.NetAddr,
+    root: store.root,
+    events,
+    get connections() {
+      return loop.active;
+    },
+    finished: loop.finished,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}

@@ -1,0 +1,303 @@
+/**
+ * One client connection of the file service: the handshake, then requests
+ * (LIST, GET, PUT, QUIT) until the client leaves, goes silent, or the server
+ * stops. A failed request gets a typed ERROR frame and the session goes on;
+ * a broken protocol gets an ERROR and the connection closes. Nothing a client
+ * sends can crash the server.
+ *
+ * @module
+ */
+
+import { chooseHash, createHasher, type HashName } from "../protocol/digest.ts";
+import { isNetkitError, NetkitError } from "../protocol/errors.ts";
+import { FrameReader, FrameWriter } from "../protocol/frame_stream.ts";
+import {
+  errorMessage,
+  Feature,
+  type Get,
+  type ListEntry,
+  PROTOCOL_VERSION,
+  type Put,
+  PutFlag,
+} from "../protocol/messages.ts";
+import type { AuthThrottle, TokenCheck } from "./auth.ts";
+import { digestKey } from "./digest_cache.ts";
+import type { FileStore } from "./file_store.ts";
+import type { ResolvedFileServerOptions } from "./options.ts";
+import type { TrackedConn } from "./tracked_conn.ts";
+import { hashPrefix, receiveData, sendData } from "../protocol/transfer.ts";
+
+/** Bytes of listing entries per LIST_ENTRIES frame, well under any frame limit. */
+const LIST_BATCH_BYTES = 60_000;
+
+/** A failure the peer was already told about: logged, not sent again. */
+class Reported extends Error {
+  constructor(readonly inner: NetkitError) {
+    super(inner.message);
+  }
+}
+
+/** Everything a session needs from its server. */
+export interface SessionContext {
+  store: FileStore;
+  options: ResolvedFileServerOptions;
+  /** Writes one log line (already muted when quiet). */
+  log: (line: string) => void;
+  /** Token check and failure throttle, when the server requires a token. */
+  auth: { check: TokenCheck; throttle: AuthThrottle } | null;
+}
+
+function peerOf(conn: Deno.Conn): string {
+  const a = conn.remoteAddr as Deno.NetAddr;
+  return a.hostname?.includes(":") ? `[${a.hostname}]:${a.port}` : `${a.hostname}:${a.port}`;
+}
+
+function isDisconnect(e: unknown): boolean {
+  return isNetkitError(e, "CLOSED") ||
+    e instanceof Deno.errors.BadResource ||
+    e instanceof Deno.errors.ConnectionReset ||
+    e instanceof Deno.errors.BrokenPipe ||
+    e instanceof Deno.errors.Interrupted ||
+    e instanceof Deno.errors.ConnectionAborted;
+}
+
+/** Serves one connection until it ends. */
+export async function runSession(
+  tracked: TrackedConn,
+  ctx: SessionContext,
+  stopping: AbortSignal,
+): Promise<void> {
+  const { options, store } = ctx;
+  const peer = peerOf(tracked.conn);
+  const reader = new FrameReader(tracked, options.maxFrame);
+  const writer = new FrameWriter(tracked);
+  let busy = false;
+  const onStop = () => {
+    if (!busy) tracked.close();
+  };
+  stopping.addEventListener("abort", onStop);
+  try {
+    const hash = await handshake(reader, writer, ctx, tracked.conn, stopping);
+    while (!stopping.aborted) {
+      const m = await reader.next();
+      if (m === null) return;
+      busy = true;
+      const started = performance.now();
+      let what: string = m.type;
+      let bytes = 0;
+      let status = "ok";
+      try {
+        switch (m.type) {
+          case "LIST":
+            bytes = await list(store, writer);
+            break;
+          case "GET":
+            what = `GET ${JSON.stringify(m.name)}${m.offset ? ` @${m.offset}` : ""}`;
+            bytes = await get(m, store, writer, hash, options.maxFrame);
+            break;
+          case "PUT":
+            what = `PUT ${JSON.stringify(m.name)} ${m.size}`;
+            bytes = await put(m, ctx, reader, writer, hash);
+            break;
+          case "QUIT":
+            await writer.send({ type: "BYE" });
+            return;
+          default:
+            throw new NetkitError("BAD_FRAME", `unexpected ${m.type} frame`);
+        }
+      } catch (e) {
+        if (e instanceof Reported) {
+          status = e.inner.code;
+          continue;
+        }
+        if (!isNetkitError(e) || isDisconnect(e)) throw e;
+        status = e.code;
+        await writer.send(errorMessage(e));
+        if (e.code === "BAD_FRAME") return;
+      } finally {
+        busy = false;
+        const ms = (performance.now() - started).toFixed(1);
+        ctx.log(
+          `${new Date().toISOString()} ${peer} ${what} ${bytes}B ${ms}ms ${status}`,
+        );
+      }
+    }
+  } catch (e) {
+    if (isDisconnect(e)) return;
+    const err = isNetkitError(e) ? e : new NetkitError("INTERNAL", "internal server error");
+    if (!isNetkitError(e)) {
+      ctx.log(`${new Date().toISOString()} ${peer} internal error: ${e}`);
+    } else {ctx.log(
+        `${new Date().toISOString()} ${peer} ${err.code}: ${err.message}`,
+      );}
+    try {
+      await writer.send(errorMessage(err));
+    } catch { /* the peer is gone */ }
+  } finally {
+    stopping.removeEventListener("abort", onStop);
+  }
+}
+
+async function handshake(
+  reader: FrameReader,
+  writer: FrameWriter,
+  ctx: SessionContext,
+  conn: Deno.Conn,
+  stopping: AbortSignal,
+): Promise<HashName> {
+  const { options, auth } = ctx;
+  const hello = await reader.next();
+  if (hello === null) throw new NetkitError("CLOSED", "closed before HELLO");
+  if (hello.type !== "HELLO") throw new NetkitError("BAD_FRAME", "expected HELLO");
+  if (hello.version < 1) {
+    throw new NetkitError(
+      "UNSUPPORTED_VERSION",
+      `protocol version ${hello.version} is not supported`,
+    );
+  }
+  if (auth) {
+    const address = (conn.remoteAddr as Deno.NetAddr).hostname;
+    const delay = auth.throttle.delayFor(address);
+    if (delay > 0) await pause(delay, stopping);
+    if (!auth.check.matches(hello.token)) {
+      auth.throttle.fail(address);
+      throw new NetkitError(
+        "UNAUTHORIZED",
+        hello.token.length ? "wrong token" : "this server requires a token",
+      );
+    }
+    auth.throttle.succeed(address);
+  }
+  const hash = chooseHash(hello.hashes);
+  let features = Feature.LIST | Feature.GET | Feature.GET_RESUME;
+  features |= options.readOnly ? Feature.READ_ONLY : Feature.PUT | Feature.PUT_RESUME;
+  if (options.tls) features |= Feature.TLS;
+  if (auth) features |= Feature.AUTH;
+  await writer.send({
+    type: "WELCOME",
+    version: Math.min(hello.version, PROTOCOL_VERSION),
+    features,
+    maxFrame: options.maxFrame,
+    maxUpload: options.maxUpload,
+    idleTimeoutMs: options.idleTimeoutMs,
+    hash,
+    server: "netkit",
+  });
+  return hash;
+}
+
+/** Waits `ms`, or less when the server stops. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done);
+  });
+}
+
+async function list(store: FileStore, writer: FrameWriter): Promise<number> {
+  const entries = await store.list();
+  let batch: ListEntry[] = [];
+  let bytes = 0;
+  for (const e of entries) {
+    batch.push(e);
+    bytes += e.name.length * 3 + 18;
+    if (bytes >= LIST_BATCH_BYTES) {
+      await writer.send({ type: "LIST_ENTRIES", last: false, entries: batch });
+      batch = [];
+      bytes = 0;
+    }
+  }
+  await writer.send({ type: "LIST_ENTRIES", last: true, entries: batch });
+  return entries.length;
+}
+
+async function get(
+  m: Get,
+  store: FileStore,
+  writer: FrameWriter,
+  hash: HashName,
+  maxFrame: number,
+): Promise<number> {
+  const { file, info } = await store.openRead(m.name);
+  try {
+    if (m.offset > info.size) {
+      throw new NetkitError(
+        "BAD_OFFSET",
+        `offset ${m.offset} is past the end (${info.size} bytes)`,
+      );
+    }
+    const key = digestKey(info, hash);
+    const known = store.digests.get(key);
+    const hasher = known ? null : await createHasher(hash);
+    if (hasher && m.offset > 0) await hashPrefix(file, m.offset, hasher);
+    else if (m.offset > 0) await file.seek(m.offset, Deno.SeekMode.Start);
+    await writer.send({
+      type: "GET_OK",
+      size: info.size,
+      offset: m.offset,
+      mtimeMs: info.mtime?.getTime() ?? 0,
+    });
+    const length = info.size - m.offset;
+    try {
+      await sendData(file, length, writer, { chunk: maxFrame, hasher });
+    } catch (e) {
+      // Mid-stream failures (a file that shrank, a read error) become an ERROR frame in place of END.
+      if (isNetkitError(e) && !isDisconnect(e)) throw e;
+      if (isDisconnect(e)) throw e;
+      throw new NetkitError("INTERNAL", `read failed: ${(e as Error).message}`);
+    }
+    const digest = known ?? hasher!.digest();
+    store.digests.set(key, digest);
+    await writer.send({ type: "END", digest });
+    return length;
+  } finally {
+    file.close();
+  }
+}
+
+async function put(
+  m: Put,
+  ctx: SessionContext,
+  reader: FrameReader,
+  writer: FrameWriter,
+  hash: HashName,
+): Promise<number> {
+  const { store, options } = ctx;
+  if (options.readOnly) {
+    throw new NetkitError("READ_ONLY", "this library is read-only");
+  }
+  if (m.size > options.maxUpload) {
+    throw new NetkitError(
+      "TOO_LARGE",
+      `upload of ${m.size} bytes exceeds the limit of ${options.maxUpload}`,
+    );
+  }
+  const overwrite = (m.flags & PutFlag.OVERWRITE) !== 0;
+  const resume = (m.flags & PutFlag.RESUME) !== 0;
+  await using upload = await store.createUpload(m.name, overwrite, resume ? m.size : null);
+  const hasher = await createHasher(hash);
+  if (upload.offset > 0) await hashPrefix(upload.file, upload.offset, hasher);
+  await writer.send({ type: "PUT_READY", offset: upload.offset });
+  const result = await receiveData(reader, m.size - upload.offset, upload, {
+    maxFrame: options.maxFrame,
+    hasher,
+    onWriteError: (e) => writer.send(errorMessage(e)),
+  });
+  if (!result.ok) {
+    // Corrupt bytes must not be resumed from: drop the part file too.
+    if (result.error.code === "CHECKSUM_MISMATCH") await upload.abort(true);
+    throw result.reported ? new Reported(result.error) : result.error;
+  }
+  await upload.commit(overwrite);
+  try {
+    const info = await Deno.stat(upload.finalPath);
+    store.digests.set(digestKey(info, hash), result.digest);
+  } catch { /* replaced or removed already: nothing to remember */ }
+  await writer.send({ type: "PUT_OK", size: m.size, digest: result.digest });
+  return m.size - upload.offset;
+}

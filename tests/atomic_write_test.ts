@@ -1,0 +1,232 @@
+/**
+ * Tests for `server/atomic_write.ts` with real temp folders: create-only and
+ * overwrite commits, aborts, a 20-writer race, and stale temp cleaning.
+ */
+
+import { NetkitError } from "../protocol/errors.ts";
+import { AtomicFile, cleanStaleTemps, TEMP_PREFIX } from "../server/atomic_write.ts";
+import { assert, assertCode, assertEquals, assertRejects } from "./assert.ts";
+import { tempDir } from "./temp_dir.ts";
+
+const enc = new TextEncoder();
+
+async function entries(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const e of Deno.readDir(dir)) names.push(e.name);
+  return names.sort();
+}
+
+async function temps(dir: string): Promise<string[]> {
+  return (await entries(dir)).filter((n) => n.startsWith(TEMP_PREFIX));
+}
+
+async function put(dir: string, name: string, text: string, overwrite = false) {
+  await using f = await AtomicFile.create(dir, name);
+  await f.write(enc.encode(text));
+  await f.commit(overwrite);
+}
+
+Deno.test("commit create-only publishes the bytes and leaves no temp", async () => {
+  await using d = await tempDir("atomic-");
+  const f = await AtomicFile.create(d.path, "a.txt");
+  assert(f.tempPath.startsWith(`${d.path}/${TEMP_PREFIX}`), f.tempPath);
+  assertEquals(f.finalPath, `${d.path}/a.txt`);
+  await f.write(enc.encode("hello "));
+  await f.write(enc.encode("world"));
+  assertEquals(
+    await entries(d.path),
+    [f.tempPath.slice(d.path.length + 1)],
+    "only the temp while in flight",
+  );
+  await f.commit(false);
+  assertEquals(await Deno.readTextFile(`${d.path}/a.txt`), "hello world");
+  assertEquals(await entries(d.path), ["a.txt"]);
+  await f.abort(); // after commit: a no-op that keeps the file
+  await f[Symbol.asyncDispose]();
+  assertEquals(await entries(d.path), ["a.txt"]);
+  await assertRejects(() => f.commit(false), Error, "already finished");
+});
+
+Deno.test("a second create-only commit to the same name fails EXISTS and leaves no temp", async () => {
+  await using d = await tempDir("atomic-");
+  await put(d.path, "a.txt", "first");
+  const e = await assertRejects(
+    () => put(d.path, "a.txt", "second"),
+    NetkitError,
+  );
+  assertCode(e, "EXISTS");
+  assertEquals(await Deno.readTextFile(`${d.path}/a.txt`), "first");
+  assertEquals(await entries(d.path), ["a.txt"]);
+});
+
+Deno.test("overwrite replaces an existing file", async () => {
+  await using d = await tempDir("atomic-");
+  await put(d.path, "a.txt", "a much longer first version");
+  await put(d.path, "a.txt", "v2", true);
+  assertEquals(await Deno.readTextFile(`${d.path}/a.txt`), "v2");
+  await put(d.path, "new.txt", "fresh", true); // overwrite of nothing creates
+  assertEquals(await entries(d.path), ["a.txt", "new.txt"]);
+});
+
+Deno.test("a folder under the final name is EXISTS either way, and no temp stays", async () => {
+  await using d = await tempDir("atomic-");
+  await Deno.mkdir(`${d.path}/dir`);
+  for (const overwrite of [false, true]) {
+    const e = await assertRejects(
+      () => put(d.path, "dir", "x", overwrite),
+      NetkitError,
+    );
+    assertCode(e, "EXISTS", `overwrite ${overwrite}`);
+  }
+  assertEquals(await entries(d.path), ["dir"]);
+});
+
+Deno.test("abort and asyncDispose leave nothing behind", async () => {
+  await using d = await tempDir("atomic-");
+  const f = await AtomicFile.create(d.path, "a.txt");
+  await f.write(enc.encode("partial"));
+  await f.abort();
+  await f.abort(); // twice is fine
+  assertEquals(await entries(d.path), []);
+  await assertRejects(() => f.commit(false), Error);
+  assertEquals(await entries(d.path), []);
+  {
+    await using g = await AtomicFile.create(d.path, "b.txt");
+    await g.write(enc.encode("never committed"));
+  }
+  assertEquals(await entries(d.path), []);
+  // Disposal also runs when the block throws.
+  await assertRejects(
+    async () => {
+      await using h = await AtomicFile.create(d.path, "c.txt");
+      await h.write(enc.encode("x"));
+      throw new Error("client went away");
+    },
+    Error,
+    "went away",
+  );
+  assertEquals(await entries(d.path), []);
+});
+
+Deno.test("AtomicFile.create in a missing folder is NOT_FOUND", async () => {
+  await using d = await tempDir("atomic-");
+  assertCode(
+    await assertRejects(
+      () => AtomicFile.create(`${d.path}/nope`, "a"),
+      NetkitError,
+    ),
+    "NOT_FOUND",
+  );
+});
+
+/** 20 writers, each writing 16 chunks of 4 KiB of its own byte, interleaved. */
+async function race(dir: string, overwrite: boolean) {
+  const writers = 20;
+  const files = await Promise.all(
+    Array.from({ length: writers }, () => AtomicFile.create(dir, "race.bin")),
+  );
+  try {
+    for (let chunk = 0; chunk < 16; chunk++) {
+      await Promise.all(
+        files.map((f, i) => f.write(new Uint8Array(4096).fill(i + 1))),
+      );
+    }
+    return await Promise.allSettled(files.map((f) => f.commit(overwrite)));
+  } finally {
+    await Promise.all(files.map((f) => f.abort()));
+  }
+}
+
+function assertOneWritersBytes(bytes: Uint8Array) {
+  assertEquals(bytes.length, 16 * 4096);
+  const owner = bytes[0];
+  assert(owner >= 1 && owner <= 20, `owner ${owner}`);
+  assert(
+    bytes.every((b) => b === owner),
+    "bytes of one writer only, never interleaved",
+  );
+}
+
+Deno.test("20 create-only writers racing for one name: exactly one wins", async () => {
+  await using d = await tempDir("atomic-");
+  const results = await race(d.path, false);
+  const won = results.filter((r) => r.status === "fulfilled");
+  const lost = results.filter((r) => r.status === "rejected");
+  assertEquals(won.length, 1);
+  for (const r of lost) {
+    assertCode((r as PromiseRejectedResult).reason, "EXISTS");
+  }
+  const bytes = await Deno.readFile(`${d.path}/race.bin`);
+  assertOneWritersBytes(bytes);
+  assertEquals(
+    bytes[0],
+    results.findIndex((r) => r.status === "fulfilled") + 1,
+    "the winner's bytes",
+  );
+  assertEquals(await entries(d.path), ["race.bin"]);
+});
+
+Deno.test("20 overwriting writers racing: the result is one writer's whole file", async () => {
+  await using d = await tempDir("atomic-");
+  const results = await race(d.path, true);
+  assertEquals(results.filter((r) => r.status === "fulfilled").length, 20);
+  assertOneWritersBytes(await Deno.readFile(`${d.path}/race.bin`));
+  assertEquals(await entries(d.path), ["race.bin"]);
+});
+
+/** This host's tag as AtomicFile writes it, read back from a real temp name. */
+async function hostTag(dir: string): Promise<string> {
+  await using f = await AtomicFile.create(dir, "probe");
+  const [host, pid] = f.tempPath.slice(dir.length + 1 + TEMP_PREFIX.length)
+    .split(".");
+  assertEquals(Number(pid), Deno.pid);
+  return host;
+}
+
+async function deadPid(): Promise<number> {
+  const child = new Deno.Command("true", { stdout: "null", stderr: "null" })
+    .spawn();
+  await child.status;
+  return child.pid;
+}
+
+Deno.test("cleanStaleTemps removes abandoned temps and keeps live ones", async () => {
+  await using d = await tempDir("atomic-");
+  const host = await hostTag(d.path);
+  const dead = await deadPid();
+  const hourAgo = new Date(Date.now() - 3_600_000);
+  const make = async (name: string, old = false) => {
+    await Deno.writeTextFile(`${d.path}/${name}`, "x");
+    if (old) await Deno.utime(`${d.path}/${name}`, hourAgo, hourAgo);
+  };
+  await make(`${TEMP_PREFIX}${host}.1.00aa`, true); // old: removed whoever owns it
+  await make(`${TEMP_PREFIX}${host}.${dead}.00bb`); // fresh but its writer is dead: removed
+  await make(`${TEMP_PREFIX}${host}.1.00cc`); // fresh, pid 1 is alive: kept
+  await make(`${TEMP_PREFIX}${host}.${Deno.pid}.00dd`); // our own, fresh: kept
+  await make(`${TEMP_PREFIX}otherhost.${dead}.00ee`); // another host's: kept while fresh
+  await make("data.txt", true); // not a temp: kept however old
+  await Deno.mkdir(`${d.path}/${TEMP_PREFIX}folder`); // not a file: kept
+  await using inFlight = await AtomicFile.create(d.path, "upload.bin");
+  await inFlight.write(enc.encode("in flight"));
+
+  assertEquals(await cleanStaleTemps(d.path), 2);
+  const kept = await entries(d.path);
+  assertEquals(
+    kept,
+    [
+      `${TEMP_PREFIX}${host}.${Deno.pid}.00dd`,
+      `${TEMP_PREFIX}${host}.1.00cc`,
+      `${TEMP_PREFIX}folder`,
+      inFlight.tempPath.slice(d.path.length + 1),
+      `${TEMP_PREFIX}otherhost.${dead}.00ee`,
+      "data.txt",
+    ].sort(),
+  );
+  // The in-flight writer is unharmed and still commits.
+  await inFlight.commit(false);
+  assertEquals(await Deno.readTextFile(`${d.path}/upload.bin`), "in flight");
+  // A short staleAfterMs sweeps the rest of the fresh temp files.
+  await Deno.utime(`${d.path}/${TEMP_PREFIX}${host}.1.00cc`, hourAgo, hourAgo);
+  assertEquals(await cleanStaleTemps(d.path, 60_000), 1);
+  assertEquals((await temps(d.path)).length, 3);
+});

@@ -1,0 +1,215 @@
+/**
+ * Unit tests for the shared command-line parsing in `server/cli_args.ts`.
+ */
+
+import {
+  parseDuration,
+  parseFlags,
+  parseHostPort,
+  parseIntFlag,
+  parsePort,
+  parseSize,
+  UsageError,
+} from "../server/cli_args.ts";
+import { assert, assertEquals, assertThrows } from "./assert.ts";
+
+function usage(
+  fn: () => unknown,
+  msgIncludes?: string,
+  msg?: string,
+): UsageError {
+  return assertThrows(fn, UsageError, msgIncludes, msg);
+}
+
+Deno.test("parseSize: plain bytes, binary and decimal units, fractions", () => {
+  const table: [string, number][] = [
+    ["0", 0],
+    ["1048576", 1048576],
+    ["512b", 512],
+    ["64K", 65536],
+    ["64k", 65536],
+    ["64KiB", 65536],
+    ["64KB", 64000],
+    ["10M", 10 * 2 ** 20],
+    ["10MiB", 10 * 2 ** 20],
+    ["10mb", 10_000_000],
+    ["1.5G", 1.5 * 2 ** 30],
+    ["2GB", 2e9],
+    ["1T", 2 ** 40],
+    ["1TB", 1e12],
+    [" 10 M ", 10 * 2 ** 20],
+    ["0.5", 0],
+    ["1.9b", 1],
+  ];
+  for (const [text, want] of table) {
+    assertEquals(parseSize(text, "--max-upload"), want, text);
+  }
+});
+
+Deno.test("parseSize: junk, negatives, unknown units and overflow are UsageErrors naming the flag", () => {
+  for (
+    const text of [
+      "",
+      " ",
+      "M",
+      "-1",
+      "-1M",
+      "1e3",
+      ".5M",
+      "0x10",
+      "10X",
+      "10 M B",
+      "1,000",
+      "Infinity",
+      "NaN",
+      "10constructor",
+      "10__proto__",
+      "10toString",
+      "9007199254740993",
+      "99999999T",
+    ]
+  ) {
+    usage(() => parseSize(text, "--max-upload"), "--max-upload");
+  }
+});
+
+Deno.test("parseDuration: units, plain seconds, fractions", () => {
+  const table: [string, number][] = [
+    ["30", 30_000],
+    ["30s", 30_000],
+    ["500ms", 500],
+    ["1.5s", 1500],
+    ["2m", 120_000],
+    ["1h", 3_600_000],
+    [" 10 s ", 10_000],
+    ["0", 0],
+    ["24h", 86_400_000],
+  ];
+  for (const [text, want] of table) {
+    assertEquals(parseDuration(text, "--idle-timeout"), want, text);
+  }
+});
+
+Deno.test("parseDuration: junk is a UsageError naming the flag", () => {
+  for (
+    const text of ["", "s", "-1s", "1d", "1.s", "1e3", "10 sec", "ms", "1h30m"]
+  ) {
+    usage(() => parseDuration(text, "--idle-timeout"), "--idle-timeout");
+  }
+});
+
+Deno.test("parseDuration: durations a timer cannot hold are refused, not turned into 1 ms", () => {
+  // setTimeout clamps delays above 2^31 - 1 ms to 1 ms: a '--idle-timeout 1000h'
+  // would drop every connection at once.
+  assertEquals(parseDuration(`${2 ** 31 - 1}ms`, "--t"), 2 ** 31 - 1);
+  for (
+    const text of [`${2 ** 31}ms`, "1000h", "99999999999999999999h", "30d"]
+  ) {
+    usage(() => parseDuration(text, "--idle-timeout"), "--idle-timeout", text);
+  }
+});
+
+Deno.test("parseIntFlag and parsePort: whole numbers within bounds only", () => {
+  assertEquals(parseIntFlag("10", "--max-conns", 1, 100), 10);
+  assertEquals(parseIntFlag(" 7 ", "--max-conns", 1, 100), 7);
+  assertEquals(parseIntFlag("007", "--max-conns", 1, 100), 7);
+  for (const text of ["0", "101", "-1", "1.5", "1e2", "0x10", "", "ten", "٣"]) {
+    usage(() => parseIntFlag(text, "--max-conns", 1, 100), "--max-conns");
+  }
+  assertEquals([parsePort("0"), parsePort("7070"), parsePort("65535")], [
+    0,
+    7070,
+    65535,
+  ]);
+  for (
+    const text of ["65536", "-1", "80.0", "", "http", "99999999999999999999"]
+  ) {
+    usage(() => parsePort(text), "--port");
+  }
+  usage(() => parsePort("x", "--tftp-port"), "--tftp-port");
+});
+
+Deno.test("parseHostPort: names, IPv4, bracketed and bare IPv6", () => {
+  const table: [string, string, number][] = [
+    ["example.com", "example.com", 7070],
+    ["example.com:8080", "example.com", 8080],
+    ["127.0.0.1", "127.0.0.1", 7070],
+    ["127.0.0.1:0", "127.0.0.1", 0],
+    ["localhost:65535", "localhost", 65535],
+    ["[::1]:7070", "::1", 7070],
+    ["[::1]:9000", "::1", 9000],
+    ["[::1]", "::1", 7070],
+    ["::1", "::1", 7070],
+    ["::", "::", 7070],
+    ["2001:db8::1", "2001:db8::1", 7070],
+    ["[2001:db8::1]:443", "2001:db8::1", 443],
+    ["::ffff:127.0.0.1", "::ffff:127.0.0.1", 7070],
+    ["fe80::1%eth0", "fe80::1%eth0", 7070],
+    ["[fe80::1%eth0]:22", "fe80::1%eth0", 22],
+  ];
+  for (const [text, hostname, port] of table) {
+    assertEquals(parseHostPort(text, 7070), { hostname, port }, text);
+  }
+});
+
+Deno.test("parseHostPort: malformed addresses are UsageErrors", () => {
+  for (
+    const text of [
+      "",
+      ":",
+      ":7070",
+      "host:",
+      "host:abc",
+      "host:70000",
+      "host:-1",
+      "[::1",
+      "[::1]x",
+      "[::1]:",
+      "[::1]:7070:1",
+      "[]:7070",
+      "[]",
+      "a b:7070",
+      "host/x:1",
+      " host",
+      "host:80:90",
+      "a:b:c",
+      "[example.com]:80",
+      "[127.0.0.1]",
+      "1:2:3:4:5:6:7:8:9",
+      "12345::1",
+      "::g",
+      ":::",
+      "[::1%]",
+    ]
+  ) {
+    usage(() => parseHostPort(text, 7070), undefined, text);
+  }
+});
+
+Deno.test("parseFlags: strict flags, positionals, and UsageErrors naming the problem", () => {
+  const spec = {
+    port: { type: "string", short: "p" },
+    quiet: { type: "boolean", short: "q" },
+    root: { type: "string" },
+  } as const;
+  const got = parseFlags(
+    ["-p", "8080", "--quiet", "pos", "--root=/srv", "--", "--not-a-flag"],
+    spec,
+    "serve-files",
+  );
+  assertEquals(got.values, { port: "8080", quiet: true, root: "/srv" });
+  assertEquals(got.positionals, ["pos", "--not-a-flag"]);
+  const table: [string[], string][] = [
+    [["--nope"], "unknown option '--nope'"],
+    [["-x"], "unknown option '-x'"],
+    [["--port"], "argument missing"],
+    [["-p"], "argument missing"],
+    [["--quiet=yes"], "does not take an argument"],
+    [["--port", "--quiet"], "ambiguous"],
+  ];
+  for (const [args, msg] of table) {
+    const e = usage(() => parseFlags(args, spec, "serve-files"), msg);
+    assertEquals(e.command, "serve-files");
+    assert(!e.message.includes("\n"), `one line: ${JSON.stringify(e.message)}`);
+  }
+});

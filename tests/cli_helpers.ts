@@ -1,0 +1,135 @@
+/**
+ * Helpers that run netkit as a user would: the real program in a child
+ * process, with the permissions and flags of `deno task netkit`.
+ *
+ * @module
+ */
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+/** The argument list that runs `main.ts` like `deno task netkit`. */
+export function netkitArgs(args: string[]): string[] {
+  return [
+    "run",
+    "--unstable-net",
+    "--unstable-worker-options",
+    "--allow-net",
+    "--allow-read",
+    "--allow-write",
+    "--allow-env",
+    "--allow-sys",
+    MAIN,
+    ...args,
+  ];
+}
+
+/** Output of a finished run. */
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs netkit to completion with `stdin` as its input. */
+export async function runNetkit(
+  args: string[],
+  options: { stdin?: string; cwd?: string } = {},
+): Promise<RunResult> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: netkitArgs(args),
+    cwd: options.cwd,
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  if (options.stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(options.stdin));
+    await w.close();
+  }
+  const out = await child.output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** A server running in a child process. */
+export interface ChildServer extends AsyncDisposable {
+  /** The port it announced. */
+  port: number;
+  /** The process. */
+  child: Deno.ChildProcess;
+  /** Everything it wrote to stderr until now (grows as it runs). */
+  stderr(): string;
+  /** Sends `signal` and waits for the exit status. */
+  stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
+}
+
+/**
+ * Starts `netkit <args>` and waits for its line announcing `on HOST:PORT`.
+ *
+ * @throws when the process exits before announcing
+ */
+export function startNetkitServer(args: string[], cwd?: string): Promise<ChildServer> {
+  return startServerProcess(Deno.execPath(), netkitArgs(args), cwd);
+}
+
+/**
+ * Starts `command args` and waits for its line announcing `on HOST:PORT`.
+ *
+ * @throws when the process exits before announcing
+ */
+export async function startServerProcess(
+  command: string,
+  args: string[],
+  cwd?: string,
+): Promise<ChildServer> {
+  const child = new Deno.Command(command, {
+    args,
+    cwd,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  let text = "";
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let port = 0;
+  while (port === 0) {
+    const r = await reader.read();
+    if (r.done) {
+      await child.status;
+      throw new Error(`server exited before listening:\n${text}`);
+    }
+    text += r.value;
+    const m = / on (?:\[[^\]]+\]|[^\s:]+):(\d+)/.exec(text);
+    if (m) port = Number(m[1]);
+  }
+  // Keep draining stderr so the child never blocks on a full pipe.
+  const drained = (async () => {
+    while (true) {
+      const r = await reader.read().catch(() => ({ done: true, value: undefined }));
+      if (r.done) return;
+      text += r.value;
+    }
+  })();
+  let status: Promise<Deno.CommandStatus> | undefined;
+  const stop = async (signal: Deno.Signal = "SIGTERM") => {
+    if (!status) {
+      try {
+        child.kill(signal);
+      } catch { /* exited already */ }
+      status = child.status;
+    }
+    const s = await status;
+    await drained;
+    return s;
+  };
+  return {
+    port,
+    child,
+    stderr: () => text,
+    stop,
+    [Symbol.asyncDispose]: async () => void await stop("SIGKILL"),
+  };
+}

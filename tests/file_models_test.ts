@@ -1,0 +1,113 @@
+import assert from "node:assert/strict";
+import { FileClient } from "../client/client.ts";
+import type { FileServer } from "../server/file_server.ts";
+import { startWorkersFileServer } from "../server/file_workers.ts";
+import { bytes, connect, namesIn, raw, serve, tempDir, untilConnections } from "./file_helpers.ts";
+
+type Model = "loop" | "async" | "workers";
+
+function start(
+  model: Model,
+  root: string,
+  extra: Record<string, unknown> = {},
+): Promise<FileServer> {
+  return model === "workers"
+    ? startWorkersFileServer({
+      root,
+      hostname: "127.0.0.1",
+      port: 0,
+      log: null,
+      workers: 2,
+      ...extra,
+    })
+    : serve(root, { model, ...extra });
+}
+
+for (const model of ["loop", "async", "workers"] as const) {
+  Deno.test(`models: ${model}: shutdown lets a transfer in flight finish, then stops`, async () => {
+    const data = bytes(8 * 1024 * 1024, 41);
+    await using lib = await tempDir({ "big.bin": data });
+    const server = await start(model, lib.path);
+    try {
+      await using r = await raw(server);
+      await r.hello();
+      await r.writer.send({ type: "GET", name: "big.bin", offset: 0 });
+      const ok = await r.reader.next();
+      assert.equal(ok?.type, "GET_OK");
+      const closing = server.close(); // while the file is on its way
+      let got = 0;
+      const buf = new Uint8Array(1 << 20);
+      while (true) {
+        const m = await r.reader.next();
+        if (m?.type !== "DATA") {
+          assert.equal(m?.type, "END");
+          break;
+        }
+        await r.reader.readData(buf.subarray(0, m.length));
+        got += m.length;
+      }
+      assert.equal(got, data.length);
+      await closing;
+      await server.finished;
+      await assert.rejects(
+        Deno.connect({ hostname: "127.0.0.1", port: server.addr.port }).then((c) => c.close()),
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
+  Deno.test(`models: ${model}: ten clients each upload and download, all verified`, async () => {
+    await using lib = await tempDir();
+    await using local = await tempDir();
+    await using server = await start(model, lib.path);
+    const run = async (i: number) => {
+      const data = bytes(200_000 + i, 500 + i);
+      await Deno.writeFile(local.join(`${i}.bin`), data);
+      await using c = await connect(server);
+      await c.upload(local.join(`${i}.bin`), `f${i}.bin`);
+      await c.download(`f${i}.bin`, local.join(`back${i}.bin`));
+      assert.deepEqual(await Deno.readFile(local.join(`back${i}.bin`)), data);
+    };
+    // The iterative server takes one client at a time: run them one after another.
+    if (model === "loop") { for (let i = 0; i < 10; i++) await run(i); }
+    else await Promise.all(Array.from({ length: 10 }, (_, i) => run(i)));
+    assert.equal((await namesIn(lib.path)).length, 10);
+  });
+}
+
+Deno.test("models: loop serves one client at a time; the next is greeted when the first leaves", async () => {
+  await using lib = await tempDir({ "a": "a" });
+  await using server = await start("loop", lib.path);
+  const first = await connect(server);
+  let secondIn = false;
+  const second = FileClient.connect({ port: server.addr.port }).then((c) => {
+    secondIn = true;
+    return c;
+  });
+  assert.equal((await first.list()).length, 1);
+  assert.equal((await first.list()).length, 1);
+  assert.equal(secondIn, false); // still waiting in the backlog
+  await first.quit();
+  await using c2 = await second;
+  assert.equal((await c2.list()).length, 1);
+});
+
+Deno.test("models: workers share one connection limit", async () => {
+  await using lib = await tempDir({ "a": "a" });
+  await using server = await start("workers", lib.path, { maxConnections: 3 });
+  const clients = await Promise.all([0, 1, 2].map(() => connect(server)));
+  try {
+    for (let i = 0; i < 4; i++) {
+      await using r = await raw(server);
+      const m = await r.reader.next();
+      assert.deepEqual(m && m.type === "ERROR" && m.code, "BUSY");
+    }
+    await clients[0].quit();
+    await untilConnections(server, 2);
+    await using again = await connect(server);
+    assert.equal((await again.list()).length, 1);
+  } finally {
+    for (const c of clients) await c.quit();
+  }
+});

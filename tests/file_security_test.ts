@@ -1,0 +1,209 @@
+import assert from "node:assert/strict";
+import { FileClient } from "../client/client.ts";
+import { NetkitError } from "../protocol/errors.ts";
+import { AuthThrottle, TokenCheck } from "../server/auth.ts";
+import { runNetkit, startNetkitServer } from "./cli_helpers.ts";
+import { bytes, namesIn, raw, serve, tempDir, untilConnections } from "./file_helpers.ts";
+import { makeCert } from "./tls_helpers.ts";
+
+Deno.test("tls: a client trusting the server's certificate lists, uploads and downloads", async () => {
+  await using keys = await tempDir();
+  const cert = await makeCert(keys.path);
+  await using lib = await tempDir({ "a.txt": "over tls" });
+  await using local = await tempDir({ "up.bin": bytes(700_000, 2) });
+  await using server = await serve(lib.path, { tls: { cert: cert.cert, key: cert.key } });
+  await using client = await FileClient.connect({
+    port: server.addr.port,
+    tls: { caCerts: [cert.cert] },
+  });
+  assert.ok(client.welcome.features & 32); // TLS
+  assert.deepEqual((await client.list()).map((e) => e.name), ["a.txt"]);
+  await client.upload(local.join("up.bin"), "up.bin");
+  await client.download("a.txt", local.join("a.txt"));
+  assert.equal(await Deno.readTextFile(local.join("a.txt")), "over tls");
+  assert.deepEqual(await Deno.readFile(lib.join("up.bin")), bytes(700_000, 2));
+});
+
+Deno.test("tls: failed handshakes (untrusted cert, plain TCP, garbage) never disturb the server", async () => {
+  await using keys = await tempDir();
+  const cert = await makeCert(keys.path);
+  await using lib = await tempDir({ "a.txt": "a" });
+  await using server = await serve(lib.path, { tls: { cert: cert.cert, key: cert.key } });
+  await using good = await FileClient.connect({
+    port: server.addr.port,
+    tls: { caCerts: [cert.cert] },
+  });
+  // A client that does not trust the certificate fails its own handshake.
+  await assert.rejects(
+    FileClient.connect({ port: server.addr.port, tls: {}, timeoutMs: 5000 }),
+    (e: unknown) => e instanceof NetkitError && /TLS handshake .* failed/.test(e.message),
+  );
+  // Plain-text clients and garbage end only their own connections.
+  await using r = await raw(server);
+  await r.send(bytes(2000, 3));
+  const buf = new Uint8Array(100);
+  let end: number | null = 0;
+  for (let i = 0; i < 100 && end !== null; i++) end = await r.conn.read(buf).catch(() => null);
+  assert.equal(end, null); // at most a TLS alert, then the server closes
+
+  await assert.rejects(
+    FileClient.connect({ port: server.addr.port, timeoutMs: 5000 }),
+    NetkitError,
+  );
+  assert.equal((await good.list()).length, 1);
+});
+
+Deno.test("auth: the right token gets in; a wrong or missing one gets UNAUTHORIZED and a closed connection", async () => {
+  await using lib = await tempDir({ "a.txt": "a" });
+  await using server = await serve(lib.path, { token: "s3cret-token" });
+  await using ok = await FileClient.connect({ port: server.addr.port, token: "s3cret-token" });
+  assert.ok(ok.welcome.features & 64); // AUTH
+  assert.equal((await ok.list()).length, 1);
+  for (const token of [undefined, "wrong", "s3cret-token!", "s3cret-toke"]) {
+    await assert.rejects(
+      FileClient.connect({ port: server.addr.port, token }),
+      (e: unknown) => e instanceof NetkitError && e.code === "UNAUTHORIZED",
+    );
+  }
+});
+
+Deno.test("auth: a run of failures from one address is slowed down", async () => {
+  await using lib = await tempDir();
+  await using server = await serve(lib.path, { token: "t" });
+  const attempt = async () => {
+    const t0 = performance.now();
+    await assert.rejects(FileClient.connect({ port: server.addr.port, token: "x" }), {
+      code: "UNAUTHORIZED",
+    });
+    return performance.now() - t0;
+  };
+  for (let i = 0; i < 3; i++) assert.ok(await attempt() < 200); // the free ones are fast
+  assert.ok(await attempt() >= 240); // then each answer waits, doubling
+  assert.ok(await attempt() >= 490);
+  // The right token still gets in (after the wait), and resets the count.
+  await using ok = await FileClient.connect({ port: server.addr.port, token: "t" });
+  assert.deepEqual(await ok.list(), []);
+});
+
+Deno.test("auth: TokenCheck and AuthThrottle", () => {
+  const check = new TokenCheck("abc");
+  const enc = new TextEncoder();
+  assert.ok(check.matches(enc.encode("abc")));
+  assert.ok(!check.matches(enc.encode("abd")));
+  assert.ok(!check.matches(enc.encode("")));
+  assert.ok(!check.matches(enc.encode("abcabc")));
+  assert.throws(() => new TokenCheck(""), RangeError);
+  let now = 0;
+  const t = new AuthThrottle({
+    freeFailures: 2,
+    baseDelayMs: 100,
+    maxDelayMs: 350,
+    now: () => now,
+  });
+  assert.equal(t.delayFor("a"), 0);
+  t.fail("a");
+  t.fail("a");
+  assert.equal(t.delayFor("a"), 100);
+  t.fail("a");
+  assert.equal(t.delayFor("a"), 200);
+  t.fail("a");
+  assert.equal(t.delayFor("a"), 350); // capped
+  assert.equal(t.delayFor("b"), 0); // other addresses are not slowed
+  now += 600_001;
+  assert.equal(t.delayFor("a"), 0); // forgotten
+  t.fail("c");
+  t.fail("c");
+  t.fail("c");
+  t.succeed("c");
+  assert.equal(t.delayFor("c"), 0);
+});
+
+Deno.test("auth and tls from the command line: token from NETKIT_TOKEN, --cert/--key, --tls --ca", async () => {
+  await using keys = await tempDir();
+  const cert = await makeCert(keys.path);
+  await using lib = await tempDir({ "a.txt": "a" });
+  Deno.env.set("NETKIT_TOKEN", "from-env"); // inherited by the children
+  try {
+    await using server = await startNetkitServer([
+      "serve-files",
+      "--root",
+      lib.path,
+      "--port",
+      "0",
+      "--cert",
+      cert.certPath,
+      "--key",
+      cert.keyPath,
+    ]);
+    assert.match(server.stderr(), /TLS, token required/);
+    const addr = `127.0.0.1:${server.port}`;
+    const ok = await runNetkit(["client", addr, "ls", "--ca", cert.certPath]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /a\.txt/);
+    const bad = await runNetkit(["client", addr, "ls", "--ca", cert.certPath, "--token", "nope"]);
+    assert.equal(bad.code, 1);
+    assert.equal(bad.stderr, "netkit: wrong token\n");
+  } finally {
+    Deno.env.delete("NETKIT_TOKEN");
+  }
+  const r = await runNetkit(["serve-files", "--cert", cert.certPath]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--cert and --key go together/);
+});
+
+Deno.test("resume: a broken upload continues from what the server kept, verified end to end", async () => {
+  const data = bytes(3_000_000, 21);
+  await using lib = await tempDir();
+  await using local = await tempDir({ "big.bin": data });
+  await using server = await serve(lib.path);
+  // First attempt: resumable, cut after 1 MiB + a bit.
+  {
+    await using r = await raw(server);
+    await r.hello();
+    await r.writer.send({ type: "PUT", name: "big.bin", size: data.length, flags: 2 });
+    const ready = await r.reader.next();
+    assert.deepEqual(ready, { type: "PUT_READY", offset: 0 });
+    const { encodeFrame, FrameType } = await import("../protocol/frame.ts");
+    await r.send(encodeFrame(FrameType.DATA, data.subarray(0, 600_000)));
+    await r.send(encodeFrame(FrameType.DATA, data.subarray(600_000, 1_200_000)));
+    await r.writer.send({ type: "LIST" }); // a protocol error: the server drops the upload
+    assert.equal((await r.reader.next())?.type, "ERROR");
+  }
+  await untilConnections(server, 0);
+  // The part file is kept, hidden; nothing under the final name.
+  await using client = await FileClient.connect({ port: server.addr.port });
+  assert.deepEqual(await client.list(), []);
+  const result = await client.upload(local.join("big.bin"), "big.bin", { resume: true });
+  assert.ok(result.transferred < data.length, `sent ${result.transferred}`);
+  assert.equal(result.size, data.length);
+  assert.deepEqual(await Deno.readFile(lib.join("big.bin")), data);
+  assert.deepEqual(await namesIn(lib.path), ["big.bin"]);
+});
+
+Deno.test("resume: a part file from different content fails the check and is dropped", async () => {
+  const data = bytes(500_000, 31);
+  const other = bytes(500_000, 32);
+  await using lib = await tempDir();
+  await using local = await tempDir({ "a.bin": data, "b.bin": other });
+  await using server = await serve(lib.path);
+  {
+    await using r = await raw(server);
+    await r.hello();
+    await r.writer.send({ type: "PUT", name: "x.bin", size: other.length, flags: 2 });
+    await r.reader.next();
+    const { encodeFrame, FrameType } = await import("../protocol/frame.ts");
+    await r.send(encodeFrame(FrameType.DATA, other.subarray(0, 200_000)));
+    await r.writer.send({ type: "LIST" });
+    assert.equal((await r.reader.next())?.type, "ERROR");
+  }
+  await untilConnections(server, 0);
+  await using client = await FileClient.connect({ port: server.addr.port });
+  await assert.rejects(client.upload(local.join("a.bin"), "x.bin", { resume: true }), {
+    code: "CHECKSUM_MISMATCH",
+  });
+  assert.deepEqual(await namesIn(lib.path), []);
+  // The next attempt starts over and succeeds.
+  const r2 = await client.upload(local.join("a.bin"), "x.bin", { resume: true });
+  assert.equal(r2.transferred, data.length);
+  assert.deepEqual(await Deno.readFile(lib.join("x.bin")), data);
+});
