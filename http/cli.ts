@@ -107,26 +107,39 @@ export async function main(args: string[]): Promise<number> {
     options.cert = await readPem(certFile, "--cert");
     options.key = await readPem(keyFile, "--key");
   }
-  const server = await startHttpServer(options);
+  const server = await startHttpServer(options).catch((e) => {
+    if (e instanceof Deno.errors.AddrInUse || /address already in use/i.test(String(e))) {
+      throw new Error(`address in use: ${options.hostname}:${options.port}`);
+    }
+    throw e;
+  });
   const workers = options.workers ?? 1;
-  console.log(
-    `netkit http: serving ${options.root} on ${server.url}` +
-      (workers > 1 ? ` (${workers} workers)` : ""),
+  const { hostname, port } = server.addr;
+  const shown = hostname.includes(":") ? `[${hostname}]` : hostname;
+  console.error(
+    `netkit http: serving ${options.root} on ${shown}:${port} (${server.url}` +
+      (workers > 1 ? `, ${workers} workers` : "") + ")",
   );
+  // A second signal, or 10 s of requests still in flight, ends the process:
+  // main() returns and main.ts exits, closing every connection.
+  const { promise: forced, resolve: force } = Promise.withResolvers<void>();
   let signals = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const onSignal = () => {
     signals++;
-    if (signals > 1) return server.abort();
+    if (signals > 1) return force();
     console.error("netkit http: shutting down (again to force)");
-    const force = setTimeout(() => server.abort(), 10_000);
-    server.shutdown().finally(() => clearTimeout(force));
+    timer = setTimeout(force, 10_000);
+    server.shutdown();
   };
   const names: Deno.Signal[] = ["SIGINT", "SIGTERM"];
   for (const s of names) Deno.addSignalListener(s, onSignal);
   try {
-    await server.finished;
+    await Promise.race([server.finished, forced]);
   } finally {
+    clearTimeout(timer);
     for (const s of names) Deno.removeSignalListener(s, onSignal);
   }
+  console.error("netkit http: stopped");
   return 0;
 }

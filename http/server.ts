@@ -22,7 +22,11 @@ export interface HttpServerHandle extends AsyncDisposable {
   readonly finished: Promise<void>;
   /** Stops accepting, lets requests in flight finish; safe twice. */
   shutdown(): Promise<void>;
-  /** Closes everything at once; safe twice. */
+  /**
+   * Closes everything at once; safe twice. Once `shutdown()` has begun this
+   * does nothing for a single-isolate server (Deno cannot abort a server
+   * that is shutting down): end the process instead.
+   */
   abort(): void;
 }
 
@@ -104,6 +108,14 @@ export async function serveInProcess(
     await log?.flush();
   });
   let closing: Promise<void> | null = null;
+  // Deno 2.9.6: aborting the signal once shutdown() has begun (or the server
+  // has closed) throws BadResource from inside the abort listener, where no
+  // caller can catch it. So abort only a server that is neither.
+  let closed = false;
+  server.finished.then(() => closed = true, () => closed = true);
+  const abort = () => {
+    if (!closed && closing === null) ac.abort();
+  };
   return {
     addr,
     url: urlOf(addr, tls),
@@ -112,11 +124,9 @@ export async function serveInProcess(
       closing ??= server.shutdown().then(() => finished);
       return closing;
     },
-    abort() {
-      ac.abort();
-    },
+    abort,
     async [Symbol.asyncDispose]() {
-      ac.abort();
+      abort();
       await finished;
     },
   };
