@@ -7,6 +7,7 @@
  * @module
  */
 
+import { joinInRoot } from "../server/jail.ts";
 import { openInside, resolveInsideSync } from "../server/jail_fs.ts";
 import { partsBody } from "./body.ts";
 import type { CompressCache, Encoding } from "./compress.ts";
@@ -14,6 +15,7 @@ import { compressKey, MIN_COMPRESS_SIZE, negotiateEncoding } from "./compress.ts
 import { evaluate, fileEtag, ifRangeAllows } from "./conditional.ts";
 import { contentTypeFor, isCompressible } from "./content_type.ts";
 import { type FileCache, readAll, sameVersion } from "./file_cache.ts";
+import type { HotPaths } from "./hot_path.ts";
 import { contentRange, parseRange, planMultipart } from "./range.ts";
 
 /** What every file response needs from the handler. */
@@ -32,6 +34,8 @@ export interface FileContext {
   compress: CompressCache | null;
   /** Stall timeout for streamed bodies, ms. */
   stallMs: number;
+  /** Remembered answers for hot small files. */
+  hot: HotPaths;
 }
 
 /** A file that passed the jail. */
@@ -75,6 +79,7 @@ export function fileResponse(
   status = 200,
   plain = false,
   warmed = false,
+  hotKey: string | null = null,
 ): Response | Promise<Response> {
   const name = f.segments.at(-1) ?? "";
   const type = contentTypeFor(name);
@@ -95,7 +100,7 @@ export function fileResponse(
       if (sibling) source = sibling;
       else {
         if (!warmed && needsWarming(ctx, f)) {
-          return warm(ctx, f).then(() => fileResponse(ctx, req, f, status, plain, true));
+          return warm(ctx, f).then(() => fileResponse(ctx, req, f, status, plain, true, hotKey));
         }
         bytes = compressed(ctx, f, encoding);
         if (bytes === null) encoding = null;
@@ -148,7 +153,18 @@ export function fileResponse(
     headers.push(["content-length", String(bytes.length)]);
     return new Response(head ? null : bytes, { status, headers });
   }
-  return wholeFile(ctx, source, headers, status, head);
+  const remember = hotKey !== null && source === f && encoding === null && status === 200
+    ? (bytes: Uint8Array<ArrayBuffer>) =>
+      ctx.hot.remember(
+        hotKey,
+        joinInRoot(ctx.root, f.segments),
+        f.info,
+        headers,
+        bytes,
+        compressible,
+      )
+    : null;
+  return wholeFile(ctx, source, headers, status, head, remember);
 }
 
 /** A precompressed sibling (`name.br`, `name.gz`) that passes the jail. */
@@ -226,11 +242,15 @@ function wholeFile(
   headers: [string, string][],
   status: number,
   head: boolean,
+  remember: ((bytes: Uint8Array<ArrayBuffer>) => void) | null = null,
 ): Response | Promise<Response> {
   headers.push(["content-length", String(f.info.size)]);
   if (head) return new Response(null, { status, headers });
   const cached = ctx.files.get(f.real, f.info);
-  if (cached) return new Response(cached.bytes, { status, headers });
+  if (cached) {
+    remember?.(cached.bytes);
+    return new Response(cached.bytes, { status, headers });
+  }
   return (async () => {
     const { file, info } = await openInside(ctx.root, f.segments, {
       followSymlinks: ctx.followSymlinks,

@@ -13,6 +13,7 @@ import { isVisibleName } from "../server/jail.ts";
 import { canonicalRoot, resolveInsideSync } from "../server/jail_fs.ts";
 import { CompressCache } from "./compress.ts";
 import { FileCache } from "./file_cache.ts";
+import { HotPaths } from "./hot_path.ts";
 import { type FileContext, fileResponse, type JailedFile, text } from "./file_response.ts";
 import { type ListingEntry, renderHtml, renderJson, wantsJson } from "./listing.ts";
 import type { StaticOptions } from "./options.ts";
@@ -57,6 +58,7 @@ export async function createStaticHandler(
     ),
     compress,
     stallMs: options.stallTimeout ?? 60_000,
+    hot: new HotPaths(),
   };
 
   function resolve(segments: string[]): JailedFile {
@@ -113,9 +115,12 @@ export async function createStaticHandler(
       }
       return text(405, "method not allowed\n", [...common, ["allow", ALLOW]]);
     }
+    const raw = rawPathOf(req.url);
+    const hit = ctx.hot.answer(raw, req);
+    if (hit !== null) return hit;
     let path;
     try {
-      path = parseUrlPath(rawPathOf(req.url));
+      path = parseUrlPath(raw);
     } catch {
       return text(400, "bad path\n", common);
     }
@@ -127,7 +132,7 @@ export async function createStaticHandler(
       return refuse(req, e, true);
     }
     if (f.info.isFile) {
-      return path.slash ? notFound(req, true) : fileResponse(ctx, req, f);
+      return path.slash ? notFound(req, true) : fileResponse(ctx, req, f, 200, false, false, raw);
     }
     if (!f.info.isDirectory) return notFound(req, true); // FIFOs, sockets, devices
     if (!path.slash) {

@@ -145,3 +145,31 @@ Deno.test("garbage request lines and huge headers never get a 500", async () => 
   // The server still answers afterwards.
   assertEquals((await rawRequest(s.addr.port, "/hello.txt")).status, 200);
 });
+
+Deno.test("a hot file swapped for a symlink out of the root is refused at once", async () => {
+  await using fx = await makeFixture();
+  await Deno.mkdir(`${fx.root}/d`);
+  await Deno.writeTextFile(`${fx.root}/d/f.txt`, "inside");
+  await Deno.writeTextFile(`${fx.root}/swap.txt`, "inside");
+  await Deno.writeTextFile(`${fx.base}/outside/f.txt`, SECRET);
+  await using s = await serve({ root: fx.root });
+  for (let i = 0; i < 3; i++) { // served, remembered, served from the fast path
+    assertEquals(
+      new TextDecoder().decode((await rawRequest(s.addr.port, "/swap.txt")).body),
+      "inside",
+    );
+    assertEquals(
+      new TextDecoder().decode((await rawRequest(s.addr.port, "/d/f.txt")).body),
+      "inside",
+    );
+  }
+  await Deno.remove(`${fx.root}/swap.txt`);
+  await Deno.symlink(`${fx.base}/outside/secret.txt`, `${fx.root}/swap.txt`);
+  await Deno.rename(`${fx.root}/d`, `${fx.root}/d-old`);
+  await Deno.symlink(`${fx.base}/outside`, `${fx.root}/d`);
+  for (const target of ["/swap.txt", "/d/f.txt"]) {
+    const r = await rawRequest(s.addr.port, target);
+    assertEquals(r.status, 403, target);
+    assert(!containsText(r.body, SECRET), `${target} leaked the secret`);
+  }
+});
