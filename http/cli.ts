@@ -7,7 +7,13 @@
  * @module
  */
 
-import { parseFlags, parseIntFlag, parsePort, UsageError } from "../server/cli_args.ts";
+import {
+  parseDuration,
+  parseFlags,
+  parseIntFlag,
+  parsePort,
+  UsageError,
+} from "../server/cli_args.ts";
 import { DEFAULT_PORT, type HttpServerOptions } from "./options.ts";
 import { startHttpServer } from "./server.ts";
 
@@ -33,6 +39,8 @@ Options:
   --cors                 add Access-Control-Allow-Origin: *
   --spa                  serve /index.html for paths that do not exist
   --cache-control VALUE  Cache-Control header for files
+  --revalidate DURATION  re-check a cached small file at most this often
+                         (default 1s; 0 = on every request)
   --no-compress          never compress responses
   --quiet                no access log on stderr
   -h, --help             show this help`;
@@ -50,6 +58,7 @@ const FLAGS = {
   cors: { type: "boolean" },
   spa: { type: "boolean" },
   "cache-control": { type: "string" },
+  revalidate: { type: "string" },
   "no-compress": { type: "boolean" },
   quiet: { type: "boolean" },
 } as const;
@@ -85,6 +94,7 @@ export function parseHttpArgs(
     spa: v.spa ?? false,
     cacheControl,
     compress: !v["no-compress"],
+    revalidate: v.revalidate === undefined ? 1000 : parseDuration(v.revalidate, "--revalidate"),
     quiet: v.quiet ?? false,
   };
 }

@@ -1,7 +1,10 @@
 /**
  * The fast path for hot small files: a map from the raw request path to a
- * file already served once (its bytes and its complete 200 headers), checked
- * on every request with a single `stat` of the path. The `stat` follows
+ * file already served once (its bytes and its complete 200 headers),
+ * revalidated with a single `stat` of the path when it was last checked
+ * more than `revalidateMs` ago (0: on every request; like nginx's
+ * `open_file_cache_valid`, this bounds how long an edit may go unseen and
+ * saves a syscall and a `FileInfo` of garbage per request). The `stat` follows
  * symlinks like the first lookup did, and the answer is reused only when it
  * finds the very same file (device, inode, size and mtime): a file that was
  * edited, or a path that now leads elsewhere (say, a swapped symlink), fails
@@ -20,6 +23,8 @@ interface HotEntry {
   ino: number | null;
   size: number;
   mtimeMs: number | null;
+  /** When the file was last found unchanged (`Date.now()`). */
+  checkedAt: number;
   /** The complete headers of the 200 answer. */
   headers: [string, string][];
   bytes: Uint8Array<ArrayBuffer>;
@@ -39,31 +44,42 @@ const CONDITIONAL = [
 export class HotPaths {
   #entries = new Map<string, HotEntry>();
 
-  /** @param max most remembered paths; the map is cleared when full */
-  constructor(readonly max = 4096) {}
+  /**
+   * @param revalidateMs how long a check stays good; 0 checks every request
+   * @param max most remembered paths; the map is cleared when full
+   */
+  constructor(readonly revalidateMs = 1000, readonly max = 4096) {}
 
   /** The answer for `raw` when it is still valid, else null. */
   answer(raw: string, req: Request): Response | null {
     const e = this.#entries.get(raw);
     if (e === undefined) return null;
+    const now = Date.now();
+    if (now - e.checkedAt >= this.revalidateMs && !this.#check(raw, e, now)) return null;
+    const h = req.headers;
+    for (const name of CONDITIONAL) if (h.has(name)) return null;
+    if (e.negotiates && h.has("accept-encoding")) return null;
+    return new Response(req.method === "HEAD" ? null : e.bytes, { headers: e.headers });
+  }
+
+  /** Stats the entry's path; false (and forgets it) when the file is not the same. */
+  #check(raw: string, e: HotEntry, now: number): boolean {
     let info: Deno.FileInfo;
     try {
       info = Deno.statSync(e.path);
     } catch {
       this.#entries.delete(raw);
-      return null;
+      return false;
     }
     if (
       info.ino !== e.ino || info.dev !== e.dev || info.size !== e.size ||
       (info.mtime?.getTime() ?? null) !== e.mtimeMs
     ) {
       this.#entries.delete(raw);
-      return null;
+      return false;
     }
-    const h = req.headers;
-    for (const name of CONDITIONAL) if (h.has(name)) return null;
-    if (e.negotiates && h.has("accept-encoding")) return null;
-    return new Response(req.method === "HEAD" ? null : e.bytes, { headers: e.headers });
+    e.checkedAt = now;
+    return true;
   }
 
   /** Remembers the 200 answer for `raw`. */
@@ -82,6 +98,7 @@ export class HotPaths {
       ino: info.ino,
       size: info.size,
       mtimeMs: info.mtime?.getTime() ?? null,
+      checkedAt: Date.now(),
       headers,
       bytes,
       negotiates,

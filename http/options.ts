@@ -28,6 +28,13 @@ export interface StaticOptions {
   /** Total bytes of file contents kept in memory. @default 64 MiB */
   cacheBytes?: number;
   /**
+   * How long a hot small file's last check stays good before the next
+   * request `stat`s it again, in ms; an edit can go unseen this long.
+   * 0 checks on every request.
+   * @default 1000
+   */
+  revalidate?: number;
+  /**
    * Abort a streamed response whose client has not taken data for this long
    * (a slow-read client cannot hold a file open forever), in ms. 0 disables.
    * @default 60000

@@ -218,9 +218,9 @@ Deno.test("--cors, --cache-control, --spa and a custom 404.html", async () => {
   assertEquals(await r.text(), "custom missing page");
 });
 
-Deno.test("an edited small file is never served stale from the cache", async () => {
+Deno.test("with --revalidate 0 an edited small file is never served stale", async () => {
   await using fx = await makeFixture();
-  await using s = await serve({ root: fx.root });
+  await using s = await serve({ root: fx.root, revalidate: 0 });
   assertEquals(
     await (await fetch(s.url + "hello.txt")).text(),
     "hello, world\n",
@@ -238,4 +238,18 @@ Deno.test("an edited small file is never served stale from the cache", async () 
   const gone = await fetch(s.url + "hello.txt");
   assertEquals(gone.status, 404);
   await gone.body?.cancel();
+});
+
+Deno.test("by default an edited hot file is served fresh within the revalidate window", async () => {
+  await using fx = await makeFixture();
+  await using s = await serve({ root: fx.root, revalidate: 200 });
+  for (let i = 0; i < 3; i++) await (await fetch(s.url + "hello.txt")).text(); // hot now
+  await Deno.writeTextFile(`${fx.root}/hello.txt`, "edited\n");
+  const start = Date.now();
+  let body = "";
+  for (let i = 0; i < 2000 && body !== "edited\n"; i++) {
+    body = await (await fetch(s.url + "hello.txt")).text();
+  }
+  assertEquals(body, "edited\n");
+  assert(Date.now() - start < 1000, `took ${Date.now() - start} ms to see the edit`);
 });
