@@ -6,6 +6,8 @@
  * @module
  */
 
+import { NetkitError } from "../protocol/errors.ts";
+
 /** One piece of a body: literal bytes or a span of the file. */
 export type BodyPart = Uint8Array | { start: number; length: number };
 
@@ -50,7 +52,12 @@ export function partsBody(
         if (stallMs > 0) {
           timer = setTimeout(() => {
             close();
-            controller.error(new Error("client stopped reading"));
+            controller.error(
+              new NetkitError(
+                "TIMEOUT",
+                `a client took nothing for ${stallMs} ms: response aborted`,
+              ),
+            );
           }, stallMs);
         }
       } catch (e) {

@@ -84,7 +84,8 @@ export function compressKey(
   return `${encoding}:${size}:${mtimeMs ?? 0}:${real}`;
 }
 
-interface Job {
+/** A request to the compression Worker. */
+export interface CompressJob {
   key: string;
   path: string;
   size: number;
@@ -151,7 +152,7 @@ export class CompressCache {
     if (this.#pending.has(key) || this.#entries.has(key)) return;
     if (this.#pending.size >= 64) return; // a backlog: try again later
     this.#pending.add(key);
-    const job: Job = { key, path, size, mtimeMs, encoding };
+    const job: CompressJob = { key, path, size, mtimeMs, encoding };
     this.#ensureWorker().postMessage(job);
   }
 

@@ -7,22 +7,15 @@
  * @module
  */
 
-import { compressBytes, type Encoding } from "./compress.ts";
-
-interface Job {
-  key: string;
-  path: string;
-  size: number;
-  mtimeMs: number | null;
-  encoding: Encoding;
-}
+import { compressBytes, type CompressJob } from "./compress.ts";
+import { readAll } from "./file_cache.ts";
 
 const scope = self as unknown as {
-  onmessage: ((e: MessageEvent<Job>) => void) | null;
+  onmessage: ((e: MessageEvent<CompressJob>) => void) | null;
   postMessage(msg: unknown, transfer?: Transferable[]): void;
 };
 
-scope.onmessage = async (e: MessageEvent<Job>) => {
+scope.onmessage = async (e: MessageEvent<CompressJob>) => {
   const job = e.data;
   let bytes: Uint8Array | null = null;
   try {
@@ -31,14 +24,8 @@ scope.onmessage = async (e: MessageEvent<Job>) => {
     const same = (i: Deno.FileInfo) =>
       i.size === job.size && (i.mtime?.getTime() ?? null) === job.mtimeMs;
     if (same(before)) {
-      const data = new Uint8Array(job.size);
-      let n = 0;
-      while (n < data.length) {
-        const r = await file.read(data.subarray(n));
-        if (r === null) break;
-        n += r;
-      }
-      if (n === job.size && same(await file.stat())) {
+      const data = await readAll(file, job.size);
+      if (same(await file.stat())) {
         bytes = compressBytes(data, job.encoding);
       }
     }

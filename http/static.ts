@@ -214,6 +214,10 @@ export function errorResponse(e: unknown): Response {
   if (isNetkitError(e, "INVALID_NAME")) return text(400, "bad path\n");
   if (isNetkitError(e, "FORBIDDEN")) return text(403, "forbidden\n");
   if (isNetkitError(e, "NOT_FOUND")) return text(404, "not found\n");
+  if (isNetkitError(e, "TIMEOUT")) { // a body stream gave up; the answer is already under way
+    console.error(`netkit http: ${e.message}`);
+    return text(408, "timeout\n");
+  }
   console.error(`netkit http: ${e instanceof Error ? e.message : String(e)}`);
   return text(500, "internal error\n");
 }

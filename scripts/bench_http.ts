@@ -79,8 +79,9 @@ interface WrkResult {
 }
 
 function ms(text: string): number {
-  const m = /([\d.]+)(us|ms|s)/.exec(text)!;
-  return Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000 } as Record<string, number>)[m[2]];
+  const m = /([\d.]+)(us|ms|s|m)/.exec(text);
+  if (!m) return NaN;
+  return Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000, m: 60_000 } as Record<string, number>)[m[2]];
 }
 
 async function wrk(url: string, cpu = CLIENT_CPU): Promise<WrkResult> {
