@@ -252,16 +252,9 @@ function wholeFile(
     return new Response(cached.bytes, { status, headers });
   }
   return (async () => {
-    const { file, info } = await openInside(ctx.root, f.segments, {
-      followSymlinks: ctx.followSymlinks,
-    });
-    if (!sameVersion(versionOf(f.info), info)) {
-      file.close();
-      return text(503, "file changed while being opened, retry\n", [
-        ...ctx.common,
-        ["retry-after", "1"],
-      ]);
-    }
+    const opened = await openSame(ctx, f);
+    if (opened === null) return changed(ctx);
+    const { file, info } = opened;
     if (ctx.files.accepts(info.size)) {
       try {
         const bytes = await readAll(file, info.size);
@@ -273,6 +266,30 @@ function wholeFile(
     }
     return new Response(file.readable, { status, headers });
   })();
+}
+
+/**
+ * Opens `f` through the jail's checked open; null (file closed) when it is
+ * no longer the version whose headers were computed.
+ */
+async function openSame(
+  ctx: FileContext,
+  f: JailedFile,
+): Promise<{ file: Deno.FsFile; info: Deno.FileInfo } | null> {
+  const { file, info } = await openInside(ctx.root, f.segments, {
+    followSymlinks: ctx.followSymlinks,
+  });
+  if (sameVersion(versionOf(f.info), info)) return { file, info };
+  file.close();
+  return null;
+}
+
+/** 503 for a file that changed between `stat` and `open`: a retry will do. */
+function changed(ctx: FileContext): Response {
+  return text(503, "file changed while being opened, retry\n", [
+    ...ctx.common,
+    ["retry-after", "1"],
+  ]);
 }
 
 /** 206 for one range, or `multipart/byteranges` for several. */
@@ -304,17 +321,9 @@ async function rangeResponse(
     parts.push(plan.tail);
   }
   if (head) return new Response(null, { status: 206, headers });
-  const { file, info } = await openInside(ctx.root, f.segments, {
-    followSymlinks: ctx.followSymlinks,
-  });
-  if (!sameVersion(versionOf(f.info), info)) {
-    file.close();
-    return text(503, "file changed while being opened, retry\n", [
-      ...ctx.common,
-      ["retry-after", "1"],
-    ]);
-  }
-  return new Response(partsBody(file, parts, ctx.stallMs), {
+  const opened = await openSame(ctx, f);
+  if (opened === null) return changed(ctx);
+  return new Response(partsBody(opened.file, parts, ctx.stallMs), {
     status: 206,
     headers,
   });

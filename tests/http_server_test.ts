@@ -4,46 +4,11 @@
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { curl, makeFixture, rawRequest, serve } from "./http_helpers.ts";
 import { runNetkit, startNetkitServer } from "./cli_helpers.ts";
-
-async function selfSignedCert(
-  dir: string,
-): Promise<{ cert: string; key: string; certFile: string }> {
-  const out = await new Deno.Command("openssl", {
-    args: [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-keyout",
-      `${dir}/key.pem`,
-      "-out",
-      `${dir}/cert.pem`,
-      "-days",
-      "1",
-      "-subj",
-      "/CN=localhost",
-      "-addext",
-      "basicConstraints=critical,CA:FALSE",
-      "-addext",
-      "subjectAltName=DNS:localhost,IP:127.0.0.1",
-    ],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  assert(out.success, new TextDecoder().decode(out.stderr));
-  return {
-    cert: await Deno.readTextFile(`${dir}/cert.pem`),
-    key: await Deno.readTextFile(`${dir}/key.pem`),
-    certFile: `${dir}/cert.pem`,
-  };
-}
+import { makeCert } from "./tls_helpers.ts";
 
 Deno.test("HTTPS with a self-signed certificate, and HTTP/2 negotiated by ALPN", async () => {
   await using fx = await makeFixture();
-  const tls = await selfSignedCert(fx.base);
+  const tls = await makeCert(fx.base);
   await using s = await serve({ root: fx.root, cert: tls.cert, key: tls.key });
   assert(s.url.startsWith("https://"), s.url);
   using client = Deno.createHttpClient({ caCerts: [tls.cert] });
@@ -51,7 +16,7 @@ Deno.test("HTTPS with a self-signed certificate, and HTTP/2 negotiated by ALPN",
   assertEquals(await r.text(), "hello, world\n");
   const h2 = await curl([
     "--cacert",
-    tls.certFile,
+    tls.certPath,
     "--http2",
     "-o",
     "/dev/null",
@@ -62,7 +27,7 @@ Deno.test("HTTPS with a self-signed certificate, and HTTP/2 negotiated by ALPN",
   assertEquals(h2.text, "2", h2.stderr);
   const range = await curl([
     "--cacert",
-    tls.certFile,
+    tls.certPath,
     "--http2",
     "--range",
     "10-19",
@@ -71,7 +36,7 @@ Deno.test("HTTPS with a self-signed certificate, and HTTP/2 negotiated by ALPN",
   assertEquals(Array.from(range.stdout), Array.from({ length: 10 }, (_, i) => 10 + i));
   const h1 = await curl([
     "--cacert",
-    tls.certFile,
+    tls.certPath,
     "--http1.1",
     "-o",
     "/dev/null",
