@@ -186,6 +186,7 @@ try {
   const netkit = await start(netkitCmd(PORTS.netkit, 1, ["--quiet"]), PORTS.netkit);
 
   const rows: string[] = [];
+  const pairs: string[] = [];
   for (const name of ["1k.bin", "16k.bin"]) {
     const results: Record<string, WrkResult[]> = { reference: [], netkit: [], nginx: [] };
     const ref = await start(
@@ -210,6 +211,14 @@ try {
       p99: median(results[k].map((x) => x.p99ms)),
     });
     const [rf, nk, ng] = [med("reference"), med("netkit"), med("nginx")];
+    // On a shared machine the load shifts between rounds: the ratio of two
+    // targets measured back to back in the same round is steadier.
+    const paired = (a: string, b: string) =>
+      median(results[a].map((x, i) => x.rps / results[b][i].rps)).toFixed(2);
+    pairs.push(
+      `| ${name} | ${paired("netkit", "reference")}x | ${paired("netkit", "nginx")}x | ` +
+        `${paired("reference", "nginx")}x |`,
+    );
     for (
       const [label, m] of [["netkit http", nk], ["bare Deno.serve reference", rf], [
         "nginx",
@@ -226,6 +235,9 @@ try {
   console.log(`| file | server | requests/s | p99 ms | vs reference | vs nginx |`);
   console.log(`|---|---|---:|---:|---:|---:|`);
   for (const r of rows) console.log(r);
+  console.log(`\n| file | netkit / reference | netkit / nginx | reference / nginx |`);
+  console.log(`|---|---:|---:|---:|`);
+  for (const p of pairs) console.log(p);
 
   if (!opt["no-big"]) {
     const speeds: Record<string, number[]> = { netkit: [], nginx: [] };
@@ -239,6 +251,8 @@ try {
     console.log(`|---|---:|---:|`);
     console.log(`| netkit http | ${nk.toFixed(2)} | ${(nk / ng).toFixed(2)}x |`);
     console.log(`| nginx | ${ng.toFixed(2)} | 1.00x |`);
+    const ratio = median(speeds.netkit.map((x, i) => x / speeds.nginx[i]));
+    console.log(`\nPaired per round, netkit / nginx on 1 GiB: ${ratio.toFixed(2)}x`);
     console.error("1 GiB: all rounds", JSON.stringify(speeds));
   }
   await stop(netkit);
@@ -270,10 +284,10 @@ try {
     await stop(two);
     lines.push(
       `| ${label} | ${Math.round(median(w[1]))} | ${Math.round(median(w[2]))} | ` +
-        `${(median(w[2]) / median(w[1])).toFixed(2)}x |`,
+        `${median(w[2].map((x, i) => x / w[1][i])).toFixed(2)}x |`,
     );
   }
-  console.log(`\n| 1 KiB, --workers | 1 worker req/s | 2 workers req/s | 2 vs 1 |`);
+  console.log(`\n| 1 KiB, --workers | 1 worker req/s | 2 workers req/s | 2 vs 1 (paired) |`);
   console.log(`|---|---:|---:|---:|`);
   for (const l of lines) console.log(l);
 } finally {
