@@ -58,7 +58,7 @@ export async function createStaticHandler(
     ),
     compress,
     stallMs: options.stallTimeout ?? 60_000,
-    hot: new HotPaths(options.revalidate ?? 1000),
+    hot: new HotPaths(options.revalidate ?? 1000, options.cacheBytes ?? 64 * 1024 * 1024),
   };
 
   function resolve(segments: string[]): JailedFile {
