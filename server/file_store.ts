@@ -85,7 +85,7 @@ export class FileStore {
   }
 
   /** Opens a library file for reading; the caller closes it. */
-  openRead(name: string): Promise<{ file: Deno.FsFile; info: Deno.FileInfo }> {
+  openRead(name: string): Promise<{ file: Deno.FsFile; info: Deno.FileInfo; real: string }> {
     return openInside(this.root, [this.check(name)]);
   }
 
