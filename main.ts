@@ -10,6 +10,7 @@ import denoJson from "./deno.json" with { type: "json" };
 import { UsageError } from "./server/cli_args.ts";
 import * as serveFiles from "./server/cli.ts";
 import * as client from "./client/cli.ts";
+import * as http from "./http/cli.ts";
 import * as tftp from "./tftp/cli.ts";
 
 /** What every subcommand module exports. */
@@ -25,6 +26,7 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   "serve-files": serveFiles,
   client,
+  http,
   tftp,
 };
 

@@ -104,6 +104,30 @@ export async function resolveInside(
 }
 
 /**
+ * The synchronous twin of {@linkcode resolveInside}, for hot paths where an
+ * async file-system op per request costs more than the syscalls themselves
+ * (a `realpath` and a `stat` on a local disk take microseconds).
+ *
+ * @throws {NetkitError} `NOT_FOUND`, or `FORBIDDEN` for an escaping symlink
+ */
+export function resolveInsideSync(
+  root: string,
+  segments: readonly string[],
+  options: JailFsOptions = {},
+): JailedPath {
+  const path = joinInRoot(root, segments);
+  try {
+    const real = Deno.realPathSync(path);
+    if (!options.followSymlinks && !isInside(root, real)) {
+      throw new NetkitError("FORBIDDEN", "symlink leads outside the root");
+    }
+    return { real, info: Deno.statSync(real) };
+  } catch (e) {
+    throw fsError(e, segments.join("/"));
+  }
+}
+
+/**
  * Opens a regular file inside the root for reading. After opening it checks
  * that the open file is the very file the jail approved (same device and
  * inode), so a link swapped in between is refused.

@@ -11,4 +11,6 @@
 export const WORKER_MODULES: readonly string[] = [
   "server/file_server_worker.ts",
   "server/hash_worker.ts",
+  "http/worker.ts",
+  "http/compress_worker.ts",
 ];

@@ -1,0 +1,155 @@
+/**
+ * `netkit http`: the command line of the static HTTP server. Parses flags
+ * into {@linkcode HttpServerOptions}, starts the server, prints where it
+ * listens, and shuts down gracefully on SIGINT or SIGTERM (a second signal,
+ * or 10 s without the requests in flight finishing, stops it at once).
+ *
+ * @module
+ */
+
+import {
+  parseDuration,
+  parseFlags,
+  parseIntFlag,
+  parsePort,
+  UsageError,
+} from "../server/cli_args.ts";
+import { DEFAULT_PORT, type HttpServerOptions } from "./options.ts";
+import { startHttpServer } from "./server.ts";
+
+/** One line for `netkit --help`. */
+export const SUMMARY = "serve a folder over HTTP/1.1 (and HTTP/2 over TLS)";
+
+/** The full `netkit http --help` text. */
+export const USAGE = `Usage: netkit http --root DIR [options]
+
+Serves DIR over HTTP: GET and HEAD, ranges, ETag and Last-Modified
+validators, gzip/br compression, folder listings, HTTPS with HTTP/2.
+
+Options:
+  --root DIR             folder to serve (required; or one positional DIR)
+  --host HOST            address to listen on (default 127.0.0.1)
+  --port PORT            port to listen on, 0 for any (default ${DEFAULT_PORT})
+  --workers N            Worker isolates sharing the port (default 1)
+  --cert FILE            PEM certificate chain: serve HTTPS (needs --key)
+  --key FILE             PEM private key
+  --no-listing           answer 403 for folders without index.html
+  --hidden               serve dot-files such as .env and .git
+  --follow-symlinks      follow symlinks that lead outside the root
+  --cors                 add Access-Control-Allow-Origin: *
+  --spa                  serve /index.html for paths that do not exist
+  --cache-control VALUE  Cache-Control header for files
+  --revalidate DURATION  re-check a cached small file at most this often
+                         (default 1s; 0 = on every request)
+  --no-compress          never compress responses
+  --quiet                no access log on stderr
+  -h, --help             show this help`;
+
+const FLAGS = {
+  root: { type: "string" },
+  host: { type: "string" },
+  port: { type: "string" },
+  workers: { type: "string" },
+  cert: { type: "string" },
+  key: { type: "string" },
+  "no-listing": { type: "boolean" },
+  hidden: { type: "boolean" },
+  "follow-symlinks": { type: "boolean" },
+  cors: { type: "boolean" },
+  spa: { type: "boolean" },
+  "cache-control": { type: "string" },
+  revalidate: { type: "string" },
+  "no-compress": { type: "boolean" },
+  quiet: { type: "boolean" },
+} as const;
+
+/** Turns command-line arguments into server options (no file reads). */
+export function parseHttpArgs(
+  args: string[],
+): HttpServerOptions & { certFile?: string; keyFile?: string } {
+  const { values: v, positionals } = parseFlags(args, FLAGS, "http");
+  if (positionals.length > 1 || (positionals.length === 1 && v.root)) {
+    throw new UsageError(`unexpected argument '${positionals.at(-1)}'`, "http");
+  }
+  const root = v.root ?? positionals[0];
+  if (!root) throw new UsageError("--root DIR is required", "http");
+  if ((v.cert === undefined) !== (v.key === undefined)) {
+    throw new UsageError("--cert and --key go together", "http");
+  }
+  const cacheControl = v["cache-control"];
+  if (cacheControl !== undefined && /[\r\n\0]/.test(cacheControl)) {
+    throw new UsageError("--cache-control: must be one line", "http");
+  }
+  return {
+    root,
+    hostname: v.host ?? "127.0.0.1",
+    port: v.port === undefined ? DEFAULT_PORT : parsePort(v.port),
+    workers: v.workers === undefined ? 1 : parseIntFlag(v.workers, "--workers", 1, 64),
+    certFile: v.cert,
+    keyFile: v.key,
+    listing: !v["no-listing"],
+    hidden: v.hidden ?? false,
+    followSymlinks: v["follow-symlinks"] ?? false,
+    cors: v.cors ?? false,
+    spa: v.spa ?? false,
+    cacheControl,
+    compress: !v["no-compress"],
+    revalidate: v.revalidate === undefined ? 1000 : parseDuration(v.revalidate, "--revalidate"),
+    quiet: v.quiet ?? false,
+  };
+}
+
+async function readPem(path: string, flag: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (e) {
+    throw new UsageError(
+      `${flag}: cannot read '${path}': ${(e as Error).message}`,
+      "http",
+    );
+  }
+}
+
+/** Runs `netkit http`; resolves to the exit code once the server has stopped. */
+export async function main(args: string[]): Promise<number> {
+  const { certFile, keyFile, ...options } = parseHttpArgs(args);
+  if (certFile && keyFile) {
+    options.cert = await readPem(certFile, "--cert");
+    options.key = await readPem(keyFile, "--key");
+  }
+  const server = await startHttpServer(options).catch((e) => {
+    if (e instanceof Deno.errors.AddrInUse || /address already in use/i.test(String(e))) {
+      throw new Error(`address in use: ${options.hostname}:${options.port}`);
+    }
+    throw e;
+  });
+  const workers = options.workers ?? 1;
+  const { hostname, port } = server.addr;
+  const shown = hostname.includes(":") ? `[${hostname}]` : hostname;
+  console.error(
+    `netkit http: serving ${options.root} on ${shown}:${port} (${server.url}` +
+      (workers > 1 ? `, ${workers} workers` : "") + ")",
+  );
+  // A second signal, or 10 s of requests still in flight, ends the process:
+  // main() returns and main.ts exits, closing every connection.
+  const { promise: forced, resolve: force } = Promise.withResolvers<void>();
+  let signals = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const onSignal = () => {
+    signals++;
+    if (signals > 1) return force();
+    console.error("netkit http: shutting down (again to force)");
+    timer = setTimeout(force, 10_000);
+    server.shutdown();
+  };
+  const names: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  for (const s of names) Deno.addSignalListener(s, onSignal);
+  try {
+    await Promise.race([server.finished, forced]);
+  } finally {
+    clearTimeout(timer);
+    for (const s of names) Deno.removeSignalListener(s, onSignal);
+  }
+  console.error("netkit http: stopped");
+  return 0;
+}

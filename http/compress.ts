@@ -1,0 +1,209 @@
+/**
+ * Response compression decided by netkit, never by `Deno.serve`: picks br or
+ * gzip from `Accept-Encoding`, and keeps compressed bytes in a bounded cache
+ * keyed by path, size and mtime. Small files are compressed inline (cheap);
+ * larger ones in a Worker isolate, off the request path, while the
+ * uncompressed file is served until the compressed bytes are ready.
+ *
+ * @module
+ */
+
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+
+/** The encodings netkit produces. */
+export type Encoding = "br" | "gzip";
+
+/** Limits of the compressed-bytes cache. */
+export interface CompressOptions {
+  /** Compress files up to this size inline, on the request path. @default 65536 */
+  inlineMax?: number;
+  /** Never compress files larger than this (serve them as they are). @default 16 MiB */
+  maxSize?: number;
+  /** Total compressed bytes kept in memory. @default 64 MiB */
+  cacheBytes?: number;
+}
+
+/** Files smaller than this are not worth compressing. */
+export const MIN_COMPRESS_SIZE = 256;
+
+/** Brotli quality for on-the-fly compression (11 is far too slow). */
+const BR_QUALITY = 5;
+/** Gzip level for on-the-fly compression. */
+const GZIP_LEVEL = 6;
+
+/**
+ * Picks the best encoding the client accepts, or null for identity. Reads
+ * q-values; `br` wins a tie; `*` stands for any encoding not named.
+ */
+export function negotiateEncoding(accept: string | null): Encoding | null {
+  if (accept === null || accept === "") return null;
+  const q: Record<string, number> = {};
+  for (const part of accept.slice(0, 1024).split(",")) {
+    const [name, ...params] = part.trim().toLowerCase().split(";");
+    let weight = 1;
+    for (const p of params) {
+      const m = /^\s*q\s*=\s*([01](?:\.\d{0,3})?)\s*$/.exec(p);
+      if (m) weight = Number(m[1]);
+    }
+    if (name) q[name] = weight;
+  }
+  const any = q["*"];
+  const br = q["br"] ?? any ?? 0;
+  const gzip = q["gzip"] ?? q["x-gzip"] ?? any ?? 0;
+  if (br <= 0 && gzip <= 0) return null;
+  return br >= gzip ? "br" : "gzip";
+}
+
+/** Compresses bytes synchronously with netkit's levels. */
+export function compressBytes(
+  data: Uint8Array,
+  encoding: Encoding,
+): Uint8Array<ArrayBuffer> {
+  const out = encoding === "br"
+    ? brotliCompressSync(data, {
+      params: {
+        [constants.BROTLI_PARAM_QUALITY]: BR_QUALITY,
+        [constants.BROTLI_PARAM_SIZE_HINT]: data.length,
+      },
+    })
+    : gzipSync(data, { level: GZIP_LEVEL });
+  return new Uint8Array(
+    out.buffer as ArrayBuffer,
+    out.byteOffset,
+    out.byteLength,
+  );
+}
+
+/** Identifies one version of one file in one encoding. */
+export function compressKey(
+  real: string,
+  size: number,
+  mtimeMs: number | null,
+  encoding: Encoding,
+): string {
+  return `${encoding}:${size}:${mtimeMs ?? 0}:${real}`;
+}
+
+/** A request to the compression Worker. */
+export interface CompressJob {
+  key: string;
+  path: string;
+  size: number;
+  mtimeMs: number | null;
+  encoding: Encoding;
+}
+
+/**
+ * A bounded cache of compressed file bytes. `get` never blocks on a large
+ * file: it starts a Worker job and answers null until the bytes are ready.
+ */
+export class CompressCache {
+  #entries = new Map<string, Uint8Array<ArrayBuffer>>();
+  #bytes = 0;
+  #pending = new Set<string>();
+  #worker: Worker | null = null;
+  readonly inlineMax: number;
+  readonly maxSize: number;
+  readonly cacheBytes: number;
+
+  constructor(options: CompressOptions = {}) {
+    this.inlineMax = options.inlineMax ?? 65536;
+    this.maxSize = options.maxSize ?? 16 * 1024 * 1024;
+    this.cacheBytes = options.cacheBytes ?? 64 * 1024 * 1024;
+  }
+
+  /** True when a file of this size is ever compressed. */
+  accepts(size: number): boolean {
+    return size >= MIN_COMPRESS_SIZE && size <= this.maxSize;
+  }
+
+  /** Cached compressed bytes, or null (refreshing the entry's age). */
+  lookup(key: string): Uint8Array<ArrayBuffer> | null {
+    const hit = this.#entries.get(key);
+    if (!hit) return null;
+    this.#entries.delete(key);
+    this.#entries.set(key, hit);
+    return hit;
+  }
+
+  /** Compresses small `data` now and caches it. */
+  inline(
+    key: string,
+    data: Uint8Array,
+    encoding: Encoding,
+  ): Uint8Array<ArrayBuffer> {
+    const out = compressBytes(data, encoding);
+    this.#store(key, out);
+    return out;
+  }
+
+  /**
+   * Asks the Worker to compress the file at `path` (already jail-checked)
+   * unless that is already under way. The result is cached only if the file
+   * still has the size and mtime of `key`.
+   */
+  schedule(
+    key: string,
+    path: string,
+    size: number,
+    mtimeMs: number | null,
+    encoding: Encoding,
+  ): void {
+    if (this.#pending.has(key) || this.#entries.has(key)) return;
+    if (this.#pending.size >= 64) return; // a backlog: try again later
+    this.#pending.add(key);
+    const job: CompressJob = { key, path, size, mtimeMs, encoding };
+    this.#ensureWorker().postMessage(job);
+  }
+
+  /** Waits until no job is pending (for tests), at most `ms`. */
+  async idle(ms = 10_000): Promise<void> {
+    const end = Date.now() + ms;
+    while (this.#pending.size > 0 && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  /** Stops the Worker; safe to call twice. */
+  close(): void {
+    this.#worker?.terminate();
+    this.#worker = null;
+    this.#pending.clear();
+  }
+
+  #ensureWorker(): Worker {
+    if (this.#worker) return this.#worker;
+    const w = new Worker(new URL("./compress_worker.ts", import.meta.url), {
+      type: "module",
+    });
+    w.onmessage = (
+      e: MessageEvent<{ key: string; bytes: Uint8Array<ArrayBuffer> | null }>,
+    ) => {
+      this.#pending.delete(e.data.key);
+      if (e.data.bytes) this.#store(e.data.key, e.data.bytes);
+    };
+    w.onerror = (e) => {
+      e.preventDefault();
+      this.#pending.clear();
+      this.#worker?.terminate();
+      this.#worker = null;
+    };
+    // Never keep the process alive just for an idle compressor.
+    (w as unknown as { unref?: () => void }).unref?.();
+    this.#worker = w;
+    return w;
+  }
+
+  #store(key: string, bytes: Uint8Array<ArrayBuffer>): void {
+    if (bytes.length > this.cacheBytes) return;
+    const old = this.#entries.get(key);
+    if (old) this.#bytes -= old.length;
+    this.#entries.set(key, bytes);
+    this.#bytes += bytes.length;
+    for (const [k, v] of this.#entries) {
+      if (this.#bytes <= this.cacheBytes) break;
+      this.#entries.delete(k);
+      this.#bytes -= v.length;
+    }
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * A bounded in-memory cache of small hot files, keyed by canonical path and
+ * revalidated against the size, mtime and inode of a fresh `stat` on every
+ * request, so an edited file is never served stale.
+ *
+ * @module
+ */
+
+/** A cached file's bytes and the stat they were read under. */
+export interface CachedFile {
+  /** The whole content. */
+  bytes: Uint8Array<ArrayBuffer>;
+  /** Size, mtime (ms) and inode at read time. */
+  size: number;
+  mtimeMs: number | null;
+  ino: number | null;
+}
+
+/** True when `info` still describes the cached version. */
+export function sameVersion(
+  c: { size: number; mtimeMs: number | null; ino: number | null },
+  info: Deno.FileInfo,
+): boolean {
+  return c.size === info.size &&
+    c.mtimeMs === (info.mtime?.getTime() ?? null) && c.ino === info.ino;
+}
+
+/** Least-recently-inserted eviction under a total byte budget. */
+export class FileCache {
+  #entries = new Map<string, CachedFile>();
+  #bytes = 0;
+
+  /**
+   * @param fileMax largest file kept (bytes); 0 disables the cache
+   * @param totalMax total bytes kept
+   */
+  constructor(readonly fileMax: number, readonly totalMax: number) {}
+
+  /** True when a file of `size` bytes may be cached. */
+  accepts(size: number): boolean {
+    return size <= this.fileMax && size <= this.totalMax;
+  }
+
+  /** The cached bytes of `real` if they match `info`; drops stale entries. */
+  get(real: string, info: Deno.FileInfo): CachedFile | null {
+    const hit = this.#entries.get(real);
+    if (!hit) return null;
+    if (sameVersion(hit, info)) return hit;
+    this.#entries.delete(real);
+    this.#bytes -= hit.size;
+    return null;
+  }
+
+  /** Stores a file read under `info`. */
+  put(
+    real: string,
+    bytes: Uint8Array<ArrayBuffer>,
+    info: Deno.FileInfo,
+  ): CachedFile {
+    const entry: CachedFile = {
+      bytes,
+      size: info.size,
+      mtimeMs: info.mtime?.getTime() ?? null,
+      ino: info.ino,
+    };
+    if (!this.accepts(bytes.length)) return entry;
+    const old = this.#entries.get(real);
+    if (old) this.#bytes -= old.size;
+    this.#entries.set(real, entry);
+    this.#bytes += entry.size;
+    for (const [k, v] of this.#entries) {
+      if (this.#bytes <= this.totalMax) break;
+      this.#entries.delete(k);
+      this.#bytes -= v.size;
+    }
+    return entry;
+  }
+}
+
+/** Reads an open file of `size` bytes completely. */
+export async function readAll(
+  file: Deno.FsFile,
+  size: number,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const buf = new Uint8Array(size);
+  let n = 0;
+  while (n < size) {
+    const r = await file.read(buf.subarray(n));
+    if (r === null) throw new Error("file shrank while being read");
+    n += r;
+  }
+  return buf;
+}

@@ -1,0 +1,128 @@
+/**
+ * The fast path for hot small files: a map from the raw request path to a
+ * file already served once (its bytes and its complete 200 headers),
+ * revalidated with a single `stat` of the path when it was last checked
+ * more than `revalidateMs` ago (0: on every request; like nginx's
+ * `open_file_cache_valid`, this bounds how long an edit may go unseen and
+ * saves a syscall and a `FileInfo` of garbage per request). The `stat` follows
+ * symlinks like the first lookup did, and the answer is reused only when it
+ * finds the very same file (device, inode, size and mtime): a file that was
+ * edited, or a path that now leads elsewhere (say, a swapped symlink), fails
+ * the check and takes the full path through the jail again. Requests with
+ * conditionals, ranges or (for compressible types) Accept-Encoding always
+ * take the full path.
+ *
+ * @module
+ */
+
+/** A remembered answer. */
+interface HotEntry {
+  /** Root-joined path to `stat` (symlinks followed). */
+  path: string;
+  dev: number;
+  ino: number | null;
+  size: number;
+  mtimeMs: number | null;
+  /** When the file was last found unchanged (`Date.now()`). */
+  checkedAt: number;
+  /** The complete headers of the 200 answer. */
+  headers: [string, string][];
+  bytes: Uint8Array<ArrayBuffer>;
+  /** True when Accept-Encoding could change the answer. */
+  negotiates: boolean;
+}
+
+const CONDITIONAL = [
+  "range",
+  "if-none-match",
+  "if-modified-since",
+  "if-match",
+  "if-unmodified-since",
+];
+
+/** Remembered answers, bounded in count. */
+export class HotPaths {
+  #entries = new Map<string, HotEntry>();
+  #bytes = 0;
+
+  /**
+   * @param revalidateMs how long a check stays good; 0 checks every request
+   * @param maxBytes most bytes held (each entry counted, even when two
+   *   paths share a file); the oldest entries go first
+   * @param max most remembered paths
+   */
+  constructor(
+    readonly revalidateMs = 1000,
+    readonly maxBytes = 64 * 1024 * 1024,
+    readonly max = 4096,
+  ) {}
+
+  /** The answer for `raw` when it is still valid, else null. */
+  answer(raw: string, req: Request): Response | null {
+    const e = this.#entries.get(raw);
+    if (e === undefined) return null;
+    const now = Date.now();
+    if (now - e.checkedAt >= this.revalidateMs && !this.#check(raw, e, now)) return null;
+    const h = req.headers;
+    for (const name of CONDITIONAL) if (h.has(name)) return null;
+    if (e.negotiates && h.has("accept-encoding")) return null;
+    return new Response(req.method === "HEAD" ? null : e.bytes, { headers: e.headers });
+  }
+
+  /** Stats the entry's path; false (and forgets it) when the file is not the same. */
+  #check(raw: string, e: HotEntry, now: number): boolean {
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.statSync(e.path);
+    } catch {
+      this.#forget(raw);
+      return false;
+    }
+    if (
+      info.ino !== e.ino || info.dev !== e.dev || info.size !== e.size ||
+      (info.mtime?.getTime() ?? null) !== e.mtimeMs
+    ) {
+      this.#forget(raw);
+      return false;
+    }
+    e.checkedAt = now;
+    return true;
+  }
+
+  #forget(raw: string): void {
+    const e = this.#entries.get(raw);
+    if (e === undefined) return;
+    this.#entries.delete(raw);
+    this.#bytes -= e.bytes.length;
+  }
+
+  /** Remembers the 200 answer for `raw`. */
+  remember(
+    raw: string,
+    path: string,
+    info: Deno.FileInfo,
+    headers: [string, string][],
+    bytes: Uint8Array<ArrayBuffer>,
+    negotiates: boolean,
+  ): void {
+    this.#forget(raw);
+    if (bytes.length > this.maxBytes) return;
+    for (const [k, v] of this.#entries) {
+      if (this.#entries.size < this.max && this.#bytes + bytes.length <= this.maxBytes) break;
+      this.#entries.delete(k);
+      this.#bytes -= v.bytes.length;
+    }
+    this.#bytes += bytes.length;
+    this.#entries.set(raw, {
+      path,
+      dev: info.dev,
+      ino: info.ino,
+      size: info.size,
+      mtimeMs: info.mtime?.getTime() ?? null,
+      checkedAt: Date.now(),
+      headers,
+      bytes,
+      negotiates,
+    });
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Directory listings as pure renderers: an HTML page (sorted folders first,
+ * sizes, dates, every name escaped and every link percent-encoded) and a
+ * JSON document for clients that ask for `application/json`.
+ *
+ * @module
+ */
+
+/** One visible entry of a folder. */
+export interface ListingEntry {
+  /** The entry's name (one segment). */
+  name: string;
+  /** True for a folder (after following symlinks inside the root). */
+  dir: boolean;
+  /** Size in bytes; 0 for folders. */
+  size: number;
+  /** Modification time in milliseconds since the epoch, or null. */
+  mtimeMs: number | null;
+}
+
+/** Escapes text for HTML element content and quoted attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Sorts folders first, then by name in code-point order (stable, locale-free). */
+export function sortEntries(entries: ListingEntry[]): ListingEntry[] {
+  return entries.sort((a, b) =>
+    a.dir !== b.dir ? (a.dir ? -1 : 1) : a.name < b.name ? -1 : a.name > b.name ? 1 : 0
+  );
+}
+
+/** A size in B, KiB, MiB, GiB with one decimal above bytes. */
+export function humanSize(n: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`;
+}
+
+function isoMinute(ms: number | null): string {
+  return ms === null ? "" : new Date(ms).toISOString().slice(0, 16).replace("T", " ");
+}
+
+/**
+ * Renders the HTML listing of the folder at URL path `urlPath` (decoded,
+ * ending in `/`). Links are relative (`./name`), so no name can turn into a
+ * scheme or another host.
+ */
+export function renderHtml(urlPath: string, entries: ListingEntry[]): string {
+  const title = escapeHtml(`Index of ${urlPath}`);
+  const rows = sortEntries(entries).map((e) => {
+    const href = "./" + encodeURIComponent(e.name) + (e.dir ? "/" : "");
+    const label = escapeHtml(e.name) + (e.dir ? "/" : "");
+    const size = e.dir ? "-" : humanSize(e.size);
+    return `<tr><td><a href="${escapeHtml(href)}">${label}</a></td>` +
+      `<td class="s">${size}</td><td>${isoMinute(e.mtimeMs)}</td></tr>`;
+  });
+  const up = urlPath === "/" ? "" : `<tr><td><a href="../">../</a></td><td></td><td></td></tr>`;
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+<style>body{font-family:system-ui,sans-serif;margin:2em}td{padding:.15em 1em .15em 0}.s{text-align:right}</style>
+</head><body><h1>${title}</h1>
+<table><thead><tr><th>Name</th><th>Size</th><th>Modified (UTC)</th></tr></thead><tbody>
+${up}${rows.join("\n")}
+</tbody></table></body></html>
+`;
+}
+
+/** Renders the JSON listing: `{ path, entries: [{ name, type, size, mtime }] }`. */
+export function renderJson(urlPath: string, entries: ListingEntry[]): string {
+  return JSON.stringify({
+    path: urlPath,
+    entries: sortEntries(entries).map((e) => ({
+      name: e.name,
+      type: e.dir ? "dir" : "file",
+      size: e.size,
+      mtime: e.mtimeMs === null ? null : new Date(e.mtimeMs).toISOString(),
+    })),
+  });
+}
+
+/** True when the `Accept` header prefers JSON over HTML. */
+export function wantsJson(accept: string | null): boolean {
+  if (accept === null) return false;
+  const a = accept.toLowerCase();
+  const json = a.indexOf("application/json");
+  if (json < 0) return false;
+  const html = a.indexOf("text/html");
+  return html < 0 || json < html;
+}

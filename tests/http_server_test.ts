@@ -1,0 +1,211 @@
+// `netkit http` as a server: HTTPS with HTTP/2 by ALPN, a large file with
+// bounded memory, --workers, graceful shutdown, slow readers, and the CLI
+// (access log, signals, usage errors) run as a real process.
+import { assert, assertEquals, assertMatch } from "./assert.ts";
+import { curl, makeFixture, rawRequest, serve } from "./http_helpers.ts";
+import { runNetkit, startNetkitServer } from "./cli_helpers.ts";
+import { makeCert } from "./tls_helpers.ts";
+
+Deno.test("HTTPS with a self-signed certificate, and HTTP/2 negotiated by ALPN", async () => {
+  await using fx = await makeFixture();
+  const tls = await makeCert(fx.base);
+  await using s = await serve({ root: fx.root, cert: tls.cert, key: tls.key });
+  assert(s.url.startsWith("https://"), s.url);
+  using client = Deno.createHttpClient({ caCerts: [tls.cert] });
+  const r = await fetch(s.url + "hello.txt", { client });
+  assertEquals(await r.text(), "hello, world\n");
+  const h2 = await curl([
+    "--cacert",
+    tls.certPath,
+    "--http2",
+    "-o",
+    "/dev/null",
+    "-w",
+    "%{http_version}",
+    s.url + "data.bin",
+  ]);
+  assertEquals(h2.text, "2", h2.stderr);
+  const range = await curl([
+    "--cacert",
+    tls.certPath,
+    "--http2",
+    "--range",
+    "10-19",
+    s.url + "data.bin",
+  ]);
+  assertEquals(Array.from(range.stdout), Array.from({ length: 10 }, (_, i) => 10 + i));
+  const h1 = await curl([
+    "--cacert",
+    tls.certPath,
+    "--http1.1",
+    "-o",
+    "/dev/null",
+    "-w",
+    "%{http_version}",
+    s.url + "hello.txt",
+  ]);
+  assertEquals(h1.text, "1.1", h1.stderr);
+  const untrusted = await curl(["-o", "/dev/null", s.url + "hello.txt"]);
+  assert(untrusted.code !== 0, "an untrusted certificate was accepted");
+});
+
+Deno.test("a 512 MiB file streams with bounded server memory", async () => {
+  await using fx = await makeFixture();
+  const size = 512 * 1024 * 1024;
+  using f = await Deno.open(`${fx.root}/big.iso`, { create: true, write: true });
+  await f.truncate(size); // sparse: costs no disk
+  await using s = await serve({ root: fx.root });
+  const before = Deno.memoryUsage().rss;
+  let peak = before;
+  const sampler = setInterval(() => peak = Math.max(peak, Deno.memoryUsage().rss), 20);
+  try {
+    const out = await curl([
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{size_download} %{http_code}",
+      s.url + "big.iso",
+    ]);
+    assertEquals(out.text, `${size} 200`, out.stderr);
+  } finally {
+    clearInterval(sampler);
+  }
+  const grew = (peak - before) / 1024 / 1024;
+  assert(grew < 96, `server memory grew by ${grew.toFixed(0)} MiB for a 512 MiB file`);
+});
+
+Deno.test("--workers 2 serves the same port from two isolates and shuts down", async () => {
+  await using fx = await makeFixture();
+  const s = await serve({ root: fx.root, workers: 2 });
+  try {
+    const answers = await Promise.all(
+      Array.from(
+        { length: 20 },
+        () => rawRequest(s.addr.port, "/data.bin", "GET", "Range: bytes=0-3\r\n"),
+      ),
+    );
+    for (const r of answers) {
+      assertEquals(r.status, 206);
+      assertEquals(Array.from(r.body), [0, 1, 2, 3]);
+    }
+    assertEquals((await rawRequest(s.addr.port, "/../x")).status, 400);
+  } finally {
+    await s.shutdown();
+  }
+  const refused = await Deno.connect({ hostname: "127.0.0.1", port: s.addr.port }).then(
+    (c) => (c.close(), false),
+    () => true,
+  );
+  assert(refused, "still accepting after shutdown");
+});
+
+Deno.test("graceful shutdown lets a download in flight finish", async () => {
+  await using fx = await makeFixture();
+  using f = await Deno.open(`${fx.root}/mid.bin`, { create: true, write: true });
+  await f.truncate(64 * 1024 * 1024);
+  const s = await serve({ root: fx.root });
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.addr.port });
+  try {
+    await conn.write(
+      new TextEncoder().encode("GET /mid.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+    );
+    const buf = new Uint8Array(65536);
+    let total = await conn.read(buf) ?? 0; // the response has started
+    const stopping = s.shutdown();
+    while (true) {
+      const n = await conn.read(buf);
+      if (n === null) break;
+      total += n;
+    }
+    await stopping;
+    assert(total > 64 * 1024 * 1024, `only ${total} bytes arrived`);
+  } finally {
+    conn.close();
+    s.abort();
+  }
+});
+
+Deno.test("a client that stops reading a range response is cut off after the stall timeout", async () => {
+  await using fx = await makeFixture();
+  using f = await Deno.open(`${fx.root}/stall.bin`, { create: true, write: true });
+  await f.truncate(256 * 1024 * 1024);
+  await using s = await serve({ root: fx.root, stallTimeout: 200 });
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.addr.port });
+  try {
+    await conn.write(new TextEncoder().encode(
+      "GET /stall.bin HTTP/1.1\r\nHost: x\r\nRange: bytes=0-200000000\r\nConnection: close\r\n\r\n",
+    ));
+    const buf = new Uint8Array(65536);
+    let total = await conn.read(buf) ?? 0;
+    // Stop reading: the kernel buffers fill, the server's stream stalls.
+    await new Promise((r) => setTimeout(r, 1000));
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const n = await conn.read(buf).catch(() => null);
+      if (n === null) break;
+      total += n;
+    }
+    assert(total < 200_000_000, `the whole range arrived (${total} bytes): no stall cut-off`);
+  } finally {
+    conn.close();
+  }
+});
+
+Deno.test("the CLI logs in Combined Log Format and stops cleanly on SIGTERM", async () => {
+  await using fx = await makeFixture();
+  await using s = await startNetkitServer(["http", "--root", fx.root, "--port", "0"]);
+  const out = await curl([
+    "-A",
+    "netkit-test",
+    "-e",
+    "http://ref.example/",
+    `http://127.0.0.1:${s.port}/hello.txt`,
+  ]);
+  assertEquals(out.text, "hello, world\n");
+  const missing = await curl(["-o", "/dev/null", `http://127.0.0.1:${s.port}/missing`]);
+  assertEquals(missing.code, 0);
+  const status = await s.stop("SIGTERM");
+  assertEquals(status.code, 0);
+  const log = s.stderr();
+  assertMatch(
+    log,
+    /127\.0\.0\.1 - - \[\d\d\/\w{3}\/\d{4}:\d\d:\d\d:\d\d \+0000\] "GET \/hello\.txt HTTP\/1\.1" 200 13 "http:\/\/ref\.example\/" "netkit-test"/,
+  );
+  assertMatch(log, /"GET \/missing HTTP\/1\.1" 404 10 "-" "curl\//);
+  assertMatch(log, /netkit http: stopped/);
+});
+
+Deno.test("the CLI: --quiet mutes the log; bad flags exit 2 with one line", async () => {
+  await using fx = await makeFixture();
+  {
+    await using s = await startNetkitServer([
+      "http",
+      fx.root,
+      "--port",
+      "0",
+      "--quiet",
+      "--workers",
+      "2",
+    ]);
+    const out = await curl([`http://127.0.0.1:${s.port}/hello.txt`]);
+    assertEquals(out.text, "hello, world\n");
+    assertEquals((await s.stop("SIGINT")).code, 0);
+    assert(!s.stderr().includes("GET /hello.txt"), s.stderr());
+  }
+  for (
+    const args of [
+      ["http"],
+      ["http", "--root", fx.root, "--workers", "0"],
+      ["http", "--root", fx.root, "--cert", "x.pem"],
+      ["http", "--root", fx.root, "--port", "99999"],
+      ["http", "--root", fx.root, "--bogus"],
+    ]
+  ) {
+    const r = await runNetkit(args);
+    assertEquals(r.code, 2, args.join(" "));
+    assertMatch(r.stderr, /^netkit: .+\nTry 'netkit http --help'\.\n$/, args.join(" "));
+  }
+  const missing = await runNetkit(["http", "--root", `${fx.base}/nope`, "--port", "0"]);
+  assertEquals(missing.code, 1);
+  assertMatch(missing.stderr, /root does not exist/);
+});
