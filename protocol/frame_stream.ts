@@ -34,7 +34,7 @@ export interface DataFrame {
 export type Incoming = Message | DataFrame;
 
 /** Bytes a reader buffers for headers; kept small so idle connections stay cheap. */
-const LOOKAHEAD = 512;
+const LOOKAHEAD = 16;
 
 /** Pulls frames from a byte source, enforcing the frame size limit before buffering. */
 export class FrameReader {
