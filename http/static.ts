@@ -15,9 +15,10 @@ import { CompressCache } from "./compress.ts";
 import { FileCache } from "./file_cache.ts";
 import { HotPaths } from "./hot_path.ts";
 import { type FileContext, fileResponse, type JailedFile, text } from "./file_response.ts";
-import { type ListingEntry, renderHtml, renderJson, wantsJson } from "./listing.ts";
+import { type ListingEntry, renderJson, wantsJson } from "./listing.ts";
 import type { StaticOptions } from "./options.ts";
 import { encodeSegments, parseUrlPath, rawPathOf } from "./url_path.ts";
+import { createWebLayer } from "./web.ts";
 
 /** A ready handler and the resources it holds. */
 export interface StaticHandler {
@@ -61,6 +62,9 @@ export async function createStaticHandler(
     hot: new HotPaths(options.revalidate ?? 1000),
   };
 
+  // Credentials, writes, archives and the listing page (see web.ts).
+  const web = createWebLayer(options, root, common);
+
   function resolve(segments: string[]): JailedFile {
     const j = resolveInsideSync(root, segments, {
       followSymlinks: ctx.followSymlinks,
@@ -103,6 +107,8 @@ export async function createStaticHandler(
   }
 
   function handle(req: Request): Response | Promise<Response> {
+    const owned = web.intercept(req);
+    if (owned !== null) return owned;
     if (req.method !== "GET" && req.method !== "HEAD") {
       if (req.method === "OPTIONS" && options.cors) {
         return new Response(null, {
@@ -184,7 +190,7 @@ export async function createStaticHandler(
     }
     const urlPath = segments.length === 0 ? "/" : `/${segments.join("/")}/`;
     const json = wantsJson(req.headers.get("accept"));
-    const body = json ? renderJson(urlPath, entries) : renderHtml(urlPath, entries);
+    const body = json ? renderJson(urlPath, entries) : web.page(req, urlPath, entries);
     const type = json ? "application/json; charset=utf-8" : "text/html; charset=utf-8";
     const bytes = new TextEncoder().encode(body);
     return new Response(req.method === "HEAD" ? null : bytes, {
