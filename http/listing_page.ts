@@ -100,7 +100,7 @@ function uploadBox(auth: PageOptions["auth"]): string {
 <details><summary>Sign in</summary><div class="cred">${fields}</div></details>
 <ul id="progress" aria-live="polite"></ul>
 </section>
-<noscript><p class="bar">Uploading from this page needs JavaScript; <code>curl -T FILE URL</code> works too.</p></noscript>`;
+<noscript><p class="note">Uploading from this page needs JavaScript; <code>curl -T FILE URL</code> works too.</p></noscript>`;
 }
 
 /**
@@ -147,7 +147,7 @@ ${o.upload ? uploadBox(o.auth) : ""}
 <main>
 <div class="bar"><span>${summary}</span>${archives}</div>
 <table><thead><tr>${header("name", "Name", sort)}${header("size", "Size", sort, "size")}${
-    header("date", "Modified (UTC)", sort)
+    header("date", `Modified<span class="t"> (UTC)</span>`, sort)
   }</tr></thead>
 <tbody>
 ${up}${rows.join("\n")}${

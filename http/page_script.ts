@@ -21,7 +21,7 @@ const reasons = {
   401: "not signed in, or wrong credentials: fill in Sign in and try again",
   403: "the server refused this write",
   405: "uploads are switched off on this server",
-  409: "a file with this name already exists (or its folder is missing)",
+  409: "a file with this name already exists",
   413: "too large for this server",
   507: "the server's disk is full",
 };
@@ -53,6 +53,7 @@ function send(file) {
   const r = row(file);
   return new Promise((done) => {
     const fail = (text) => {
+      if (text.startsWith("401")) box.querySelector("details").open = true;
       r.li.className = "err";
       r.msg.textContent = text;
       done(false);
@@ -73,7 +74,8 @@ function send(file) {
         r.msg.textContent = "uploaded";
         done(true);
       } else {
-        fail(x.status + ": " + (reasons[x.status] || x.responseText.trim() || x.statusText));
+        const said = x.status === 401 ? "" : x.responseText.trim().slice(0, 200);
+        fail(x.status + ": " + (said || reasons[x.status] || x.statusText));
       }
     };
     x.onerror = () => fail("network error: the connection to the server failed");

@@ -27,11 +27,12 @@ th,td{padding:.45rem .5rem;border-bottom:1px solid var(--line);text-align:left;v
 th{font-size:.85rem;font-weight:600;color:var(--mute);white-space:nowrap}
 th a{color:inherit}th[aria-sort] a{color:var(--fg)}
 tbody tr:hover{background:var(--row)}
-td.name{overflow-wrap:anywhere;word-break:break-word;width:100%}
+td.name{overflow-wrap:break-word;width:100%}
 td.size,th.size{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 td.date{white-space:nowrap;color:var(--mute);font-variant-numeric:tabular-nums}
-.dir a::before{content:"\\1F4C1\\FE0E  ";color:var(--mute)}
-.up a::before{content:""}
+.dir a::before{content:"";display:inline-block;width:1.05em;height:.8em;margin-right:.45em;
+vertical-align:-.05em;border-radius:2px 3px 3px 3px;background:#e0a526;
+box-shadow:inset 0 .18em 0 #f2c14e}
 .empty{color:var(--mute);font-style:italic}
 #up{border:2px dashed var(--line);border-radius:10px;padding:.75rem 1rem;margin:0 0 1rem}
 #up.over{border-color:var(--accent);background:var(--row)}
@@ -50,8 +51,9 @@ padding:.35rem 0;border-top:1px solid var(--line);font-size:.9rem}
 #progress progress{width:100%;height:.9rem;align-self:center}
 #progress .msg{grid-column:1/-1;color:var(--mute)}
 #progress li.ok .msg{color:var(--ok)}#progress li.err .msg{color:var(--err);font-weight:600}
+p.note{color:var(--mute);font-size:.9rem}
 footer{margin-top:1rem;color:var(--mute);font-size:.85rem}
 @media (max-width:600px){body{padding:.75rem;font-size:15px}
-th,td{padding:.5rem .3rem}td.date .t{display:none}
+th,td{padding:.5rem .3rem}.t{display:none}td.date{font-size:.8rem;padding-top:.65rem}
 #progress li{grid-template-columns:minmax(0,1fr) 5rem}}
 `;
