@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 // The file library in a real browser (headless Chromium): listing, sorting
 // with JavaScript off, uploads with progress and their failures, downloads,
 // hostile names, and screenshots at desktop and phone width.
@@ -7,7 +6,7 @@ import { assert, assertEquals } from "./assert.ts";
 import { findChromium, launchBrowser } from "./browser_helpers.ts";
 import { serve } from "./http_helpers.ts";
 import { tempDir } from "./temp_dir.ts";
-import type { ElementHandle, Page } from "puppeteer-core";
+import type { Page } from "puppeteer-core";
 
 const chromium = findChromium();
 if (chromium === null) console.log("chromium is not installed: browser tests skipped");
@@ -53,12 +52,11 @@ Deno.test({
     await Deno.writeTextFile(one, "first file\n");
     const twoBytes = crypto.getRandomValues(new Uint8Array(60_000));
     await Deno.writeFile(two, twoBytes);
-    const input = async () => (await page.$("input#files"))! as ElementHandle<HTMLInputElement>;
+    const input = async () => (await page.$("input#files"))!;
     const settled = async (n: number) => {
       await page.waitForFunction(
-        (n) => Number(document.getElementById("up")?.dataset.done ?? 0) >= n,
+        `Number(document.getElementById("up").dataset.done ?? 0) >= ${n}`,
         { timeout: 10_000 },
-        n,
       );
     };
 
@@ -74,17 +72,16 @@ Deno.test({
     });
 
     await t.step("two files upload with progress and are listed", async () => {
-      await page.$eval("#user", (e) => (e as HTMLInputElement).value = "alice");
-      await page.$eval("#pass", (e) => (e as HTMLInputElement).value = "s3cret");
+      await page.$eval("#user", (e) => (e as unknown as { value: string }).value = "alice");
+      await page.$eval("#pass", (e) => (e as unknown as { value: string }).value = "s3cret");
       await page.$eval("#progress", (e) => e.replaceChildren());
       await (await input()).uploadFile(one, two);
       await settled(2);
       const states = await page.$$eval("#progress li", (lis) =>
-        lis.map((li) => [
-          li.className,
-          (li.querySelector("progress") as HTMLProgressElement).value ===
-            (li.querySelector("progress") as HTMLProgressElement).max,
-        ]));
+        lis.map((li) => {
+          const bar = li.querySelector("progress") as unknown as { value: number; max: number };
+          return [li.className, bar.value === bar.max];
+        }));
       assertEquals(states, [["ok", true], ["ok", true]]);
       const listed = await names(page);
       assert(listed.includes("one.txt") && listed.includes("two bytes.bin"), listed.join());
@@ -102,7 +99,7 @@ Deno.test({
     await t.step("a download has the uploaded bytes", async () => {
       const href = await page.$eval(
         "main tbody td.name a[href*='two']",
-        (a) => (a as HTMLAnchorElement).href,
+        (a) => (a as unknown as { href: string }).href,
       );
       const got = await page.evaluate(async (u) => {
         const b = new Uint8Array(await (await fetch(u)).arrayBuffer());
@@ -116,9 +113,9 @@ Deno.test({
       await page.setViewport({ width: 390, height: 844, isMobile: true, deviceScaleFactor: 2 });
       await page.reload({ waitUntil: "load" });
       await tb.screenshot(page, "listing-phone");
-      const overflow = await page.evaluate(() =>
-        document.documentElement.scrollWidth - document.documentElement.clientWidth
-      );
+      const overflow = await page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+      ) as number;
       assert(overflow <= 0, `page wider than the phone by ${overflow}px`);
       await page.emulateMediaFeatures([{ name: "prefers-color-scheme", value: "dark" }]);
       await tb.screenshot(page, "listing-phone-dark");
@@ -132,7 +129,7 @@ Deno.test({
       const bySize = await names(p);
       assertEquals(bySize[0], "photos/");
       assertEquals(bySize.slice(1, 3), ["big.bin", "two bytes.bin"]);
-      assertEquals(await p.$eval("#up", (e) => (e as HTMLElement).hidden), true);
+      assertEquals(await p.$eval("#up", (e) => (e as unknown as { hidden: boolean }).hidden), true);
       await Promise.all([p.waitForNavigation(), p.click("th a[href*='sort=name']")]);
       const byName = await names(p);
       const files = byName.slice(1);
