@@ -128,16 +128,27 @@ export async function drain(
 ): Promise<number> {
   let n = 0;
   if (body === null) return 0;
-  for await (const chunk of body) {
-    n += chunk.length;
-    if (n > limit) {
-      throw tooLarge
-        ? new NetkitError("TOO_LARGE", `upload is larger than the limit of ${limit} bytes`)
-        : new NetkitError("SIZE_MISMATCH", "body is longer than announced");
+  const reader = body.getReader();
+  try {
+    while (true) {
+      let next;
+      try {
+        next = await reader.read();
+      } catch {
+        throw new NetkitError("SIZE_MISMATCH", `the upload was cut short after ${n} bytes`);
+      }
+      if (next.done) return n;
+      n += next.value.length;
+      if (n > limit) {
+        throw tooLarge
+          ? new NetkitError("TOO_LARGE", `upload is larger than the limit of ${limit} bytes`)
+          : new NetkitError("SIZE_MISMATCH", "body is longer than announced");
+      }
+      await file.write(next.value);
     }
-    await file.write(chunk);
+  } finally {
+    reader.releaseLock();
   }
-  return n;
 }
 
 function checkTarget(ctx: WriteContext, path: UrlPath): string[] {
