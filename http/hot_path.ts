@@ -43,12 +43,19 @@ const CONDITIONAL = [
 /** Remembered answers, bounded in count. */
 export class HotPaths {
   #entries = new Map<string, HotEntry>();
+  #bytes = 0;
 
   /**
    * @param revalidateMs how long a check stays good; 0 checks every request
-   * @param max most remembered paths; the map is cleared when full
+   * @param maxBytes most bytes held (each entry counted, even when two
+   *   paths share a file); the oldest entries go first
+   * @param max most remembered paths
    */
-  constructor(readonly revalidateMs = 1000, readonly max = 4096) {}
+  constructor(
+    readonly revalidateMs = 1000,
+    readonly maxBytes = 64 * 1024 * 1024,
+    readonly max = 4096,
+  ) {}
 
   /** The answer for `raw` when it is still valid, else null. */
   answer(raw: string, req: Request): Response | null {
@@ -68,18 +75,25 @@ export class HotPaths {
     try {
       info = Deno.statSync(e.path);
     } catch {
-      this.#entries.delete(raw);
+      this.#forget(raw);
       return false;
     }
     if (
       info.ino !== e.ino || info.dev !== e.dev || info.size !== e.size ||
       (info.mtime?.getTime() ?? null) !== e.mtimeMs
     ) {
-      this.#entries.delete(raw);
+      this.#forget(raw);
       return false;
     }
     e.checkedAt = now;
     return true;
+  }
+
+  #forget(raw: string): void {
+    const e = this.#entries.get(raw);
+    if (e === undefined) return;
+    this.#entries.delete(raw);
+    this.#bytes -= e.bytes.length;
   }
 
   /** Remembers the 200 answer for `raw`. */
@@ -91,7 +105,14 @@ export class HotPaths {
     bytes: Uint8Array<ArrayBuffer>,
     negotiates: boolean,
   ): void {
-    if (this.#entries.size >= this.max) this.#entries.clear();
+    this.#forget(raw);
+    if (bytes.length > this.maxBytes) return;
+    for (const [k, v] of this.#entries) {
+      if (this.#entries.size < this.max && this.#bytes + bytes.length <= this.maxBytes) break;
+      this.#entries.delete(k);
+      this.#bytes -= v.bytes.length;
+    }
+    this.#bytes += bytes.length;
     this.#entries.set(raw, {
       path,
       dev: info.dev,

@@ -59,7 +59,7 @@ export async function createStaticHandler(
     ),
     compress,
     stallMs: options.stallTimeout ?? 60_000,
-    hot: new HotPaths(options.revalidate ?? 1000),
+    hot: new HotPaths(options.revalidate ?? 1000, options.cacheBytes ?? 64 * 1024 * 1024),
   };
 
   // Credentials, writes, archives and the listing page (see web.ts).
