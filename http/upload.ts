@@ -11,7 +11,7 @@
  */
 
 import { isNetkitError, NetkitError } from "../protocol/errors.ts";
-import { AtomicFile } from "../server/atomic_write.ts";
+import { AtomicFile, cleanStaleTemps } from "../server/atomic_write.ts";
 import { joinInRoot } from "../server/jail.ts";
 import { fsError, resolveInside } from "../server/jail_fs.ts";
 import {
@@ -101,6 +101,21 @@ export async function parentFolder(
     real = next.real;
   }
   return real;
+}
+
+const CLEAN_EVERY_MS = 10 * 60_000;
+const cleaned = new Map<string, number>();
+
+/**
+ * Sweeps abandoned temp and part files from a folder that receives an
+ * upload, at most once per 10 minutes per folder, in the background.
+ */
+function sweep(dir: string): void {
+  const now = Date.now();
+  if (now - (cleaned.get(dir) ?? 0) < CLEAN_EVERY_MS) return;
+  if (cleaned.size > 10_000) cleaned.clear();
+  cleaned.set(dir, now);
+  cleanStaleTemps(dir).catch(() => {});
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -202,6 +217,7 @@ export async function handleUpload(
       }
       throw e;
     });
+    sweep(dir);
     const overwrite = o.overwrite ?? false;
     if (!overwrite && await exists(`${dir}/${name}`)) {
       return reply(409, `${name}: already exists`, common);
