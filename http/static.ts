@@ -22,8 +22,11 @@ import { createWebLayer } from "./web.ts";
 
 /** A ready handler and the resources it holds. */
 export interface StaticHandler {
-  /** Answers one request; synchronous when the answer is in memory. */
-  handle(req: Request): Response | Promise<Response>;
+  /**
+   * Answers one request; synchronous when the answer is in memory.
+   * `remote` (the client's address) paces repeated credential failures.
+   */
+  handle(req: Request, remote?: string): Response | Promise<Response>;
   /** The compressed-bytes cache (tests wait on it). */
   readonly compress: CompressCache | null;
   /** Releases the compression Worker; safe to call twice. */
@@ -106,9 +109,11 @@ export async function createStaticHandler(
     return notFound(req, visible); // NOT_FOUND, and odd file-system errors
   }
 
-  function handle(req: Request): Response | Promise<Response> {
-    const owned = web.intercept(req);
-    if (owned !== null) return owned;
+  function handle(req: Request, remote = ""): Response | Promise<Response> {
+    return web.intercept(req, remote, serveStatic) ?? serveStatic(req);
+  }
+
+  function serveStatic(req: Request): Response | Promise<Response> {
     if (req.method !== "GET" && req.method !== "HEAD") {
       if (req.method === "OPTIONS" && options.cors) {
         return new Response(null, {

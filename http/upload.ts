@@ -33,6 +33,8 @@ export interface WriteContext {
   options: WebOptions;
   /** Headers on every response. */
   common: [string, string][];
+  /** Give up on an upload whose body sends nothing for this long, ms; 0 never. */
+  stallMs: number;
 }
 
 /** A short plain-text answer. */
@@ -140,16 +142,26 @@ export async function drain(
   file: AtomicFile,
   limit: number,
   tooLarge: boolean,
+  stallMs = 0,
 ): Promise<number> {
   let n = 0;
   if (body === null) return 0;
   const reader = body.getReader();
+  const read = (): Promise<ReadableStreamReadResult<Uint8Array>> => {
+    if (stallMs <= 0) return reader.read();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new NetkitError("TIMEOUT", "the upload stalled")), stallMs);
+    });
+    return Promise.race([reader.read(), stalled]).finally(() => clearTimeout(timer));
+  };
   try {
     while (true) {
       let next;
       try {
-        next = await reader.read();
-      } catch {
+        next = await read();
+      } catch (e) {
+        if (isNetkitError(e, "TIMEOUT")) throw e;
         throw new NetkitError("SIZE_MISMATCH", `the upload was cut short after ${n} bytes`);
       }
       if (next.done) return n;
@@ -162,7 +174,7 @@ export async function drain(
       await file.write(next.value);
     }
   } finally {
-    reader.releaseLock();
+    reader.cancel().catch(() => {});
   }
 }
 
@@ -224,7 +236,8 @@ export async function handleUpload(
     }
     if (slice === null) {
       await using up = await AtomicFile.create(dir, name);
-      const got = await drain(req.body, up, Math.min(length ?? max, max), length === null);
+      const limit = Math.min(length ?? max, max);
+      const got = await drain(req.body, up, limit, length === null, ctx.stallMs);
       if (length !== null && got !== length) {
         return reply(400, `body ended after ${got} of ${length} bytes`, common);
       }
@@ -259,7 +272,7 @@ async function resumeUpload(
   await up.file.seek(up.offset, Deno.SeekMode.Start);
   // A body cut short leaves every chunk written so far in the part file: the
   // next attempt continues after them.
-  const got = await drain(req.body, up, slice.length, false);
+  const got = await drain(req.body, up, slice.length, false, ctx.stallMs);
   const now = up.offset + got;
   if (now < slice.total) {
     return reply(202, `${now} of ${slice.total} bytes held`, [

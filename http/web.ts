@@ -11,6 +11,7 @@
 
 import { resolveInsideSync } from "../server/jail_fs.ts";
 import { archiveFormat, archiveResponse } from "./archive.ts";
+import { AuthThrottle } from "../server/auth.ts";
 import { HttpAuth } from "./auth.ts";
 import type { ListingEntry } from "./listing.ts";
 import { renderPage } from "./listing_page.ts";
@@ -20,8 +21,16 @@ import type { WebOptions } from "./web_options.ts";
 
 /** The layer's two hooks into the static handler. */
 export interface WebLayer {
-  /** Answers a request this layer owns, or returns null. */
-  intercept(req: Request): Response | Promise<Response> | null;
+  /**
+   * Answers a request this layer owns, or returns null. `remote` is the
+   * client's address (repeated credential failures from it are slowed down);
+   * `next` is the static handler, for a read let through after such a wait.
+   */
+  intercept(
+    req: Request,
+    remote: string,
+    next: (req: Request) => Response | Promise<Response>,
+  ): Response | Promise<Response> | null;
   /** Renders a folder's HTML listing page. */
   page(req: Request, urlPath: string, entries: ListingEntry[]): string;
 }
@@ -44,7 +53,7 @@ export function sameOrigin(origin: string | null, requestUrl: string): boolean {
 
 /** Builds the layer for the canonical `root`. */
 export function createWebLayer(
-  options: WebOptions & { hidden?: boolean; followSymlinks?: boolean },
+  options: WebOptions & { hidden?: boolean; followSymlinks?: boolean; stallTimeout?: number },
   root: string,
   common: [string, string][],
 ): WebLayer {
@@ -53,12 +62,35 @@ export function createWebLayer(
   const followSymlinks = options.followSymlinks ?? false;
   const authRead = (options.authRead ?? false) && auth.configured;
   const archives = options.archive ?? true;
-  const ctx: WriteContext = { root, hidden, options, common };
+  const ctx: WriteContext = {
+    root,
+    hidden,
+    options,
+    common,
+    stallMs: options.stallTimeout ?? 60_000,
+  };
   const allowed = new Set<string>();
   if (options.upload) allowed.add("PUT").add("PATCH");
   if (options.mkdir) allowed.add("MKCOL");
   if (options.delete) allowed.add("DELETE");
   const allow = ["GET", "HEAD", ...allowed].join(", ");
+
+  const throttle = new AuthThrottle();
+
+  function verdict(req: Request, remote: string): boolean {
+    const header = req.headers.get("authorization");
+    const ok = auth.check(header);
+    if (ok) throttle.succeed(remote);
+    else if (header !== null) throttle.fail(remote); // a guess, not a first anonymous visit
+    return ok;
+  }
+
+  /** Checks credentials, after a growing wait once `remote` has failed a few times. */
+  function gate(req: Request, remote: string): boolean | Promise<boolean> {
+    const wait = throttle.delayFor(remote);
+    if (wait === 0) return verdict(req, remote);
+    return new Promise((resolve) => setTimeout(() => resolve(verdict(req, remote)), wait));
+  }
 
   const unauthorized = (req: Request) =>
     reply(401, "credentials needed", [...common, [
@@ -82,15 +114,21 @@ export function createWebLayer(
     return archiveResponse(root, path.segments, format, { hidden, followSymlinks }, req, common);
   }
 
-  function write(req: Request): Response | Promise<Response> {
-    const m = req.method;
-    if (!allowed.has(m)) {
+  function write(req: Request, remote: string): Response | Promise<Response> {
+    if (!allowed.has(req.method)) {
       return reply(405, "method not allowed", [...common, ["allow", allow]]);
     }
     if (!sameOrigin(req.headers.get("origin"), req.url)) {
       return reply(403, "cross-origin write refused", common);
     }
-    if (!auth.check(req.headers.get("authorization"))) return unauthorized(req);
+    const ok = gate(req, remote);
+    if (ok === true) return authorizedWrite(req);
+    if (ok === false) return unauthorized(req);
+    return ok.then((yes) => yes ? authorizedWrite(req) : unauthorized(req));
+  }
+
+  function authorizedWrite(req: Request): Response | Promise<Response> {
+    const m = req.method;
     let path;
     try {
       path = parseUrlPath(rawPathOf(req.url));
@@ -103,16 +141,20 @@ export function createWebLayer(
   }
 
   return {
-    intercept(req) {
+    intercept(req, remote, next) {
       const m = req.method;
       if (m === "GET" || m === "HEAD") {
-        if (authRead && !auth.check(req.headers.get("authorization"))) return unauthorized(req);
-        if (archives && req.url.includes("archive=")) return archive(req, rawPathOf(req.url));
-        return null;
+        const read = () =>
+          archives && req.url.includes("archive=") ? archive(req, rawPathOf(req.url)) : null;
+        if (!authRead) return read();
+        const ok = gate(req, remote);
+        if (ok === true) return read();
+        if (ok === false) return unauthorized(req);
+        return ok.then((yes) => yes ? (read() ?? next(req)) : unauthorized(req));
       }
       if (WRITES.has(m)) {
         if (allowed.size === 0) return null; // the static handler's 405
-        return write(req);
+        return write(req, remote);
       }
       return null;
     },

@@ -309,3 +309,37 @@ Deno.test("cross-site writes are refused; --cors never allows writes; --auth-rea
   const ok = await fetch(s.url("x.txt"), { headers: AUTH });
   assertEquals([ok.status, await ok.text()], [200, "x"]);
 });
+
+Deno.test("an upload that stalls gets 408 and leaves nothing", async () => {
+  await using s = await setup({ stallTimeout: 200 });
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.server.addr.port });
+  try {
+    await conn.write(new TextEncoder().encode(
+      `PUT /slow.bin HTTP/1.1\r\nHost: x\r\nAuthorization: ${AUTH.authorization}\r\n` +
+        `Content-Length: 1000\r\n\r\n` + "y".repeat(10),
+    ));
+    const buf = new Uint8Array(1024);
+    const n = await conn.read(buf); // the answer comes without our sending more
+    const head = new TextDecoder().decode(buf.subarray(0, n ?? 0));
+    assert(head.startsWith("HTTP/1.1 408"), head);
+  } finally {
+    conn.close();
+  }
+  await eventually(async () => (await entries(s.root)).length === 0, "the temp file removed");
+});
+
+Deno.test("repeated credential failures from one address are slowed down", async () => {
+  await using s = await setup();
+  const put = (auth: string) =>
+    fetch(s.url("t.txt"), { method: "PUT", body: "x", headers: { authorization: auth } }).then(
+      async (r) => (await r.body?.cancel(), r.status),
+    );
+  const wrong = `Basic ${btoa("alice:guess")}`;
+  for (let i = 0; i < 3; i++) assertEquals(await put(wrong), 401);
+  const t0 = performance.now();
+  assertEquals(await put(AUTH.authorization), 201);
+  assert(performance.now() - t0 >= 200, "the fourth attempt waited");
+  const t1 = performance.now();
+  assertEquals(await put(AUTH.authorization), 409);
+  assert(performance.now() - t1 < 200, "a success clears the failures");
+});
