@@ -9,9 +9,10 @@
 /** The CSS of the listing page. */
 export const PAGE_CSS = `
 :root{color-scheme:light dark;--bg:#fff;--fg:#1b1f24;--mute:#59636e;--line:#d8dee4;
---row:#f6f8fa;--link:#0757c7;--ok:#1a7f37;--err:#cf222e;--accent:#0969da}
+--row:#f6f8fa;--link:#0757c7;--ok:#1a7f37;--err:#cf222e;--accent:#0969da;--btn:#0969da}
 @media (prefers-color-scheme:dark){:root{--bg:#0d1117;--fg:#e6edf3;--mute:#9198a1;
---line:#30363d;--row:#161b22;--link:#4493f8;--ok:#3fb950;--err:#f85149;--accent:#4493f8}}
+--line:#30363d;--row:#161b22;--link:#4493f8;--ok:#3fb950;--err:#f85149;--accent:#4493f8;
+--btn:#1f6feb}}
 *{box-sizing:border-box}
 body{margin:0 auto;max-width:64rem;padding:1rem;background:var(--bg);color:var(--fg);
 font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
@@ -36,7 +37,7 @@ box-shadow:inset 0 .18em 0 #f2c14e}
 .empty{color:var(--mute);font-style:italic}
 #up{border:2px dashed var(--line);border-radius:10px;padding:.75rem 1rem;margin:0 0 1rem}
 #up.over{border-color:var(--accent);background:var(--row)}
-#up .pick{display:inline-block;background:var(--accent);color:#fff;border-radius:6px;
+#up .pick{display:inline-block;background:var(--btn);color:#fff;border-radius:6px;
 padding:.35rem .8rem;cursor:pointer;font-weight:600}
 #up input[type=file]{position:absolute;width:1px;height:1px;opacity:0}
 #up input[type=file]:focus-visible+span{outline:2px solid var(--accent)}
@@ -51,6 +52,8 @@ padding:.35rem 0;border-top:1px solid var(--line);font-size:.9rem}
 #progress progress{width:100%;height:.9rem;align-self:center}
 #progress .msg{grid-column:1/-1;color:var(--mute)}
 #progress li.ok .msg{color:var(--ok)}#progress li.err .msg{color:var(--err);font-weight:600}
+#progress progress{accent-color:var(--accent)}#progress li.ok progress{accent-color:var(--ok)}
+#progress li.err progress{accent-color:var(--err);opacity:.6}
 p.note{color:var(--mute);font-size:.9rem}
 footer{margin-top:1rem;color:var(--mute);font-size:.85rem}
 @media (max-width:600px){body{padding:.75rem;font-size:15px}

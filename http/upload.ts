@@ -20,6 +20,7 @@ import {
   parsePatchHeaders,
   type UploadSlice,
 } from "./upload_range.ts";
+import { humanSize } from "./listing.ts";
 import type { UrlPath } from "./url_path.ts";
 import type { WebOptions } from "./web_options.ts";
 
@@ -168,7 +169,10 @@ export async function drain(
       n += next.value.length;
       if (n > limit) {
         throw tooLarge
-          ? new NetkitError("TOO_LARGE", `upload is larger than the limit of ${limit} bytes`)
+          ? new NetkitError(
+            "TOO_LARGE",
+            `upload is larger than the limit of ${limit} bytes (${humanSize(limit)})`,
+          )
           : new NetkitError("SIZE_MISMATCH", "body is longer than announced");
       }
       await file.write(next.value);
@@ -218,7 +222,11 @@ export async function handleUpload(
     }
     const declared = slice?.total ?? length;
     if (declared !== null && declared > max) {
-      return reply(413, `upload is larger than the limit of ${max} bytes`, common);
+      return reply(
+        413,
+        `upload is larger than the limit of ${max} bytes (${humanSize(max)})`,
+        common,
+      );
     }
     const dir = await parentFolder(ctx.root, segments, o.mkdir ?? false).catch((e) => {
       if (isNetkitError(e, "NOT_FOUND")) {

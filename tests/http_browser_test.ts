@@ -30,7 +30,12 @@ Deno.test({
     await Deno.writeFile(`${root}/big.bin`, new Uint8Array(300_000));
     await Deno.writeTextFile(`${root}/small.txt`, "s");
     await Deno.writeFile(`${root}/medium.dat`, new Uint8Array(5_000));
-    await using server = await serve({ root, upload: true, auth: "alice:s3cret" });
+    await using server = await serve({
+      root,
+      upload: true,
+      auth: "alice:s3cret",
+      maxUpload: 100_000,
+    });
     await using tb = await launchBrowser(chromium!);
     const page = await tb.browser.newPage();
     const dialogs: string[] = [];
@@ -88,12 +93,20 @@ Deno.test({
       assertEquals(await Deno.readTextFile(`${root}/one.txt`), "first file\n");
     });
 
-    await t.step("a second upload of the same name shows 409", async () => {
+    await t.step("a name that exists shows 409, a file over --max-upload 413", async () => {
+      const big = dir.join("too big.bin");
+      await Deno.writeFile(big, new Uint8Array(150_000));
       await page.$eval("#progress", (e) => e.replaceChildren());
-      await (await input()).uploadFile(one);
+      await (await input()).uploadFile(one, big);
       await settled(3);
-      const msg = await page.$eval("#progress li.err .msg", (e) => e.textContent ?? "");
-      assert(msg.startsWith("409"), msg);
+      const msgs = await page.$$eval("#progress li.err .msg", (l) => l.map((e) => e.textContent));
+      assertEquals(msgs.length, 2, msgs.join());
+      assert(msgs[0]!.startsWith("409: one.txt: already exists"), msgs[0]!);
+      assert(msgs[1]!.startsWith("413: upload is larger than the limit"), msgs[1]!);
+      await Deno.stat(`${root}/too big.bin`).then(
+        () => assert(false, "an over-size file was written"),
+        () => {},
+      );
     });
 
     await t.step("a download has the uploaded bytes", async () => {
@@ -110,6 +123,9 @@ Deno.test({
 
     await t.step("screenshots at desktop and phone width", async () => {
       await tb.screenshot(page, "listing-desktop");
+      // The upload messages at phone width (isMobile would reload the page).
+      await page.setViewport({ width: 390, height: 844, deviceScaleFactor: 2 });
+      await tb.screenshot(page, "listing-phone-messages");
       await page.setViewport({ width: 390, height: 844, isMobile: true, deviceScaleFactor: 2 });
       await page.reload({ waitUntil: "load" });
       await tb.screenshot(page, "listing-phone");
