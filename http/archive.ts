@@ -8,6 +8,7 @@
  * @module
  */
 
+import { NetkitError } from "../protocol/errors.ts";
 import { isVisibleName } from "../server/jail.ts";
 import { openInside, resolveInside } from "../server/jail_fs.ts";
 import type { ArchiveEntry } from "./archive_entry.ts";
@@ -23,7 +24,11 @@ export interface WalkOptions {
   hidden: boolean;
   /** Follow symlinks out of the root. */
   followSymlinks: boolean;
-  /** Stop after this many entries. @default 1000000 */
+  /**
+   * Most entries in one archive (the zip central directory is kept in memory
+   * until the end, about 250 bytes an entry); past it the stream fails
+   * rather than end as a silently incomplete archive. @default 200000
+   */
   maxEntries?: number;
 }
 
@@ -45,7 +50,7 @@ export async function* walkFolder(
 ): AsyncGenerator<ArchiveEntry> {
   const seen = new Set<string>();
   let count = 0;
-  const max = o.maxEntries ?? 1_000_000;
+  const max = o.maxEntries ?? 200_000;
   async function* walk(rel: string[]): AsyncGenerator<ArchiveEntry> {
     let dir;
     try {
@@ -65,7 +70,9 @@ export async function* walkFolder(
     }
     names.sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
     for (const n of names) {
-      if (count >= max) return;
+      if (count >= max) {
+        throw new NetkitError("TOO_LARGE", `more than ${max} entries: too many for one archive`);
+      }
       const path = [...rel, n];
       let info: Deno.FileInfo;
       try {

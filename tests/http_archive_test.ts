@@ -6,6 +6,7 @@ import { assert, assertEquals } from "./assert.ts";
 import { containsText, makeFixture, pattern, SECRET, serve } from "./http_helpers.ts";
 import { tempDir } from "./temp_dir.ts";
 import { zipChunks } from "../http/zip.ts";
+import { walkFolder } from "../http/archive.ts";
 import type { ArchiveEntry } from "../http/archive_entry.ts";
 
 function has(cmd: string): boolean {
@@ -159,4 +160,22 @@ Deno.test({
     const l = await run("unzip", ["-Zl", dir.join("big.zip")]);
     assert(l.out.includes(String(size)), l.out);
   },
+});
+
+Deno.test("an archive past its entry limit fails instead of ending incomplete", async () => {
+  await using dir = await tempDir("walk-");
+  for (let i = 0; i < 5; i++) await Deno.writeTextFile(dir.join(`f${i}`), "x");
+  const names: string[] = [];
+  let error: unknown = null;
+  try {
+    for await (
+      const e of walkFolder(dir.path, [], { hidden: false, followSymlinks: false, maxEntries: 3 })
+    ) {
+      names.push(e.name);
+    }
+  } catch (e) {
+    error = e;
+  }
+  assertEquals(names, ["f0", "f1", "f2"]);
+  assert(error instanceof Error && /too many/.test(error.message), String(error));
 });

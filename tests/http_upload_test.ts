@@ -343,3 +343,19 @@ Deno.test("repeated credential failures from one address are slowed down", async
   assertEquals(await put(AUTH.authorization), 409);
   assert(performance.now() - t1 < 200, "a success clears the failures");
 });
+
+Deno.test("uploads work with --workers 2, and sweep a dead writer's temp file", async () => {
+  await using s = await setup({ workers: 2 });
+  // A temp file of a process on this host that no longer runs.
+  const stale = `${TEMP_PREFIX}${Deno.hostname().replaceAll(/[^A-Za-z0-9-]/g, "_")}.999999999.ab`;
+  await Deno.writeTextFile(`${s.root}/${stale}`, "left over");
+  for (const name of ["w1.txt", "w2.txt", "w3.txt"]) {
+    const r = await fetch(s.url(name), { method: "PUT", body: name, headers: AUTH });
+    assertEquals(r.status, 201);
+    await r.body?.cancel();
+  }
+  await eventually(
+    async () => (await entries(s.root)).join() === "w1.txt,w2.txt,w3.txt",
+    "the stale temp file swept",
+  );
+});
