@@ -1,6 +1,6 @@
 /**
- * The writes of `netkit http`: `PUT` uploads (plain, or resumable with
- * `Content-Range`), `PATCH` with `Upload-Offset`, `MKCOL` and `DELETE`. Every
+ * Uploads for `netkit http`: `PUT` (plain, or resumable with
+ * `Content-Range`) and `PATCH` with `Upload-Offset`. Every
  * byte goes through the shared jail and the shared atomic write path
  * (`server/atomic_write.ts`): a plain upload lands in a temp file published
  * by `link` (create-only; of two racing uploads exactly one wins) or `rename`
@@ -12,99 +12,16 @@
 
 import { isNetkitError, NetkitError } from "../protocol/errors.ts";
 import { AtomicFile, cleanStaleTemps } from "../server/atomic_write.ts";
-import { joinInRoot } from "../server/jail.ts";
-import { fsError, resolveInside } from "../server/jail_fs.ts";
+import { fsError } from "../server/jail_fs.ts";
+import { humanSize } from "./listing.ts";
 import {
   parseContentRange,
   parseLength,
   parsePatchHeaders,
   type UploadSlice,
 } from "./upload_range.ts";
-import { humanSize } from "./listing.ts";
 import type { UrlPath } from "./url_path.ts";
-import type { WebOptions } from "./web_options.ts";
-
-/** What the write handlers need. */
-export interface WriteContext {
-  /** Canonical root. */
-  root: string;
-  /** Accept dot-names. */
-  hidden: boolean;
-  /** The write options. */
-  options: WebOptions;
-  /** Headers on every response. */
-  common: [string, string][];
-  /** Give up on an upload whose body sends nothing for this long, ms; 0 never. */
-  stallMs: number;
-}
-
-/** A short plain-text answer. */
-export function reply(
-  status: number,
-  message: string,
-  headers: [string, string][] = [],
-): Response {
-  return new Response(message + "\n", {
-    status,
-    headers: [...headers, ["content-type", "text/plain; charset=utf-8"], [
-      "cache-control",
-      "no-store",
-    ]],
-  });
-}
-
-/** Maps a typed error of a write to its HTTP answer; other errors are re-thrown. */
-export function writeError(e: unknown, common: [string, string][]): Response {
-  if (!isNetkitError(e)) throw e;
-  const status: Record<string, number> = {
-    INVALID_NAME: 400,
-    EXISTS: 409,
-    BUSY: 409,
-    NOT_FOUND: 404,
-    FORBIDDEN: 403,
-    TOO_LARGE: 413,
-    NO_SPACE: 507,
-    BAD_OFFSET: 416,
-    TIMEOUT: 408,
-    SIZE_MISMATCH: 400,
-  };
-  const s = status[e.code];
-  if (s === undefined) throw e;
-  return reply(s, e.message, common);
-}
-
-/**
- * The canonical folder that will hold the last segment, creating missing
- * folders one by one inside the jail when `mkdir` is on.
- *
- * @throws {NetkitError} `NOT_FOUND` (as a 409 by the caller) or `FORBIDDEN`
- */
-export async function parentFolder(
-  root: string,
-  segments: readonly string[],
-  mkdir: boolean,
-): Promise<string> {
-  let real = root;
-  for (let i = 0; i < segments.length - 1; i++) {
-    let next;
-    try {
-      next = await resolveInside(root, segments.slice(0, i + 1));
-    } catch (e) {
-      if (!mkdir || !isNetkitError(e, "NOT_FOUND")) throw e;
-      try {
-        await Deno.mkdir(joinInRoot(real, [segments[i]]));
-      } catch (e2) {
-        if (!(e2 instanceof Deno.errors.AlreadyExists)) throw fsError(e2, segments[i]);
-      }
-      next = await resolveInside(root, segments.slice(0, i + 1));
-    }
-    if (!next.info.isDirectory) {
-      throw new NetkitError("EXISTS", `${segments.slice(0, i + 1).join("/")}: not a folder`);
-    }
-    real = next.real;
-  }
-  return real;
-}
+import { checkTarget, parentFolder, reply, type WriteContext, writeError } from "./write_common.ts";
 
 const CLEAN_EVERY_MS = 10 * 60_000;
 const cleaned = new Map<string, number>();
@@ -180,16 +97,6 @@ export async function drain(
   } finally {
     reader.cancel().catch(() => {});
   }
-}
-
-function checkTarget(ctx: WriteContext, path: UrlPath): string[] {
-  if (path.segments.length === 0 || path.slash) {
-    throw new NetkitError("INVALID_NAME", "a file name is needed (the path ends with /)");
-  }
-  if (path.hidden && !ctx.hidden) {
-    throw new NetkitError("INVALID_NAME", "hidden names are not allowed");
-  }
-  return path.segments;
 }
 
 /** Answers `PUT` (and `PATCH`): a plain or resumable upload. */
@@ -290,39 +197,4 @@ async function resumeUpload(
   }
   await up.commit(overwrite);
   return reply(201, `created ${name} (${slice.total} bytes)`, common);
-}
-
-/** Answers `MKCOL`: one new folder, its parent must exist. */
-export async function handleMkcol(ctx: WriteContext, path: UrlPath): Promise<Response> {
-  try {
-    const segments = checkTarget(ctx, { ...path, slash: false });
-    const dir = await parentFolder(ctx.root, segments, false);
-    try {
-      await Deno.mkdir(`${dir}/${segments.at(-1)}`);
-    } catch (e) {
-      throw fsError(e, segments.join("/"));
-    }
-    return reply(201, `created ${segments.join("/")}/`, ctx.common);
-  } catch (e) {
-    return writeError(e, ctx.common);
-  }
-}
-
-/** Answers `DELETE`: a file, a link, or an empty folder (never recursive). */
-export async function handleDelete(ctx: WriteContext, path: UrlPath): Promise<Response> {
-  try {
-    const segments = checkTarget(ctx, { ...path, slash: false });
-    const dir = await parentFolder(ctx.root, segments, false);
-    try {
-      await Deno.remove(`${dir}/${segments.at(-1)}`);
-    } catch (e) {
-      if ((e as { code?: string })?.code === "ENOTEMPTY") {
-        throw new NetkitError("EXISTS", "the folder is not empty");
-      }
-      throw fsError(e, segments.join("/"));
-    }
-    return new Response(null, { status: 204, headers: ctx.common });
-  } catch (e) {
-    return writeError(e, ctx.common);
-  }
 }

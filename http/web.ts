@@ -15,7 +15,9 @@ import { AuthThrottle } from "../server/auth.ts";
 import { HttpAuth } from "./auth.ts";
 import type { ListingEntry } from "./listing.ts";
 import { renderPage } from "./listing_page.ts";
-import { handleDelete, handleMkcol, handleUpload, reply, type WriteContext } from "./upload.ts";
+import { handleDelete, handleMkcol } from "./folder_ops.ts";
+import { handleUpload } from "./upload.ts";
+import { reply, type WriteContext } from "./write_common.ts";
 import { parseUrlPath, rawPathOf } from "./url_path.ts";
 import type { WebOptions } from "./web_options.ts";
 
