@@ -359,3 +359,24 @@ Deno.test("uploads work with --workers 2, and sweep a dead writer's temp file", 
     "the stale temp file swept",
   );
 });
+
+Deno.test({
+  name: "a 4 GiB + 1 byte upload streams through curl end to end (NETKIT_SLOW_TESTS only)",
+  ignore: Deno.env.get("NETKIT_SLOW_TESTS") === undefined,
+  async fn() {
+    await using s = await setup();
+    const size = 2 ** 32 + 1;
+    // Generated on the fly and sent chunked: no 4 GiB source file.
+    const out = await new Deno.Command("sh", {
+      args: [
+        "-c",
+        `head -c ${size} /dev/zero | curl -sS -T - -u alice:s3cret -w '%{http_code}' -o /dev/null "$0"`,
+        s.url("huge.bin"),
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assertEquals(new TextDecoder().decode(out.stdout), "201", new TextDecoder().decode(out.stderr));
+    assertEquals((await Deno.stat(`${s.root}/huge.bin`)).size, size);
+  },
+});
