@@ -11,6 +11,7 @@ import { UsageError } from "./server/cli_args.ts";
 import * as serveFiles from "./server/cli.ts";
 import * as client from "./client/cli.ts";
 import * as http from "./http/cli.ts";
+import * as tftp from "./tftp/cli.ts";
 
 /** What every subcommand module exports. */
 interface Command {
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, Command> = {
   "serve-files": serveFiles,
   client,
   http,
+  tftp,
 };
 
 /** The version line: netkit's version from deno.json and the runtime's. */

@@ -13,9 +13,8 @@ import {
 } from "../server/cli_args.ts";
 import { FileClient } from "./client.ts";
 import { formatListing } from "./format.ts";
-import { ProgressLine } from "./progress.ts";
 import { runRepl, safeLocalName } from "./repl.ts";
-import { describeTransfer } from "./summary.ts";
+import { downloadWithProgress, uploadWithProgress } from "./transfers.ts";
 
 /** One line for `netkit --help`. */
 export const SUMMARY = "list, download and upload files on a netkit file server";
@@ -41,6 +40,7 @@ Options:
                   put: continue a broken upload the server kept (and let it
                   keep this one's bytes if it breaks too)
   --overwrite     get: replace the local file; put: replace the server's file
+  --fsync         get: flush the file to disk before it takes its name
   --timeout TIME  give up when the server is silent this long (default: 60s)
   --tls           connect over TLS (the system's trusted roots, plus --ca)
   --ca FILE       also trust this PEM certificate (e.g. a self-signed server's)
@@ -67,6 +67,7 @@ export async function main(args: string[]): Promise<number> {
     json: { type: "boolean" },
     resume: { type: "boolean" },
     overwrite: { type: "boolean" },
+    fsync: { type: "boolean" },
     timeout: { type: "string" },
     tls: { type: "boolean" },
     ca: { type: "string" },
@@ -98,10 +99,10 @@ export async function main(args: string[]): Promise<number> {
   if (rest.length < min) throw new UsageError(`${command}: missing argument`);
   if (rest.length > max) throw new UsageError(`${command}: unexpected argument '${rest[max]}'`);
   if (values.json && command !== "ls") throw new UsageError("--json goes with ls");
+  if (values.fsync && command !== "get") throw new UsageError("--fsync goes with get");
   if (values.resume && command === "ls") throw new UsageError("--resume goes with get or put");
 
   await using client = await connect();
-  const started = performance.now();
   if (command === "ls") {
     const entries = await client.list();
     console.log(values.json ? JSON.stringify(entries, null, 2) : formatListing(entries));
@@ -109,32 +110,21 @@ export async function main(args: string[]): Promise<number> {
     const name = rest[0];
     const dest = rest[1] ?? safeLocalName(name);
     if (!dest) throw new UsageError(`get: '${name}' is no safe local name; give DEST`);
-    const bar = new ProgressLine(name);
-    try {
-      const r = await client.download(name, dest, {
+    console.error(
+      await downloadWithProgress(client, name, dest, {
         resume: values.resume,
         overwrite: values.overwrite,
-        onProgress: (p) => bar.update(p),
-      });
-      bar.done();
-      console.error(describeTransfer("downloaded", name, dest, r, performance.now() - started));
-    } finally {
-      bar.done();
-    }
+        sync: values.fsync,
+      }),
+    );
   } else {
     const [file, name = file.split(/[\\/]/).pop()!] = rest;
-    const bar = new ProgressLine(name);
-    try {
-      const r = await client.upload(file, name, {
-        overwrite: values.overwrite,
+    console.error(
+      await uploadWithProgress(client, file, name, {
         resume: values.resume,
-        onProgress: (p) => bar.update(p),
-      });
-      bar.done();
-      console.error(describeTransfer("uploaded", file, name, r, performance.now() - started));
-    } finally {
-      bar.done();
-    }
+        overwrite: values.overwrite,
+      }),
+    );
   }
   return 0;
 }

@@ -7,7 +7,14 @@
  * @module
  */
 
-import { createHasher, type HashName, isHashName, SUPPORTED_HASHES } from "../protocol/digest.ts";
+import {
+  createHasher,
+  type DigestSource,
+  type Hasher,
+  type HashName,
+  isHashName,
+  SUPPORTED_HASHES,
+} from "../protocol/digest.ts";
 import { isNetkitError, NetkitError } from "../protocol/errors.ts";
 import { DEFAULT_MAX_FRAME } from "../protocol/frame.ts";
 import { FrameReader, FrameWriter, type Incoming } from "../protocol/frame_stream.ts";
@@ -20,6 +27,13 @@ import {
   type Welcome,
 } from "../protocol/messages.ts";
 import { hashPrefix, receiveData, sendData } from "../protocol/transfer.ts";
+import {
+  type ChunkWriter,
+  type FileHashJob,
+  followWrites,
+  HashPool,
+  OFFLOAD_MIN_BYTES,
+} from "../server/file_hasher.ts";
 import { TrackedConn } from "../server/tracked_conn.ts";
 import { finishPart, openPart, type PartFile } from "./part_file.ts";
 
@@ -57,6 +71,8 @@ export interface DownloadOptions {
   resume?: boolean;
   /** Replace an existing local file. @default false */
   overwrite?: boolean;
+  /** Flush the file to disk before it takes its name (survives a power cut). @default false */
+  sync?: boolean;
   /** Called as bytes arrive. */
   onProgress?: (p: Progress) => void;
 }
@@ -87,6 +103,9 @@ export interface TransferResult {
   hash: HashName;
 }
 
+/** Hash Workers shared by every client in this process; they stop when the last client closes. */
+const sharedPool = new HashPool(1);
+
 function unexpected(m: Incoming | null, wanted: string): NetkitError {
   if (m === null) return new NetkitError("CLOSED", "server closed the connection");
   if (m.type === "ERROR") return new NetkitError(m.code, m.message);
@@ -101,6 +120,7 @@ export class FileClient implements AsyncDisposable {
   readonly #reader: FrameReader;
   readonly #writer: FrameWriter;
   readonly #watchdog: ReturnType<typeof setInterval>;
+  readonly #pool = sharedPool.acquire();
   #closed = false;
 
   private constructor(conn: TrackedConn, reader: FrameReader, welcome: Welcome, timeoutMs: number) {
@@ -250,6 +270,7 @@ export class FileClient implements AsyncDisposable {
     return this.#request(async () => {
       const part: PartFile = await openPart(dest, options);
       let keepPart = false;
+      let job: FileHashJob | null = null;
       try {
         await this.#writer.send({ type: "GET", name, offset: part.offset });
         const ok = await this.#next();
@@ -257,29 +278,37 @@ export class FileClient implements AsyncDisposable {
         if (ok.offset !== part.offset) {
           throw new NetkitError("BAD_FRAME", "server ignored the offset");
         }
-        const hasher = await createHasher(this.hash);
-        if (part.offset > 0) {
-          await hashPrefix(part.file, part.offset, hasher);
-        }
         const total = ok.size;
         const length = total - ok.offset;
+        let out: ChunkWriter = { write: (b) => writeFile(part.file, b) };
+        let source: DigestSource;
+        if (total >= OFFLOAD_MIN_BYTES) {
+          // Hashed on another core, following the part file as it is written.
+          job = this.#pool.hashFile(part.path, this.hash, { ready: part.offset });
+          ({ out, source } = followWrites(job, part.offset, total, out));
+          if (part.offset > 0) await part.file.seek(part.offset, Deno.SeekMode.Start);
+        } else {
+          const hasher = await createHasher(this.hash);
+          if (part.offset > 0) await hashPrefix(part.file, part.offset, hasher);
+          source = hasher;
+        }
         keepPart = true;
-        const result = await receiveData(this.#reader, length, {
-          write: (b) => writeFile(part.file, b),
-        }, {
+        const result = await receiveData(this.#reader, length, out, {
           maxFrame: this.welcome.maxFrame,
-          hasher,
+          hasher: source,
           onProgress: (n) => options.onProgress?.({ done: ok.offset + n, total, start: ok.offset }),
         });
         if (!result.ok) {
           keepPart = result.error.code !== "CHECKSUM_MISMATCH";
           throw result.error;
         }
-        await finishPart(part, dest, options.overwrite ?? false);
+        await finishPart(part, dest, options.overwrite ?? false, options.sync ?? false);
         return { size: total, transferred: length, digest: result.digest, hash: this.hash };
       } catch (e) {
         await part.discard(keepPart);
         throw e;
+      } finally {
+        job?.cancel();
       }
     });
   }
@@ -305,8 +334,17 @@ export class FileClient implements AsyncDisposable {
       if (offset > size || (offset > 0 && !options.resume)) {
         throw new NetkitError("BAD_FRAME", `server asked to resume at ${offset} of ${size}`);
       }
-      const hasher = await createHasher(this.hash);
-      if (offset > 0) await hashPrefix(file, offset, hasher);
+      let hasher: Hasher | null = null;
+      let job: FileHashJob | null = null;
+      if (size >= OFFLOAD_MIN_BYTES) {
+        // Hashed on another core while this one sends.
+        job = this.#pool.hashFile(path, this.hash, { final: size, expect: await file.stat() });
+        if (offset > 0) await file.seek(offset, Deno.SeekMode.Start);
+      } else {
+        hasher = await createHasher(this.hash);
+        if (offset > 0) await hashPrefix(file, offset, hasher);
+      }
+      using _cancel = { [Symbol.dispose]: () => job?.cancel() };
       // Watch for an early ERROR (a full disk, say) while sending.
       const stop = new AbortController();
       const answer = this.#next().then((m) => {
@@ -338,7 +376,8 @@ export class FileClient implements AsyncDisposable {
         await this.#writer.send({ type: "END", digest: new Uint8Array(0) });
         throw unexpected(early, "PUT_OK");
       }
-      const digest = hasher.digest();
+      const digest = job ? await job.finish(size) : hasher!.digest();
+      job = null;
       await this.#writer.send({ type: "END", digest });
       const done: Message | Incoming | null = await answer;
       if (done?.type !== "PUT_OK") throw unexpected(done, "PUT_OK");
@@ -366,6 +405,7 @@ export class FileClient implements AsyncDisposable {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#watchdog);
+    this.#pool.release();
     this.#conn.close();
   }
 

@@ -93,11 +93,19 @@ export async function openPart(
 }
 
 /**
- * Flushes the part file and gives it the final name: `rename` when
- * overwriting, otherwise `link` so an existing file is never replaced.
+ * Gives the part file the final name: `rename` when overwriting, otherwise
+ * `link` so an existing file is never replaced. With `sync` the bytes are
+ * flushed to disk first (a power cut then cannot leave an empty file under
+ * the final name); like curl and wget, downloads skip that by default, as it
+ * costs about 0.3 s per GiB.
  */
-export async function finishPart(part: PartFile, dest: string, overwrite: boolean): Promise<void> {
-  await part.file.sync();
+export async function finishPart(
+  part: PartFile,
+  dest: string,
+  overwrite: boolean,
+  sync = false,
+): Promise<void> {
+  if (sync) await part.file.sync();
   // Held open (and locked) through the rename, except on Windows, which cannot rename an open file.
   if (Deno.build.os === "windows") part.close();
   if (overwrite) {

@@ -12,8 +12,7 @@ import { resolveName } from "../server/jail.ts";
 import type { FileClient } from "./client.ts";
 import { type Command, CommandError, parseCommand, PROMPT_HELP } from "./commands.ts";
 import { formatListing } from "./format.ts";
-import { ProgressLine } from "./progress.ts";
-import { describeTransfer } from "./summary.ts";
+import { downloadWithProgress, uploadWithProgress } from "./transfers.ts";
 
 /** Options of {@linkcode runRepl}. */
 export interface ReplOptions {
@@ -125,19 +124,13 @@ export async function runRepl(options: ReplOptions): Promise<number> {
           dest = answer || dest;
         }
         if (!dest) throw new CommandError(`get: give a local name: get NAME DEST`);
-        const bar = new ProgressLine(name, options.progress);
-        const started = performance.now();
-        try {
-          const r = await c.download(name, dest, {
+        say(
+          await downloadWithProgress(c, name, dest, {
             resume: cmd.resume,
             overwrite: cmd.overwrite,
-            onProgress: (p) => bar.update(p),
-          });
-          bar.done();
-          say(describeTransfer("downloaded", name, dest, r, performance.now() - started));
-        } finally {
-          bar.done();
-        }
+            progress: options.progress,
+          }),
+        );
         return true;
       }
       case "put": {
@@ -155,19 +148,13 @@ export async function runRepl(options: ReplOptions): Promise<number> {
           if (answer === null) return false;
           name = answer || name;
         }
-        const bar = new ProgressLine(name, options.progress);
-        const started = performance.now();
-        try {
-          const r = await c.upload(file, name, {
-            overwrite: cmd.overwrite,
+        say(
+          await uploadWithProgress(c, file, name, {
             resume: cmd.resume,
-            onProgress: (p) => bar.update(p),
-          });
-          bar.done();
-          say(describeTransfer("uploaded", file, name, r, performance.now() - started));
-        } finally {
-          bar.done();
-        }
+            overwrite: cmd.overwrite,
+            progress: options.progress,
+          }),
+        );
         return true;
       }
     }

@@ -8,7 +8,6 @@
  * @module
  */
 
-import { createXXHash128 } from "hash-wasm";
 import { createHash } from "node:crypto";
 import { NetkitError } from "./errors.ts";
 
@@ -24,6 +23,18 @@ export interface Hasher {
   update(bytes: Uint8Array): void;
   /** The digest of everything fed so far; the hasher is spent afterwards. */
   digest(): Uint8Array;
+}
+
+/**
+ * Where a transfer's digest comes from: an incremental hash fed with the
+ * bytes as they pass, or a job elsewhere (another core) that delivers the
+ * digest at the end and ignores `update`.
+ */
+export interface DigestSource {
+  /** Feeds bytes (ignored by sources that hash elsewhere). */
+  update(bytes: Uint8Array): void;
+  /** The digest, once every byte has passed. */
+  digest(): Uint8Array | Promise<Uint8Array>;
 }
 
 /** True when `name` is a supported algorithm. */
@@ -56,12 +67,29 @@ export async function createHasher(name: HashName): Promise<Hasher> {
       digest: () => new Uint8Array(h.digest()),
     };
   }
-  const h = await createXXHash128();
+  const h = idleXxh.pop() ?? await newXxh();
   h.init();
+  let spent = false;
   return {
     update: (b) => void h.update(b),
-    digest: () => h.digest("binary"),
+    digest: () => {
+      const d = h.digest("binary");
+      // Instantiating the WebAssembly module costs more than hashing a small file: reuse it.
+      if (!spent && idleXxh.length < MAX_IDLE_XXH) idleXxh.push(h);
+      spent = true;
+      return d;
+    },
   };
+}
+
+type Xxh = Awaited<ReturnType<typeof import("hash-wasm")["createXXHash128"]>>;
+const MAX_IDLE_XXH = 64;
+const idleXxh: Xxh[] = [];
+
+async function newXxh(): Promise<Xxh> {
+  // Loaded on first use: it costs ~60 ms of start-up that --help and ls need not pay.
+  const { createXXHash128 } = await import("hash-wasm");
+  return await createXXHash128();
 }
 
 /** Lower-case hex of a digest, for logs and `--json` output. */

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { bytesEqual, type Hasher } from "./digest.ts";
+import { bytesEqual, type DigestSource, type Hasher } from "./digest.ts";
 import { NetkitError } from "./errors.ts";
 import { HEADER_SIZE } from "./frame.ts";
 import type { FrameReader, FrameWriter } from "./frame_stream.ts";
@@ -96,6 +96,7 @@ export async function sendData(
   while (n > 0) {
     options.signal?.throwIfAborted();
     const writing = writer.sendData(cur, n);
+    writing.catch(() => {}); // awaited below; never an unhandled rejection meanwhile
     let m = 0;
     try {
       m = left > 0 ? await read(next) : 0;
@@ -118,8 +119,8 @@ export interface ByteWriter {
 export interface ReceiveOptions {
   /** Largest DATA payload the peer may send. */
   maxFrame: number;
-  /** Hashes what arrives. */
-  hasher: Hasher;
+  /** Hashes what arrives (or delivers the digest from elsewhere). */
+  hasher: DigestSource;
   /** Called as bytes arrive. */
   onProgress?: OnProgress;
   /**
@@ -197,6 +198,7 @@ export async function receiveData(
         await settle();
         if (failure) continue;
         writing = out.write(view);
+        writing.catch(() => {}); // handled in settle(); never an unhandled rejection meanwhile
         options.onProgress?.(got);
         [a, b] = [b, a];
       } else if (frame.type === "END") {
@@ -208,7 +210,7 @@ export async function receiveData(
             `got ${got} of the ${length} bytes announced`,
           );
         }
-        const digest = options.hasher.digest();
+        const digest = await options.hasher.digest();
         if (!bytesEqual(digest, frame.digest)) {
           return {
             ok: false,

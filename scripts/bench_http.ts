@@ -3,7 +3,9 @@
  * worker, sendfile on, access log off) and the bare `Deno.serve` reference
  * handler (`bench_http_reference.ts`), on the same 1 KiB and 16 KiB files,
  * and a 1 GiB download with curl; servers pinned to CPU 0, the load
- * generator to CPU 1, targets interleaved round by round, medians reported.
+ * generator to CPU 1, targets interleaved round by round, medians reported,
+ * with each server's CPU time per request (from /proc), which other load on
+ * the machine disturbs far less than requests per second.
  * Prints a Markdown table; nothing here runs in CI.
  *
  * Usage: deno run -A --unstable-net --unstable-worker-options scripts/bench_http.ts
@@ -76,6 +78,24 @@ async function stop(child: Deno.ChildProcess): Promise<void> {
 interface WrkResult {
   rps: number;
   p99ms: number;
+  /** Server CPU time (user + system) per request, in µs; NaN when unknown. */
+  cpuUs: number;
+}
+
+const TICK_US = 10_000; // Linux USER_HZ is 100 on every common build
+
+/** CPU ticks (user + system) of `pid` and all its descendants (nginx's worker). */
+function cpuTicks(pid: number): number {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    let ticks = Number(f[11]) + Number(f[12]); // utime, stime
+    const kids = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).trim();
+    for (const k of kids ? kids.split(" ") : []) ticks += cpuTicks(Number(k));
+    return ticks;
+  } catch {
+    return NaN;
+  }
 }
 
 function ms(text: string): number {
@@ -84,7 +104,8 @@ function ms(text: string): number {
   return Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000, m: 60_000 } as Record<string, number>)[m[2]];
 }
 
-async function wrk(url: string, cpu = CLIENT_CPU): Promise<WrkResult> {
+async function wrk(url: string, pid = 0, cpu = CLIENT_CPU): Promise<WrkResult> {
+  const t0 = cpuTicks(pid);
   const out = await new Deno.Command("taskset", {
     args: ["-c", cpu, "wrk", "-t1", `-c${CONNS}`, `-d${DURATION}s`, "--latency", url],
     stdout: "piped",
@@ -94,7 +115,9 @@ async function wrk(url: string, cpu = CLIENT_CPU): Promise<WrkResult> {
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? NaN);
   const p99 = /99%\s+(\S+)/.exec(text)?.[1];
   if (/Non-2xx/.test(text)) throw new Error(`non-2xx answers from ${url}:\n${text}`);
-  return { rps, p99ms: p99 ? ms(p99) : NaN };
+  const requests = Number(/(\d+) requests in/.exec(text)?.[1] ?? NaN);
+  const cpuUs = (cpuTicks(pid) - t0) * TICK_US / requests;
+  return { rps, p99ms: p99 ? ms(p99) : NaN, cpuUs };
 }
 
 async function curlSpeed(url: string): Promise<number> {
@@ -187,6 +210,7 @@ try {
 
   const rows: string[] = [];
   const pairs: string[] = [];
+  const cpuRows: string[] = [];
   for (const name of ["1k.bin", "16k.bin"]) {
     const results: Record<string, WrkResult[]> = { reference: [], netkit: [], nginx: [] };
     const ref = await start(
@@ -201,9 +225,9 @@ try {
       PORTS.reference,
     );
     for (let r = 0; r < ROUNDS; r++) {
-      results.reference.push(await wrk(`http://127.0.0.1:${PORTS.reference}/${name}`));
-      results.netkit.push(await wrk(`http://127.0.0.1:${PORTS.netkit}/${name}`));
-      results.nginx.push(await wrk(`http://127.0.0.1:${PORTS.nginx}/${name}`));
+      results.reference.push(await wrk(`http://127.0.0.1:${PORTS.reference}/${name}`, ref.pid));
+      results.netkit.push(await wrk(`http://127.0.0.1:${PORTS.netkit}/${name}`, netkit.pid));
+      results.nginx.push(await wrk(`http://127.0.0.1:${PORTS.nginx}/${name}`, nginx.pid));
     }
     await stop(ref);
     const med = (k: string) => ({
@@ -217,6 +241,12 @@ try {
       median(results[a].map((x, i) => x.rps / results[b][i].rps)).toFixed(2);
     // The best round of each approximates its capacity on an unloaded core.
     const best = (k: string) => Math.max(...results[k].map((x) => x.rps));
+    const cpu = (k: string) => median(results[k].map((x) => x.cpuUs));
+    cpuRows.push(
+      `| ${name} | ${cpu("netkit").toFixed(1)} | ${cpu("reference").toFixed(1)} | ` +
+        `${cpu("nginx").toFixed(1)} | ${(cpu("reference") / cpu("netkit")).toFixed(2)}x | ` +
+        `${(cpu("nginx") / cpu("netkit")).toFixed(2)}x |`,
+    );
     pairs.push(
       `| ${name} | ${paired("netkit", "reference")}x | ${paired("netkit", "nginx")}x | ` +
         `${paired("reference", "nginx")}x | ${Math.round(best("netkit"))} / ` +
@@ -245,6 +275,11 @@ try {
   );
   console.log(`|---|---:|---:|---:|---|`);
   for (const p of pairs) console.log(p);
+  console.log(
+    `\n| file | netkit CPU µs/request | reference | nginx | reference / netkit | nginx / netkit |`,
+  );
+  console.log(`|---|---:|---:|---:|---:|---:|`);
+  for (const c of cpuRows) console.log(c);
 
   if (!opt["no-big"]) {
     const speeds: Record<string, number[]> = { netkit: [], nginx: [] };

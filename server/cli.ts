@@ -16,6 +16,7 @@ import {
 import { startFileServer, type StartFileServerOptions } from "./file_server.ts";
 import { startWorkersFileServer } from "./file_workers.ts";
 import { FILE_SERVER_DEFAULTS } from "./options.ts";
+import { onShutdownSignal } from "./signals.ts";
 
 /** One line for `netkit --help`. */
 export const SUMMARY = "serve a library folder over netkit's TCP file protocol";
@@ -51,6 +52,8 @@ Options:
   --cert FILE --key FILE serve over TLS with this PEM certificate chain and key
   --token TOKEN          require this shared token from every client; better: set
                          NETKIT_TOKEN in the environment (kept out of the process list)
+  --hash-offload SIZE    hash transfers this large on another core, in a
+                         Worker; 'off' hashes all inline (default: 8MiB)
   --quiet                no request log on stderr
   -h, --help             show this help
 
@@ -76,6 +79,7 @@ export async function main(args: string[]): Promise<number> {
     cert: { type: "string" },
     key: { type: "string" },
     token: { type: "string" },
+    "hash-offload": { type: "string" },
     quiet: { type: "boolean" },
   }, "serve-files");
   if ((values.cert === undefined) !== (values.key === undefined)) {
@@ -91,6 +95,12 @@ export async function main(args: string[]): Promise<number> {
   const model = values.model ?? (values.workers === undefined ? "async" : "workers");
   if (model !== "async" && model !== "loop" && model !== "workers") {
     throw new UsageError(`--model: expected async, loop or workers, got '${model}'`);
+  }
+  if (model === "workers" && Deno.build.os !== "linux") {
+    throw new UsageError(
+      "--model workers needs the kernel to spread one port over several listeners " +
+        "(SO_REUSEPORT), which Deno offers only on Linux",
+    );
   }
   if (values.workers !== undefined && model !== "workers") {
     throw new UsageError("--workers goes with --model workers");
@@ -129,6 +139,11 @@ export async function main(args: string[]): Promise<number> {
     log: values.quiet ? null : undefined,
     token,
     tls,
+    hashOffloadMinBytes: values["hash-offload"] === undefined
+      ? undefined
+      : values["hash-offload"] === "off"
+      ? Infinity
+      : parseSize(values["hash-offload"], "--hash-offload"),
   }).catch((e) => {
     if (e instanceof RangeError) throw new UsageError(e.message);
     if (e instanceof Deno.errors.AddrInUse) {
@@ -155,13 +170,10 @@ export async function main(args: string[]): Promise<number> {
     console.error("netkit serve-files: stopping");
     server.close();
   };
-  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
-  for (const s of signals) Deno.addSignalListener(s, stop);
-  try {
+  {
+    using _signals = onShutdownSignal(stop);
     await server.finished;
     await server.close();
-  } finally {
-    for (const s of signals) Deno.removeSignalListener(s, stop);
   }
   console.error("netkit serve-files: stopped");
   return 0;

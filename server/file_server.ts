@@ -10,6 +10,7 @@ import { writeAll } from "../protocol/frame_stream.ts";
 import { cleanStaleTemps } from "./atomic_write.ts";
 import { AuthThrottle, TokenCheck } from "./auth.ts";
 import { SharedSlots } from "./conn_slots.ts";
+import { HashPool } from "./file_hasher.ts";
 import { FileStore } from "./file_store.ts";
 import { type AcceptLoop, type ServerModel, startAcceptLoop } from "./listen.ts";
 import { type FileServerOptions, resolveFileServerOptions } from "./options.ts";
@@ -61,7 +62,8 @@ export async function startFileServer(
   const auth = o.token === null
     ? null
     : { check: new TokenCheck(o.token), throttle: new AuthThrottle() };
-  const ctx: SessionContext = { store, options: o, log, auth };
+  const hashPool = new HashPool(1).acquire();
+  const ctx: SessionContext = { store, options: o, log, auth, hashPool };
   const reusePort = options.reusePort ?? false;
   const listener: Deno.Listener = o.tls
     ? Deno.listenTls({
@@ -114,16 +116,17 @@ export async function startFileServer(
     }
   }, tick);
 
+  // Once every connection has ended: stop the watchdog and the hash Workers.
+  const finished = loop.finished.finally(() => {
+    clearInterval(watchdog);
+    hashPool.release();
+  });
   let closing: Promise<void> | undefined;
   const close = () =>
     closing ??= (async () => {
-      try {
-        await loop.close(o.shutdownGraceMs);
-      } finally {
-        clearInterval(watchdog);
-      }
+      await loop.close(o.shutdownGraceMs);
+      await finished;
     })();
-  loop.finished.finally(() => clearInterval(watchdog));
 
   return {
     addr: listener.addr as Deno.NetAddr,
@@ -132,7 +135,7 @@ export async function startFileServer(
     get connections() {
       return loop.active;
     },
-    finished: loop.finished,
+    finished,
     close,
     [Symbol.asyncDispose]: close,
   };

@@ -85,8 +85,38 @@ export class FileStore {
   }
 
   /** Opens a library file for reading; the caller closes it. */
-  openRead(name: string): Promise<{ file: Deno.FsFile; info: Deno.FileInfo }> {
-    return openInside(this.root, [this.check(name)]);
+  async openRead(
+    name: string,
+  ): Promise<{ file: Deno.FsFile; info: Deno.FileInfo; real: string }> {
+    const checked = this.check(name);
+    const path = `${this.root}/${checked}`;
+    let entry: Deno.FileInfo;
+    try {
+      entry = await Deno.lstat(path);
+    } catch (e) {
+      throw fsError(e, checked);
+    }
+    // A symlink may lead anywhere: the full realPath check. A plain entry of a
+    // flat name in the canonical root cannot leave it: one lstat is enough,
+    // and the inode check after opening catches a link swapped in between.
+    if (entry.isSymlink || entry.ino === null) return openInside(this.root, [checked]);
+    if (!entry.isFile) throw new NetkitError("NOT_FOUND", `${checked}: not a file`);
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(path, { read: true });
+    } catch (e) {
+      throw fsError(e, checked);
+    }
+    try {
+      const info = await file.stat();
+      if (info.ino !== entry.ino || info.dev !== entry.dev || !info.isFile) {
+        throw new NetkitError("FORBIDDEN", `${checked}: file changed while being opened`);
+      }
+      return { file, info, real: path };
+    } catch (e) {
+      file.close();
+      throw fsError(e, checked);
+    }
   }
 
   /** True when an entry of that name exists (file, folder or link). */

@@ -24,7 +24,20 @@ export interface NameRules {
   subdirs?: boolean;
   /** Allow segments that start with a dot. @default false */
   hidden?: boolean;
+  /**
+   * Also refuse names Windows misreads: device names (`CON`, `NUL`, `COM1`,
+   * `aux.txt`...) that open a device instead of a file, `< > : " | ? *` (a
+   * colon opens an NTFS alternate data stream), and a trailing dot or space
+   * (Windows strips them, so `a.txt.` would be `a.txt`).
+   * @default true on Windows, false elsewhere
+   */
+  windows?: boolean;
 }
+
+const ON_WINDOWS = globalThis.Deno?.build.os === "windows";
+const WINDOWS_CHARS = /[<>:"|?*]/;
+const WINDOWS_DEVICE =
+  /^(con|prn|aux|nul|conin\$|conout\$|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3]) *(\.|$)/i;
 
 const encoder = new TextEncoder();
 // C0 controls, DEL, C1 controls and backslash: never part of a name we
@@ -47,7 +60,8 @@ function invalid(why: string): NetkitError {
  * letters, backslashes, NUL and other control characters, percent-encoded
  * dots, slashes and NUL (`%2e`, `%2f`, `%5c`, `%00`), over-long names,
  * dot-files unless `hidden`, netkit's internal names, and any `/` unless
- * `subdirs`. No decoding happens here.
+ * `subdirs`, and, on Windows (`windows`), device names, `< > : " | ? *` and
+ * a trailing dot or space. No decoding happens here.
  *
  * @returns the segments, at least one
  * @throws {NetkitError} `INVALID_NAME` with the reason
@@ -75,6 +89,7 @@ export function resolveName(name: string, rules: NameRules = {}): string[] {
     throw invalid("name contains a slash");
   }
   for (const s of segments) checkSegment(s, rules.hidden ?? false);
+  if (rules.windows ?? ON_WINDOWS) segments.forEach(checkWindowsSegment);
   return segments;
 }
 
@@ -88,6 +103,12 @@ function checkSegment(s: string, hidden: boolean): void {
   if (s.startsWith(".") && !hidden) {
     throw invalid("hidden names are not allowed");
   }
+}
+
+function checkWindowsSegment(s: string): void {
+  if (WINDOWS_CHARS.test(s)) throw invalid('name contains one of < > : " | ? *');
+  if (WINDOWS_DEVICE.test(s)) throw invalid("name is a Windows device name");
+  if (s.endsWith(".") || s.endsWith(" ")) throw invalid("name ends with a dot or space");
 }
 
 /** True when a single entry name is visible under the given `hidden` rule. */

@@ -164,3 +164,20 @@ export async function openInside(
     throw fsError(e, segments.join("/"));
   }
 }
+
+/**
+ * True when an entry (file, folder or link, not followed) exists at `path`.
+ * For create-only writes that want to refuse early, before the atomic
+ * commit settles any race.
+ *
+ * @throws {NetkitError} mapped by {@linkcode fsError} for errors other than "not found"
+ */
+export async function entryExists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw fsError(e, path.slice(path.lastIndexOf("/") + 1));
+  }
+}

@@ -35,6 +35,12 @@ export interface FileServerOptions {
   token?: string | null;
   /** PEM certificate chain and key: serve over TLS; `null` for plain TCP. @default null */
   tls?: { cert: string; key: string } | null;
+  /**
+   * Transfers of at least this many bytes are hashed by a Worker on another
+   * core; smaller ones inline. `Infinity` hashes everything inline.
+   * @default 8388608 (8 MiB)
+   */
+  hashOffloadMinBytes?: number;
 }
 
 /** {@linkcode FileServerOptions} with every default filled in. */
@@ -55,6 +61,7 @@ export const FILE_SERVER_DEFAULTS: ResolvedFileServerOptions = {
   log: (line) => console.error(line),
   token: null,
   tls: null,
+  hashOffloadMinBytes: 8 << 20,
 };
 
 function check(ok: boolean, name: string, want: string, got: unknown): void {

@@ -8,24 +8,48 @@
  * @module
  */
 
-import { chooseHash, createHasher, type HashName } from "../protocol/digest.ts";
+import {
+  chooseHash,
+  createHasher,
+  type DigestSource,
+  type Hasher,
+  type HashName,
+} from "../protocol/digest.ts";
 import { isNetkitError, NetkitError } from "../protocol/errors.ts";
+import { encodeFrame, FrameType } from "../protocol/frame.ts";
 import { FrameReader, FrameWriter } from "../protocol/frame_stream.ts";
 import {
+  encodeMessage,
   errorMessage,
   Feature,
   type Get,
   type ListEntry,
+  type Message,
   PROTOCOL_VERSION,
   type Put,
   PutFlag,
 } from "../protocol/messages.ts";
 import type { AuthThrottle, TokenCheck } from "./auth.ts";
 import { digestKey } from "./digest_cache.ts";
+import { type ChunkWriter, type FileHashJob, followWrites, type HashPool } from "./file_hasher.ts";
 import type { FileStore } from "./file_store.ts";
 import type { ResolvedFileServerOptions } from "./options.ts";
 import type { TrackedConn } from "./tracked_conn.ts";
 import { hashPrefix, receiveData, sendData } from "../protocol/transfer.ts";
+
+/** Files up to this size are answered in a single write. */
+const SMALL_FILE_BYTES = 256 * 1024;
+
+/** Reads until `buf` is full or the file ends; returns the bytes read. */
+async function readFull(file: Deno.FsFile, buf: Uint8Array): Promise<number> {
+  let at = 0;
+  while (at < buf.length) {
+    const n = await file.read(buf.subarray(at));
+    if (n === null) break;
+    at += n;
+  }
+  return at;
+}
 
 /** Bytes of listing entries per LIST_ENTRIES frame, well under any frame limit. */
 const LIST_BATCH_BYTES = 60_000;
@@ -45,6 +69,8 @@ export interface SessionContext {
   log: (line: string) => void;
   /** Token check and failure throttle, when the server requires a token. */
   auth: { check: TokenCheck; throttle: AuthThrottle } | null;
+  /** Hashes large transfers on another core. */
+  hashPool: HashPool;
 }
 
 function peerOf(conn: Deno.Conn): string {
@@ -93,7 +119,7 @@ export async function runSession(
             break;
           case "GET":
             what = `GET ${JSON.stringify(m.name)}${m.offset ? ` @${m.offset}` : ""}`;
-            bytes = await get(m, store, writer, hash, options.maxFrame);
+            bytes = await get(m, ctx, writer, hash);
             break;
           case "PUT":
             what = `PUT ${JSON.stringify(m.name)} ${m.size}`;
@@ -218,12 +244,13 @@ async function list(store: FileStore, writer: FrameWriter): Promise<number> {
 
 async function get(
   m: Get,
-  store: FileStore,
+  ctx: SessionContext,
   writer: FrameWriter,
   hash: HashName,
-  maxFrame: number,
 ): Promise<number> {
-  const { file, info } = await store.openRead(m.name);
+  const { store } = ctx;
+  const { file, info, real } = await store.openRead(m.name);
+  let job: FileHashJob | null = null;
   try {
     if (m.offset > info.size) {
       throw new NetkitError(
@@ -233,29 +260,53 @@ async function get(
     }
     const key = digestKey(info, hash);
     const known = store.digests.get(key);
-    const hasher = known ? null : await createHasher(hash);
-    if (hasher && m.offset > 0) await hashPrefix(file, m.offset, hasher);
-    else if (m.offset > 0) await file.seek(m.offset, Deno.SeekMode.Start);
-    await writer.send({
+    let hasher: Hasher | null = null;
+    if (!known && info.size >= ctx.options.hashOffloadMinBytes) {
+      // A large file is hashed on another core while this one sends it.
+      job = ctx.hashPool.hashFile(real, hash, { final: info.size, expect: info });
+    } else if (!known) {
+      hasher = await createHasher(hash);
+      if (m.offset > 0) await hashPrefix(file, m.offset, hasher);
+    }
+    if (m.offset > 0 && !hasher) await file.seek(m.offset, Deno.SeekMode.Start);
+    const ok: Message = {
       type: "GET_OK",
       size: info.size,
       offset: m.offset,
       mtimeMs: info.mtime?.getTime() ?? 0,
-    });
+    };
     const length = info.size - m.offset;
+    if (!job && length <= SMALL_FILE_BYTES) {
+      // A small file goes out as GET_OK, DATA and END in one write.
+      const data = new Uint8Array(length);
+      if ((await readFull(file, data)) < length) {
+        throw new NetkitError("SIZE_MISMATCH", "file shrank while being sent");
+      }
+      hasher?.update(data);
+      const digest = known ?? hasher!.digest();
+      store.digests.set(key, digest);
+      await writer.sendFrames([
+        encodeMessage(ok),
+        encodeFrame(FrameType.DATA, data),
+        encodeMessage({ type: "END", digest }),
+      ]);
+      return length;
+    }
+    await writer.send(ok);
     try {
-      await sendData(file, length, writer, { chunk: maxFrame, hasher });
+      await sendData(file, length, writer, { chunk: ctx.options.maxFrame, hasher });
     } catch (e) {
       // Mid-stream failures (a file that shrank, a read error) become an ERROR frame in place of END.
-      if (isNetkitError(e) && !isDisconnect(e)) throw e;
-      if (isDisconnect(e)) throw e;
+      if (isNetkitError(e) || isDisconnect(e)) throw e;
       throw new NetkitError("INTERNAL", `read failed: ${(e as Error).message}`);
     }
-    const digest = known ?? hasher!.digest();
+    const digest = known ?? (job ? await job.finish(info.size) : hasher!.digest());
+    job = null;
     store.digests.set(key, digest);
     await writer.send({ type: "END", digest });
     return length;
   } finally {
+    job?.cancel();
     file.close();
   }
 }
@@ -280,14 +331,30 @@ async function put(
   const overwrite = (m.flags & PutFlag.OVERWRITE) !== 0;
   const resume = (m.flags & PutFlag.RESUME) !== 0;
   await using upload = await store.createUpload(m.name, overwrite, resume ? m.size : null);
-  const hasher = await createHasher(hash);
-  if (upload.offset > 0) await hashPrefix(upload.file, upload.offset, hasher);
+  let out: ChunkWriter = upload;
+  let source: DigestSource;
+  let job: FileHashJob | null = null;
+  if (m.size >= options.hashOffloadMinBytes) {
+    // Hashed on another core, following the temp file as it is written.
+    job = ctx.hashPool.hashFile(upload.tempPath, hash, { ready: upload.offset });
+    ({ out, source } = followWrites(job, upload.offset, m.size, upload));
+  } else {
+    const hasher = await createHasher(hash);
+    if (upload.offset > 0) await hashPrefix(upload.file, upload.offset, hasher);
+    source = hasher;
+  }
+  if (job && upload.offset > 0) await upload.file.seek(upload.offset, Deno.SeekMode.Start);
   await writer.send({ type: "PUT_READY", offset: upload.offset });
-  const result = await receiveData(reader, m.size - upload.offset, upload, {
-    maxFrame: options.maxFrame,
-    hasher,
-    onWriteError: (e) => writer.send(errorMessage(e)),
-  });
+  let result;
+  try {
+    result = await receiveData(reader, m.size - upload.offset, out, {
+      maxFrame: options.maxFrame,
+      hasher: source,
+      onWriteError: (e) => writer.send(errorMessage(e)),
+    });
+  } finally {
+    job?.cancel();
+  }
   if (!result.ok) {
     // Corrupt bytes must not be resumed from: drop the part file too.
     if (result.error.code === "CHECKSUM_MISMATCH") await upload.abort(true);

@@ -5,7 +5,10 @@
  * @module
  */
 
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
+import { fileURLToPath } from "node:url";
+
+// A platform path: a URL's pathname would be "/C:/..." on Windows.
+const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 
 /** The argument list that runs `main.ts` like `deno task netkit`. */
 export function netkitArgs(args: string[]): string[] {

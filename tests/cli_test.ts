@@ -78,6 +78,9 @@ Deno.test("cli: one-shot ls, put and get against a real serve-files process, the
   assert.equal(missing.stderr, "netkit: nope.txt: not found\n");
   assert.deepEqual(await namesIn(local.path), ["back.bin", "data.bin"]);
 
+  // Windows has no SIGTERM (Deno's kill() terminates the process there), so
+  // the graceful stop is checked on Linux and macOS only.
+  if (Deno.build.os === "windows") return;
   const status = await server.stop("SIGTERM");
   assert.equal(status.code, 0);
   assert.match(server.stderr(), /PUT "copy.bin" 1234567 1234567B .*ok/);

@@ -18,7 +18,9 @@ Deno.test("compile: the whole module graph compiles into one executable", async 
 // A real denort: the one DENORT_BIN names, or one deno compile can download.
 const build = await Deno.makeTempDir({ prefix: "netkit-compile-" });
 const denort = Deno.env.get("DENORT_BIN");
-const built = (await compile(`${build}/netkit`, {
+// deno compile adds .exe on Windows.
+const exe = `${build}/netkit${Deno.build.os === "windows" ? ".exe" : ""}`;
+const built = (await compile(exe, {
   denortBin: denort && denort !== DENO ? denort : undefined,
 })).success;
 if (!built) {
@@ -35,7 +37,6 @@ Deno.test({
   }`,
   ignore: !built,
   fn: async () => {
-    const exe = `${build}/netkit`;
     const dec = new TextDecoder();
     const run = (args: string[]) => new Deno.Command(exe, { args }).output();
     try {
@@ -55,7 +56,10 @@ Deno.test({
       const get = await run(["client", addr, "get", "x.bin", `${build}/back.bin`]);
       assert.ok(get.success, dec.decode(get.stderr));
       assert.deepEqual(await Deno.readFile(`${build}/back.bin`), bytes(100_000, 4));
-      assert.equal((await server.stop("SIGTERM")).code, 0);
+      const ls = await run(["client", addr, "ls"]);
+      assert.match(dec.decode(ls.stdout), /x\.bin/);
+      // Windows has no SIGTERM: Deno's kill() terminates the process there.
+      if (Deno.build.os !== "windows") assert.equal((await server.stop("SIGTERM")).code, 0);
     } finally {
       await Deno.remove(build, { recursive: true });
     }

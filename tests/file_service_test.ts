@@ -205,3 +205,29 @@ Deno.test("file service: the traversal corpus is refused and nothing outside is 
   assert.deepEqual(await namesIn(lib.path), ["ok.txt"]);
   assert.deepEqual(await namesIn(outside.path), ["passwd"]);
 });
+
+Deno.test("file service: large transfers are hashed on another core and still verified, resume included", async () => {
+  const big = bytes(20 * 1024 * 1024 + 123, 77); // over the 8 MiB offload threshold
+  await using lib = await tempDir({ "big.bin": big });
+  await using local = await tempDir({ "up.bin": big });
+  await using server = await serve(lib.path);
+  await using client = await connect(server);
+  const down = await client.download("big.bin", local.join("down.bin"));
+  assert.deepEqual(await Deno.readFile(local.join("down.bin")), big);
+  const up = await client.upload(local.join("up.bin"), "up.bin");
+  assert.deepEqual(up.digest, down.digest);
+  assert.deepEqual(await Deno.readFile(lib.join("up.bin")), big);
+  // A resumed large download: the part file's prefix is hashed from disk by the Worker.
+  await Deno.writeFile(local.join(".again.bin.netkit-part"), big.subarray(0, 9_000_000));
+  const again = await client.download("big.bin", local.join("again.bin"), { resume: true });
+  assert.equal(again.transferred, big.length - 9_000_000);
+  assert.deepEqual(again.digest, down.digest);
+  // A corrupted prefix is caught by the Worker's hash too.
+  const bad = big.slice(0, 10_000_000);
+  bad[1234] ^= 0xff;
+  await Deno.writeFile(local.join(".bad.bin.netkit-part"), bad);
+  await assert.rejects(client.download("big.bin", local.join("bad.bin"), { resume: true }), {
+    code: "CHECKSUM_MISMATCH",
+  });
+  assert.deepEqual(await namesIn(local.path), ["again.bin", "down.bin", "up.bin"]);
+});

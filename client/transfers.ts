@@ -1,0 +1,68 @@
+/**
+ * Download and upload as the command line and the prompt run them: a
+ * progress line while bytes move, then the one-line report. One place, so
+ * both front ends behave the same.
+ *
+ * @module
+ */
+
+import type { FileClient, TransferResult } from "./client.ts";
+import { ProgressLine } from "./progress.ts";
+import { describeTransfer } from "./summary.ts";
+
+/** Flags both transfers take. */
+export interface TransferFlags {
+  resume?: boolean;
+  overwrite?: boolean;
+  /** Downloads: flush to disk before renaming. */
+  sync?: boolean;
+  /** Draw a progress line. @default stderr is a terminal */
+  progress?: boolean;
+}
+
+async function withProgress(
+  label: string,
+  progress: boolean | undefined,
+  run: (bar: ProgressLine) => Promise<TransferResult>,
+  report: (r: TransferResult, ms: number) => string,
+): Promise<string> {
+  const bar = new ProgressLine(label, progress);
+  const started = performance.now();
+  try {
+    const r = await run(bar);
+    bar.done();
+    return report(r, performance.now() - started);
+  } finally {
+    bar.done();
+  }
+}
+
+/** Downloads `name` to `dest`; resolves to the report line. */
+export function downloadWithProgress(
+  client: FileClient,
+  name: string,
+  dest: string,
+  flags: TransferFlags,
+): Promise<string> {
+  return withProgress(
+    name,
+    flags.progress,
+    (bar) => client.download(name, dest, { ...flags, onProgress: (p) => bar.update(p) }),
+    (r, ms) => describeTransfer("downloaded", name, dest, r, ms),
+  );
+}
+
+/** Uploads the local `file` as `name`; resolves to the report line. */
+export function uploadWithProgress(
+  client: FileClient,
+  file: string,
+  name: string,
+  flags: TransferFlags,
+): Promise<string> {
+  return withProgress(
+    name,
+    flags.progress,
+    (bar) => client.upload(file, name, { ...flags, onProgress: (p) => bar.update(p) }),
+    (r, ms) => describeTransfer("uploaded", file, name, r, ms),
+  );
+}

@@ -1,0 +1,69 @@
+/**
+ * The one place where netkit's error family meets TFTP's error codes: a
+ * {@linkcode NetkitError} becomes an ERROR packet's code and message, and an
+ * ERROR packet from a peer becomes a {@linkcode TftpPeerError}.
+ *
+ * @module
+ */
+
+import { type ErrorCodeName, NetkitError } from "./errors.ts";
+import { TftpErrorCode } from "./tftp_packet.ts";
+
+const TO_TFTP: Partial<Record<ErrorCodeName, number>> = {
+  NOT_FOUND: TftpErrorCode.FILE_NOT_FOUND,
+  FORBIDDEN: TftpErrorCode.ACCESS_VIOLATION,
+  READ_ONLY: TftpErrorCode.ACCESS_VIOLATION,
+  UNAUTHORIZED: TftpErrorCode.ACCESS_VIOLATION,
+  INVALID_NAME: TftpErrorCode.ACCESS_VIOLATION,
+  NO_SPACE: TftpErrorCode.DISK_FULL,
+  TOO_LARGE: TftpErrorCode.DISK_FULL,
+  BAD_FRAME: TftpErrorCode.ILLEGAL_OPERATION,
+  EXISTS: TftpErrorCode.FILE_EXISTS,
+};
+
+const FROM_TFTP: Record<number, ErrorCodeName> = {
+  [TftpErrorCode.FILE_NOT_FOUND]: "NOT_FOUND",
+  [TftpErrorCode.ACCESS_VIOLATION]: "FORBIDDEN",
+  [TftpErrorCode.DISK_FULL]: "NO_SPACE",
+  [TftpErrorCode.ILLEGAL_OPERATION]: "BAD_FRAME",
+  [TftpErrorCode.UNKNOWN_TID]: "UNEXPECTED",
+  [TftpErrorCode.FILE_EXISTS]: "EXISTS",
+  [TftpErrorCode.NO_SUCH_USER]: "UNAUTHORIZED",
+  [TftpErrorCode.OPTION_REFUSED]: "BAD_FRAME",
+};
+
+/** An ERROR packet received from the peer; it is never answered. */
+export class TftpPeerError extends NetkitError {
+  /** The TFTP error code the peer sent. */
+  readonly tftpCode: number;
+
+  constructor(tftpCode: number, message: string) {
+    super(
+      FROM_TFTP[tftpCode] ?? "UNEXPECTED",
+      `peer error ${tftpCode}: ${printable(message) || "(no message)"}`,
+    );
+    this.name = "TftpPeerError";
+    this.tftpCode = tftpCode;
+  }
+}
+
+/** Strips control characters and cuts a peer's message so it prints on one line. */
+export function printable(message: string, max = 200): string {
+  // deno-lint-ignore no-control-regex
+  return message.replace(/[\u0000-\u001f\u007f-\u009f]/g, " ").slice(0, max)
+    .trim();
+}
+
+/**
+ * The ERROR packet to send for a failure. Unexpected errors say only
+ * "internal error", so no local detail leaks to the peer.
+ */
+export function toTftpError(e: unknown): { code: number; message: string } {
+  if (e instanceof NetkitError) {
+    return {
+      code: TO_TFTP[e.code] ?? TftpErrorCode.NOT_DEFINED,
+      message: e.message,
+    };
+  }
+  return { code: TftpErrorCode.NOT_DEFINED, message: "internal error" };
+}

@@ -1,0 +1,215 @@
+/**
+ * The programs netkit is measured against, each started by the benchmark
+ * itself on 127.0.0.1 and stopped by its PID: netkit's own server, the bare
+ * Deno copy (`scripts/bare_copy.ts`), vsftpd (driven by curl) and iperf3.
+ *
+ * @module
+ */
+
+import { freePort, runPinned, type Started, startPinned } from "./proc.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+/** `main.ts` of netkit. */
+export const MAIN = `${ROOT}main.ts`;
+/** The bare copy reference. */
+export const BARE_COPY = `${ROOT}scripts/bare_copy.ts`;
+/** `deno run` with the flags and permissions of `deno task netkit`. */
+export const DENO_RUN = [
+  "run",
+  "--unstable-net",
+  "--unstable-worker-options",
+  "--allow-net",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-sys",
+];
+
+/**
+ * Waits until some socket listens on 127.0.0.1:`port`, read from
+ * /proc/net/tcp so no probe connection disturbs the server (bounded: `timeoutMs`).
+ */
+export async function waitForListen(port: number, timeoutMs = 10_000): Promise<void> {
+  const want = `0100007F:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    const text = await Deno.readTextFile("/proc/net/tcp");
+    for (const line of text.split("\n")) {
+      const f = line.trim().split(/\s+/);
+      if (f[1] === want && f[3] === "0A") return;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`nothing listens on 127.0.0.1:${port}`);
+}
+
+/** A server started for a benchmark. */
+export interface BenchServer {
+  proc: Started;
+  port: number;
+}
+
+/** How to start netkit's file server. */
+export interface NetkitServerOptions {
+  root: string;
+  model: string;
+  /** Worker count for the workers model. */
+  workers?: number;
+  cpus: string;
+  /** Write a CPU profile into this folder at exit. */
+  cpuProfDir?: string;
+}
+
+/** Starts `netkit serve-files` in its own pinned process and waits for its "serving" line. */
+export async function startNetkitServer(o: NetkitServerOptions): Promise<BenchServer> {
+  const prof = o.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${o.cpuProfDir}`] : [];
+  const args = [
+    ...DENO_RUN,
+    ...prof,
+    MAIN,
+    "serve-files",
+    "--root",
+    o.root,
+    "--port",
+    "0",
+    "--quiet",
+    "--model",
+    o.model,
+    ...(o.model === "workers" ? ["--workers", String(o.workers ?? 2)] : []),
+    "--max-connections",
+    "19000",
+    "--idle-timeout",
+    "10m",
+  ];
+  const proc = startPinned({ cpus: o.cpus, cmd: Deno.execPath(), args });
+  const m = await proc.stderr.waitFor(/serving .* on .*:(\d+) /, 20_000);
+  return { proc, port: Number(m[1]) };
+}
+
+/** The server models this netkit offers, from `serve-files --help`. */
+export async function availableModels(): Promise<string[]> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [...DENO_RUN, MAIN, "serve-files", "--help"],
+    stdout: "piped",
+    stderr: "null",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const help = new TextDecoder().decode(out.stdout);
+  const models = ["loop", "async"];
+  if (/\bworkers\b/.test(help) && /--workers/.test(help)) models.push("workers");
+  return models;
+}
+
+/** Starts the bare copy server sending `file` to every client. */
+export async function startBareCopy(file: string, cpus: string): Promise<BenchServer> {
+  const port = freePort();
+  const proc = startPinned({
+    cpus,
+    cmd: Deno.execPath(),
+    args: ["run", "-A", BARE_COPY, "serve", file, String(port)],
+  });
+  await proc.stderr.waitFor(/serving on/, 20_000);
+  return { proc, port };
+}
+
+/** Starts the bare idle-connection reference (`scripts/bench/bare_hold.ts`). */
+export async function startBareHold(cpus: string): Promise<BenchServer> {
+  const proc = startPinned({
+    cpus,
+    cmd: Deno.execPath(),
+    args: ["run", "-A", "--unstable-net", new URL("./bare_hold.ts", import.meta.url).pathname],
+  });
+  const m = await proc.stderr.waitFor(/listening on .*:(\d+)/, 20_000);
+  return { proc, port: Number(m[1]) };
+}
+
+/**
+ * Starts vsftpd on 127.0.0.1 with a throwaway config: anonymous access to
+ * `root`, uploads allowed into `root/up`, passive mode on loopback.
+ */
+export async function startVsftpd(dir: string, root: string, cpus: string): Promise<BenchServer> {
+  const port = freePort();
+  const pasv = 20000 + Math.floor(Math.random() * 20000);
+  await Deno.mkdir(`${root}/up`, { recursive: true });
+  await Deno.chmod(`${root}/up`, 0o777);
+  const conf = `${dir}/vsftpd.conf`;
+  await Deno.writeTextFile(
+    conf,
+    [
+      "listen=YES",
+      "listen_ipv6=NO",
+      "listen_address=127.0.0.1",
+      `listen_port=${port}`,
+      "background=NO",
+      "run_as_launching_user=YES",
+      "anonymous_enable=YES",
+      "local_enable=NO",
+      `anon_root=${root}`,
+      "no_anon_password=YES",
+      "write_enable=YES",
+      "anon_upload_enable=YES",
+      "anon_other_write_enable=YES",
+      "anon_umask=022",
+      "pasv_enable=YES",
+      "pasv_address=127.0.0.1",
+      `pasv_min_port=${pasv}`,
+      `pasv_max_port=${pasv + 50}`,
+      "seccomp_sandbox=NO",
+      "xferlog_enable=NO",
+      `vsftpd_log_file=${dir}/vsftpd.log`,
+      "",
+    ].join("\n"),
+  );
+  const proc = startPinned({ cpus, cmd: "vsftpd", args: [conf] });
+  await waitForListen(port);
+  return { proc, port };
+}
+
+/** True when `prog` is on the PATH. */
+export async function have(prog: string): Promise<boolean> {
+  const out = await new Deno.Command("bash", {
+    args: ["-c", `command -v ${prog}`],
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  return out.success;
+}
+
+/** iperf3 throughput for 1 GiB with `len`-byte writes (undefined for its default), GB/s. */
+export async function iperf3(
+  serverCpus: string,
+  clientCpus: string,
+  len?: string,
+): Promise<number> {
+  const port = freePort();
+  const server = startPinned({
+    cpus: serverCpus,
+    cmd: "iperf3",
+    args: ["-s", "-B", "127.0.0.1", "-p", String(port)],
+  });
+  try {
+    await waitForListen(port);
+    const r = await runPinned({
+      cpus: clientCpus,
+      cmd: "iperf3",
+      args: [
+        "-c",
+        "127.0.0.1",
+        "-p",
+        String(port),
+        "-n",
+        "1G",
+        "-J",
+        ...(len ? ["-l", len] : []),
+      ],
+    }, 60_000);
+    if (r.code !== 0) throw new Error(`iperf3 failed: ${r.stderr || r.stdout.slice(0, 300)}`);
+    const j = JSON.parse(r.stdout);
+    return j.end.sum_received.bits_per_second / 8 / 1e9;
+  } finally {
+    try {
+      server.child.kill("SIGKILL");
+    } catch { /* exited already */ }
+    await server.child.status;
+  }
+}

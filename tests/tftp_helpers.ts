@@ -1,0 +1,174 @@
+/**
+ * Test helpers for TFTP: temp folders, a server on a free port, a raw UDP
+ * peer that speaks packets by hand, and in-memory byte sources and sinks.
+ *
+ * @module
+ */
+
+import type { ByteSink, ByteSource } from "../protocol/frame_stream.ts";
+import { decodePacket, encodePacket, type Packet } from "../protocol/tftp_packet.ts";
+import { startTftpServer, type TftpServer, type TftpServerOptions } from "../tftp/server.ts";
+
+/** A temp folder removed on dispose. */
+export async function tempDir(): Promise<
+  { path: string } & AsyncDisposable
+> {
+  const path = await Deno.realPath(
+    await Deno.makeTempDir({ prefix: "netkit-tftp-" }),
+  );
+  return {
+    path,
+    [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }),
+  };
+}
+
+/** Starts a server on 127.0.0.1 and a free port, with short timeouts for tests. */
+export function startServer(
+  root: string,
+  options: Partial<TftpServerOptions> = {},
+): Promise<TftpServer> {
+  return startTftpServer({
+    root,
+    port: 0,
+    timeoutMs: 200,
+    retries: 5,
+    ...options,
+  });
+}
+
+/** Deterministic pseudo-random bytes (xorshift), so failures reproduce. */
+export function pseudoRandomBytes(n: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/** A sink that keeps everything in memory. */
+export function memorySink(): ByteSink & { bytes(): Uint8Array } {
+  const parts: Uint8Array[] = [];
+  return {
+    write(p) {
+      parts.push(p.slice());
+      return Promise.resolve(p.length);
+    },
+    bytes() {
+      const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+      let at = 0;
+      for (const p of parts) out.set(p, at), at += p.length;
+      return out;
+    },
+  };
+}
+
+/** A source reading from a byte array in pieces of at most `piece`. */
+export function memorySource(bytes: Uint8Array, piece = 100_000): ByteSource {
+  let at = 0;
+  return {
+    read(p) {
+      if (at >= bytes.length) return Promise.resolve(null);
+      const n = Math.min(p.length, piece, bytes.length - at);
+      p.set(bytes.subarray(at, at + n));
+      at += n;
+      return Promise.resolve(n);
+    },
+  };
+}
+
+/** A datagram received by {@linkcode RawPeer}. */
+export interface Received {
+  packet: Packet;
+  from: Deno.NetAddr;
+}
+
+/** A hand-driven UDP endpoint for protocol tests. */
+export class RawPeer implements Disposable {
+  readonly conn = Deno.listenDatagram({
+    transport: "udp",
+    hostname: "127.0.0.1",
+    port: 0,
+  });
+  #pending: Promise<[Uint8Array, Deno.Addr]> | null = null;
+  readonly #buf = new Uint8Array(70000);
+
+  /** Sends a packet (or raw bytes) to `to`. */
+  async send(p: Packet | Uint8Array, to: Deno.NetAddr): Promise<void> {
+    await this.conn.send(p instanceof Uint8Array ? p : encodePacket(p), to);
+  }
+
+  /** The next datagram within `ms`, decoded (DATA copied), or null. */
+  async recv(ms = 2000): Promise<Received | null> {
+    this.#pending ??= this.conn.receive(this.#buf);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<null>((r) => timer = setTimeout(r, ms, null));
+    try {
+      const got = await Promise.race([this.#pending, timeout]);
+      if (got === null) return null;
+      this.#pending = null;
+      const packet = decodePacket(got[0].slice());
+      return { packet, from: got[1] as Deno.NetAddr };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Like `recv`, but fails the test on timeout. */
+  async expect(ms = 2000): Promise<Received> {
+    const r = await this.recv(ms);
+    if (!r) throw new Error(`no packet within ${ms} ms`);
+    return r;
+  }
+
+  [Symbol.dispose](): void {
+    this.conn.close();
+    this.#pending?.catch(() => {});
+  }
+}
+
+/** Lists a folder's entry names, sorted. */
+export async function listNames(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const e of Deno.readDir(dir)) names.push(e.name);
+  return names.sort();
+}
+
+/** Resolves when `log` receives a line matching `pattern` (bounded by `ms`). */
+export function logWaiter(): {
+  log: (line: string) => void;
+  lines: string[];
+  waitFor(pattern: RegExp, ms?: number): Promise<string>;
+} {
+  const lines: string[] = [];
+  const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];
+  return {
+    lines,
+    log(line) {
+      lines.push(line);
+      for (const w of waiters.splice(0)) {
+        if (w.re.test(line)) w.resolve(line);
+        else waiters.push(w);
+      }
+    },
+    waitFor(re, ms = 5000) {
+      const hit = lines.find((l) => re.test(l));
+      if (hit) return Promise.resolve(hit);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`no log line ${re} within ${ms} ms`)),
+          ms,
+        );
+        waiters.push({
+          re,
+          resolve: (l) => (clearTimeout(timer), resolve(l)),
+        });
+      });
+    },
+  };
+}

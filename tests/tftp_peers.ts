@@ -1,0 +1,157 @@
+/**
+ * Real TFTP peers from Debian's packages for interop tests: the tftp-hpa
+ * client, curl, and the tftpd-hpa server. Each helper says plainly when its
+ * program is missing so the tests can skip with a clear name.
+ *
+ * @module
+ */
+
+import { RawPeer } from "./tftp_helpers.ts";
+
+/** Where a program lives on the PATH (or in sbin), or null. */
+export function findProgram(name: string): string | null {
+  const dirs = (Deno.env.get("PATH") ?? "").split(":").concat([
+    "/usr/sbin",
+    "/sbin",
+    "/usr/bin",
+  ]);
+  for (const d of dirs) {
+    try {
+      if (Deno.statSync(`${d}/${name}`).isFile) return `${d}/${name}`;
+    } catch { /* not here */ }
+  }
+  return null;
+}
+
+/** The result of running a peer program. */
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a program to completion (bounded by `timeoutMs`). */
+export async function run(
+  cmd: string,
+  args: string[],
+  options: { cwd?: string; timeoutMs?: number } = {},
+): Promise<Run> {
+  const child = new Deno.Command(cmd, {
+    args,
+    cwd: options.cwd,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const timer = setTimeout(
+    () => child.kill("SIGKILL"),
+    options.timeoutMs ?? 60_000,
+  );
+  try {
+    const out = await child.output();
+    const dec = new TextDecoder();
+    return {
+      code: out.code,
+      stdout: dec.decode(out.stdout),
+      stderr: dec.decode(out.stderr),
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A free UDP port on 127.0.0.1 (free when asked; tiny race accepted). */
+export function freeUdpPort(): number {
+  const s = Deno.listenDatagram({
+    transport: "udp",
+    hostname: "127.0.0.1",
+    port: 0,
+  });
+  const port = (s.addr as Deno.NetAddr).port;
+  s.close();
+  return port;
+}
+
+/** A running tftpd-hpa, stopped (by its PID) on dispose. */
+export interface Tftpd extends AsyncDisposable {
+  port: number;
+}
+
+/**
+ * Starts `in.tftpd -L -a 127.0.0.1:PORT -s DIR` and waits until it answers.
+ * It drops to the `tftp` user: `dir` and its files must be world-readable
+ * (world-writable with `create`).
+ */
+export async function startTftpd(
+  program: string,
+  dir: string,
+  create = false,
+): Promise<Tftpd> {
+  const port = freeUdpPort();
+  const args = ["-L", "-a", `127.0.0.1:${port}`, "-s", dir];
+  if (create) args.unshift("-c");
+  const child = new Deno.Command(program, {
+    args,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const stop = async () => {
+    // tftpd-hpa forks a child per transfer, which may still be dallying and
+    // ignores SIGTERM meanwhile: end those by PID too.
+    for (const pid of childrenOf(child.pid)) {
+      try {
+        Deno.kill(pid, "SIGKILL");
+      } catch { /* already gone */ }
+    }
+    try {
+      child.kill("SIGTERM");
+    } catch { /* already gone */ }
+    await child.status;
+    await child.stderr.cancel().catch(() => {});
+  };
+  try {
+    await waitUntilAnswering(port);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { port, [Symbol.asyncDispose]: stop };
+}
+
+/** PIDs whose parent is `pid` (Linux /proc; empty elsewhere). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  try {
+    for (const e of Deno.readDirSync("/proc")) {
+      if (!/^\d+$/.test(e.name)) continue;
+      try {
+        const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
+        const ppid = Number(
+          stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1],
+        );
+        if (ppid === pid) out.push(Number(e.name));
+      } catch { /* exited meanwhile */ }
+    }
+  } catch { /* no /proc */ }
+  return out;
+}
+
+async function waitUntilAnswering(port: number): Promise<void> {
+  using peer = new RawPeer();
+  const to = { transport: "udp" as const, hostname: "127.0.0.1", port };
+  for (let i = 0; i < 50; i++) {
+    await peer.send(
+      {
+        op: "RRQ",
+        filename: "netkit-probe-missing",
+        mode: "octet",
+        options: new Map(),
+      },
+      to,
+    );
+    if (await peer.recv(100)) return;
+  }
+  throw new Error(`in.tftpd did not answer on port ${port}`);
+}

@@ -1,0 +1,158 @@
+/**
+ * Byte streams cut into TFTP blocks and glued back together. A
+ * {@linkcode BlockSource} reads a file in large chunks and hands out DATA
+ * packets of exactly `blksize` bytes (the last one shorter, possibly empty);
+ * a {@linkcode BlockSink} collects received blocks into large writes. Both
+ * apply netascii conversion when asked. Memory stays bounded: one read chunk,
+ * one write buffer, and the sender's window.
+ *
+ * @module
+ */
+
+import type { ByteSink, ByteSource } from "../protocol/frame_stream.ts";
+import { writeAll } from "../protocol/frame_stream.ts";
+import { NetasciiDecoder, netasciiEncode } from "../protocol/tftp_netascii.ts";
+
+/** Size of file reads and writes; large enough that syscalls do not dominate. */
+const CHUNK = 256 * 1024;
+
+/** Bytes of DATA header in front of each block. */
+export const HEADER = 4;
+
+/** Hands out DATA packets (header space + payload) for consecutive blocks. */
+export class BlockSource {
+  readonly #src: ByteSource;
+  readonly #blksize: number;
+  readonly #netascii: boolean;
+  // Two read buffers: while blocks are cut from one, the next read fills
+  // the other, so the wait for an ACK hides the file read.
+  readonly #readBufs = [new Uint8Array(CHUNK), new Uint8Array(CHUNK)];
+  #spare = 0; // index of the buffer not backing #chunk
+  #reading: Promise<number | null> | null = null;
+  #chunk: Uint8Array = new Uint8Array(0);
+  #pos = 0;
+  #eof = false;
+  #done = false;
+  #free: Uint8Array[] = [];
+
+  /**
+   * @param src where file bytes come from
+   * @param blksize the negotiated block size
+   * @param netascii convert LF to CR LF on the way out
+   */
+  constructor(src: ByteSource, blksize: number, netascii = false) {
+    this.#src = src;
+    this.#blksize = blksize;
+    this.#netascii = netascii;
+  }
+
+  /** True once the last (short) block has been handed out. */
+  get done(): boolean {
+    return this.#done;
+  }
+
+  /**
+   * The next packet: 4 header bytes for the caller to fill, then up to
+   * `blksize` payload bytes. A payload shorter than `blksize` is the last.
+   */
+  async next(): Promise<Uint8Array> {
+    if (this.#done) throw new Error("BlockSource is exhausted");
+    const packet = this.#free.pop() ?? new Uint8Array(HEADER + this.#blksize);
+    let filled = 0;
+    while (filled < this.#blksize) {
+      if (this.#pos === this.#chunk.length) {
+        if (this.#eof || !(await this.#fill())) break;
+      }
+      const n = Math.min(
+        this.#blksize - filled,
+        this.#chunk.length - this.#pos,
+      );
+      packet.set(
+        this.#chunk.subarray(this.#pos, this.#pos + n),
+        HEADER + filled,
+      );
+      this.#pos += n;
+      filled += n;
+    }
+    if (filled < this.#blksize) this.#done = true;
+    return packet.subarray(0, HEADER + filled);
+  }
+
+  /** Gives an acknowledged packet back for reuse. */
+  release(packet: Uint8Array): void {
+    if (packet.byteLength === HEADER + this.#blksize) {
+      this.#free.push(
+        new Uint8Array(packet.buffer, packet.byteOffset, packet.byteLength),
+      );
+    }
+  }
+
+  #readAhead(): void {
+    this.#reading = this.#src.read(this.#readBufs[this.#spare]);
+    this.#reading.catch(() => {}); // seen when awaited; never unhandled
+  }
+
+  async #fill(): Promise<boolean> {
+    if (!this.#reading) this.#readAhead();
+    const n = await this.#reading;
+    this.#reading = null;
+    if (n === null) {
+      this.#eof = true;
+      return false;
+    }
+    const raw = this.#readBufs[this.#spare].subarray(0, n);
+    this.#chunk = this.#netascii ? netasciiEncode(raw) : raw;
+    this.#pos = 0;
+    this.#spare ^= 1;
+    this.#readAhead();
+    return true;
+  }
+}
+
+/** Collects received payloads and writes them out in large pieces. */
+export class BlockSink {
+  readonly #sink: ByteSink;
+  readonly #decoder: NetasciiDecoder | null;
+  readonly #buf = new Uint8Array(CHUNK);
+  #len = 0;
+  #written = 0;
+
+  /**
+   * @param sink where the bytes go
+   * @param netascii convert CR LF to LF on the way in
+   */
+  constructor(sink: ByteSink, netascii = false) {
+    this.#sink = sink;
+    this.#decoder = netascii ? new NetasciiDecoder() : null;
+  }
+
+  /** Bytes handed to the sink so far, after conversion. */
+  get written(): number {
+    return this.#written + this.#len;
+  }
+
+  /** Takes one payload; it is copied, so the caller may reuse its buffer. */
+  async write(data: Uint8Array): Promise<void> {
+    const bytes = this.#decoder ? this.#decoder.push(data) : data;
+    if (this.#len + bytes.length > this.#buf.length) await this.flush();
+    if (bytes.length > this.#buf.length) {
+      await writeAll(this.#sink, bytes);
+      this.#written += bytes.length;
+      return;
+    }
+    this.#buf.set(bytes, this.#len);
+    this.#len += bytes.length;
+  }
+
+  /** Writes out everything buffered (and a held netascii CR at the end). */
+  async flush(end = false): Promise<void> {
+    if (end && this.#decoder) {
+      const tail = this.#decoder.end();
+      if (tail.length) await this.write(tail);
+    }
+    if (this.#len === 0) return;
+    await writeAll(this.#sink, this.#buf.subarray(0, this.#len));
+    this.#written += this.#len;
+    this.#len = 0;
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * `netkit tftp`: the command-line front of the TFTP server and client.
+ *
+ * @module
+ */
+
+import { NetkitError } from "../protocol/errors.ts";
+import { MAX_BLKSIZE, MIN_BLKSIZE } from "../protocol/tftp_packet.ts";
+import { MAX_WINDOWSIZE } from "../protocol/tftp_options.ts";
+import {
+  parseDuration,
+  parseFlags,
+  parseHostPort,
+  parseIntFlag,
+  parsePort,
+  parseSize,
+  UsageError,
+} from "../server/cli_args.ts";
+import { AtomicFile } from "../server/atomic_write.ts";
+import { type TftpClientOptions, tftpGet, tftpPut } from "./client.ts";
+import { startTftpServer } from "./server.ts";
+import { formatBytes, stderrProgress } from "./progress.ts";
+
+/** One line for `netkit --help`. */
+export const SUMMARY = "TFTP server and client over UDP (RFC 1350 + options)";
+
+/** The full `netkit tftp --help` text. */
+export const USAGE = `Usage:
+  netkit tftp serve --root DIR [options]
+  netkit tftp get HOST[:PORT] FILE [DEST] [options]
+  netkit tftp put HOST[:PORT] FILE [NAME] [options]
+
+Serve options:
+  --root DIR             folder to serve (required); nothing outside it is reachable
+  --host ADDR            address to bind (default 127.0.0.1)
+  --port N               UDP port (default 6969; 0 picks a free one)
+  --allow-write          accept uploads (off by default)
+  --overwrite            let uploads replace existing files (create-only by default)
+  --max-write-size SIZE  largest upload (default 1G)
+  --max-transfers N      transfers in flight at once (default 64)
+  --max-per-host N       transfers in flight from one client address (default 16)
+  --max-blksize N        largest block size granted (default 65464)
+  --max-windowsize N     largest window granted (default 64)
+  --timeout DURATION     retransmission timeout (default 1s)
+  --retries N            retransmissions before a transfer is dropped (default 5)
+
+Client options (get, put):
+  --blksize N            ask for this block size (8..65464)
+  --windowsize N         ask for this window (1..65535, RFC 7440)
+  --netascii             text mode (line ends converted) instead of octet
+  --timeout DURATION     retransmission timeout (default 1s)
+  --retries N            retransmissions before giving up (default 5)
+  -q, --quiet            no progress line
+  HOST's port defaults to 69. get writes DEST (default: FILE's base name,
+  '-' for stdout) only once the whole file has arrived.`;
+
+const SERVE_FLAGS = {
+  root: { type: "string" },
+  host: { type: "string" },
+  port: { type: "string" },
+  "allow-write": { type: "boolean" },
+  overwrite: { type: "boolean" },
+  "max-write-size": { type: "string" },
+  "max-transfers": { type: "string" },
+  "max-per-host": { type: "string" },
+  "max-blksize": { type: "string" },
+  "max-windowsize": { type: "string" },
+  timeout: { type: "string" },
+  retries: { type: "string" },
+} as const;
+
+const CLIENT_FLAGS = {
+  blksize: { type: "string" },
+  windowsize: { type: "string" },
+  netascii: { type: "boolean" },
+  timeout: { type: "string" },
+  retries: { type: "string" },
+  quiet: { type: "boolean", short: "q" },
+} as const;
+
+/** Runs `netkit tftp ...`; resolves to the exit code. */
+export async function main(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  switch (sub) {
+    case "serve":
+      return await serve(rest);
+    case "get":
+    case "put":
+      return await transfer(sub, rest);
+    default:
+      throw new UsageError(
+        sub === undefined ? "expected serve, get or put" : `unknown tftp command '${sub}'`,
+        "tftp",
+      );
+  }
+}
+
+function timeoutFlag(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text, "--timeout");
+  if (ms < 10 || ms > 255_000) {
+    throw new UsageError("--timeout: expected 10ms to 255s");
+  }
+  return ms;
+}
+
+function intFlag(
+  text: string | undefined,
+  flag: string,
+  min: number,
+  max: number,
+): number | undefined {
+  return text === undefined ? undefined : parseIntFlag(text, flag, min, max);
+}
+
+async function serve(args: string[]): Promise<number> {
+  const { values: v, positionals } = parseFlags(args, SERVE_FLAGS, "tftp");
+  if (positionals.length) {
+    throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  }
+  if (!v.root) throw new UsageError("serve needs --root DIR");
+  const server = await startTftpServer({
+    root: v.root,
+    hostname: v.host,
+    port: v.port === undefined ? undefined : parsePort(v.port),
+    allowWrite: v["allow-write"],
+    overwrite: v.overwrite,
+    maxWriteSize: v["max-write-size"] === undefined
+      ? undefined
+      : parseSize(v["max-write-size"], "--max-write-size"),
+    maxTransfers: intFlag(v["max-transfers"], "--max-transfers", 1, 100_000),
+    maxPerHost: intFlag(v["max-per-host"], "--max-per-host", 1, 100_000),
+    maxBlksize: intFlag(v["max-blksize"], "--max-blksize", 512, MAX_BLKSIZE),
+    maxWindowsize: intFlag(v["max-windowsize"], "--max-windowsize", 1, 1024),
+    timeoutMs: timeoutFlag(v.timeout),
+    retries: intFlag(v.retries, "--retries", 0, 100),
+    log: (line) => console.error(line),
+  });
+  const { hostname, port } = server.addr;
+  const shown = hostname.includes(":") ? `[${hostname}]` : hostname;
+  console.log(
+    `netkit tftp: serving ${v.root} on udp ${shown}:${port} (${
+      v["allow-write"] ? (v.overwrite ? "read-write" : "read, create") : "read-only"
+    })`,
+  );
+  const stopped = Promise.withResolvers<void>();
+  const onSignal = () => stopped.resolve();
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  for (const s of signals) Deno.addSignalListener(s, onSignal);
+  try {
+    await stopped.promise;
+  } finally {
+    for (const s of signals) Deno.removeSignalListener(s, onSignal);
+    await server.close();
+  }
+  return 0;
+}
+
+async function transfer(kind: "get" | "put", args: string[]): Promise<number> {
+  const { values: v, positionals } = parseFlags(args, CLIENT_FLAGS, "tftp");
+  if (positionals.length < 2 || positionals.length > 3) {
+    throw new UsageError(
+      `${kind} needs HOST[:PORT] FILE [${kind === "get" ? "DEST" : "NAME"}]`,
+    );
+  }
+  const [hostPort, file, third] = positionals;
+  const { hostname, port } = parseHostPort(hostPort, 69);
+  const progress = stderrProgress(v.quiet || third === "-");
+  const options: TftpClientOptions = {
+    hostname,
+    port,
+    blksize: intFlag(v.blksize, "--blksize", MIN_BLKSIZE, MAX_BLKSIZE),
+    windowsize: intFlag(v.windowsize, "--windowsize", 1, MAX_WINDOWSIZE),
+    mode: v.netascii ? "netascii" : "octet",
+    timeoutMs: timeoutFlag(v.timeout),
+    retries: intFlag(v.retries, "--retries", 0, 100),
+    onProgress: (bytes, total) => progress.update(bytes, total),
+  };
+  const t0 = performance.now();
+  try {
+    const bytes = kind === "get"
+      ? await get(file, third ?? baseName(file), options)
+      : await put(file, third ?? baseName(file), options);
+    progress.done();
+    if (!v.quiet && third !== "-") {
+      const s = (performance.now() - t0) / 1000;
+      console.error(
+        `${kind} ${file}: ${formatBytes(bytes)} in ${s.toFixed(2)} s`,
+      );
+    }
+    return 0;
+  } catch (e) {
+    progress.done();
+    const why = e instanceof Error ? e.message : String(e);
+    throw new NetkitError(
+      e instanceof NetkitError ? e.code : "INTERNAL",
+      `tftp ${kind} ${file}: ${why}`,
+    );
+  }
+}
+
+function baseName(path: string): string {
+  const parts = path.split(/[\\/]/).filter((p) => p !== "");
+  const last = parts[parts.length - 1];
+  if (!last || last === "." || last === "..") {
+    throw new UsageError(`cannot derive a local name from '${path}'`);
+  }
+  return last;
+}
+
+async function get(
+  remote: string,
+  dest: string,
+  o: TftpClientOptions,
+): Promise<number> {
+  if (dest === "-") {
+    return (await tftpGet(remote, Deno.stdout, o)).bytes;
+  }
+  const slash = dest.lastIndexOf("/");
+  const folder = slash < 0 ? "." : dest.slice(0, slash) || "/";
+  let dir: string;
+  try {
+    dir = await Deno.realPath(folder);
+  } catch {
+    throw new NetkitError("NOT_FOUND", `no folder '${folder}' for ${dest}`);
+  }
+  await using out = await AtomicFile.create(dir, dest.slice(slash + 1));
+  const sink = {
+    write: async (p: Uint8Array) => (await out.write(p), p.length),
+  };
+  const r = await tftpGet(remote, sink, o);
+  await out.commit(true);
+  return r.bytes;
+}
+
+async function put(
+  local: string,
+  remote: string,
+  o: TftpClientOptions,
+): Promise<number> {
+  using file = await Deno.open(local, { read: true });
+  const info = await file.stat();
+  if (!info.isFile) throw new UsageError(`not a file: ${local}`);
+  return (await tftpPut(remote, file, info.size, o)).bytes;
+}

@@ -1,0 +1,201 @@
+/**
+ * The TFTP server: one UDP socket takes requests, and every transfer gets a
+ * fresh ephemeral socket of its own (RFC 1350's transfer IDs). The number of
+ * transfers in flight is bounded, in total and per client address; a request
+ * beyond either bound is answered with an ERROR.
+ * Malformed packets on the request port get ERROR 4 and are dropped.
+ *
+ * @module
+ */
+
+import { NetkitError } from "../protocol/errors.ts";
+import {
+  decodePacket,
+  encodePacket,
+  MAX_BLKSIZE,
+  type RequestPacket,
+  TftpErrorCode,
+} from "../protocol/tftp_packet.ts";
+import { printable } from "../protocol/tftp_errors.ts";
+import { canonicalRoot } from "../server/jail_fs.ts";
+import { cleanStaleTemps } from "../server/atomic_write.ts";
+import { Channel } from "./channel.ts";
+import { runSession } from "./session.ts";
+
+/** Options of {@linkcode startTftpServer}. */
+export interface TftpServerOptions {
+  /** Folder to serve; nothing outside it is reachable. */
+  root: string;
+  /** Address to bind. @default "127.0.0.1" */
+  hostname?: string;
+  /** UDP port; 0 picks a free one. @default 6969 */
+  port?: number;
+  /** Accept uploads (WRQ). @default false */
+  allowWrite?: boolean;
+  /** Let uploads replace existing files. @default false */
+  overwrite?: boolean;
+  /** Largest upload, in bytes. @default 1 GiB */
+  maxWriteSize?: number;
+  /** Transfers in flight at once. @default 64 */
+  maxTransfers?: number;
+  /** Transfers in flight at once from one client address, so one host cannot take every slot. @default 16 */
+  maxPerHost?: number;
+  /** Retransmission timeout, in ms, unless a client negotiates one. @default 1000 */
+  timeoutMs?: number;
+  /** Retransmissions without progress before a transfer is dropped. @default 5 */
+  retries?: number;
+  /** Largest block size granted. @default 65464 */
+  maxBlksize?: number;
+  /** Largest window granted. @default 64 */
+  maxWindowsize?: number;
+  /** Receives one line per finished transfer. @default none */
+  log?: (line: string) => void;
+}
+
+/** A running server. */
+export interface TftpServer extends AsyncDisposable {
+  /** The bound request address (with the real port when 0 was asked). */
+  readonly addr: Deno.NetAddr;
+  /** Transfers in flight right now. */
+  readonly active: number;
+  /** Stops taking requests, ends transfers in flight, and resolves when all are gone; safe twice. */
+  close(): Promise<void>;
+}
+
+/** Starts a TFTP server; see {@linkcode TftpServerOptions} for defaults. */
+export async function startTftpServer(
+  options: TftpServerOptions,
+): Promise<TftpServer> {
+  const root = await canonicalRoot(options.root);
+  if (options.allowWrite) await cleanStaleTemps(root);
+  const hostname = options.hostname ?? "127.0.0.1";
+  const conn = Deno.listenDatagram({
+    transport: "udp",
+    hostname,
+    port: options.port ?? 6969,
+  });
+  const stop = new AbortController();
+  const ctx = {
+    root,
+    allowWrite: options.allowWrite ?? false,
+    overwrite: options.overwrite ?? false,
+    maxWriteSize: options.maxWriteSize ?? 1024 ** 3,
+    maxBlksize: options.maxBlksize ?? MAX_BLKSIZE,
+    maxWindowsize: options.maxWindowsize ?? 64,
+    timeoutMs: options.timeoutMs ?? 1000,
+    retries: options.retries ?? 5,
+    signal: stop.signal,
+  };
+  const maxTransfers = options.maxTransfers ?? 64;
+  const maxPerHost = options.maxPerHost ?? 16;
+  const log = options.log ?? (() => {});
+  const active = new Set<Promise<void>>();
+  const perHost = new Map<string, number>();
+
+  const reply = (addr: Deno.NetAddr, code: number, message: string) =>
+    conn.send(encodePacket({ op: "ERROR", code, message }), addr)
+      .catch(() => {});
+
+  const start = (req: RequestPacket, from: Deno.NetAddr) => {
+    const t0 = performance.now();
+    const what = `${req.op} ${JSON.stringify(req.filename)} from ${fmt(from)}`;
+    const task = (async () => {
+      let conn: Deno.DatagramConn;
+      try {
+        conn = Deno.listenDatagram({ transport: "udp", hostname, port: 0 });
+      } catch (e) {
+        log(`${what}: cannot open a transfer socket: ${(e as Error).message}`);
+        await reply(
+          from,
+          TftpErrorCode.NOT_DEFINED,
+          "server cannot start a transfer",
+        );
+        return;
+      }
+      using ch = new Channel(conn, from);
+      try {
+        const r = await runSession(ch, req, ctx);
+        const ms = performance.now() - t0;
+        log(`${what}: ok, ${r.bytes} bytes in ${ms.toFixed(0)} ms`);
+      } catch (e) {
+        log(`${what}: ${printable((e as Error).message ?? String(e))}`);
+      }
+    })().catch(() => {}); // a throwing log callback must not take the server down
+    active.add(task);
+    perHost.set(from.hostname, (perHost.get(from.hostname) ?? 0) + 1);
+    task.finally(() => {
+      active.delete(task);
+      const n = perHost.get(from.hostname)! - 1;
+      if (n > 0) perHost.set(from.hostname, n);
+      else perHost.delete(from.hostname);
+    });
+  };
+
+  const loop = (async () => {
+    const buf = new Uint8Array(65536 + 1);
+    let failures = 0;
+    for (;;) {
+      let got: [Uint8Array, Deno.Addr];
+      try {
+        got = await conn.receive(buf);
+        failures = 0;
+      } catch (e) {
+        if (stop.signal.aborted || ++failures > 100) return; // closed, or broken
+        log(`receive failed: ${(e as Error).message}`);
+        continue;
+      }
+      const [bytes, addr] = got as [Uint8Array, Deno.NetAddr];
+      if (bytes.length >= 2 && bytes[0] === 0 && bytes[1] === 5) continue;
+      let req: RequestPacket;
+      try {
+        const p = decodePacket(
+          bytes.length > 65536 ? bytes.subarray(0, 2) : bytes,
+        );
+        if (p.op !== "RRQ" && p.op !== "WRQ") {
+          throw new NetkitError("BAD_FRAME", `${p.op} is not a request`);
+        }
+        req = p;
+      } catch (e) {
+        await reply(
+          addr,
+          TftpErrorCode.ILLEGAL_OPERATION,
+          (e as Error).message,
+        );
+        continue;
+      }
+      if (active.size >= maxTransfers) {
+        await reply(addr, TftpErrorCode.NOT_DEFINED, "server busy, try again later");
+        continue;
+      }
+      if ((perHost.get(addr.hostname) ?? 0) >= maxPerHost) {
+        await reply(addr, TftpErrorCode.NOT_DEFINED, "too many transfers from your address");
+        continue;
+      }
+      start(req, { ...addr });
+    }
+  })();
+
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    closing ??= (async () => {
+      stop.abort(new NetkitError("CLOSED", "server is shutting down"));
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+      await loop;
+      await Promise.allSettled([...active]);
+    })();
+
+  return {
+    addr: conn.addr as Deno.NetAddr,
+    get active() {
+      return active.size;
+    },
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+function fmt(a: Deno.NetAddr): string {
+  return a.hostname.includes(":") ? `[${a.hostname}]:${a.port}` : `${a.hostname}:${a.port}`;
+}
