@@ -103,7 +103,7 @@ Deno.test("?archive= on a file, a missing folder or an unknown format is not an 
 
 Deno.test({
   name: "ZIP64: a 4 GiB + 3 byte member streamed to a sparse file; unzip finds what follows it",
-  ignore: !UNZIP,
+  ignore: !UNZIP || Deno.build.os === "windows", // needs a sparse file
   async fn() {
     await using dir = await tempDir("zip64-");
     const size = 2 ** 32 + 3;
