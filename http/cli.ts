@@ -15,6 +15,7 @@ import {
   UsageError,
 } from "../server/cli_args.ts";
 import { DEFAULT_PORT, type HttpServerOptions } from "./options.ts";
+import { parseWebArgs, WEB_FLAGS } from "./web_cli.ts";
 import { startHttpServer } from "./server.ts";
 
 /** One line for `netkit --help`. */
@@ -43,7 +44,21 @@ Options:
                          (default 1s; 0 = on every request)
   --no-compress          never compress responses
   --quiet                no access log on stderr
-  -h, --help             show this help`;
+  -h, --help             show this help
+
+Uploads and other writes (off by default; every write needs credentials):
+  --upload               accept PUT /path/name (curl -T FILE URL), resumable
+                         with Content-Range; the listing page gets an upload box
+  --overwrite            let an upload replace an existing file (else 409)
+  --max-upload SIZE      refuse larger uploads with 413 (e.g. 10G)
+  --mkdir                allow MKCOL, and uploads that create folders
+  --delete               allow DELETE of files and empty folders
+  --auth USER:PASSWORD   HTTP Basic credentials (needs TLS or a loopback
+                         address, unless --insecure-auth)
+  --token TOKEN          bearer token (also from NETKIT_TOKEN)
+  --auth-read            require the credentials for reading too
+  --insecure-auth        allow credentials over plain HTTP on a network address
+  --no-archive           do not offer folders as ?archive=zip / ?archive=tar.gz`;
 
 const FLAGS = {
   root: { type: "string" },
@@ -61,6 +76,7 @@ const FLAGS = {
   revalidate: { type: "string" },
   "no-compress": { type: "boolean" },
   quiet: { type: "boolean" },
+  ...WEB_FLAGS,
 } as const;
 
 /** Turns command-line arguments into server options (no file reads). */
@@ -96,6 +112,7 @@ export function parseHttpArgs(
     compress: !v["no-compress"],
     revalidate: v.revalidate === undefined ? 1000 : parseDuration(v.revalidate, "--revalidate"),
     quiet: v.quiet ?? false,
+    ...parseWebArgs(v, v.host ?? "127.0.0.1", v.cert !== undefined),
   };
 }
 

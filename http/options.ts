@@ -5,8 +5,10 @@
  * @module
  */
 
-/** What the static handler serves and how. */
-export interface StaticOptions {
+import type { WebOptions } from "./web_options.ts";
+
+/** What the static handler serves and how (writes and credentials: {@linkcode WebOptions}). */
+export interface StaticOptions extends WebOptions {
   /** The folder to serve (resolved to its canonical path at start). */
   root: string;
   /** Show a listing for folders without `index.html`. @default true */

@@ -15,14 +15,18 @@ import { CompressCache } from "./compress.ts";
 import { FileCache } from "./file_cache.ts";
 import { HotPaths } from "./hot_path.ts";
 import { type FileContext, fileResponse, type JailedFile, text } from "./file_response.ts";
-import { type ListingEntry, renderHtml, renderJson, wantsJson } from "./listing.ts";
+import { type ListingEntry, renderJson, wantsJson } from "./listing.ts";
 import type { StaticOptions } from "./options.ts";
 import { encodeSegments, parseUrlPath, rawPathOf } from "./url_path.ts";
+import { createWebLayer } from "./web.ts";
 
 /** A ready handler and the resources it holds. */
 export interface StaticHandler {
-  /** Answers one request; synchronous when the answer is in memory. */
-  handle(req: Request): Response | Promise<Response>;
+  /**
+   * Answers one request; synchronous when the answer is in memory.
+   * `remote` (the client's address) paces repeated credential failures.
+   */
+  handle(req: Request, remote?: string): Response | Promise<Response>;
   /** The compressed-bytes cache (tests wait on it). */
   readonly compress: CompressCache | null;
   /** Releases the compression Worker; safe to call twice. */
@@ -60,6 +64,9 @@ export async function createStaticHandler(
     stallMs: options.stallTimeout ?? 60_000,
     hot: new HotPaths(options.revalidate ?? 1000, options.cacheBytes ?? 64 * 1024 * 1024),
   };
+
+  // Credentials, writes, archives and the listing page (see web.ts).
+  const web = createWebLayer(options, root, common);
 
   function resolve(segments: string[]): JailedFile {
     const j = resolveInsideSync(root, segments, {
@@ -102,7 +109,11 @@ export async function createStaticHandler(
     return notFound(req, visible); // NOT_FOUND, and odd file-system errors
   }
 
-  function handle(req: Request): Response | Promise<Response> {
+  function handle(req: Request, remote = ""): Response | Promise<Response> {
+    return web.intercept(req, remote, serveStatic) ?? serveStatic(req);
+  }
+
+  function serveStatic(req: Request): Response | Promise<Response> {
     if (req.method !== "GET" && req.method !== "HEAD") {
       if (req.method === "OPTIONS" && options.cors) {
         return new Response(null, {
@@ -184,7 +195,7 @@ export async function createStaticHandler(
     }
     const urlPath = segments.length === 0 ? "/" : `/${segments.join("/")}/`;
     const json = wantsJson(req.headers.get("accept"));
-    const body = json ? renderJson(urlPath, entries) : renderHtml(urlPath, entries);
+    const body = json ? renderJson(urlPath, entries) : web.page(req, urlPath, entries);
     const type = json ? "application/json; charset=utf-8" : "text/html; charset=utf-8";
     const bytes = new TextEncoder().encode(body);
     return new Response(req.method === "HEAD" ? null : bytes, {

@@ -1,0 +1,223 @@
+/**
+ * Uploads for `netkit http`: `PUT` (plain, or resumable with
+ * `Content-Range`) and `PATCH` with `Upload-Offset`. Every
+ * byte goes through the shared jail and the shared atomic write path
+ * (`server/atomic_write.ts`): a plain upload lands in a temp file published
+ * by `link` (create-only; of two racing uploads exactly one wins) or `rename`
+ * (`overwrite`); a resumable one in a part file kept between attempts and
+ * published the same way once complete. Bodies are streamed, never buffered.
+ *
+ * @module
+ */
+
+import { isNetkitError, NetkitError } from "../protocol/errors.ts";
+import { AtomicFile, cleanStaleTemps } from "../server/atomic_write.ts";
+import { fsError } from "../server/jail_fs.ts";
+import { humanSize } from "./listing.ts";
+import {
+  parseContentRange,
+  parseLength,
+  parsePatchHeaders,
+  type UploadSlice,
+} from "./upload_range.ts";
+import type { UrlPath } from "./url_path.ts";
+import { checkTarget, parentFolder, reply, type WriteContext, writeError } from "./write_common.ts";
+
+const CLEAN_EVERY_MS = 10 * 60_000;
+const cleaned = new Map<string, number>();
+
+/**
+ * Sweeps abandoned temp and part files from a folder that receives an
+ * upload, at most once per 10 minutes per folder, in the background.
+ */
+function sweep(dir: string): void {
+  const now = Date.now();
+  if (now - (cleaned.get(dir) ?? 0) < CLEAN_EVERY_MS) return;
+  if (cleaned.size > 10_000) cleaned.clear();
+  cleaned.set(dir, now);
+  cleanStaleTemps(dir).catch(() => {});
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw fsError(e, "upload");
+  }
+}
+
+/** Bytes handed to the disk but not yet written, at most (backpressure). */
+const MAX_IN_FLIGHT = 8 << 20;
+
+/**
+ * Streams `body` into `file`: at most `limit` bytes (more is `TOO_LARGE`
+ * when `tooLarge`, else `SIZE_MISMATCH`). Writes are queued in order while
+ * reading goes on, with at most 8 MiB in flight: Deno 2.9 reads a chunked
+ * request body up to ten times slower when each chunk waits for its disk
+ * write, and the bound keeps a fast sender from filling memory.
+ *
+ * @returns the bytes written
+ */
+export async function drain(
+  body: ReadableStream<Uint8Array> | null,
+  file: AtomicFile,
+  limit: number,
+  tooLarge: boolean,
+  stallMs = 0,
+): Promise<number> {
+  let n = 0;
+  if (body === null) return 0;
+  const reader = body.getReader();
+  const read = (): Promise<ReadableStreamReadResult<Uint8Array>> => {
+    if (stallMs <= 0) return reader.read();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new NetkitError("TIMEOUT", "the upload stalled")), stallMs);
+    });
+    return Promise.race([reader.read(), stalled]).finally(() => clearTimeout(timer));
+  };
+  let writing: Promise<void> = Promise.resolve();
+  let inFlight = 0;
+  let failure: unknown = null;
+  try {
+    while (true) {
+      let next;
+      try {
+        next = await read();
+      } catch (e) {
+        if (isNetkitError(e, "TIMEOUT")) throw e;
+        throw new NetkitError("SIZE_MISMATCH", `the upload was cut short after ${n} bytes`);
+      }
+      if (failure !== null) throw failure;
+      if (next.done) break;
+      const chunk = next.value;
+      n += chunk.length;
+      if (n > limit) {
+        throw tooLarge
+          ? new NetkitError(
+            "TOO_LARGE",
+            `upload is larger than the limit of ${limit} bytes (${humanSize(limit)})`,
+          )
+          : new NetkitError("SIZE_MISMATCH", "body is longer than announced");
+      }
+      inFlight += chunk.length;
+      // After a failed write nothing more is written: a kept part file must
+      // hold only a prefix of the upload.
+      writing = writing.then(() => failure === null ? file.write(chunk) : undefined).then(
+        () => void (inFlight -= chunk.length),
+        (e) => {
+          failure ??= e;
+        },
+      );
+      if (inFlight > MAX_IN_FLIGHT) await writing;
+    }
+    await writing;
+    if (failure !== null) throw failure;
+    return n;
+  } finally {
+    await writing; // never close the file under a queued write
+    reader.cancel().catch(() => {});
+  }
+}
+
+/** Answers `PUT` (and `PATCH`): a plain or resumable upload. */
+export async function handleUpload(
+  ctx: WriteContext,
+  req: Request,
+  path: UrlPath,
+): Promise<Response> {
+  const { options: o, common } = ctx;
+  const max = o.maxUpload ?? Number.MAX_SAFE_INTEGER;
+  try {
+    const segments = checkTarget(ctx, path);
+    const name = segments.at(-1)!;
+    const length = parseLength(req.headers.get("content-length"));
+    if (Number.isNaN(length)) return reply(400, "bad Content-Length", common);
+    let slice: UploadSlice | null = null;
+    if (req.method === "PATCH") {
+      slice = parsePatchHeaders(
+        req.headers.get("upload-offset"),
+        req.headers.get("upload-length"),
+        req.headers.get("content-length"),
+      );
+      if (slice === null) return reply(400, "PATCH needs Upload-Offset and Upload-Length", common);
+    } else {
+      const cr = req.headers.get("content-range");
+      if (cr !== null) {
+        slice = parseContentRange(cr);
+        if (slice === null) return reply(400, "bad Content-Range", common);
+      }
+    }
+    const declared = slice?.total ?? length;
+    if (declared !== null && declared > max) {
+      return reply(
+        413,
+        `upload is larger than the limit of ${max} bytes (${humanSize(max)})`,
+        common,
+      );
+    }
+    const dir = await parentFolder(ctx.root, segments, o.mkdir ?? false).catch((e) => {
+      if (isNetkitError(e, "NOT_FOUND")) {
+        throw new NetkitError(
+          "EXISTS",
+          `the folder does not exist${o.mkdir ? "" : " (the server needs --mkdir)"}`,
+        );
+      }
+      throw e;
+    });
+    sweep(dir);
+    const overwrite = o.overwrite ?? false;
+    if (!overwrite && await exists(`${dir}/${name}`)) {
+      return reply(409, `${name}: already exists`, common);
+    }
+    if (slice === null) {
+      await using up = await AtomicFile.create(dir, name);
+      const limit = Math.min(length ?? max, max);
+      const got = await drain(req.body, up, limit, length === null, ctx.stallMs);
+      if (length !== null && got !== length) {
+        return reply(400, `body ended after ${got} of ${length} bytes`, common);
+      }
+      await up.commit(overwrite);
+      return reply(201, `created ${name} (${got} bytes)`, common);
+    }
+    return await resumeUpload(ctx, req, dir, name, slice, overwrite, length);
+  } catch (e) {
+    return writeError(e, common);
+  }
+}
+
+async function resumeUpload(
+  ctx: WriteContext,
+  req: Request,
+  dir: string,
+  name: string,
+  slice: UploadSlice,
+  overwrite: boolean,
+  length: number | null,
+): Promise<Response> {
+  const common = ctx.common;
+  await using up = await AtomicFile.resumable(dir, name, slice.total);
+  const have: [string, string][] = [...common, ["upload-offset", String(up.offset)]];
+  if (slice.kind === "probe") return reply(200, `${up.offset} of ${slice.total} bytes held`, have);
+  if (slice.start !== up.offset) {
+    return reply(416, `the upload continues at byte ${up.offset}`, have);
+  }
+  if (length !== null && length !== slice.length) {
+    return reply(400, "Content-Length does not match Content-Range", common);
+  }
+  await up.file.seek(up.offset, Deno.SeekMode.Start);
+  // A body cut short leaves every chunk written so far in the part file: the
+  // next attempt continues after them.
+  const got = await drain(req.body, up, slice.length, false, ctx.stallMs);
+  const now = up.offset + got;
+  if (now < slice.total) {
+    return reply(202, `${now} of ${slice.total} bytes held`, [
+      ...common,
+      ["upload-offset", String(now)],
+    ]);
+  }
+  await up.commit(overwrite);
+  return reply(201, `created ${name} (${slice.total} bytes)`, common);
+}

@@ -1,0 +1,91 @@
+/**
+ * The command-line flags of `netkit http` for writes and credentials, parsed
+ * into {@linkcode WebOptions}, with the start-up refusals: writes without
+ * credentials, and credentials sent in the clear over a network.
+ *
+ * @module
+ */
+
+import { parseSize, UsageError } from "../server/cli_args.ts";
+import { isLoopback } from "./auth.ts";
+import { type WebOptions, writesEnabled } from "./web_options.ts";
+
+/** The flags, merged into the `http` flag table. */
+export const WEB_FLAGS = {
+  upload: { type: "boolean" },
+  overwrite: { type: "boolean" },
+  "max-upload": { type: "string" },
+  mkdir: { type: "boolean" },
+  delete: { type: "boolean" },
+  auth: { type: "string" },
+  token: { type: "string" },
+  "auth-read": { type: "boolean" },
+  "insecure-auth": { type: "boolean" },
+  "no-archive": { type: "boolean" },
+} as const;
+
+type Values = {
+  upload?: boolean;
+  overwrite?: boolean;
+  "max-upload"?: string;
+  mkdir?: boolean;
+  delete?: boolean;
+  auth?: string;
+  token?: string;
+  "auth-read"?: boolean;
+  "insecure-auth"?: boolean;
+  "no-archive"?: boolean;
+};
+
+/**
+ * Turns the flags into options. The token may also come from `NETKIT_TOKEN`.
+ *
+ * @param host the address the server will listen on
+ * @param tls true when HTTPS is on
+ * @throws {UsageError} for a bad value or an unsafe combination
+ */
+export function parseWebArgs(v: Values, host: string, tls: boolean): WebOptions {
+  let token = v.token;
+  if (token === undefined) {
+    try {
+      token = Deno.env.get("NETKIT_TOKEN") || undefined;
+    } catch { /* no env permission: no token */ }
+  }
+  if (token !== undefined && token === "") {
+    throw new UsageError("--token: must not be empty", "http");
+  }
+  const auth = v.auth;
+  if (auth !== undefined && auth.indexOf(":") < 1) {
+    throw new UsageError("--auth: expected USER:PASSWORD", "http");
+  }
+  const o: WebOptions = {
+    upload: v.upload ?? false,
+    overwrite: v.overwrite ?? false,
+    maxUpload: v["max-upload"] === undefined
+      ? undefined
+      : parseSize(v["max-upload"], "--max-upload"),
+    mkdir: v.mkdir ?? false,
+    delete: v.delete ?? false,
+    auth,
+    token,
+    authRead: v["auth-read"] ?? false,
+    archive: !v["no-archive"],
+  };
+  const credentials = auth !== undefined || token !== undefined;
+  if (writesEnabled(o) && !credentials) {
+    throw new UsageError(
+      "--upload, --mkdir and --delete need --auth USER:PASSWORD or --token TOKEN",
+      "http",
+    );
+  }
+  if (o.authRead && !credentials) {
+    throw new UsageError("--auth-read needs --auth or --token", "http");
+  }
+  if (credentials && !tls && !isLoopback(host) && !v["insecure-auth"]) {
+    throw new UsageError(
+      `credentials would cross the network in the clear on ${host}: use --cert/--key, or --insecure-auth`,
+      "http",
+    );
+  }
+  return o;
+}

@@ -1,0 +1,34 @@
+/**
+ * The options of the browser-facing half of `netkit http`: uploads, the
+ * other writes, credentials and the listing page. Everything that writes is
+ * off by default and needs credentials when on.
+ *
+ * @module
+ */
+
+/** Writes, credentials and archives, on top of the static file options. */
+export interface WebOptions {
+  /** Accept `PUT` (and resumable `PATCH`) uploads. @default false */
+  upload?: boolean;
+  /** Let an upload replace an existing file (atomic rename). @default false */
+  overwrite?: boolean;
+  /** Largest accepted upload in bytes; none when unset. */
+  maxUpload?: number;
+  /** Let `MKCOL` and uploads create folders. @default false */
+  mkdir?: boolean;
+  /** Let `DELETE` remove files and empty folders. @default false */
+  delete?: boolean;
+  /** `user:password` for HTTP Basic authentication. */
+  auth?: string;
+  /** A bearer token (`Authorization: Bearer TOKEN`). */
+  token?: string;
+  /** Require the credentials for reads too. @default false */
+  authRead?: boolean;
+  /** Offer folders as streamed `?archive=zip` and `?archive=tar.gz`. @default true */
+  archive?: boolean;
+}
+
+/** True when any write method is switched on. */
+export function writesEnabled(o: WebOptions): boolean {
+  return (o.upload ?? false) || (o.mkdir ?? false) || (o.delete ?? false);
+}

@@ -1,0 +1,389 @@
+// Uploads and other writes over real sockets: curl -T, credentials (401),
+// create-only (409) and its race, size limits (413), resume with
+// Content-Range and PATCH (offsets past 4 GiB), a client dying mid-upload,
+// --mkdir, --delete, and the cross-site checks.
+
+import { assert, assertEquals } from "./assert.ts";
+import { curl, rawRequest, serve } from "./http_helpers.ts";
+import { Prng } from "./prng.ts";
+import { tempDir } from "./temp_dir.ts";
+import { PARTIAL_PREFIX, TEMP_PREFIX } from "../server/atomic_write.ts";
+import type { HttpServerOptions } from "../http/options.ts";
+
+const USER = ["-u", "alice:s3cret"];
+const AUTH = { authorization: `Basic ${btoa("alice:s3cret")}` };
+
+async function setup(o: Partial<HttpServerOptions> = {}) {
+  const dir = await tempDir("upload-");
+  await Deno.mkdir(dir.join("root"));
+  const server = await serve({ root: dir.join("root"), upload: true, auth: "alice:s3cret", ...o });
+  return {
+    dir,
+    server,
+    root: dir.join("root"),
+    url: (p: string) => server.url + p,
+    async [Symbol.asyncDispose]() {
+      await server[Symbol.asyncDispose]();
+      await dir[Symbol.asyncDispose]();
+    },
+  };
+}
+
+async function entries(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const e of Deno.readDir(dir)) names.push(e.name);
+  return names.sort();
+}
+
+/** Polls `check` every 10 ms for at most 3 s (the server notices a dead client on its own time). */
+async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`timed out waiting for: ${what}`);
+}
+
+Deno.test("curl -T uploads with credentials; without them 401 and nothing written", async () => {
+  await using s = await setup();
+  const src = s.dir.join("src.bin");
+  const bytes = new Prng(1).bytes(200_000) as Uint8Array<ArrayBuffer>;
+  await Deno.writeFile(src, bytes);
+  const denied = await curl(["-T", src, "-D", "-", "-o", "/dev/null", s.url("a.bin")]);
+  assert(/^HTTP\/1.1 401/m.test(denied.text), denied.text);
+  assert(/^www-authenticate: Basic realm="netkit"/im.test(denied.text), denied.text);
+  const wrong = await curl(["-T", src, "-u", "alice:nope", "-w", "%{http_code}", s.url("a.bin")]);
+  assert(wrong.text.endsWith("401"), wrong.text);
+  assertEquals(await entries(s.root), []);
+  const ok = await curl(["-T", src, ...USER, "-w", "%{http_code}", s.url("a.bin")]);
+  assert(ok.text.endsWith("201"), ok.text);
+  assertEquals(await Deno.readFile(`${s.root}/a.bin`), bytes);
+  const again = await curl(["-T", src, ...USER, "-w", "%{http_code}", s.url("a.bin")]);
+  assert(again.text.endsWith("409"), again.text);
+  assertEquals(await entries(s.root), ["a.bin"]);
+});
+
+Deno.test("a bearer token (also the page's quiet challenge) and --overwrite", async () => {
+  await using s = await setup({ auth: undefined, token: "t0k3n", overwrite: true });
+  const put = (body: string, auth: string, extra: Record<string, string> = {}) =>
+    fetch(s.url("t.txt"), { method: "PUT", body, headers: { authorization: auth, ...extra } });
+  let r = await put("one", "Bearer wrong", { "x-netkit": "1" });
+  assertEquals(r.status, 401);
+  assertEquals(r.headers.get("www-authenticate"), 'Netkit-Bearer realm="netkit", charset="UTF-8"');
+  await r.body?.cancel();
+  r = await put("one", "Bearer t0k3n");
+  assertEquals(r.status, 201);
+  await r.body?.cancel();
+  r = await put("two", "Bearer t0k3n");
+  assertEquals(r.status, 201);
+  await r.body?.cancel();
+  assertEquals(await Deno.readTextFile(`${s.root}/t.txt`), "two");
+});
+
+Deno.test("of two uploads racing to one new name exactly one wins, the other gets 409", async () => {
+  await using s = await setup();
+  const release = Promise.withResolvers<void>();
+  const body = (byte: number) =>
+    new ReadableStream<Uint8Array>({
+      async start(c) {
+        c.enqueue(new Uint8Array(1000).fill(byte));
+        await release.promise;
+        c.enqueue(new Uint8Array(1000).fill(byte));
+        c.close();
+      },
+    });
+  const send = (byte: number) =>
+    fetch(s.url("race.bin"), { method: "PUT", body: body(byte), headers: AUTH }).then(
+      async (r) => (await r.body?.cancel(), r.status),
+    );
+  const a = send(1);
+  const b = send(2);
+  // Both are past the existence check and writing their temp files.
+  await eventually(
+    async () => (await entries(s.root)).filter((n) => n.startsWith(TEMP_PREFIX)).length === 2,
+    "two temp files",
+  );
+  release.resolve();
+  const statuses = (await Promise.all([a, b])).sort();
+  assertEquals(statuses, [201, 409]);
+  const data = await Deno.readFile(`${s.root}/race.bin`);
+  assertEquals(data.length, 2000);
+  assert(data.every((x) => x === data[0]), "the winner's bytes, whole");
+  assertEquals(await entries(s.root), ["race.bin"]);
+});
+
+Deno.test("--max-upload: 413 from Content-Length before reading, and counted when streamed", async () => {
+  await using s = await setup({ maxUpload: 1000 });
+  const big = s.dir.join("big");
+  await Deno.writeFile(big, new Uint8Array(5000));
+  const r1 = await curl(["-T", big, ...USER, "-w", "%{http_code}", s.url("big")]);
+  assert(r1.text.endsWith("413"), r1.text);
+  // No Content-Length: a chunked body is counted while it streams.
+  const chunked = new ReadableStream<Uint8Array>({
+    pull(c) {
+      c.enqueue(new Uint8Array(400));
+    },
+  });
+  const r2 = await fetch(s.url("big"), { method: "PUT", body: chunked, headers: AUTH });
+  assertEquals(r2.status, 413);
+  await r2.body?.cancel();
+  const small = await fetch(s.url("ok"), { method: "PUT", body: "x".repeat(1000), headers: AUTH });
+  assertEquals(small.status, 201);
+  await small.body?.cancel();
+  assertEquals(await entries(s.root), ["ok"]);
+});
+
+Deno.test("resume: Content-Range slices, 416 with the offset, curl -C, and PATCH", async () => {
+  await using s = await setup();
+  const bytes = new Prng(2).bytes(300_000) as Uint8Array<ArrayBuffer>;
+  const src = s.dir.join("r.bin");
+  await Deno.writeFile(src, bytes);
+  const first = s.dir.join("first");
+  await Deno.writeFile(first, bytes.subarray(0, 100_000));
+  const h = ["-D", "-", "-o", "/dev/null"];
+  let r = await curl([
+    "-T",
+    first,
+    ...USER,
+    ...h,
+    "-H",
+    "Content-Range: bytes 0-99999/300000",
+    s.url("r.bin"),
+  ]);
+  assert(/^HTTP\/1.1 202/m.test(r.text) && /^upload-offset: 100000/im.test(r.text), r.text);
+  assertEquals(
+    (await entries(s.root)).filter((n) => !n.startsWith(PARTIAL_PREFIX)),
+    [],
+    "nothing but the part file while partial",
+  );
+  r = await curl([
+    "-T",
+    first,
+    ...USER,
+    ...h,
+    "-H",
+    "Content-Range: bytes 0-99999/300000",
+    s.url("r.bin"),
+  ]);
+  assert(/^HTTP\/1.1 416/m.test(r.text) && /^upload-offset: 100000/im.test(r.text), r.text);
+  // curl -C sends Content-Range for the rest of the file.
+  r = await curl([
+    "-T",
+    src,
+    "-C",
+    "100000",
+    ...USER,
+    "-w",
+    "%{http_code}",
+    "-o",
+    "/dev/null",
+    s.url("r.bin"),
+  ]);
+  assertEquals(r.text, "201");
+  assertEquals(await Deno.readFile(`${s.root}/r.bin`), bytes);
+  // PATCH with Upload-Offset / Upload-Length, in two parts.
+  const patch = (start: number, part: Uint8Array<ArrayBuffer>) =>
+    fetch(s.url("p.bin"), {
+      method: "PATCH",
+      body: part,
+      headers: { ...AUTH, "upload-offset": String(start), "upload-length": "300000" },
+    });
+  let p = await patch(0, bytes.subarray(0, 123_456));
+  assertEquals([p.status, p.headers.get("upload-offset")], [202, "123456"]);
+  await p.body?.cancel();
+  p = await patch(123_456, bytes.subarray(123_456));
+  assertEquals(p.status, 201);
+  await p.body?.cancel();
+  assertEquals(await Deno.readFile(`${s.root}/p.bin`), bytes);
+  assertEquals(await entries(s.root), ["p.bin", "r.bin"], "part files gone once published");
+});
+
+Deno.test({
+  name: "resume past 4 GiB: the last slice of a 4 GiB + 16 byte upload lands and is published",
+  ignore: Deno.build.os === "windows", // needs a sparse file
+}, async () => {
+  await using s = await setup();
+  const total = 2 ** 32 + 16;
+  const probe = await fetch(s.url("huge.bin"), {
+    method: "PUT",
+    headers: { ...AUTH, "content-range": `bytes */${total}` },
+  });
+  assertEquals([probe.status, probe.headers.get("upload-offset")], [200, "0"]);
+  await probe.body?.cancel();
+  // Stand in for the first 4 GiB with a sparse part file of that length.
+  const part = (await Array.fromAsync(Deno.readDir(s.root))).find((e) =>
+    e.name.startsWith(PARTIAL_PREFIX)
+  )!;
+  await Deno.truncate(`${s.root}/${part.name}`, 2 ** 32 + 8);
+  const tail = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
+  const r = await fetch(s.url("huge.bin"), {
+    method: "PUT",
+    body: tail,
+    headers: { ...AUTH, "content-range": `bytes ${2 ** 32 + 8}-${total - 1}/${total}` },
+  });
+  assertEquals(r.status, 201, await r.text());
+  const f = await Deno.open(`${s.root}/huge.bin`);
+  try {
+    assertEquals((await f.stat()).size, total);
+    await f.seek(2 ** 32 + 7, Deno.SeekMode.Start);
+    const got = new Uint8Array(9);
+    assertEquals(await f.read(got), 9);
+    assertEquals(got, new Uint8Array([0, 1, 2, 3, 4, 5, 6, 7, 8]));
+  } finally {
+    f.close();
+  }
+});
+
+Deno.test("a client that dies mid-upload leaves nothing under the name and no temp file", async () => {
+  await using s = await setup();
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.server.addr.port });
+  await conn.write(new TextEncoder().encode(
+    `PUT /cut.bin HTTP/1.1\r\nHost: x\r\nAuthorization: ${AUTH.authorization}\r\n` +
+      `Content-Length: 100000\r\n\r\n` + "y".repeat(5000),
+  ));
+  await eventually(async () => (await entries(s.root)).length === 1, "the temp file");
+  conn.close();
+  await eventually(async () => (await entries(s.root)).length === 0, "the temp file removed");
+});
+
+Deno.test("--mkdir and --delete are opt-ins; names are jailed", async () => {
+  await using s = await setup();
+  const req = (method: string, path: string, body?: string) =>
+    fetch(s.url(path), { method, body, headers: AUTH }).then(async (r) => {
+      await r.body?.cancel();
+      return r.status;
+    });
+  assertEquals(await req("PUT", "a/b/c.txt", "x"), 409);
+  assertEquals(await req("MKCOL", "a"), 405);
+  assertEquals(await req("DELETE", "a"), 405);
+  assertEquals(await req("POST", "x.txt", "x"), 405);
+  assertEquals(await req("PUT", ".env", "x"), 400);
+  assertEquals(await req("PUT", "dir/", "x"), 400);
+  const raw = await rawRequest(
+    s.server.addr.port,
+    "/%2e%2e/escape.txt",
+    "PUT",
+    `Authorization: ${AUTH.authorization}\r\nContent-Length: 1\r\n\r\nx`,
+  );
+  assertEquals(raw.status, 400);
+  assertEquals(await entries(s.dir.path), ["root"]);
+  await using m = await setup({ mkdir: true, delete: true });
+  const mreq = (method: string, path: string, body?: string) =>
+    fetch(m.url(path), { method, body, headers: AUTH }).then(async (r) => {
+      await r.body?.cancel();
+      return r.status;
+    });
+  assertEquals(await mreq("PUT", "a/b/c.txt", "x"), 201);
+  assertEquals(await Deno.readTextFile(`${m.root}/a/b/c.txt`), "x");
+  assertEquals(await mreq("MKCOL", "new"), 201);
+  assertEquals(await mreq("MKCOL", "new"), 409);
+  assertEquals(await mreq("DELETE", "a/b"), 409, "not empty");
+  assertEquals(await mreq("DELETE", "a/b/c.txt"), 204);
+  assertEquals(await mreq("DELETE", "a/b"), 204);
+  assertEquals(await mreq("DELETE", "missing"), 404);
+  assertEquals(await entries(m.root), ["a", "new"]);
+});
+
+Deno.test("cross-site writes are refused; --cors never allows writes; --auth-read guards reads", async () => {
+  await using s = await setup({ cors: true, authRead: true });
+  const r = await fetch(s.url("x.txt"), {
+    method: "PUT",
+    body: "x",
+    headers: { ...AUTH, origin: "https://evil.example" },
+  });
+  assertEquals(r.status, 403);
+  await r.body?.cancel();
+  const same = await fetch(s.url("x.txt"), {
+    method: "PUT",
+    body: "x",
+    headers: { ...AUTH, origin: new URL(s.server.url).origin },
+  });
+  assertEquals(same.status, 201);
+  await same.body?.cancel();
+  const pre = await fetch(s.url("x.txt"), { method: "OPTIONS" });
+  assert(!(pre.headers.get("access-control-allow-methods") ?? "").includes("PUT"));
+  await pre.body?.cancel();
+  const anon = await fetch(s.url("x.txt"));
+  assertEquals(anon.status, 401);
+  await anon.body?.cancel();
+  const zip = await fetch(s.url("?archive=zip"));
+  assertEquals(zip.status, 401);
+  await zip.body?.cancel();
+  const ok = await fetch(s.url("x.txt"), { headers: AUTH });
+  assertEquals([ok.status, await ok.text()], [200, "x"]);
+});
+
+Deno.test("an upload that stalls gets 408 and leaves nothing", async () => {
+  await using s = await setup({ stallTimeout: 200 });
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.server.addr.port });
+  try {
+    await conn.write(new TextEncoder().encode(
+      `PUT /slow.bin HTTP/1.1\r\nHost: x\r\nAuthorization: ${AUTH.authorization}\r\n` +
+        `Content-Length: 1000\r\n\r\n` + "y".repeat(10),
+    ));
+    const buf = new Uint8Array(1024);
+    const n = await conn.read(buf); // the answer comes without our sending more
+    const head = new TextDecoder().decode(buf.subarray(0, n ?? 0));
+    assert(head.startsWith("HTTP/1.1 408"), head);
+  } finally {
+    conn.close();
+  }
+  await eventually(async () => (await entries(s.root)).length === 0, "the temp file removed");
+});
+
+Deno.test("repeated credential failures from one address are slowed down", async () => {
+  await using s = await setup();
+  const put = (auth: string) =>
+    fetch(s.url("t.txt"), { method: "PUT", body: "x", headers: { authorization: auth } }).then(
+      async (r) => (await r.body?.cancel(), r.status),
+    );
+  const wrong = `Basic ${btoa("alice:guess")}`;
+  for (let i = 0; i < 3; i++) assertEquals(await put(wrong), 401);
+  const t0 = performance.now();
+  assertEquals(await put(AUTH.authorization), 201);
+  assert(performance.now() - t0 >= 200, "the fourth attempt waited");
+  const t1 = performance.now();
+  assertEquals(await put(AUTH.authorization), 409);
+  assert(performance.now() - t1 < 200, "a success clears the failures");
+});
+
+Deno.test({
+  name: "uploads work with --workers 2, and sweep a dead writer's temp file",
+  // reusePort Workers and the dead-process check (/proc) are Linux-only.
+  ignore: Deno.build.os !== "linux",
+}, async () => {
+  await using s = await setup({ workers: 2 });
+  // A temp file of a process on this host that no longer runs.
+  const stale = `${TEMP_PREFIX}${Deno.hostname().replaceAll(/[^A-Za-z0-9-]/g, "_")}.999999999.ab`;
+  await Deno.writeTextFile(`${s.root}/${stale}`, "left over");
+  for (const name of ["w1.txt", "w2.txt", "w3.txt"]) {
+    const r = await fetch(s.url(name), { method: "PUT", body: name, headers: AUTH });
+    assertEquals(r.status, 201);
+    await r.body?.cancel();
+  }
+  await eventually(
+    async () => (await entries(s.root)).join() === "w1.txt,w2.txt,w3.txt",
+    "the stale temp file swept",
+  );
+});
+
+Deno.test({
+  name: "a 4 GiB + 1 byte upload streams through curl end to end (NETKIT_SLOW_TESTS only)",
+  ignore: Deno.env.get("NETKIT_SLOW_TESTS") === undefined,
+  async fn() {
+    await using s = await setup();
+    const size = 2 ** 32 + 1;
+    // Generated on the fly and sent chunked: no 4 GiB source file.
+    const out = await new Deno.Command("sh", {
+      args: [
+        "-c",
+        `head -c ${size} /dev/zero | curl -sS -T - -u alice:s3cret -w '%{http_code}' -o /dev/null "$0"`,
+        s.url("huge.bin"),
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assertEquals(new TextDecoder().decode(out.stdout), "201", new TextDecoder().decode(out.stderr));
+    assertEquals((await Deno.stat(`${s.root}/huge.bin`)).size, size);
+  },
+});
