@@ -22,6 +22,9 @@ export const TEMP_PREFIX = `${INTERNAL_PREFIX}tmp.`;
 /** Prefix of resumable uploads' part files, kept after a broken transfer. */
 export const PARTIAL_PREFIX = `${INTERNAL_PREFIX}partial.`;
 
+/** Bytes written between background flushes of an upload. */
+const SYNC_EVERY_BYTES = 32 << 20;
+
 /** Default age after which an untouched temp file is surely abandoned (15 minutes). */
 export const DEFAULT_STALE_AFTER_MS = 15 * 60_000;
 
@@ -70,6 +73,8 @@ export class AtomicFile implements AsyncDisposable {
   readonly #dir: string;
   readonly #keep: boolean;
   #done = false;
+  #unsynced = 0;
+  #flushing: Promise<void> | null = null;
 
   private constructor(
     file: Deno.FsFile,
@@ -146,6 +151,13 @@ export class AtomicFile implements AsyncDisposable {
     } catch (e) {
       throw fsError(e, "upload");
     }
+    // Start writing back to disk while the rest arrives, so the fsync at
+    // commit has little left to do (it cost ~0.4 s per GiB when left to the end).
+    this.#unsynced += bytes.length;
+    if (this.#unsynced >= SYNC_EVERY_BYTES && this.#flushing === null) {
+      this.#unsynced = 0;
+      this.#flushing = this.file.syncData().catch(() => {}).finally(() => this.#flushing = null);
+    }
   }
 
   /**
@@ -158,6 +170,7 @@ export class AtomicFile implements AsyncDisposable {
     if (this.#done) throw new Error("AtomicFile already finished");
     const name = this.finalPath.slice(this.#dir.length + 1);
     try {
+      await this.#flushing;
       await this.file.sync();
       this.file.close();
       this.#done = true;
@@ -187,6 +200,7 @@ export class AtomicFile implements AsyncDisposable {
   async abort(discard = false): Promise<void> {
     if (this.#done) return;
     this.#done = true;
+    await this.#flushing;
     try {
       this.file.close();
     } catch { /* already closed */ }

@@ -53,7 +53,8 @@ Options:
   --token TOKEN          require this shared token from every client; better: set
                          NETKIT_TOKEN in the environment (kept out of the process list)
   --hash-offload SIZE    hash transfers this large on another core, in a
-                         Worker; 'off' hashes all inline (default: 8MiB)
+                         Worker; 'off' hashes all inline (default: SHA-256
+                         transfers from 8MiB, XXH3-128 inline)
   --quiet                no request log on stderr
   -h, --help             show this help
 

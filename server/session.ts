@@ -33,7 +33,7 @@ import type { AuthThrottle, TokenCheck } from "./auth.ts";
 import { digestKey } from "./digest_cache.ts";
 import { type ChunkWriter, type FileHashJob, followWrites, type HashPool } from "./file_hasher.ts";
 import type { FileStore } from "./file_store.ts";
-import type { ResolvedFileServerOptions } from "./options.ts";
+import { offloadHash, type ResolvedFileServerOptions } from "./options.ts";
 import type { TrackedConn } from "./tracked_conn.ts";
 import { hashPrefix, receiveData, sendData } from "../protocol/transfer.ts";
 
@@ -261,7 +261,7 @@ async function get(
     const key = digestKey(info, hash);
     const known = store.digests.get(key);
     let hasher: Hasher | null = null;
-    if (!known && info.size >= ctx.options.hashOffloadMinBytes) {
+    if (!known && offloadHash(ctx.options, info.size, hash)) {
       // A large file is hashed on another core while this one sends it.
       job = ctx.hashPool.hashFile(real, hash, { final: info.size, expect: info });
     } else if (!known) {
@@ -334,7 +334,7 @@ async function put(
   let out: ChunkWriter = upload;
   let source: DigestSource;
   let job: FileHashJob | null = null;
-  if (m.size >= options.hashOffloadMinBytes) {
+  if (offloadHash(options, m.size, hash)) {
     // Hashed on another core, following the temp file as it is written.
     job = ctx.hashPool.hashFile(upload.tempPath, hash, { ready: upload.offset });
     ({ out, source } = followWrites(job, upload.offset, m.size, upload));

@@ -211,7 +211,7 @@ Deno.test("file service: large transfers are hashed on another core and still ve
   const big = bytes(20 * 1024 * 1024 + 123, 77); // over the 8 MiB offload threshold
   await using lib = await tempDir({ "big.bin": big });
   await using local = await tempDir({ "up.bin": big });
-  await using server = await serve(lib.path);
+  await using server = await serve(lib.path, { hashOffloadMinBytes: 8 << 20 });
   await using client = await FileClient.connect({
     port: server.addr.port,
     hashOffloadMinBytes: 8 << 20,
@@ -247,4 +247,17 @@ Deno.test("file service: a server announcing larger frames (--max-frame 4MiB) is
   assert.deepEqual(await Deno.readFile(local.join("f.bin")), data);
   await client.upload(local.join("up.bin"), "up.bin");
   assert.deepEqual(await Deno.readFile(lib.join("up.bin")), data);
+});
+
+Deno.test("file service: by default large SHA-256 transfers go to the hash Worker, and verify", async () => {
+  const data = bytes(9 * 1024 * 1024, 79);
+  await using lib = await tempDir({ "s.bin": data });
+  await using local = await tempDir({ "u.bin": data });
+  await using server = await serve(lib.path);
+  await using client = await FileClient.connect({ port: server.addr.port, hashes: ["sha256"] });
+  const down = await client.download("s.bin", local.join("s.bin"));
+  assert.equal(down.hash, "sha256");
+  const up = await client.upload(local.join("u.bin"), "u.bin");
+  assert.deepEqual(up.digest, down.digest);
+  assert.deepEqual(await Deno.readFile(lib.join("u.bin")), data);
 });
