@@ -8,6 +8,7 @@
  */
 
 import { NetkitError } from "../protocol/errors.ts";
+import { entryExists } from "../server/jail_fs.ts";
 
 /** An open part file. */
 export interface PartFile {
@@ -30,16 +31,6 @@ export function partPathFor(dest: string): string {
   return `${dir}.${dest.slice(cut + 1)}.netkit-part`;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
-
 /**
  * Opens (or, with `resume`, reopens) the part file for `dest`.
  *
@@ -50,7 +41,7 @@ export async function openPart(
   dest: string,
   options: { resume?: boolean; overwrite?: boolean },
 ): Promise<PartFile> {
-  if (!options.overwrite && await exists(dest)) {
+  if (!options.overwrite && await entryExists(dest)) {
     throw new NetkitError("EXISTS", `${dest} exists already (use --overwrite to replace it)`);
   }
   const path = partPathFor(dest);

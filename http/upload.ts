@@ -12,7 +12,7 @@
 
 import { isNetkitError, NetkitError } from "../protocol/errors.ts";
 import { AtomicFile, cleanStaleTemps } from "../server/atomic_write.ts";
-import { fsError } from "../server/jail_fs.ts";
+import { entryExists } from "../server/jail_fs.ts";
 import { humanSize } from "./listing.ts";
 import {
   parseContentRange,
@@ -36,16 +36,6 @@ function sweep(dir: string): void {
   if (cleaned.size > 10_000) cleaned.clear();
   cleaned.set(dir, now);
   cleanStaleTemps(dir).catch(() => {});
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw fsError(e, "upload");
-  }
 }
 
 /** Bytes handed to the disk but not yet written, at most (backpressure). */
@@ -169,7 +159,7 @@ export async function handleUpload(
     });
     sweep(dir);
     const overwrite = o.overwrite ?? false;
-    if (!overwrite && await exists(`${dir}/${name}`)) {
+    if (!overwrite && await entryExists(`${dir}/${name}`)) {
       return reply(409, `${name}: already exists`, common);
     }
     if (slice === null) {

@@ -22,7 +22,7 @@ export interface ReadableFile {
 export type OnProgress = (done: number) => void;
 
 /** Fills `buf` from `file` as far as it goes; returns the bytes read. */
-async function fill(file: ReadableFile, buf: Uint8Array): Promise<number> {
+export async function readFull(file: ReadableFile, buf: Uint8Array): Promise<number> {
   let at = 0;
   while (at < buf.length) {
     const n = await file.read(buf.subarray(at));
@@ -44,7 +44,7 @@ export async function hashPrefix(
   const buf = new Uint8Array(Math.min(length, 1 << 20));
   let left = length;
   while (left > 0) {
-    const n = await fill(file, buf.subarray(0, Math.min(left, buf.length)));
+    const n = await readFull(file, buf.subarray(0, Math.min(left, buf.length)));
     if (n === 0) {
       throw new NetkitError("SIZE_MISMATCH", "file is shorter than expected");
     }
@@ -84,7 +84,7 @@ export async function sendData(
   let sent = 0;
   const read = async (buf: Uint8Array) => {
     const want = Math.min(left, size);
-    const n = await fill(file, buf.subarray(HEADER_SIZE, HEADER_SIZE + want));
+    const n = await readFull(file, buf.subarray(HEADER_SIZE, HEADER_SIZE + want));
     if (n < want) {
       throw new NetkitError("SIZE_MISMATCH", "file shrank while being sent");
     }

@@ -12,7 +12,7 @@ import { NetkitError } from "../protocol/errors.ts";
 import { AtomicFile } from "./atomic_write.ts";
 import { DigestCache } from "./digest_cache.ts";
 import { isVisibleName, resolveName } from "./jail.ts";
-import { canonicalRoot, fsError, openInside, resolveInside } from "./jail_fs.ts";
+import { canonicalRoot, entryExists, fsError, openInside, resolveInside } from "./jail_fs.ts";
 
 /** How a {@linkcode FileStore} treats names. */
 export interface FileStoreOptions {
@@ -120,14 +120,8 @@ export class FileStore {
   }
 
   /** True when an entry of that name exists (file, folder or link). */
-  async exists(name: string): Promise<boolean> {
-    try {
-      await Deno.lstat(`${this.root}/${this.check(name)}`);
-      return true;
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound) return false;
-      throw fsError(e, name);
-    }
+  exists(name: string): Promise<boolean> {
+    return entryExists(`${this.root}/${this.check(name)}`);
   }
 
   /**

@@ -35,21 +35,10 @@ import { type ChunkWriter, type FileHashJob, followWrites, type HashPool } from 
 import type { FileStore } from "./file_store.ts";
 import { offloadHash, type ResolvedFileServerOptions } from "./options.ts";
 import type { TrackedConn } from "./tracked_conn.ts";
-import { hashPrefix, receiveData, sendData } from "../protocol/transfer.ts";
+import { hashPrefix, readFull, receiveData, sendData } from "../protocol/transfer.ts";
 
 /** Files up to this size are answered in a single write. */
 const SMALL_FILE_BYTES = 256 * 1024;
-
-/** Reads until `buf` is full or the file ends; returns the bytes read. */
-async function readFull(file: Deno.FsFile, buf: Uint8Array): Promise<number> {
-  let at = 0;
-  while (at < buf.length) {
-    const n = await file.read(buf.subarray(at));
-    if (n === null) break;
-    at += n;
-  }
-  return at;
-}
 
 /** Bytes of listing entries per LIST_ENTRIES frame, well under any frame limit. */
 const LIST_BATCH_BYTES = 60_000;
