@@ -40,6 +40,9 @@ Options:
                            workers  N Worker isolates accepting on the same
                                     port (reusePort), spread over the cores
   --workers N            Workers of the workers model (default: one per core)
+  --accept-queues N      listeners on the port, each with its own accept queue
+                         (reusePort, Linux), to absorb connection bursts past
+                         Deno's fixed backlog of 511 (default: 1)
   --read-only            refuse uploads
   --hidden               list and accept dot-files
   --max-connections N    clients served at once; more get BUSY (default: ${d.maxConnections})
@@ -70,6 +73,7 @@ export async function main(args: string[]): Promise<number> {
     port: { type: "string" },
     model: { type: "string" },
     workers: { type: "string" },
+    "accept-queues": { type: "string" },
     "read-only": { type: "boolean" },
     hidden: { type: "boolean" },
     "max-connections": { type: "string" },
@@ -120,6 +124,9 @@ export async function main(args: string[]): Promise<number> {
     hostname: values.host,
     port: values.port === undefined ? undefined : parsePort(values.port),
     model: model === "loop" ? "loop" : "async",
+    acceptQueues: values["accept-queues"] === undefined
+      ? undefined
+      : parseIntFlag(values["accept-queues"], "--accept-queues", 1, 64),
     readOnly: values["read-only"],
     hidden: values.hidden,
     maxConnections: values["max-connections"] === undefined

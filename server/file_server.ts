@@ -27,6 +27,14 @@ export interface StartFileServerOptions extends FileServerOptions {
   sharedSlots?: SharedArrayBuffer;
   /** Remove temp files of dead uploads at start. @default true */
   cleanTemps?: boolean;
+  /**
+   * Listeners on the port, each with its own accept queue (`reusePort`,
+   * Linux), all served by this one event loop: Deno's listen backlog is fixed
+   * at 511, so a burst of connections overflows one queue. Opt-in, because a
+   * port shared this way would also admit another server started on it by
+   * mistake. Not with the loop model. @default 1
+   */
+  acceptQueues?: number;
 }
 
 /** A running file server. */
@@ -64,17 +72,33 @@ export async function startFileServer(
     : { check: new TokenCheck(o.token), throttle: new AuthThrottle() };
   const hashPool = new HashPool(1).acquire();
   const ctx: SessionContext = { store, options: o, log, auth, hashPool };
-  const reusePort = options.reusePort ?? false;
-  const listener: Deno.Listener = o.tls
-    ? Deno.listenTls({
-      hostname: o.hostname,
-      port: o.port,
-      cert: o.tls.cert,
-      key: o.tls.key,
-      alpnProtocols: [ALPN],
-      reusePort,
-    })
-    : Deno.listen({ hostname: o.hostname, port: o.port, reusePort });
+  const queues = options.acceptQueues ?? 1;
+  if (!Number.isInteger(queues) || queues < 1 || queues > 64) {
+    throw new RangeError(`acceptQueues must be from 1 to 64, got ${queues}`);
+  }
+  if (queues > 1 && options.model === "loop") {
+    throw new RangeError("acceptQueues above 1 would let the loop model serve several clients");
+  }
+  const reusePort = (options.reusePort ?? false) || queues > 1;
+  const listen = (port: number): Deno.Listener =>
+    o.tls
+      ? Deno.listenTls({
+        hostname: o.hostname,
+        port,
+        cert: o.tls.cert,
+        key: o.tls.key,
+        alpnProtocols: [ALPN],
+        reusePort,
+      })
+      : Deno.listen({ hostname: o.hostname, port, reusePort });
+  const listeners = [listen(o.port)];
+  const port = (listeners[0].addr as Deno.NetAddr).port;
+  try {
+    while (listeners.length < queues) listeners.push(listen(port));
+  } catch (e) {
+    listeners.forEach((l) => l.close());
+    throw e;
+  }
   const tracked = new Set<TrackedConn>();
   const events = new EventTarget();
 
@@ -83,7 +107,7 @@ export async function startFileServer(
     code: "BUSY",
     message: `server busy: ${o.maxConnections} connections already`,
   });
-  const loop: AcceptLoop = startAcceptLoop(listener, async (conn, stopping) => {
+  const handler = async (conn: Deno.Conn, stopping: AbortSignal) => {
     const t = new TrackedConn(conn);
     tracked.add(t);
     try {
@@ -99,13 +123,24 @@ export async function startFileServer(
     } finally {
       tracked.delete(t);
     }
-  }, {
-    model: options.model ?? "async",
-    slots: new SharedSlots(o.maxConnections, options.sharedSlots),
-    onBusy: (conn) => writeAll(conn, busyFrame),
-    onError: (e) => log(`${new Date().toISOString()} accept error: ${e}`),
-    onClosed: () => events.dispatchEvent(new Event("connectionclose")),
-  });
+  };
+  const slots = new SharedSlots(o.maxConnections, options.sharedSlots);
+  const loops: AcceptLoop[] = listeners.map((l) =>
+    startAcceptLoop(l, handler, {
+      model: options.model ?? "async",
+      slots,
+      onBusy: (conn) => writeAll(conn, busyFrame),
+      onError: (e) => log(`${new Date().toISOString()} accept error: ${e}`),
+      onClosed: () => events.dispatchEvent(new Event("connectionclose")),
+    })
+  );
+  const loop = {
+    get active() {
+      return loops.reduce((n, l) => n + l.active, 0);
+    },
+    finished: Promise.all(loops.map((l) => l.finished)).then(() => {}),
+    close: (graceMs: number) => Promise.all(loops.map((l) => l.close(graceMs))).then(() => {}),
+  };
 
   // One timer for all connections: drop those silent for longer than the idle timeout.
   const tick = Math.min(1000, Math.max(50, o.idleTimeoutMs / 4));
@@ -129,7 +164,7 @@ export async function startFileServer(
     })();
 
   return {
-    addr: listener.addr as Deno.NetAddr,
+    addr: listeners[0].addr as Deno.NetAddr,
     root: store.root,
     events,
     get connections() {

@@ -125,3 +125,24 @@ test("models: workers share one connection limit", async () => {
     for (const c of clients) await c.quit();
   }
 });
+
+Deno.test({
+  name: `models: --accept-queues spreads one port over several listeners, all served${
+    Deno.build.os === "linux" ? "" : " (skipped: reusePort balancing is Linux-only)"
+  }`,
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    await using lib = await tempDir({ "a": "a" });
+    await using server = await serve(lib.path, { acceptQueues: 4 });
+    // Many connections from different source ports land on different queues; all are served.
+    const clients = await Promise.all(Array.from({ length: 40 }, () => connect(server)));
+    try {
+      for (const c of clients) assert.equal((await c.list()).length, 1);
+      assert.equal(server.connections, 40);
+    } finally {
+      for (const c of clients) await c.quit();
+    }
+    await untilConnections(server, 0);
+    await assert.rejects(serve(lib.path, { model: "loop", acceptQueues: 2 }), RangeError);
+  },
+});

@@ -80,6 +80,8 @@ export async function startNetkitServer(o: NetkitServerOptions): Promise<BenchSe
     "19000",
     "--idle-timeout",
     "10m",
+    // Extra server flags to compare, e.g. NETKIT_BENCH_SERVER_ARGS="--accept-queues 8".
+    ...(Deno.env.get("NETKIT_BENCH_SERVER_ARGS") ?? "").split(/\s+/).filter(Boolean),
   ];
   const proc = startPinned({ cpus: o.cpus, cmd: Deno.execPath(), args });
   const m = await proc.stderr.waitFor(/serving .* on .*:(\d+) /, 20_000);
