@@ -1,29 +1,23 @@
 /**
  * Helpers that run netkit as a user would: the real program in a child
- * process, with the permissions and flags of `deno task netkit`.
+ * process, with the permissions and flags baked into the compiled binary.
  *
  * @module
  */
 
 import { fileURLToPath } from "node:url";
+import { PERMISSIONS, UNSTABLE } from "../scripts/compile.ts";
 
 // A platform path: a URL's pathname would be "/C:/..." on Windows.
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 
-/** The argument list that runs `main.ts` like `deno task netkit`. */
+/**
+ * The argument list that runs `main.ts` with exactly the flags and the
+ * narrow permissions the compiled binary gets, so the tests prove they are
+ * enough.
+ */
 export function netkitArgs(args: string[]): string[] {
-  return [
-    "run",
-    "--unstable-net",
-    "--unstable-worker-options",
-    "--allow-net",
-    "--allow-read",
-    "--allow-write",
-    "--allow-env",
-    "--allow-sys",
-    MAIN,
-    ...args,
-  ];
+  return ["run", ...UNSTABLE, ...PERMISSIONS, MAIN, ...args];
 }
 
 /** Output of a finished run. */

@@ -7,23 +7,15 @@
  */
 
 import { freePort, runPinned, type Started, startPinned } from "./proc.ts";
+import { PERMISSIONS, UNSTABLE } from "../compile.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 /** `main.ts` of netkit. */
 export const MAIN = `${ROOT}main.ts`;
 /** The bare copy reference. */
 export const BARE_COPY = `${ROOT}scripts/bare_copy.ts`;
-/** `deno run` with the flags and permissions of `deno task netkit`. */
-export const DENO_RUN = [
-  "run",
-  "--unstable-net",
-  "--unstable-worker-options",
-  "--allow-net",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-sys",
-];
+/** `deno run` with the flags and permissions the compiled binary gets. */
+export const DENO_RUN = ["run", ...UNSTABLE, ...PERMISSIONS];
 
 /**
  * Waits until some socket listens on 127.0.0.1:`port`, read from
