@@ -12,8 +12,7 @@
 
 import { parseArgs } from "node:util";
 import { FileClient } from "../client/client.ts";
-
-const ROOT = new URL("..", import.meta.url).pathname;
+import { netkitArgs, startNetkitServer } from "../tests/cli_helpers.ts";
 
 function quantile(sorted: number[], q: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN;
@@ -24,43 +23,6 @@ function summary(ms: number[]): string {
   return `n=${s.length} p50=${quantile(s, 0.5).toFixed(2)}ms p99=${
     quantile(s, 0.99).toFixed(2)
   }ms max=${(s.at(-1) ?? NaN).toFixed(2)}ms`;
-}
-
-async function startServer(root: string, offload: string) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--unstable-net",
-      "--unstable-worker-options",
-      `${ROOT}main.ts`,
-      "serve-files",
-      "--root",
-      root,
-      "--port",
-      "0",
-      "--quiet",
-      "--hash-offload",
-      offload,
-    ],
-    stderr: "piped",
-    stdout: "null",
-  }).spawn();
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  for (let i = 0; i < 100; i++) {
-    const r = await reader.read();
-    if (r.done) break;
-    text += r.value;
-    const m = / on 127\.0\.0\.1:(\d+)/.exec(text);
-    if (m) {
-      reader.releaseLock();
-      child.stderr.cancel().catch(() => {});
-      return { child, port: Number(m[1]) };
-    }
-  }
-  child.kill("SIGKILL");
-  throw new Error(`server did not start: ${text}`);
 }
 
 /** Times small requests until `until` resolves (or `count` requests when it is null). */
@@ -103,23 +65,30 @@ if (import.meta.main) {
     }
     console.log(`netkit bench: small-request latency during a ${mib} MiB verified upload`);
     for (const offload of ["8MiB", "off"]) {
-      const { child, port } = await startServer(`${dir}/lib`, offload);
+      const server = await startNetkitServer([
+        "serve-files",
+        "--root",
+        `${dir}/lib`,
+        "--port",
+        "0",
+        "--quiet",
+        "--hash-offload",
+        offload,
+      ]);
+      const port = server.port;
       try {
         await using small = await FileClient.connect({ port });
         const alone = await probe(small, `${dir}/small.out`, null);
         const t0 = performance.now();
         // The big upload runs in its own process, so only the server is shared.
         const upload = new Deno.Command(Deno.execPath(), {
-          args: [
-            "run",
-            "-A",
-            `${ROOT}main.ts`,
+          args: netkitArgs([
             "client",
             `127.0.0.1:${port}`,
             "put",
             `${dir}/big.bin`,
             `big-${offload}.bin`,
-          ],
+          ]),
           stdout: "null",
           stderr: "null",
         }).output();
@@ -135,8 +104,7 @@ if (import.meta.main) {
           `  upload    ${mib} MiB in ${secs.toFixed(2)}s (${(mib / secs).toFixed(0)} MiB/s)`,
         );
       } finally {
-        child.kill("SIGTERM");
-        await child.status;
+        await server.stop("SIGTERM");
       }
     }
   } finally {

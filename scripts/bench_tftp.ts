@@ -18,6 +18,7 @@
 import { parseArgs } from "node:util";
 import { main as tftpMain } from "../tftp/cli.ts";
 import { tftpGet } from "../tftp/client.ts";
+import { freeUdpPort } from "../tests/tftp_peers.ts";
 
 const SELF = new URL(import.meta.url).pathname;
 const { values: v } = parseArgs({
@@ -58,17 +59,6 @@ async function output(cmd: string, args: string[]): Promise<string> {
     .output();
   if (!out.success) throw new Error(`${cmd} ${args.join(" ")} failed`);
   return new TextDecoder().decode(out.stdout);
-}
-
-function freePort(): number {
-  const s = Deno.listenDatagram({
-    transport: "udp",
-    hostname: "127.0.0.1",
-    port: 0,
-  });
-  const port = (s.addr as Deno.NetAddr).port;
-  s.close();
-  return port;
 }
 
 /** Starts a server process and waits until it answers a curl request. */
@@ -169,13 +159,13 @@ if (v.role === "client") {
 
     // Both servers run side by side and the cases take turns run by run, so
     // load from elsewhere on the machine falls on all of them alike.
-    const hpaPort = freePort();
+    const hpaPort = freeUdpPort();
     const hpa = await startProcess(
       "/usr/sbin/in.tftpd",
       ["-L", "-a", `127.0.0.1:${hpaPort}`, "-s", dir],
       hpaPort,
     );
-    const nkPort = freePort();
+    const nkPort = freeUdpPort();
     let nk: Deno.ChildProcess | null = null;
     const rows: [string, number][] = [];
     try {
