@@ -12,7 +12,7 @@ import { NetkitError } from "../protocol/errors.ts";
 import { AtomicFile } from "./atomic_write.ts";
 import { DigestCache } from "./digest_cache.ts";
 import { isVisibleName, resolveName } from "./jail.ts";
-import { canonicalRoot, entryExists, fsError, openInside, resolveInside } from "./jail_fs.ts";
+import { canonicalRoot, entryExists, openInside, resolveInside } from "./jail_fs.ts";
 
 /** How a {@linkcode FileStore} treats names. */
 export interface FileStoreOptions {
@@ -57,24 +57,27 @@ export class FileStore {
    * anything else are left out.
    */
   async list(): Promise<ListEntry[]> {
-    const names: string[] = [];
+    // Plain files need one lstat; only symlinks take the realPath check.
+    const names: { name: string; link: boolean }[] = [];
     for await (const e of Deno.readDir(this.root)) {
       if ((e.isFile || e.isSymlink) && isVisibleName(e.name, this.#hidden)) {
-        names.push(e.name);
+        names.push({ name: e.name, link: e.isSymlink });
       }
     }
     const entries: ListEntry[] = [];
     const BATCH = 64;
     for (let i = 0; i < names.length; i += BATCH) {
       const infos = await Promise.all(
-        names.slice(i, i + BATCH).map((n) =>
-          resolveInside(this.root, [n]).then((p) => p.info, () => null)
+        names.slice(i, i + BATCH).map(({ name, link }) =>
+          (link
+            ? resolveInside(this.root, [name]).then((p) => p.info)
+            : Deno.lstat(`${this.root}/${name}`)).catch(() => null)
         ),
       );
       infos.forEach((info, j) => {
         if (info?.isFile) {
           entries.push({
-            name: names[i + j],
+            name: names[i + j].name,
             size: info.size,
             mtimeMs: info.mtime?.getTime() ?? 0,
           });
@@ -85,38 +88,8 @@ export class FileStore {
   }
 
   /** Opens a library file for reading; the caller closes it. */
-  async openRead(
-    name: string,
-  ): Promise<{ file: Deno.FsFile; info: Deno.FileInfo; real: string }> {
-    const checked = this.check(name);
-    const path = `${this.root}/${checked}`;
-    let entry: Deno.FileInfo;
-    try {
-      entry = await Deno.lstat(path);
-    } catch (e) {
-      throw fsError(e, checked);
-    }
-    // A symlink may lead anywhere: the full realPath check. A plain entry of a
-    // flat name in the canonical root cannot leave it: one lstat is enough,
-    // and the inode check after opening catches a link swapped in between.
-    if (entry.isSymlink || entry.ino === null) return openInside(this.root, [checked]);
-    if (!entry.isFile) throw new NetkitError("NOT_FOUND", `${checked}: not a file`);
-    let file: Deno.FsFile;
-    try {
-      file = await Deno.open(path, { read: true });
-    } catch (e) {
-      throw fsError(e, checked);
-    }
-    try {
-      const info = await file.stat();
-      if (info.ino !== entry.ino || info.dev !== entry.dev || !info.isFile) {
-        throw new NetkitError("FORBIDDEN", `${checked}: file changed while being opened`);
-      }
-      return { file, info, real: path };
-    } catch (e) {
-      file.close();
-      throw fsError(e, checked);
-    }
+  openRead(name: string): Promise<{ file: Deno.FsFile; info: Deno.FileInfo; real: string }> {
+    return openInside(this.root, [this.check(name)]);
   }
 
   /** True when an entry of that name exists (file, folder or link). */

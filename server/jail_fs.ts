@@ -139,29 +139,52 @@ export async function openInside(
   segments: readonly string[],
   options: JailFsOptions = {},
 ): Promise<{ file: Deno.FsFile; info: Deno.FileInfo; real: string }> {
-  const { real, info } = await resolveInside(root, segments, options);
-  if (!info.isFile) {
-    throw new NetkitError("NOT_FOUND", `${segments.join("/")}: not a file`);
+  const what = segments.join("/");
+  if (segments.length === 1) {
+    // A plain entry directly in the canonical root cannot lead outside it:
+    // one lstat replaces the realPath walk (a symlink still takes that walk).
+    const path = joinInRoot(root, segments);
+    let entry: Deno.FileInfo;
+    try {
+      entry = await Deno.lstat(path);
+    } catch (e) {
+      throw fsError(e, what);
+    }
+    if (!entry.isSymlink && entry.ino !== null) return await openSame(path, entry, what);
   }
+  const { real, info } = await resolveInside(root, segments, options);
+  return await openSame(real, info, what);
+}
+
+/**
+ * Opens the regular file at `path` and checks it is the very file `expected`
+ * describes (same device and inode), so a link swapped in since is refused.
+ */
+async function openSame(
+  path: string,
+  expected: Deno.FileInfo,
+  what: string,
+): Promise<{ file: Deno.FsFile; info: Deno.FileInfo; real: string }> {
+  if (!expected.isFile) throw new NetkitError("NOT_FOUND", `${what}: not a file`);
   let file: Deno.FsFile;
   try {
-    file = await Deno.open(real, { read: true });
+    file = await Deno.open(path, { read: true });
   } catch (e) {
-    throw fsError(e, segments.join("/"));
+    throw fsError(e, what);
   }
   try {
     const opened = await file.stat();
     if (
       !opened.isFile ||
-      (opened.ino !== null && info.ino !== null &&
-        (opened.ino !== info.ino || opened.dev !== info.dev))
+      (opened.ino !== null && expected.ino !== null &&
+        (opened.ino !== expected.ino || opened.dev !== expected.dev))
     ) {
       throw new NetkitError("FORBIDDEN", "file changed while being opened");
     }
-    return { file, info: opened, real };
+    return { file, info: opened, real: path };
   } catch (e) {
     file.close();
-    throw fsError(e, segments.join("/"));
+    throw fsError(e, what);
   }
 }
 
