@@ -14,7 +14,7 @@ import {
 import { FileClient } from "./client.ts";
 import { formatListing } from "./format.ts";
 import { runRepl, safeLocalName } from "./repl.ts";
-import { downloadWithProgress, uploadWithProgress } from "./transfers.ts";
+import { baseName, downloadWithProgress, uploadWithProgress } from "./transfers.ts";
 
 /** One line for `netkit --help`. */
 export const SUMMARY = "list, download and upload files on a netkit file server";
@@ -118,7 +118,7 @@ export async function main(args: string[]): Promise<number> {
       }),
     );
   } else {
-    const [file, name = file.split(/[\\/]/).pop()!] = rest;
+    const [file, name = baseName(file)] = rest;
     console.error(
       await uploadWithProgress(client, file, name, {
         resume: values.resume,

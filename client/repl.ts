@@ -12,7 +12,7 @@ import { resolveName } from "../server/jail.ts";
 import type { FileClient } from "./client.ts";
 import { type Command, CommandError, parseCommand, PROMPT_HELP } from "./commands.ts";
 import { formatListing } from "./format.ts";
-import { downloadWithProgress, uploadWithProgress } from "./transfers.ts";
+import { baseName, downloadWithProgress, uploadWithProgress } from "./transfers.ts";
 
 /** Options of {@linkcode runRepl}. */
 export interface ReplOptions {
@@ -142,7 +142,7 @@ export async function runRepl(options: ReplOptions): Promise<number> {
           if (!answer) return true;
           file = answer;
         }
-        let name = cmd.name ?? file.split(/[\\/]/).pop()!;
+        let name = cmd.name ?? baseName(file);
         if (cmd.file === undefined) {
           const answer = await ask(`Name on the server [${name}]: `);
           if (answer === null) return false;
@@ -204,7 +204,7 @@ function numbered(entries: readonly ListEntry[]): string {
  */
 export function safeLocalName(name: string): string | undefined {
   try {
-    return resolveName(name.split(/[\\/]/).pop()!, { hidden: true })[0];
+    return resolveName(baseName(name), { hidden: true })[0];
   } catch {
     return undefined;
   }

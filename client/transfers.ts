@@ -8,7 +8,8 @@
 
 import type { FileClient, TransferResult } from "./client.ts";
 import { ProgressLine } from "./progress.ts";
-import { describeTransfer } from "./summary.ts";
+import { toHex } from "../protocol/digest.ts";
+import { formatSize, printable } from "./format.ts";
 
 /** Flags both transfers take. */
 export interface TransferFlags {
@@ -65,4 +66,24 @@ export function uploadWithProgress(
     (bar) => client.upload(file, name, { ...flags, onProgress: (p) => bar.update(p) }),
     (r, ms) => describeTransfer("uploaded", file, name, r, ms),
   );
+}
+
+/** The name an uploaded file gets by default: the local path's last segment. */
+export function baseName(path: string): string {
+  return path.split(/[\\/]/).pop()!;
+}
+
+/** `downloaded a.txt -> ./a.txt: 1.0 MiB in 0.2s (5.0 MiB/s), xxh3-128 0123…` */
+export function describeTransfer(
+  verb: string,
+  from: string,
+  to: string,
+  r: TransferResult,
+  ms: number,
+): string {
+  const rate = ms > 0 ? formatSize(Math.round(r.transferred / (ms / 1000))) + "/s" : "-";
+  const resumed = r.transferred < r.size ? `, resumed: ${formatSize(r.transferred)} sent` : "";
+  return `${verb} ${printable(from)} -> ${printable(to)}: ${formatSize(r.size)} in ${
+    (ms / 1000).toFixed(2)
+  }s (${rate}${resumed}), verified ${r.hash} ${toHex(r.digest)}`;
 }
