@@ -80,7 +80,7 @@ export async function serveInProcess(
   ): Response | Promise<Response> => {
     let res: Response | Promise<Response>;
     try {
-      res = handler.handle(req, info.remoteAddr.hostname);
+      res = handler.handle(req, info);
     } catch (e) {
       res = errorResponse(e);
     }

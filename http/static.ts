@@ -18,15 +18,15 @@ import { type FileContext, fileResponse, type JailedFile, text } from "./file_re
 import { type ListingEntry, renderJson, wantsJson } from "./listing.ts";
 import type { StaticOptions } from "./options.ts";
 import { encodeSegments, parseUrlPath, rawPathOf } from "./url_path.ts";
-import { createWebLayer } from "./web.ts";
+import { createWebLayer, type Peer } from "./web.ts";
 
 /** A ready handler and the resources it holds. */
 export interface StaticHandler {
   /**
    * Answers one request; synchronous when the answer is in memory.
-   * `remote` (the client's address) paces repeated credential failures.
+   * `peer` (the client's address) paces repeated credential failures.
    */
-  handle(req: Request, remote?: string): Response | Promise<Response>;
+  handle(req: Request, peer?: Peer): Response | Promise<Response>;
   /** The compressed-bytes cache (tests wait on it). */
   readonly compress: CompressCache | null;
   /** Releases the compression Worker; safe to call twice. */
@@ -109,8 +109,8 @@ export async function createStaticHandler(
     return notFound(req, visible); // NOT_FOUND, and odd file-system errors
   }
 
-  function handle(req: Request, remote = ""): Response | Promise<Response> {
-    return web.intercept(req, remote, serveStatic) ?? serveStatic(req);
+  function handle(req: Request, peer?: Peer): Response | Promise<Response> {
+    return web.intercept(req, peer, serveStatic) ?? serveStatic(req);
   }
 
   function serveStatic(req: Request): Response | Promise<Response> {

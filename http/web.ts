@@ -21,16 +21,29 @@ import { reply, type WriteContext } from "./write_common.ts";
 import { parseUrlPath, rawPathOf } from "./url_path.ts";
 import type { WebOptions } from "./web_options.ts";
 
+/**
+ * Where a request came from: `Deno.serve`'s handler info fits. Its address is
+ * read only when a credential check needs it (each read is a call into Deno).
+ */
+export interface Peer {
+  readonly remoteAddr: { readonly hostname: string };
+}
+
+/** The address of `peer`, or "" when unknown. */
+function addressOf(peer: Peer | undefined): string {
+  return peer?.remoteAddr.hostname ?? "";
+}
+
 /** The layer's two hooks into the static handler. */
 export interface WebLayer {
   /**
-   * Answers a request this layer owns, or returns null. `remote` is the
+   * Answers a request this layer owns, or returns null. `peer` tells the
    * client's address (repeated credential failures from it are slowed down);
    * `next` is the static handler, for a read let through after such a wait.
    */
   intercept(
     req: Request,
-    remote: string,
+    peer: Peer | undefined,
     next: (req: Request) => Response | Promise<Response>,
   ): Response | Promise<Response> | null;
   /** Renders a folder's HTML listing page. */
@@ -116,14 +129,14 @@ export function createWebLayer(
     return archiveResponse(root, path.segments, format, { hidden, followSymlinks }, req, common);
   }
 
-  function write(req: Request, remote: string): Response | Promise<Response> {
+  function write(req: Request, peer: Peer | undefined): Response | Promise<Response> {
     if (!allowed.has(req.method)) {
       return reply(405, "method not allowed", [...common, ["allow", allow]]);
     }
     if (!sameOrigin(req.headers.get("origin"), req.url)) {
       return reply(403, "cross-origin write refused", common);
     }
-    const ok = gate(req, remote);
+    const ok = gate(req, addressOf(peer));
     if (ok === true) return authorizedWrite(req);
     if (ok === false) return unauthorized(req);
     return ok.then((yes) => yes ? authorizedWrite(req) : unauthorized(req));
@@ -143,20 +156,20 @@ export function createWebLayer(
   }
 
   return {
-    intercept(req, remote, next) {
+    intercept(req, peer, next) {
       const m = req.method;
       if (m === "GET" || m === "HEAD") {
         const read = () =>
           archives && req.url.includes("archive=") ? archive(req, rawPathOf(req.url)) : null;
         if (!authRead) return read();
-        const ok = gate(req, remote);
+        const ok = gate(req, addressOf(peer));
         if (ok === true) return read();
         if (ok === false) return unauthorized(req);
         return ok.then((yes) => yes ? (read() ?? next(req)) : unauthorized(req));
       }
       if (WRITES.has(m)) {
         if (allowed.size === 0) return null; // the static handler's 405
-        return write(req, remote);
+        return write(req, peer);
       }
       return null;
     },
