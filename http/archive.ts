@@ -88,7 +88,7 @@ export async function* walkFolder(
         size: info.isFile ? info.size : 0,
         mtimeMs: info.mtime?.getTime() ?? 0,
         mode: info.mode ?? (info.isDirectory ? 0o755 : 0o644),
-        open: async () => (await openInside(root, [...segments, ...path], o)).file.readable,
+        open: () => Promise.resolve(openInside(root, [...segments, ...path], o).file.readable),
       };
       yield entry;
       if (info.isDirectory) yield* walk(path);

@@ -193,7 +193,7 @@ function needsWarming(ctx: FileContext, f: JailedFile): boolean {
 
 /** Reads a small file into the cache (through the jail's checked open). */
 async function warm(ctx: FileContext, f: JailedFile): Promise<void> {
-  const { file, info } = await openInside(ctx.root, f.segments, {
+  const { file, info } = openInside(ctx.root, f.segments, {
     followSymlinks: ctx.followSymlinks,
   });
   try {
@@ -252,7 +252,7 @@ function wholeFile(
     return new Response(cached.bytes, { status, headers });
   }
   return (async () => {
-    const opened = await openSame(ctx, f);
+    const opened = openSame(ctx, f);
     if (opened === null) return changed(ctx);
     const { file, info } = opened;
     if (ctx.files.accepts(info.size)) {
@@ -272,11 +272,11 @@ function wholeFile(
  * Opens `f` through the jail's checked open; null (file closed) when it is
  * no longer the version whose headers were computed.
  */
-async function openSame(
+function openSame(
   ctx: FileContext,
   f: JailedFile,
-): Promise<{ file: Deno.FsFile; info: Deno.FileInfo } | null> {
-  const { file, info } = await openInside(ctx.root, f.segments, {
+): { file: Deno.FsFile; info: Deno.FileInfo } | null {
+  const { file, info } = openInside(ctx.root, f.segments, {
     followSymlinks: ctx.followSymlinks,
   });
   if (sameVersion(versionOf(f.info), info)) return { file, info };
@@ -293,14 +293,14 @@ function changed(ctx: FileContext): Response {
 }
 
 /** 206 for one range, or `multipart/byteranges` for several. */
-async function rangeResponse(
+function rangeResponse(
   ctx: FileContext,
   f: JailedFile,
   ranges: { start: number; end: number }[],
   base: [string, string][],
   type: string,
   head: boolean,
-): Promise<Response> {
+): Response {
   const headers = base.filter(([k]) => k !== "content-type");
   let parts: (Uint8Array | { start: number; length: number })[];
   if (ranges.length === 1) {
@@ -321,7 +321,7 @@ async function rangeResponse(
     parts.push(plan.tail);
   }
   if (head) return new Response(null, { status: 206, headers });
-  const opened = await openSame(ctx, f);
+  const opened = openSame(ctx, f);
   if (opened === null) return changed(ctx);
   return new Response(partsBody(opened.file, parts, ctx.stallMs), {
     status: 206,

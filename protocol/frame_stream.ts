@@ -156,6 +156,11 @@ export class FrameWriter {
     return writeAll(this.#sink, encodeMessage(m));
   }
 
+  /** Sends bytes that already hold whole frames, in one write. */
+  sendEncoded(bytes: Uint8Array): Promise<void> {
+    return writeAll(this.#sink, bytes);
+  }
+
   /** Sends already-encoded frames in one write (fewer syscalls for small replies). */
   sendFrames(frames: Uint8Array[]): Promise<void> {
     const out = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));

@@ -32,6 +32,25 @@ export async function readFull(file: ReadableFile, buf: Uint8Array): Promise<num
   return at;
 }
 
+/** A file that reads synchronously (a `Deno.FsFile`). */
+export interface SyncReadableFile {
+  readSync(p: Uint8Array): number | null;
+}
+
+/**
+ * The synchronous twin of {@linkcode readFull}, for small reads from a local
+ * file, where an async op per read costs more than the copy itself.
+ */
+export function readFullSync(file: SyncReadableFile, buf: Uint8Array): number {
+  let at = 0;
+  while (at < buf.length) {
+    const n = file.readSync(buf.subarray(at));
+    if (n === null) break;
+    at += n;
+  }
+  return at;
+}
+
 /**
  * Hashes the first `length` bytes of `file` (the part of a file a resumed
  * transfer does not send again), leaving the file positioned after them.

@@ -12,7 +12,13 @@ import { NetkitError } from "../protocol/errors.ts";
 import { AtomicFile } from "./atomic_write.ts";
 import { DigestCache } from "./digest_cache.ts";
 import { isVisibleName, resolveName } from "./jail.ts";
-import { canonicalRoot, entryExists, openInside, resolveInside } from "./jail_fs.ts";
+import {
+  canonicalRoot,
+  entryExists,
+  type OpenedFile,
+  openInside,
+  resolveInside,
+} from "./jail_fs.ts";
 
 /** How a {@linkcode FileStore} treats names. */
 export interface FileStoreOptions {
@@ -88,7 +94,7 @@ export class FileStore {
   }
 
   /** Opens a library file for reading; the caller closes it. */
-  openRead(name: string): Promise<{ file: Deno.FsFile; info: Deno.FileInfo; real: string }> {
+  openRead(name: string): OpenedFile {
     return openInside(this.root, [this.check(name)]);
   }
 

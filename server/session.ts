@@ -16,7 +16,7 @@ import {
   type HashName,
 } from "../protocol/digest.ts";
 import { isNetkitError, NetkitError } from "../protocol/errors.ts";
-import { encodeFrame, FrameType } from "../protocol/frame.ts";
+import { FrameType, HEADER_SIZE, writeHeader } from "../protocol/frame.ts";
 import { FrameReader, FrameWriter } from "../protocol/frame_stream.ts";
 import {
   encodeMessage,
@@ -35,10 +35,12 @@ import { type ChunkWriter, type FileHashJob, followWrites, type HashPool } from 
 import type { FileStore } from "./file_store.ts";
 import { offloadHash, type ResolvedFileServerOptions } from "./options.ts";
 import type { TrackedConn } from "./tracked_conn.ts";
-import { hashPrefix, readFull, receiveData, sendData } from "../protocol/transfer.ts";
+import { hashPrefix, readFullSync, receiveData, sendData } from "../protocol/transfer.ts";
 
 /** Files up to this size are answered in a single write. */
 const SMALL_FILE_BYTES = 256 * 1024;
+/** Room for an END frame with the longest digest offered (SHA-256). */
+const END_MAX_BYTES = encodeMessage({ type: "END", digest: new Uint8Array(32) }).length;
 
 /** Bytes of listing entries per LIST_ENTRIES frame, well under any frame limit. */
 const LIST_BATCH_BYTES = 60_000;
@@ -238,7 +240,7 @@ async function get(
   hash: HashName,
 ): Promise<number> {
   const { store } = ctx;
-  const { file, info, real } = await store.openRead(m.name);
+  const { file, info, real } = store.openRead(m.name);
   let job: FileHashJob | null = null;
   try {
     if (m.offset > info.size) {
@@ -266,19 +268,24 @@ async function get(
     };
     const length = info.size - m.offset;
     if (!job && length <= SMALL_FILE_BYTES) {
-      // A small file goes out as GET_OK, DATA and END in one write.
-      const data = new Uint8Array(length);
-      if ((await readFull(file, data)) < length) {
+      // A small file goes out as GET_OK, DATA and END in one write, read
+      // straight into that one buffer (a local read of this size takes
+      // microseconds; an async op would cost more than the copy).
+      const head = encodeMessage(ok);
+      const out = new Uint8Array(head.length + HEADER_SIZE + length + END_MAX_BYTES);
+      out.set(head);
+      writeHeader(out, FrameType.DATA, length, head.length);
+      const dataAt = head.length + HEADER_SIZE;
+      const data = out.subarray(dataAt, dataAt + length);
+      if (readFullSync(file, data) < length) {
         throw new NetkitError("SIZE_MISMATCH", "file shrank while being sent");
       }
       hasher?.update(data);
       const digest = known ?? hasher!.digest();
       store.digests.set(key, digest);
-      await writer.sendFrames([
-        encodeMessage(ok),
-        encodeFrame(FrameType.DATA, data),
-        encodeMessage({ type: "END", digest }),
-      ]);
+      const end = encodeMessage({ type: "END", digest });
+      out.set(end, dataAt + length);
+      await writer.sendEncoded(out.subarray(0, dataAt + length + end.length));
       return length;
     }
     await writer.send(ok);

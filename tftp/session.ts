@@ -84,7 +84,7 @@ async function serveRead(
   segments: string[],
   ctx: SessionContext,
 ): Promise<TransferResult> {
-  const { file, info } = await openInside(ctx.root, segments);
+  const { file, info } = openInside(ctx.root, segments);
   try {
     const { reply, params } = negotiate(req.options, {
       kind: "read",
