@@ -9,7 +9,7 @@
  * Prints a Markdown table; nothing here runs in CI.
  *
  * Usage: deno run -A --unstable-net --unstable-worker-options scripts/bench_http.ts
- *          [--duration 10] [--rounds 3] [--connections 64] [--no-big]
+ *          [--duration 10] [--rounds 3] [--connections 64] [--no-big] [--no-workers]
  *
  * Needs: wrk, nginx, curl, taskset (Debian packages wrk, nginx, curl, util-linux).
  *
@@ -25,6 +25,7 @@ const { values: opt } = parseArgs({
     rounds: { type: "string", default: "3" },
     connections: { type: "string", default: "64" },
     "no-big": { type: "boolean", default: false },
+    "no-workers": { type: "boolean", default: false },
   },
 });
 const DURATION = Number(opt.duration);
@@ -33,7 +34,7 @@ const CONNS = Number(opt.connections);
 const ROOT = new URL("..", import.meta.url).pathname;
 const SERVER_CPU = "0";
 const CLIENT_CPU = "1";
-const PORTS = { nginx: 18180, netkit: 18181, reference: 18182, netkit2: 18183 };
+const PORTS = { nginx: 18180, netkit: 18181, reference: 18182, netkit2: 18183, reads: 18184 };
 
 const dir = await Deno.makeTempDir({ prefix: "netkit-bench-http-" });
 const www = `${dir}/www`;
@@ -212,24 +213,31 @@ try {
   const pairs: string[] = [];
   const cpuRows: string[] = [];
   for (const name of ["1k.bin", "16k.bin"]) {
-    const results: Record<string, WrkResult[]> = { reference: [], netkit: [], nginx: [] };
-    const ref = await start(
-      [
-        Deno.execPath(),
-        "run",
-        "-A",
-        `${ROOT}scripts/bench_http_reference.ts`,
-        `${www}/${name}`,
-        String(PORTS.reference),
-      ],
-      PORTS.reference,
-    );
+    const results: Record<string, WrkResult[]> = {
+      reference: [],
+      reads: [],
+      netkit: [],
+      nginx: [],
+    };
+    const refCmd = (port: number, extra: string[]) => [
+      Deno.execPath(),
+      "run",
+      "-A",
+      `${ROOT}scripts/bench_http_reference.ts`,
+      `${www}/${name}`,
+      String(port),
+      ...extra,
+    ];
+    const ref = await start(refCmd(PORTS.reference, []), PORTS.reference);
+    const reads = await start(refCmd(PORTS.reads, ["reads"]), PORTS.reads);
     for (let r = 0; r < ROUNDS; r++) {
       results.reference.push(await wrk(`http://127.0.0.1:${PORTS.reference}/${name}`, ref.pid));
+      results.reads.push(await wrk(`http://127.0.0.1:${PORTS.reads}/${name}`, reads.pid));
       results.netkit.push(await wrk(`http://127.0.0.1:${PORTS.netkit}/${name}`, netkit.pid));
       results.nginx.push(await wrk(`http://127.0.0.1:${PORTS.nginx}/${name}`, nginx.pid));
     }
     await stop(ref);
+    await stop(reads);
     const med = (k: string) => ({
       rps: median(results[k].map((x) => x.rps)),
       p99: median(results[k].map((x) => x.p99ms)),
@@ -242,10 +250,17 @@ try {
     // The best round of each approximates its capacity on an unloaded core.
     const best = (k: string) => Math.max(...results[k].map((x) => x.rps));
     const cpu = (k: string) => median(results[k].map((x) => x.cpuUs));
+    // Paired per round, like the requests/s ratios: CPU per request drifts with the load too.
+    const cpuPaired = (a: string, b: string) =>
+      median(results[a].map((x, i) => results[b][i].cpuUs / x.cpuUs)).toFixed(2);
     cpuRows.push(
       `| ${name} | ${cpu("netkit").toFixed(1)} | ${cpu("reference").toFixed(1)} | ` +
-        `${cpu("nginx").toFixed(1)} | ${(cpu("reference") / cpu("netkit")).toFixed(2)}x | ` +
-        `${(cpu("nginx") / cpu("netkit")).toFixed(2)}x |`,
+        `${cpu("reads").toFixed(1)} | ${cpu("nginx").toFixed(1)} | ` +
+        `${(cpu("reference") / cpu("netkit")).toFixed(2)}x (paired ${
+          cpuPaired("netkit", "reference")
+        }x) | ${(cpu("reads") / cpu("netkit")).toFixed(2)}x (paired ${
+          cpuPaired("netkit", "reads")
+        }x) | ${(cpu("nginx") / cpu("netkit")).toFixed(2)}x |`,
     );
     pairs.push(
       `| ${name} | ${paired("netkit", "reference")}x | ${paired("netkit", "nginx")}x | ` +
@@ -276,9 +291,10 @@ try {
   console.log(`|---|---:|---:|---:|---|`);
   for (const p of pairs) console.log(p);
   console.log(
-    `\n| file | netkit CPU µs/request | reference | nginx | reference / netkit | nginx / netkit |`,
+    `\n| file | netkit CPU µs/request | reference | reference reading the request | nginx | ` +
+      `reference / netkit | reading reference / netkit | nginx / netkit |`,
   );
-  console.log(`|---|---:|---:|---:|---:|---:|`);
+  console.log(`|---|---:|---:|---:|---:|---:|---:|---:|`);
   for (const c of cpuRows) console.log(c);
 
   if (!opt["no-big"]) {
@@ -303,12 +319,11 @@ try {
   // Workers: 1 vs 2 isolates. Pinned to one core, 2 workers can only share it;
   // on both cores they compete with wrk for the second one.
   const lines: string[] = [];
-  for (
-    const [label, both] of [["server pinned to CPU 0", false], [
-      "server on CPUs 0-1 (wrk on CPU 1)",
-      true,
-    ]] as const
-  ) {
+  const placements = [["server pinned to CPU 0", false], [
+    "server on CPUs 0-1 (wrk on CPU 1)",
+    true,
+  ]] as const;
+  for (const [label, both] of opt["no-workers"] ? [] : placements) {
     const w: Record<number, number[]> = { 1: [], 2: [] };
     const one = await start([
       ...(both ? ["--both"] : []),
@@ -329,9 +344,11 @@ try {
         `${median(w[2].map((x, i) => x / w[1][i])).toFixed(2)}x |`,
     );
   }
-  console.log(`\n| 1 KiB, --workers | 1 worker req/s | 2 workers req/s | 2 vs 1 (paired) |`);
-  console.log(`|---|---:|---:|---:|`);
-  for (const l of lines) console.log(l);
+  if (lines.length > 0) {
+    console.log(`\n| 1 KiB, --workers | 1 worker req/s | 2 workers req/s | 2 vs 1 (paired) |`);
+    console.log(`|---|---:|---:|---:|`);
+    for (const l of lines) console.log(l);
+  }
 } finally {
   for (const c of [...children]) await stop(c);
   await Deno.remove(dir, { recursive: true });

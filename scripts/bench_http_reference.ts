@@ -5,7 +5,13 @@
  * Last-Modified, Accept-Ranges, nosniff). No path parsing, no jail, no stat:
  * the ceiling netkit's small-file path is measured against.
  *
- * Usage: deno run -A scripts/bench_http_reference.ts FILE PORT
+ * With `reads`, the handler first reads what any correct file server must
+ * read before it may answer 200: the URL, the method and the five request
+ * headers that could turn the answer into a 304, 412 or 206. That measures
+ * what reading a request costs in `Deno.serve` itself (a handler declared
+ * with no parameters is dispatched without building a `Request` at all).
+ *
+ * Usage: deno run -A scripts/bench_http_reference.ts FILE PORT [reads]
  *
  * @module
  */
@@ -13,7 +19,7 @@
 import { fileEtag } from "../http/conditional.ts";
 import { contentTypeFor } from "../http/content_type.ts";
 
-const [file, portText] = Deno.args;
+const [file, portText, mode] = Deno.args;
 if (!file || !portText) {
   console.error("usage: bench_http_reference.ts FILE PORT");
   Deno.exit(2);
@@ -28,9 +34,23 @@ const headers: [string, string][] = [
   ["last-modified", info.mtime!.toUTCString()],
   ["content-length", String(bytes.length)],
 ];
+const CONDITIONAL = [
+  "range",
+  "if-none-match",
+  "if-modified-since",
+  "if-match",
+  "if-unmodified-since",
+];
+const bare = () => new Response(bytes, { headers });
+const reads = (req: Request) => {
+  if (req.method !== "GET" || req.url.length === 0) return new Response(null, { status: 405 });
+  const h = req.headers;
+  for (const name of CONDITIONAL) if (h.has(name)) return new Response(null, { status: 400 });
+  return new Response(bytes, { headers });
+};
 Deno.serve({
   hostname: "127.0.0.1",
   port: Number(portText),
   automaticCompression: false,
   onListen: (a) => console.error(`reference: serving ${file} on 127.0.0.1:${a.port}`),
-}, () => new Response(bytes, { headers }));
+}, mode === "reads" ? reads : bare);
