@@ -61,9 +61,14 @@ export async function openPart(
     file.close();
     throw new NetkitError("BUSY", `another download to ${dest} is in progress`);
   }
-  let offset = 0;
-  if (options.resume) offset = (await file.stat()).size;
-  else await file.truncate(0);
+  let offset = (await file.stat()).size;
+  if (!options.resume && offset > 0) {
+    // Only a leftover needs it: on ext4, truncating a file to zero marks it
+    // for a flush of all its data at close (auto_da_alloc), which cost a
+    // quarter of a 1 GiB download's time.
+    await file.truncate(0);
+    offset = 0;
+  }
   let open = true;
   const close = () => {
     if (open) file.close();
