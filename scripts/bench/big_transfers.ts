@@ -115,6 +115,10 @@ export async function downloadScenario(ctx: BenchContext, o: BigOptions): Promis
         const args = ["run", "-A", BARE_COPY, "fetch", String(bare.port), dest];
         return check(await runPinned({ cpus: c, cmd: Deno.execPath(), args }), "bare");
       }],
+      ["bare Deno copy + XXH3", async () => {
+        const args = ["run", "-A", BARE_COPY, "fetch", String(bare.port), dest, "--xxh3"];
+        return check(await runPinned({ cpus: c, cmd: Deno.execPath(), args }), "bare+xxh3");
+      }],
     ];
     if (ftp) {
       programs.push(["vsftpd + curl", async () => {
