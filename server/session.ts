@@ -346,7 +346,12 @@ async function put(
     result = await receiveData(reader, m.size - upload.offset, out, {
       maxFrame: options.maxFrame,
       hasher: source,
-      onWriteError: (e) => writer.send(errorMessage(e)),
+      // The temp file goes before the client hears of the failure, so what
+      // it sees next (a listing, say) never holds half an upload.
+      onWriteError: async (e) => {
+        await upload.abort();
+        await writer.send(errorMessage(e));
+      },
     });
   } finally {
     job?.cancel();
