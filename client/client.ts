@@ -431,9 +431,20 @@ export class FileClient implements AsyncDisposable {
   }
 }
 
-async function writeFile(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
-  let at = 0;
-  while (at < bytes.length) at += await file.write(bytes.subarray(at));
+/**
+ * Writes all of `bytes` into the part file, synchronously: a download's
+ * receive loop is one task on one core, and an async write's hop through
+ * Deno's blocking pool per chunk made a 1 GiB download up to twice as slow.
+ * Errors (a full disk) still come back as a rejected promise.
+ */
+function writeFile(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  try {
+    let at = 0;
+    while (at < bytes.length) at += file.writeSync(bytes.subarray(at));
+    return Promise.resolve();
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }
 
 async function openLocal(path: string): Promise<Deno.FsFile> {
