@@ -247,7 +247,14 @@ if (v.role === "client") {
       );
       const ffiPort = freeUdpPort();
       servers.push(
-        await startProcess(Deno.execPath(), ["run", "-A", FFI, dir, String(ffiPort)], ffiPort),
+        await startProcess(Deno.execPath(), [
+          "run",
+          "-A",
+          "--unstable-net",
+          FFI,
+          dir,
+          String(ffiPort),
+        ], ffiPort),
       );
       const nkPort = freeUdpPort();
       servers.push(
