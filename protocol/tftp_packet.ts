@@ -153,8 +153,18 @@ function parseMode(text: string): TransferMode {
  */
 export function decodePacket(bytes: Uint8Array): Packet {
   if (bytes.length < 2) throw bad("shorter than an opcode");
+  const op = (bytes[0] << 8) | bytes[1];
+  // The hot path (an ACK or DATA per block) allocates no view.
+  if (op === Opcode.ACK) {
+    if (bytes.length !== 4) throw bad("ACK is not 4 bytes");
+    return { op: "ACK", block: (bytes[2] << 8) | bytes[3] };
+  }
+  if (op === Opcode.DATA) {
+    if (bytes.length < 4) throw bad("DATA without a block number");
+    if (bytes.length - 4 > MAX_BLKSIZE) throw bad("DATA block too large");
+    return { op: "DATA", block: (bytes[2] << 8) | bytes[3], data: bytes.subarray(4) };
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const op = view.getUint16(0);
   const body = bytes.subarray(2);
   switch (op) {
     case Opcode.RRQ:
@@ -169,13 +179,6 @@ export function decodePacket(bytes: Uint8Array): Packet {
         options: parseOptions(parts.slice(2)),
       };
     }
-    case Opcode.DATA:
-      if (bytes.length < 4) throw bad("DATA without a block number");
-      if (bytes.length - 4 > MAX_BLKSIZE) throw bad("DATA block too large");
-      return { op: "DATA", block: view.getUint16(2), data: bytes.subarray(4) };
-    case Opcode.ACK:
-      if (bytes.length !== 4) throw bad("ACK is not 4 bytes");
-      return { op: "ACK", block: view.getUint16(2) };
     case Opcode.ERROR: {
       if (bytes.length < 4) throw bad("ERROR without a code");
       // Be lenient with the message: some peers omit the final NUL.

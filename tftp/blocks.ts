@@ -52,6 +52,23 @@ export class BlockSource {
   }
 
   /**
+   * The next packet when it can be cut from bytes already read, without an
+   * await (the hot path: most blocks); null when a read is due first, and
+   * then {@linkcode next} is the way.
+   */
+  tryNext(): Uint8Array | null {
+    if (this.#done) throw new Error("BlockSource is exhausted");
+    const left = this.#chunk.length - this.#pos;
+    if (left < this.#blksize && !this.#eof) return null;
+    const n = Math.min(this.#blksize, left);
+    const packet = this.#free.pop() ?? new Uint8Array(HEADER + this.#blksize);
+    packet.set(this.#chunk.subarray(this.#pos, this.#pos + n), HEADER);
+    this.#pos += n;
+    if (n < this.#blksize) this.#done = true;
+    return packet.subarray(0, HEADER + n);
+  }
+
+  /**
    * The next packet: 4 header bytes for the caller to fill, then up to
    * `blksize` payload bytes. A payload shorter than `blksize` is the last.
    */
@@ -129,6 +146,19 @@ export class BlockSink {
   /** Bytes handed to the sink so far, after conversion. */
   get written(): number {
     return this.#written + this.#len;
+  }
+
+  /**
+   * Takes one payload when it fits the buffer without a write out or a
+   * netascii conversion, without an await (the hot path: most blocks).
+   *
+   * @returns false when the payload was not taken: then use {@linkcode write}
+   */
+  tryWrite(data: Uint8Array): boolean {
+    if (this.#decoder || this.#len + data.length > this.#buf.length) return false;
+    this.#buf.set(data, this.#len);
+    this.#len += data.length;
+    return true;
   }
 
   /** Takes one payload; it is copied, so the caller may reuse its buffer. */

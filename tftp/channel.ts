@@ -99,9 +99,9 @@ export class Channel implements Disposable {
     signal?: AbortSignal,
   ): Promise<Packet | null> {
     const deadline = performance.now() + timeoutMs;
-    for (;;) {
+    let left = timeoutMs; // the clock is read again only after a packet is skipped
+    for (;; left = deadline - performance.now()) {
       if (this.#sendFailed) throw this.#sendFailed;
-      const left = deadline - performance.now();
       if (left <= 0) return null;
       const got = await this.#waiter.next(left, signal);
       if (got === null) return null;

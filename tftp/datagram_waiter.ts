@@ -60,8 +60,9 @@ export class DatagramWaiter {
     }
     if (this.#failed) return Promise.reject(this.#failed);
     this.#receive();
-    this.#deadline = performance.now() + ms;
-    this.#arm(ms);
+    const now = performance.now();
+    this.#deadline = now + ms;
+    this.#arm(ms, now);
     return new Promise((resolve, reject) => {
       this.#waiter = { resolve, reject };
     });
@@ -85,9 +86,9 @@ export class DatagramWaiter {
     });
   }
 
-  /** Makes sure the timer fires no later than `ms` from now. */
-  #arm(ms: number): void {
-    const at = performance.now() + ms;
+  /** Makes sure the timer fires no later than `ms` from `now`. */
+  #arm(ms: number, now = performance.now()): void {
+    const at = now + ms;
     if (this.#timer !== undefined && this.#timerAt <= at + 1) return;
     clearTimeout(this.#timer);
     this.#timerAt = at;

@@ -73,7 +73,7 @@ export async function sendBlocks(
   let retries = 0;
   for (;;) {
     while (!src.done && window.length < t.windowsize) {
-      window.push(await src.next());
+      window.push(src.tryNext() ?? await src.next());
     }
     // Post the window without awaiting each send: the ACK wait is posted in
     // the same event-loop turn. Packets stay untouched until acknowledged.
@@ -199,7 +199,7 @@ async function receiveLoop(
     if (bytes > maxBytes) {
       throw new NetkitError("TOO_LARGE", `upload is over ${maxBytes} bytes`);
     }
-    await sink.write(p.data);
+    if (!sink.tryWrite(p.data)) await sink.write(p.data);
     retries = 0;
     gapAcked = false;
     if (p.data.length < t.blksize) {
