@@ -34,7 +34,7 @@ export interface DataFrame {
 export type Incoming = Message | DataFrame;
 
 /** Bytes a reader buffers for headers; kept small so idle connections stay cheap. */
-const LOOKAHEAD = 16;
+const LOOKAHEAD = 64;
 
 /** Pulls frames from a byte source, enforcing the frame size limit before buffering. */
 export class FrameReader {
@@ -60,6 +60,43 @@ export class FrameReader {
   }
 
   /**
+   * The look-ahead buffer to read the next frame's first bytes into, or
+   * `null` when some are buffered already (or a DATA payload is unread).
+   * While waiting for a frame, a caller can keep one `read` of its own
+   * pending into this buffer instead of a suspended `next()`: no promise
+   * and no suspended function of the reader's stay alive while the peer is
+   * silent. Pass what that read returned to {@linkcode FrameReader.received},
+   * then call `next`.
+   *
+   * @example
+   * ```ts ignore
+   * const idle = reader.idleBuffer();
+   * if (idle && !reader.received(await conn.read(idle))) return; // clean end
+   * const frame = await reader.next();
+   * ```
+   */
+  idleBuffer(): Uint8Array | null {
+    if (this.#end > this.#start || this.#pending > 0) return null;
+    this.#start = this.#end = 0;
+    return this.#buf;
+  }
+
+  /**
+   * Records the outcome of a read into {@linkcode FrameReader.idleBuffer}.
+   *
+   * @param n what the read returned: bytes read, or `null` at end of stream
+   * @returns false at a clean end of stream (no frame was started)
+   */
+  received(n: number | null): boolean {
+    if (n === null) return false;
+    if (this.#start !== 0 || this.#end + n > this.#buf.length) {
+      throw new RangeError("received: no idle buffer was handed out for this read");
+    }
+    this.#end += n;
+    return true;
+  }
+
+  /**
    * Reads the next frame.
    *
    * @returns a message, a DATA header (read its payload with
@@ -71,7 +108,8 @@ export class FrameReader {
     if (this.#pending > 0) {
       throw new NetkitError("UNEXPECTED", "previous DATA payload not consumed");
     }
-    if (!(await this.#fill(HEADER_SIZE))) return null;
+    // The fill is skipped when a header is buffered already: no suspended call for nothing.
+    if (this.#end - this.#start < HEADER_SIZE && !(await this.#fill(HEADER_SIZE))) return null;
     const header = parseHeader(
       this.#buf.subarray(this.#start, this.#end),
       this.#maxFrame,
@@ -80,6 +118,14 @@ export class FrameReader {
     if (header.type === FrameType.DATA) {
       this.#pending = header.length;
       return { type: "DATA", length: header.length };
+    }
+    if (this.#end - this.#start >= header.length) {
+      // A small frame read whole with its header (a HELLO, most requests) is
+      // decoded in place: no payload copy, no further read. The decoder keeps
+      // no view of its input.
+      const at = this.#start;
+      this.#start += header.length;
+      return decodeMessage(header.type, this.#buf.subarray(at, at + header.length));
     }
     const payload = new Uint8Array(header.length);
     await this.#readExact(payload);

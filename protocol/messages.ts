@@ -225,8 +225,8 @@ export function decodeMessage(
   let m: Message;
   switch (type) {
     case FrameType.HELLO: {
-      for (const b of HELLO_MAGIC) {
-        if (r.u8() !== b) {
+      for (let i = 0; i < HELLO_MAGIC.length; i++) {
+        if (r.u8() !== HELLO_MAGIC[i]) {
           throw new NetkitError("BAD_FRAME", "not a netkit client (bad magic)");
         }
       }

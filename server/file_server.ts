@@ -14,8 +14,7 @@ import { HashPool } from "./file_hasher.ts";
 import { FileStore } from "./file_store.ts";
 import { type AcceptLoop, type ServerModel, startAcceptLoop } from "./listen.ts";
 import { type FileServerOptions, resolveFileServerOptions } from "./options.ts";
-import { runSession, type SessionContext } from "./session.ts";
-import { TrackedConn } from "./tracked_conn.ts";
+import { Session, type SessionContext } from "./session.ts";
 
 /** Options of {@linkcode startFileServer}: the server options plus its model. */
 export interface StartFileServerOptions extends FileServerOptions {
@@ -71,7 +70,8 @@ export async function startFileServer(
     ? null
     : { check: new TokenCheck(o.token), throttle: new AuthThrottle() };
   const hashPool = new HashPool(1).acquire();
-  const ctx: SessionContext = { store, options: o, log, auth, hashPool };
+  const sessions = new Set<Session>();
+  const ctx: SessionContext = { store, options: o, log, auth, hashPool, sessions };
   const queues = options.acceptQueues ?? 1;
   if (!Number.isInteger(queues) || queues < 1 || queues > 64) {
     throw new RangeError(`acceptQueues must be from 1 to 64, got ${queues}`);
@@ -99,7 +99,6 @@ export async function startFileServer(
     listeners.forEach((l) => l.close());
     throw e;
   }
-  const tracked = new Set<TrackedConn>();
   const events = new EventTarget();
 
   const busyFrame = encodeMessage({
@@ -107,22 +106,12 @@ export async function startFileServer(
     code: "BUSY",
     message: `server busy: ${o.maxConnections} connections already`,
   });
-  const handler = async (conn: Deno.Conn, stopping: AbortSignal) => {
-    const t = new TrackedConn(conn);
-    tracked.add(t);
-    try {
-      if ("handshake" in conn) {
-        // A client that fails the TLS handshake only ends its own connection.
-        try {
-          await (conn as Deno.TlsConn).handshake();
-        } catch {
-          return;
-        }
-      } else if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
-      await runSession(t, ctx, stopping);
-    } finally {
-      tracked.delete(t);
-    }
+  const handler = (conn: Deno.Conn, stopping: AbortSignal) => new Session(conn, ctx).run(stopping);
+  // On shutdown, sessions waiting for a request end now; busy ones finish theirs first.
+  const stopIdle = () => {
+    sessions.forEach((s) => {
+      if (!s.busy) s.close();
+    });
   };
   const slots = new SharedSlots(o.maxConnections, options.sharedSlots);
   const loops: AcceptLoop[] = listeners.map((l) =>
@@ -132,6 +121,7 @@ export async function startFileServer(
       onBusy: (conn) => writeAll(conn, busyFrame),
       onError: (e) => log(`${new Date().toISOString()} accept error: ${e}`),
       onClosed: () => events.dispatchEvent(new Event("connectionclose")),
+      onStop: stopIdle,
     })
   );
   const loop = {
@@ -145,10 +135,11 @@ export async function startFileServer(
   // One timer for all connections: drop those silent for longer than the idle timeout.
   const tick = Math.min(1000, Math.max(50, o.idleTimeoutMs / 4));
   const watchdog = setInterval(() => {
-    const now = performance.now();
-    for (const t of tracked) {
-      if (now - t.lastActive > o.idleTimeoutMs) t.close();
-    }
+    const since = performance.now() - o.idleTimeoutMs;
+    // forEach, not for-of: no iterator result per session on every tick.
+    sessions.forEach((s) => {
+      if (s.lastActive < since) s.close();
+    });
   }, tick);
 
   // Once every connection has ended: stop the watchdog and the hash Workers.

@@ -8,8 +8,11 @@
  *   concurrency matters.
  *
  * Shutdown is two-step: `close()` stops accepting and asks handlers to finish
- * (through their `AbortSignal`), then, after a grace period, closes every
- * connection still open.
+ * (their `AbortSignal` fires, then `onStop` runs), then, after a grace period,
+ * closes every connection still open.
+ *
+ * Per connection the loop keeps one entry in a set and one suspended task,
+ * nothing more (no listener, no timer), so that many idle connections stay cheap.
  *
  * @module
  */
@@ -42,6 +45,12 @@ export interface AcceptLoopOptions<C extends Deno.Conn> {
   onError?: (e: unknown) => void;
   /** Called after each handled connection has ended and been closed. */
   onClosed?: () => void;
+  /**
+   * Called once when `close()` begins, after the stop signal has fired: the
+   * place to end handlers that are only waiting (one sweep over a registry of
+   * them, rather than a listener on the signal per connection).
+   */
+  onStop?: () => void;
 }
 
 /** A running accept loop. */
@@ -67,22 +76,45 @@ export function startAcceptLoop<C extends Deno.Conn>(
   const slots = options.slots ?? new SharedSlots(options.maxConnections ?? 1024);
   const stopping = new AbortController();
   const conns = new Set<C>();
-  const tasks = new Set<Promise<void>>();
+  // Handlers and busy replies in flight; `finished` waits for them to end.
+  let running = 0;
+  let accepting = true;
+  let drained!: () => void;
+  const allEnded = new Promise<void>((r) => drained = r);
+  const ended = () => {
+    if (--running === 0 && !accepting) drained();
+  };
 
-  const run = async (conn: C) => {
-    conns.add(conn);
+  const finish = (conn: C) => {
+    conns.delete(conn);
+    slots.release();
     try {
-      await handler(conn, stopping.signal);
-    } catch (e) {
-      options.onError?.(e);
-    } finally {
-      conns.delete(conn);
-      slots.release();
-      try {
-        conn.close();
-      } catch { /* closed by the handler */ }
+      conn.close();
+    } catch { /* closed by the handler */ }
+    try {
       options.onClosed?.();
+    } finally {
+      ended();
     }
+  };
+
+  // Not an async function: while a connection lasts, the loop keeps one
+  // reaction on its handler's promise and no suspended frame of its own.
+  const run = (conn: C): Promise<void> => {
+    conns.add(conn);
+    let task: Promise<void>;
+    try {
+      task = handler(conn, stopping.signal);
+    } catch (e) {
+      task = Promise.reject(e);
+    }
+    return task.then(() => finish(conn), (e) => {
+      try {
+        options.onError?.(e);
+      } finally {
+        finish(conn);
+      }
+    });
   };
 
   const busy = async (conn: C) => {
@@ -92,6 +124,7 @@ export function startAcceptLoop<C extends Deno.Conn>(
     try {
       conn.close();
     } catch { /* closed already */ }
+    ended();
   };
 
   const loop = (async () => {
@@ -108,23 +141,18 @@ export function startAcceptLoop<C extends Deno.Conn>(
         await new Promise((r) => setTimeout(r, 50));
         continue;
       }
-      if (!slots.tryAcquire()) {
-        const t = busy(conn);
-        tasks.add(t);
-        t.finally(() => tasks.delete(t));
-      } else if (model === "loop") {
-        await run(conn);
-      } else {
-        const t = run(conn);
-        tasks.add(t);
-        t.finally(() => tasks.delete(t));
-      }
+      running++;
+      if (!slots.tryAcquire()) busy(conn);
+      else if (model === "loop") await run(conn);
+      else run(conn);
     }
   })();
 
   const finished = (async () => {
     await loop;
-    while (tasks.size > 0) await Promise.allSettled([...tasks]);
+    accepting = false;
+    if (running === 0) drained();
+    await allEnded;
   })();
 
   let closing: Promise<void> | undefined;
@@ -139,6 +167,7 @@ export function startAcceptLoop<C extends Deno.Conn>(
         try {
           listener.close();
         } catch { /* closed already */ }
+        options.onStop?.();
         let timer: ReturnType<typeof setTimeout> | undefined;
         const grace = new Promise<void>((r) => timer = setTimeout(r, graceMs));
         await Promise.race([finished, grace]);

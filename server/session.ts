@@ -17,12 +17,13 @@ import {
 } from "../protocol/digest.ts";
 import { isNetkitError, NetkitError } from "../protocol/errors.ts";
 import { FrameType, HEADER_SIZE, writeHeader } from "../protocol/frame.ts";
-import { FrameReader, FrameWriter } from "../protocol/frame_stream.ts";
+import { FrameReader, FrameWriter, type Incoming, writeAll } from "../protocol/frame_stream.ts";
 import {
   encodeMessage,
   errorMessage,
   Feature,
   type Get,
+  type Hello,
   type ListEntry,
   type Message,
   PROTOCOL_VERSION,
@@ -34,7 +35,7 @@ import { digestKey } from "./digest_cache.ts";
 import { type ChunkWriter, type FileHashJob, followWrites, type HashPool } from "./file_hasher.ts";
 import type { FileStore } from "./file_store.ts";
 import { offloadHash, type ResolvedFileServerOptions } from "./options.ts";
-import type { TrackedConn } from "./tracked_conn.ts";
+import { TrackedConn } from "./tracked_conn.ts";
 import { hashPrefix, readFullSync, receiveData, sendData } from "../protocol/transfer.ts";
 
 /** Files up to this size are answered in a single write. */
@@ -62,6 +63,11 @@ export interface SessionContext {
   auth: { check: TokenCheck; throttle: AuthThrottle } | null;
   /** Hashes large transfers on another core. */
   hashPool: HashPool;
+  /**
+   * The server's live sessions: its idle watchdog and its shutdown sweep over
+   * them, so a session needs no timer and no abort listener of its own.
+   */
+  sessions: Set<Session>;
 }
 
 function peerOf(conn: Deno.Conn): string {
@@ -78,129 +84,235 @@ function isDisconnect(e: unknown): boolean {
     e instanceof Deno.errors.ConnectionAborted;
 }
 
-/** Serves one connection until it ends. */
-export async function runSession(
-  tracked: TrackedConn,
-  ctx: SessionContext,
-  stopping: AbortSignal,
-): Promise<void> {
-  const { options, store } = ctx;
-  const peer = peerOf(tracked.conn);
-  const reader = new FrameReader(tracked, options.maxFrame);
-  const writer = new FrameWriter(tracked);
-  let busy = false;
-  const onStop = () => {
-    if (!busy) tracked.close();
-  };
-  stopping.addEventListener("abort", onStop);
-  try {
-    const hash = await handshake(reader, writer, ctx, tracked.conn, stopping);
-    while (!stopping.aborted) {
-      const m = await reader.next();
-      if (m === null) return;
-      busy = true;
-      const started = performance.now();
-      let what: string = m.type;
-      let bytes = 0;
-      let status = "ok";
-      try {
-        switch (m.type) {
-          case "LIST":
-            bytes = await list(store, writer);
-            break;
-          case "GET":
-            what = `GET ${JSON.stringify(m.name)}${m.offset ? ` @${m.offset}` : ""}`;
-            bytes = await get(m, ctx, writer, hash);
-            break;
-          case "PUT":
-            what = `PUT ${JSON.stringify(m.name)} ${m.size}`;
-            bytes = await put(m, ctx, reader, writer, hash);
-            break;
-          case "QUIT":
-            await writer.send({ type: "BYE" });
-            return;
-          default:
-            throw new NetkitError("BAD_FRAME", `unexpected ${m.type} frame`);
+/**
+ * One client connection of the file service: its frame reader's byte source
+ * and its writer's sink, remembering when it last moved a byte (for the
+ * server's idle watchdog) and whether a request is being served (for the
+ * shutdown sweep).
+ *
+ * Between requests a session keeps a single pending `read` on its
+ * connection, into the frame reader's small look-ahead buffer, and nothing
+ * else: no timer, no listener, no further promise. An idle connection costs
+ * this object, its reader and writer, and one suspended `run`.
+ */
+export class Session extends TrackedConn {
+  /** True while a request is being served; the shutdown sweep spares it. */
+  busy = false;
+  readonly #ctx: SessionContext;
+  readonly #reader: FrameReader;
+  readonly #writer: FrameWriter;
+  /** The hash agreed in the handshake; null until then. */
+  #hash: HashName | null = null;
+
+  /**
+   * @param conn the accepted connection (a TLS one is handshaken in `run`)
+   * @param ctx what the server shares with its sessions
+   */
+  constructor(conn: Deno.Conn, ctx: SessionContext) {
+    super(conn);
+    this.#ctx = ctx;
+    this.#reader = new FrameReader(this, ctx.options.maxFrame);
+    this.#writer = new FrameWriter(this);
+  }
+
+  /**
+   * Serves the connection until the client leaves, goes silent (the
+   * watchdog closes it), or the server stops: `stopping` is checked between
+   * requests, and the server's shutdown sweep closes sessions that are not
+   * `busy`. Resolves once the session is over; never rejects for anything
+   * the client does.
+   */
+  async run(stopping: AbortSignal): Promise<void> {
+    // This frame stays suspended for the whole connection: keep it small,
+    // and leave the work of a request to the calls it makes.
+    const ctx = this.#ctx;
+    const conn = this.conn;
+    const reader = this.#reader;
+    ctx.sessions.add(this);
+    try {
+      if ("handshake" in conn) {
+        // A client that fails the TLS handshake only ends its own connection.
+        try {
+          await (conn as Deno.TlsConn).handshake();
+        } catch {
+          return;
         }
-      } catch (e) {
-        if (e instanceof Reported) {
-          status = e.inner.code;
-          continue;
+      } else if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
+      while (!stopping.aborted) {
+        // Idle (and before HELLO): one read pending straight on the connection
+        // for the next frame's first bytes; this function is the only one suspended.
+        const idle = reader.idleBuffer();
+        if (idle) {
+          const n = await conn.read(idle);
+          this.lastActive = performance.now();
+          if (!reader.received(n)) return;
         }
-        if (!isNetkitError(e) || isDisconnect(e)) throw e;
-        status = e.code;
-        await writer.send(errorMessage(e));
-        if (e.code === "BAD_FRAME") return;
-      } finally {
-        busy = false;
-        const ms = (performance.now() - started).toFixed(1);
-        ctx.log(
-          `${new Date().toISOString()} ${peer} ${what} ${bytes}B ${ms}ms ${status}`,
-        );
+        if (!(await this.#frame(stopping))) return;
       }
+    } catch (e) {
+      await this.#fail(e);
+    } finally {
+      ctx.sessions.delete(this);
     }
-  } catch (e) {
+  }
+
+  /**
+   * Reads the frame that has begun to arrive and acts on it: the HELLO
+   * first, then requests. Its variables end with it, so an idle session
+   * holds no message.
+   *
+   * @returns false when the session is over
+   */
+  async #frame(stopping: AbortSignal): Promise<boolean> {
+    const m = await this.#reader.next();
+    if (m === null) return false;
+    if (this.#hash !== null) return await this.#request(m, this.#hash);
+    const hello = expectHello(m);
+    const ctx = this.#ctx;
+    if (ctx.auth) await authenticate(hello, this.conn, ctx.auth, stopping);
+    const hash = chooseHash(hello.hashes);
+    const welcome = welcomeFrame(ctx, Math.min(hello.version, PROTOCOL_VERSION), hash);
+    this.#hash = hash;
+    // Straight to the connection: the frame nearly always goes in one write.
+    const sent = await this.conn.write(welcome);
+    this.lastActive = performance.now();
+    if (sent < welcome.length) await writeAll(this, welcome.subarray(sent));
+    return true;
+  }
+
+  /**
+   * Serves one request and logs it. A failed request is answered with an
+   * ERROR frame.
+   *
+   * @returns false when the session must end (QUIT, or a broken protocol)
+   * @throws a disconnect, or an error that is not a {@linkcode NetkitError}
+   */
+  async #request(m: Incoming, hash: HashName): Promise<boolean> {
+    const ctx = this.#ctx;
+    const writer = this.#writer;
+    const started = performance.now();
+    let what: string = m.type;
+    let bytes = 0;
+    let status = "ok";
+    this.busy = true;
+    try {
+      switch (m.type) {
+        case "LIST":
+          bytes = await list(ctx.store, writer);
+          break;
+        case "GET":
+          what = `GET ${JSON.stringify(m.name)}${m.offset ? ` @${m.offset}` : ""}`;
+          bytes = await get(m, ctx, writer, hash);
+          break;
+        case "PUT":
+          what = `PUT ${JSON.stringify(m.name)} ${m.size}`;
+          bytes = await put(m, ctx, this.#reader, writer, hash);
+          break;
+        case "QUIT":
+          await writer.send({ type: "BYE" });
+          return false;
+        default:
+          throw new NetkitError("BAD_FRAME", `unexpected ${m.type} frame`);
+      }
+    } catch (e) {
+      if (e instanceof Reported) {
+        status = e.inner.code;
+        return true;
+      }
+      if (!isNetkitError(e) || isDisconnect(e)) throw e;
+      status = e.code;
+      await writer.send(errorMessage(e));
+      if (e.code === "BAD_FRAME") return false;
+    } finally {
+      this.busy = false;
+      const ms = (performance.now() - started).toFixed(1);
+      ctx.log(
+        `${new Date().toISOString()} ${peerOf(this.conn)} ${what} ${bytes}B ${ms}ms ${status}`,
+      );
+    }
+    return true;
+  }
+
+  /** Ends the session after `e`: a disconnect quietly, anything else logged and sent as ERROR. */
+  async #fail(e: unknown): Promise<void> {
     if (isDisconnect(e)) return;
+    const ctx = this.#ctx;
     const err = isNetkitError(e) ? e : new NetkitError("INTERNAL", "internal server error");
+    const peer = peerOf(this.conn);
     if (!isNetkitError(e)) {
       ctx.log(`${new Date().toISOString()} ${peer} internal error: ${e}`);
-    } else {ctx.log(
-        `${new Date().toISOString()} ${peer} ${err.code}: ${err.message}`,
-      );}
+    } else {
+      ctx.log(`${new Date().toISOString()} ${peer} ${err.code}: ${err.message}`);
+    }
     try {
-      await writer.send(errorMessage(err));
+      await this.#writer.send(errorMessage(err));
     } catch { /* the peer is gone */ }
-  } finally {
-    stopping.removeEventListener("abort", onStop);
   }
 }
 
-async function handshake(
-  reader: FrameReader,
-  writer: FrameWriter,
-  ctx: SessionContext,
-  conn: Deno.Conn,
-  stopping: AbortSignal,
-): Promise<HashName> {
-  const { options, auth } = ctx;
-  const hello = await reader.next();
-  if (hello === null) throw new NetkitError("CLOSED", "closed before HELLO");
-  if (hello.type !== "HELLO") throw new NetkitError("BAD_FRAME", "expected HELLO");
-  if (hello.version < 1) {
+/** Checks that the client's first frame is a HELLO of a version this server speaks. */
+function expectHello(m: Incoming): Hello {
+  if (m.type !== "HELLO") throw new NetkitError("BAD_FRAME", "expected HELLO");
+  if (m.version < 1) {
     throw new NetkitError(
       "UNSUPPORTED_VERSION",
-      `protocol version ${hello.version} is not supported`,
+      `protocol version ${m.version} is not supported`,
     );
   }
-  if (auth) {
-    const address = (conn.remoteAddr as Deno.NetAddr).hostname;
-    const delay = auth.throttle.delayFor(address);
-    if (delay > 0) await pause(delay, stopping);
-    if (!auth.check.matches(hello.token)) {
-      auth.throttle.fail(address);
-      throw new NetkitError(
-        "UNAUTHORIZED",
-        hello.token.length ? "wrong token" : "this server requires a token",
-      );
-    }
-    auth.throttle.succeed(address);
+  return m;
+}
+
+/** Checks the HELLO's token, after the failure throttle's delay for the client's address. */
+async function authenticate(
+  hello: Hello,
+  conn: Deno.Conn,
+  auth: { check: TokenCheck; throttle: AuthThrottle },
+  stopping: AbortSignal,
+): Promise<void> {
+  const address = (conn.remoteAddr as Deno.NetAddr).hostname;
+  const delay = auth.throttle.delayFor(address);
+  if (delay > 0) await pause(delay, stopping);
+  if (!auth.check.matches(hello.token)) {
+    auth.throttle.fail(address);
+    throw new NetkitError(
+      "UNAUTHORIZED",
+      hello.token.length ? "wrong token" : "this server requires a token",
+    );
   }
-  const hash = chooseHash(hello.hashes);
-  let features = Feature.LIST | Feature.GET | Feature.GET_RESUME;
-  features |= options.readOnly ? Feature.READ_ONLY : Feature.PUT | Feature.PUT_RESUME;
-  if (options.tls) features |= Feature.TLS;
-  if (auth) features |= Feature.AUTH;
-  await writer.send({
-    type: "WELCOME",
-    version: Math.min(hello.version, PROTOCOL_VERSION),
-    features,
-    maxFrame: options.maxFrame,
-    maxUpload: options.maxUpload,
-    idleTimeoutMs: options.idleTimeoutMs,
-    hash,
-    server: "netkit",
-  });
-  return hash;
+  auth.throttle.succeed(address);
+}
+
+/** WELCOME frames already encoded, per server, by version and hash. */
+const welcomes = new WeakMap<SessionContext, Map<string, Uint8Array>>();
+
+/**
+ * The WELCOME frame for `version` and `hash`, encoded once per server:
+ * every handshake would otherwise build the same bytes again.
+ */
+function welcomeFrame(ctx: SessionContext, version: number, hash: HashName): Uint8Array {
+  let known = welcomes.get(ctx);
+  if (!known) welcomes.set(ctx, known = new Map());
+  const key = `${version} ${hash}`;
+  let frame = known.get(key);
+  if (!frame) {
+    const { options, auth } = ctx;
+    let features = Feature.LIST | Feature.GET | Feature.GET_RESUME;
+    features |= options.readOnly ? Feature.READ_ONLY : Feature.PUT | Feature.PUT_RESUME;
+    if (options.tls) features |= Feature.TLS;
+    if (auth) features |= Feature.AUTH;
+    frame = encodeMessage({
+      type: "WELCOME",
+      version,
+      features,
+      maxFrame: options.maxFrame,
+      maxUpload: options.maxUpload,
+      idleTimeoutMs: options.idleTimeoutMs,
+      hash,
+      server: "netkit",
+    });
+    known.set(key, frame);
+  }
+  return frame;
 }
 
 /** Waits `ms`, or less when the server stops. */

@@ -6,7 +6,7 @@
  */
 
 import { fileURLToPath } from "node:url";
-import { PERMISSIONS, UNSTABLE } from "../scripts/compile.ts";
+import { PERMISSIONS, UNSTABLE, V8_FLAGS } from "../scripts/compile.ts";
 
 // A platform path: a URL's pathname would be "/C:/..." on Windows.
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
@@ -17,7 +17,7 @@ const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
  * enough.
  */
 export function netkitArgs(args: string[]): string[] {
-  return ["run", ...UNSTABLE, ...PERMISSIONS, MAIN, ...args];
+  return ["run", ...UNSTABLE, ...V8_FLAGS, ...PERMISSIONS, MAIN, ...args];
 }
 
 /** Output of a finished run. */

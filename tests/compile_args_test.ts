@@ -7,6 +7,7 @@ import {
   planBuilds,
   TARGETS,
   UNSTABLE,
+  V8_FLAGS,
 } from "../scripts/compile.ts";
 import { WORKER_MODULES } from "../server/worker_modules.ts";
 
@@ -41,7 +42,7 @@ Deno.test("compile args: narrow permissions baked in, no run/ffi/all, unstable f
   const args = compileArgs("out/netkit", "aarch64-apple-darwin");
   assert.equal(args[0], "compile");
   assert.equal(args.at(-1), "main.ts");
-  for (const f of [...UNSTABLE, ...PERMISSIONS]) assert.ok(args.includes(f), f);
+  for (const f of [...UNSTABLE, ...V8_FLAGS, ...PERMISSIONS]) assert.ok(args.includes(f), f);
   assert.deepEqual([...PERMISSIONS].sort(), [
     "--allow-env=NETKIT_TOKEN,NO_COLOR",
     "--allow-net",

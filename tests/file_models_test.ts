@@ -71,6 +71,27 @@ for (const model of ["loop", "async", "workers"] as const) {
     }
   });
 
+  test(`models: ${model}: shutdown ends idle sessions at once, not after the grace`, async () => {
+    await using lib = await tempDir();
+    const server = await start(model, lib.path, { shutdownGraceMs: 30_000 });
+    try {
+      await using before = await raw(server);
+      await before.hello(); // handshaken, then silent
+      await using early = await raw(server); // connected, HELLO not sent yet
+      // The loop model serves one client at a time: the second waits to be accepted.
+      const want = model === "loop" ? 1 : 2;
+      while (server.connections < want) await new Promise((r) => setTimeout(r, 10));
+      const t0 = performance.now();
+      await server.close();
+      assert.ok(performance.now() - t0 < 10_000, "close waited for the grace period");
+      assert.equal(await before.reader.next(), null);
+      // Accepted but still before HELLO, it was closed as well (the loop model never accepted it).
+      if (model !== "loop") assert.equal(await early.reader.next(), null);
+    } finally {
+      await server.close();
+    }
+  });
+
   test(`models: ${model}: ten clients each upload and download, all verified`, async () => {
     await using lib = await tempDir();
     await using local = await tempDir();

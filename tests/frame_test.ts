@@ -12,7 +12,13 @@ import {
   parseHeader,
   writeHeader,
 } from "../protocol/frame.ts";
-import { FrameReader, FrameWriter, type Incoming, writeAll } from "../protocol/frame_stream.ts";
+import {
+  type ByteSource,
+  FrameReader,
+  FrameWriter,
+  type Incoming,
+  writeAll,
+} from "../protocol/frame_stream.ts";
 import { encodeMessage, type Message } from "../protocol/messages.ts";
 import { assert, assertCode, assertEquals, assertRejects, assertThrows } from "./assert.ts";
 import { Prng } from "./prng.ts";
@@ -25,10 +31,16 @@ function dataFrame(payload: Uint8Array): Uint8Array {
   return encodeFrame(FrameType.DATA, payload);
 }
 
-/** Reads every frame until a clean end, at most `limit` of them. */
-async function readAll(reader: FrameReader, limit = 1000): Promise<Seen[]> {
+/**
+ * Reads every frame until a clean end, at most `limit` of them. With `idle`
+ * (the reader's own source), the first bytes of each frame are read as a
+ * server session does between requests: through `idleBuffer` and `received`.
+ */
+async function readAll(reader: FrameReader, limit = 1000, idle?: ByteSource): Promise<Seen[]> {
   const out: Seen[] = [];
   for (let i = 0; i < limit; i++) {
+    const buf = idle ? reader.idleBuffer() : null;
+    if (buf && !reader.received(await idle!.read(buf))) return out;
     const f: Incoming | null = await reader.next();
     if (f === null) return out;
     if (f.type === "DATA" && "length" in f) {
@@ -173,6 +185,39 @@ Deno.test("FrameReader: a small stream split at every pair of boundaries", async
       assertEquals(seen, SMALL, `cuts at ${a}, ${b}`);
     }
   }
+});
+
+Deno.test("FrameReader: idle reads through idleBuffer, the stream split at every byte boundary", async () => {
+  for (let cut = 0; cut <= STREAM.length; cut++) {
+    const src = ChunkSource.split(STREAM, [cut]);
+    assertEquals(await readAll(new FrameReader(src), 1000, src), EXPECTED, `cut at ${cut}`);
+  }
+  const n = SMALL_STREAM.length;
+  for (let a = 0; a <= n; a++) {
+    for (let b = a; b <= n; b++) {
+      const src = ChunkSource.split(SMALL_STREAM, [a, b]);
+      assertEquals(await readAll(new FrameReader(src), 1000, src), SMALL, `cuts at ${a}, ${b}`);
+    }
+  }
+});
+
+Deno.test("FrameReader: idleBuffer only while nothing is buffered or owed", async () => {
+  const stream = concat([encodeMessage({ type: "LIST" }), dataFrame(DATA_B)]);
+  const src = new ChunkSource([stream]);
+  const reader = new FrameReader(src);
+  const buf = reader.idleBuffer()!;
+  assert(buf.length >= HEADER_SIZE);
+  // A read into it that was never handed out is refused.
+  assertThrows(() => reader.received(buf.length + 1), RangeError);
+  assert(reader.received(await src.read(buf)));
+  // The LIST and the DATA header arrived together: the next frame is buffered already.
+  assertEquals(await reader.next(), { type: "LIST" });
+  assertEquals(reader.idleBuffer(), null);
+  assertEquals(await reader.next(), { type: "DATA", length: 3 });
+  assertEquals(reader.idleBuffer(), null); // its payload is owed first
+  await reader.readData(new Uint8Array(3));
+  const again = reader.idleBuffer()!;
+  assertEquals(reader.received(await src.read(again)), false); // a clean end
 });
 
 Deno.test("FrameReader: random chunkings from a seeded PRNG", async () => {

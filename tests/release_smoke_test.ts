@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { PERMISSIONS, UNSTABLE } from "../scripts/compile.ts";
+import { PERMISSIONS, UNSTABLE, V8_FLAGS } from "../scripts/compile.ts";
 import { runNetkit } from "./cli_helpers.ts";
 
 const SMOKE = fileURLToPath(new URL("../scripts/smoke.sh", import.meta.url));
@@ -15,7 +15,16 @@ Deno.test({
     // here `deno run` with the flags compile bakes in stands in for it, so
     // both the script's logic and the narrow permission set are exercised.
     const out = await new Deno.Command("bash", {
-      args: [SMOKE, Deno.execPath(), "run", "--no-prompt", ...UNSTABLE, ...PERMISSIONS, MAIN],
+      args: [
+        SMOKE,
+        Deno.execPath(),
+        "run",
+        "--no-prompt",
+        ...UNSTABLE,
+        ...V8_FLAGS,
+        ...PERMISSIONS,
+        MAIN,
+      ],
       stdin: "null",
       stdout: "piped",
       stderr: "piped",

@@ -7,7 +7,7 @@
  */
 
 import { freePort, runPinned, type Started, startPinned } from "./proc.ts";
-import { PERMISSIONS, UNSTABLE } from "../compile.ts";
+import { PERMISSIONS, UNSTABLE, V8_FLAGS } from "../compile.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 /** `main.ts` of netkit. */
@@ -15,7 +15,7 @@ export const MAIN = `${ROOT}main.ts`;
 /** The bare copy reference. */
 export const BARE_COPY = `${ROOT}scripts/bare_copy.ts`;
 /** `deno run` with the flags and permissions the compiled binary gets. */
-export const DENO_RUN = ["run", ...UNSTABLE, ...PERMISSIONS];
+export const DENO_RUN = ["run", ...UNSTABLE, ...V8_FLAGS, ...PERMISSIONS];
 
 /**
  * Waits until some socket listens on 127.0.0.1:`port`, read from
