@@ -17,6 +17,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { PERMISSIONS, UNSTABLE, V8_FLAGS } from "./compile.ts";
 
 const { values: opt } = parseArgs({
   args: Deno.args,
@@ -34,7 +35,14 @@ const CONNS = Number(opt.connections);
 const ROOT = new URL("..", import.meta.url).pathname;
 const SERVER_CPU = "0";
 const CLIENT_CPU = "1";
-const PORTS = { nginx: 18180, netkit: 18181, reference: 18182, netkit2: 18183, reads: 18184 };
+const PORTS = {
+  nginx: 18180,
+  netkit: 18181,
+  reference: 18182,
+  netkit2: 18183,
+  reads: 18184,
+  url: 18185,
+};
 
 const dir = await Deno.makeTempDir({ prefix: "netkit-bench-http-" });
 const www = `${dir}/www`;
@@ -171,12 +179,13 @@ http {
 `;
 }
 
+// netkit runs with the compiled binary's own flags and permissions.
 const netkitCmd = (port: number, workers: number, extra: string[] = []) => [
   Deno.execPath(),
   "run",
-  "-A",
-  "--unstable-net",
-  "--unstable-worker-options",
+  ...UNSTABLE,
+  ...V8_FLAGS,
+  ...PERMISSIONS,
   `${ROOT}main.ts`,
   "http",
   "--root",
@@ -215,6 +224,7 @@ try {
   for (const name of ["1k.bin", "16k.bin"]) {
     const results: Record<string, WrkResult[]> = {
       reference: [],
+      url: [],
       reads: [],
       netkit: [],
       nginx: [],
@@ -229,14 +239,17 @@ try {
       ...extra,
     ];
     const ref = await start(refCmd(PORTS.reference, []), PORTS.reference);
+    const url = await start(refCmd(PORTS.url, ["url"]), PORTS.url);
     const reads = await start(refCmd(PORTS.reads, ["reads"]), PORTS.reads);
     for (let r = 0; r < ROUNDS; r++) {
       results.reference.push(await wrk(`http://127.0.0.1:${PORTS.reference}/${name}`, ref.pid));
+      results.url.push(await wrk(`http://127.0.0.1:${PORTS.url}/${name}`, url.pid));
       results.reads.push(await wrk(`http://127.0.0.1:${PORTS.reads}/${name}`, reads.pid));
       results.netkit.push(await wrk(`http://127.0.0.1:${PORTS.netkit}/${name}`, netkit.pid));
       results.nginx.push(await wrk(`http://127.0.0.1:${PORTS.nginx}/${name}`, nginx.pid));
     }
     await stop(ref);
+    await stop(url);
     await stop(reads);
     const med = (k: string) => ({
       rps: median(results[k].map((x) => x.rps)),
@@ -255,10 +268,12 @@ try {
       median(results[a].map((x, i) => results[b][i].cpuUs / x.cpuUs)).toFixed(2);
     cpuRows.push(
       `| ${name} | ${cpu("netkit").toFixed(1)} | ${cpu("reference").toFixed(1)} | ` +
-        `${cpu("reads").toFixed(1)} | ${cpu("nginx").toFixed(1)} | ` +
+        `${cpu("url").toFixed(1)} | ${cpu("reads").toFixed(1)} | ${cpu("nginx").toFixed(1)} | ` +
         `${(cpu("reference") / cpu("netkit")).toFixed(2)}x (paired ${
           cpuPaired("netkit", "reference")
-        }x) | ${(cpu("reads") / cpu("netkit")).toFixed(2)}x (paired ${
+        }x) | ${(cpu("reference") / cpu("url")).toFixed(2)}x | ${
+          (cpu("reference") / cpu("reads")).toFixed(2)
+        }x | ${(cpu("reads") / cpu("netkit")).toFixed(2)}x (paired ${
           cpuPaired("netkit", "reads")
         }x) | ${(cpu("nginx") / cpu("netkit")).toFixed(2)}x |`,
     );
@@ -291,10 +306,11 @@ try {
   console.log(`|---|---:|---:|---:|---|`);
   for (const p of pairs) console.log(p);
   console.log(
-    `\n| file | netkit CPU µs/request | reference | reference reading the request | nginx | ` +
-      `reference / netkit | reading reference / netkit | nginx / netkit |`,
+    `\n| file | netkit CPU µs/request | reference | reference reading the URL | ` +
+      `reference reading the request | nginx | reference / netkit | reference / URL-reading | ` +
+      `reference / request-reading | request-reading reference / netkit | nginx / netkit |`,
   );
-  console.log(`|---|---:|---:|---:|---:|---:|---:|---:|`);
+  console.log(`|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`);
   for (const c of cpuRows) console.log(c);
 
   if (!opt["no-big"]) {

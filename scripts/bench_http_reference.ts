@@ -5,13 +5,14 @@
  * Last-Modified, Accept-Ranges, nosniff). No path parsing, no jail, no stat:
  * the ceiling netkit's small-file path is measured against.
  *
- * With `reads`, the handler first reads what any correct file server must
+ * With `url`, the handler reads only the request's URL (the least a file
+ * server must read to know which file). With `reads`, the handler first reads what any correct file server must
  * read before it may answer 200: the URL, the method and the five request
  * headers that could turn the answer into a 304, 412 or 206. That measures
  * what reading a request costs in `Deno.serve` itself (a handler declared
  * with no parameters is dispatched without building a `Request` at all).
  *
- * Usage: deno run -A scripts/bench_http_reference.ts FILE PORT [reads]
+ * Usage: deno run -A scripts/bench_http_reference.ts FILE PORT [url|reads]
  *
  * @module
  */
@@ -42,6 +43,8 @@ const CONDITIONAL = [
   "if-unmodified-since",
 ];
 const bare = () => new Response(bytes, { headers });
+const url = (req: Request) =>
+  req.url.length === 0 ? new Response(null, { status: 400 }) : new Response(bytes, { headers });
 const reads = (req: Request) => {
   if (req.method !== "GET" || req.url.length === 0) return new Response(null, { status: 405 });
   const h = req.headers;
@@ -53,4 +56,4 @@ Deno.serve({
   port: Number(portText),
   automaticCompression: false,
   onListen: (a) => console.error(`reference: serving ${file} on 127.0.0.1:${a.port}`),
-}, mode === "reads" ? reads : bare);
+}, mode === "reads" ? reads : mode === "url" ? url : bare);
