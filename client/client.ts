@@ -26,7 +26,7 @@ import {
   PutFlag,
   type Welcome,
 } from "../protocol/messages.ts";
-import { hashPrefix, receiveData, sendData } from "../protocol/transfer.ts";
+import { hashPrefix, receiveData, sendData, writeFileAllSync } from "../protocol/transfer.ts";
 import {
   type ChunkWriter,
   type FileHashJob,
@@ -439,8 +439,7 @@ export class FileClient implements AsyncDisposable {
  */
 function writeFile(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
   try {
-    let at = 0;
-    while (at < bytes.length) at += file.writeSync(bytes.subarray(at));
+    writeFileAllSync(file, bytes);
     return Promise.resolve();
   } catch (e) {
     return Promise.reject(e);

@@ -12,7 +12,7 @@
 import { createHash } from "node:crypto";
 import { toHex } from "../protocol/digest.ts";
 import { NetkitError } from "../protocol/errors.ts";
-import { writeAll } from "../protocol/frame_stream.ts";
+import { writeFileAll } from "../protocol/transfer.ts";
 import { fsError } from "./jail_fs.ts";
 import { INTERNAL_PREFIX } from "./jail.ts";
 
@@ -147,7 +147,7 @@ export class AtomicFile implements AsyncDisposable {
   /** Appends bytes to the temp file. */
   async write(bytes: Uint8Array): Promise<void> {
     try {
-      await writeAll(this.file, bytes);
+      await writeFileAll(this.file, bytes);
     } catch (e) {
       throw fsError(e, "upload");
     }
