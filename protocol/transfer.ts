@@ -7,6 +7,7 @@
  * @module
  */
 
+import { transferBuffers } from "./buffer_pool.ts";
 import { bytesEqual, type DigestSource, type Hasher } from "./digest.ts";
 import { NetkitError } from "./errors.ts";
 import { HEADER_SIZE } from "./frame.ts";
@@ -129,8 +130,8 @@ export async function sendData(
   options: SendOptions,
 ): Promise<void> {
   const size = Math.max(1, Math.min(options.chunk, length));
-  let cur = new Uint8Array(HEADER_SIZE + size);
-  let next = length > size ? new Uint8Array(HEADER_SIZE + size) : cur;
+  let cur = transferBuffers.take(HEADER_SIZE + size);
+  let next = length > size ? transferBuffers.take(HEADER_SIZE + size) : cur;
   let left = length;
   let sent = 0;
   const read = async (buf: Uint8Array) => {
@@ -159,6 +160,9 @@ export async function sendData(
     [cur, next] = [next, cur];
     n = m;
   }
+  // Every write has completed: the buffers can serve the next transfer.
+  transferBuffers.give(cur);
+  if (next !== cur) transferBuffers.give(next);
 }
 
 /** Where received bytes go. */
@@ -204,8 +208,10 @@ export async function receiveData(
   out: ByteWriter,
   options: ReceiveOptions,
 ): Promise<Received> {
-  let a = new Uint8Array(Math.max(1, Math.min(options.maxFrame, length)));
-  let b = length > a.length ? new Uint8Array(a.length) : a;
+  let a: Uint8Array<ArrayBuffer> = transferBuffers.take(
+    Math.max(1, Math.min(options.maxFrame, length)),
+  );
+  let b = length > a.length ? transferBuffers.take(a.length) : a;
   let got = 0;
   let failure: NetkitError | null = null;
   let reported = false;
@@ -289,5 +295,8 @@ export async function receiveData(
     }
   } finally {
     await settle();
+    // No write is in flight any more: the buffers can serve the next transfer.
+    transferBuffers.give(a);
+    if (b !== a) transferBuffers.give(b);
   }
 }

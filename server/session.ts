@@ -16,6 +16,7 @@ import {
   type HashName,
 } from "../protocol/digest.ts";
 import { isNetkitError, NetkitError } from "../protocol/errors.ts";
+import { transferBuffers } from "../protocol/buffer_pool.ts";
 import { FrameType, HEADER_SIZE, writeHeader } from "../protocol/frame.ts";
 import { FrameReader, FrameWriter, type Incoming, writeAll } from "../protocol/frame_stream.ts";
 import {
@@ -384,7 +385,7 @@ async function get(
       // straight into that one buffer (a local read of this size takes
       // microseconds; an async op would cost more than the copy).
       const head = encodeMessage(ok);
-      const out = new Uint8Array(head.length + HEADER_SIZE + length + END_MAX_BYTES);
+      const out = transferBuffers.take(head.length + HEADER_SIZE + length + END_MAX_BYTES);
       out.set(head);
       writeHeader(out, FrameType.DATA, length, head.length);
       const dataAt = head.length + HEADER_SIZE;
@@ -398,6 +399,7 @@ async function get(
       const end = encodeMessage({ type: "END", digest });
       out.set(end, dataAt + length);
       await writer.sendEncoded(out.subarray(0, dataAt + length + end.length));
+      transferBuffers.give(out); // written: nothing holds it any more
       return length;
     }
     await writer.send(ok);
