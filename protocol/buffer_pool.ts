@@ -15,28 +15,35 @@
 /** Smallest capacity handed out; smaller asks share it. */
 const MIN_CAPACITY = 4096;
 
-/** Capacity class of a request: the next power of two, at least {@linkcode MIN_CAPACITY}. */
+/**
+ * Capacity class of a request: at least {@linkcode MIN_CAPACITY}, else the
+ * next of eight steps per power of two (a 64 KiB file's reply of 64 KiB and
+ * a few bytes takes 80 KiB, not 128 KiB).
+ */
 export function capacityFor(size: number): number {
   if (!Number.isInteger(size) || size < 0) throw new RangeError(`bad buffer size: ${size}`);
-  let cap = MIN_CAPACITY;
-  while (cap < size) cap *= 2;
-  return cap;
+  if (size <= MIN_CAPACITY) return MIN_CAPACITY;
+  let octave = MIN_CAPACITY;
+  while (octave < size) octave *= 2;
+  const step = octave / 8;
+  return Math.ceil(size / step) * step;
 }
 
-/** A bounded free list of buffers, by power-of-two capacity. */
+/** A bounded free list of buffers, by capacity class. */
 export class BufferPool {
   readonly #free = new Map<number, Uint8Array<ArrayBuffer>[]>();
   #bytes = 0;
 
   /**
-   * @param maxBytes most bytes kept while unused (default 8 MiB)
-   * @param maxPerClass most buffers kept of one capacity (default 32)
+   * @param maxBytes most bytes kept while unused (default 16 MiB: a hundred
+   *   concurrent small downloads each hold one 80 KiB buffer)
+   * @param maxPerClass most buffers kept of one capacity (default 256)
    * @param maxCapacity largest buffer kept (default 4 MiB); larger ones are
    *   allocated and dropped as before
    */
   constructor(
-    readonly maxBytes = 8 * 1024 * 1024,
-    readonly maxPerClass = 32,
+    readonly maxBytes = 16 * 1024 * 1024,
+    readonly maxPerClass = 256,
     readonly maxCapacity = 4 * 1024 * 1024,
   ) {}
 
@@ -64,7 +71,7 @@ export class BufferPool {
     const cap = buf.byteLength;
     if (
       buf.byteOffset !== 0 || cap !== buf.buffer.byteLength || cap > this.maxCapacity ||
-      cap < MIN_CAPACITY || (cap & (cap - 1)) !== 0 || this.#bytes + cap > this.maxBytes
+      capacityFor(cap) !== cap || this.#bytes + cap > this.maxBytes
     ) {
       return;
     }

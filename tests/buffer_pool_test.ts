@@ -2,26 +2,33 @@ import assert from "node:assert/strict";
 import { BufferPool, capacityFor } from "../protocol/buffer_pool.ts";
 import { bytes, connect, serve, tempDir } from "./file_helpers.ts";
 
-Deno.test("buffer pool: capacities are powers of two from 4 KiB; bad sizes are refused", () => {
+Deno.test("buffer pool: capacities are eight steps per power of two from 4 KiB; bad sizes are refused", () => {
   assert.equal(capacityFor(0), 4096);
   assert.equal(capacityFor(1), 4096);
   assert.equal(capacityFor(4096), 4096);
-  assert.equal(capacityFor(4097), 8192);
-  assert.equal(capacityFor(65536 + 60), 131072);
+  assert.equal(capacityFor(4097), 5120);
+  assert.equal(capacityFor(65536), 65536);
+  assert.equal(capacityFor(65536 + 60), 81920);
+  assert.equal(capacityFor((1 << 20) + 5), 1310720);
+  for (let n = 1; n < 5_000_000; n = Math.ceil(n * 1.37) + 1) {
+    const c = capacityFor(n);
+    assert.ok(c >= n && c <= Math.max(4096, n * 1.25), `${n} -> ${c}`);
+    assert.equal(capacityFor(c), c, `a capacity is its own class (${c})`);
+  }
   for (const bad of [-1, 1.5, NaN, Infinity]) assert.throws(() => capacityFor(bad), RangeError);
 });
 
 Deno.test("buffer pool: a given-back buffer is taken again; views, odd sizes and doubles are not kept", () => {
   const pool = new BufferPool(1 << 20, 2, 256 * 1024);
   const a = pool.take(70_000);
-  assert.equal(a.length, 131072);
+  assert.equal(a.length, 81920);
   pool.give(a);
   pool.give(a); // twice: kept once
-  assert.equal(pool.pooledBytes, 131072);
-  assert.equal(pool.take(100_000), a);
+  assert.equal(pool.pooledBytes, 81920);
+  assert.equal(pool.take(75_000), a);
   assert.equal(pool.pooledBytes, 0);
   pool.give(a.subarray(0, 65536)); // a view
-  pool.give(new Uint8Array(5000)); // not a power of two
+  pool.give(new Uint8Array(5000)); // not a capacity class
   pool.give(new Uint8Array(512 * 1024)); // larger than maxCapacity
   assert.equal(pool.pooledBytes, 0);
   const bs = [pool.take(8192), pool.take(8192), pool.take(8192)];
