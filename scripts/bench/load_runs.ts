@@ -10,7 +10,7 @@ import { type BenchContext, cpuMs, randomFile } from "./context.ts";
 import type { BurstPlan, BurstResult, MixEntry, OpsPlan, OpsResult } from "./load.ts";
 import { rssKiB, type Started, startPinned, stop } from "./proc.ts";
 import { startBareHold } from "./refs.ts";
-import { DENO_RUN, startNetkitServer } from "./refs.ts";
+import { DENO_RUN_LOAD, startNetkitServer } from "./refs.ts";
 
 const LOAD = new URL("./load.ts", import.meta.url).pathname;
 
@@ -40,7 +40,7 @@ function startLoad(ctx: BenchContext, plan: OpsPlan | BurstPlan, stdin = false):
   return startPinned({
     cpus: ctx.clientCpus,
     cmd: Deno.execPath(),
-    args: [...DENO_RUN, ...prof, LOAD, JSON.stringify(plan)],
+    args: [...DENO_RUN_LOAD, ...prof, LOAD, JSON.stringify(plan)],
     stdin,
   });
 }
