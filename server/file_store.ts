@@ -11,6 +11,7 @@ import type { ListEntry } from "../protocol/messages.ts";
 import { NetkitError } from "../protocol/errors.ts";
 import { AtomicFile } from "./atomic_write.ts";
 import { DigestCache } from "./digest_cache.ts";
+import { ReplyCache } from "./reply_cache.ts";
 import { isVisibleName, resolveName } from "./jail.ts";
 import {
   canonicalRoot,
@@ -32,6 +33,8 @@ export class FileStore {
   readonly root: string;
   /** Digests of files already hashed. */
   readonly digests = new DigestCache();
+  /** Whole answers to small downloads, by file version. */
+  readonly replies = new ReplyCache();
   readonly #hidden: boolean;
 
   private constructor(root: string, hidden: boolean) {
@@ -91,6 +94,37 @@ export class FileStore {
       });
     }
     return entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  }
+
+  /**
+   * The ready answer to a whole-file GET of `name` under `hash`, when one was
+   * kept for the file as it is now (one `lstat`); null sends the caller down
+   * the normal path, which also reports bad names and missing files.
+   */
+  cachedReply(name: string, hash: string): { reply: Uint8Array; size: number } | null {
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.lstatSync(`${this.root}/${this.check(name)}`);
+    } catch {
+      return null;
+    }
+    if (!info.isFile) return null; // symlinks take the jail's realPath check every time
+    const reply = this.replies.get(name, hash, info);
+    return reply === null ? null : { reply, size: info.size };
+  }
+
+  /**
+   * Keeps the answer just sent for `name`, when it was read from the plain
+   * file at that name (`real` is where {@linkcode openRead} opened it).
+   */
+  keepReply(
+    name: string,
+    real: string,
+    hash: string,
+    info: Deno.FileInfo,
+    reply: Uint8Array,
+  ): void {
+    if (real === `${this.root}/${this.check(name)}`) this.replies.set(name, hash, info, reply);
   }
 
   /** Opens a library file for reading; the caller closes it. */

@@ -353,6 +353,13 @@ async function get(
   hash: HashName,
 ): Promise<number> {
   const { store } = ctx;
+  if (m.offset === 0) {
+    const hit = store.cachedReply(m.name, hash);
+    if (hit !== null) {
+      await writer.sendEncoded(hit.reply);
+      return hit.size;
+    }
+  }
   const { file, info, real } = store.openRead(m.name);
   let job: FileHashJob | null = null;
   try {
@@ -398,7 +405,9 @@ async function get(
       store.digests.set(key, digest);
       const end = encodeMessage({ type: "END", digest });
       out.set(end, dataAt + length);
-      await writer.sendEncoded(out.subarray(0, dataAt + length + end.length));
+      const reply = out.subarray(0, dataAt + length + end.length);
+      await writer.sendEncoded(reply);
+      if (m.offset === 0) store.keepReply(m.name, real, hash, info, reply.slice());
       transferBuffers.give(out); // written: nothing holds it any more
       return length;
     }

@@ -1,0 +1,94 @@
+import assert from "node:assert/strict";
+import { NetkitError } from "../protocol/errors.ts";
+import { ReplyCache } from "../server/reply_cache.ts";
+import { bytes, connect, serve, tempDir } from "./file_helpers.ts";
+
+/** A FileInfo with the fields the identity is made of. */
+function info(ino: number, size: number, mtimeMs: number, ctimeMs = mtimeMs): Deno.FileInfo {
+  return {
+    isFile: true,
+    isDirectory: false,
+    isSymlink: false,
+    size,
+    mtime: new Date(mtimeMs),
+    atime: null,
+    birthtime: null,
+    ctime: new Date(ctimeMs),
+    dev: 1,
+    ino,
+    mode: 0o644,
+    nlink: 1,
+    uid: 0,
+    gid: 0,
+    rdev: 0,
+    blksize: 4096,
+    blocks: 1,
+    isBlockDevice: false,
+    isCharDevice: false,
+    isFifo: false,
+    isSocket: false,
+  };
+}
+
+Deno.test("reply cache: an answer is kept per file version and hash, and any change drops it", () => {
+  const c = new ReplyCache(1000);
+  const r = new Uint8Array(100);
+  c.set("a", "xxh3-128", info(7, 10, 1000), r);
+  assert.equal(c.get("a", "xxh3-128", info(7, 10, 1000)), r);
+  assert.equal(c.get("a", "sha256", info(7, 10, 1000)), null, "another hash");
+  assert.equal(c.get("b", "xxh3-128", info(7, 10, 1000)), null, "another name");
+  for (
+    const changed of [info(8, 10, 1000), info(7, 11, 1000), info(7, 10, 1001), info(7, 10, 1000, 5)]
+  ) {
+    c.set("a", "xxh3-128", info(7, 10, 1000), r);
+    assert.equal(c.get("a", "xxh3-128", changed), null);
+    assert.equal(c.get("a", "xxh3-128", info(7, 10, 1000)), null, "dropped once seen stale");
+  }
+  assert.equal(c.bytes, 0);
+});
+
+Deno.test("reply cache: bounded by bytes, least recently used first; 0 keeps nothing", () => {
+  const c = new ReplyCache(250);
+  const [a, b, d] = [new Uint8Array(100), new Uint8Array(100), new Uint8Array(100)];
+  c.set("a", "h", info(1, 1, 1), a);
+  c.set("b", "h", info(2, 1, 1), b);
+  assert.equal(c.get("a", "h", info(1, 1, 1)), a); // a is now the most recent
+  c.set("d", "h", info(3, 1, 1), d);
+  assert.equal(c.get("b", "h", info(2, 1, 1)), null, "b was the least recently used");
+  assert.equal(c.get("a", "h", info(1, 1, 1)), a);
+  assert.equal(c.get("d", "h", info(3, 1, 1)), d);
+  assert.equal(c.bytes, 200);
+  c.set("big", "h", info(4, 1, 1), new Uint8Array(300));
+  assert.equal(c.get("big", "h", info(4, 1, 1)), null, "larger than the whole cache");
+  const off = new ReplyCache(0);
+  off.set("a", "h", info(1, 1, 1), a);
+  assert.equal(off.get("a", "h", info(1, 1, 1)), null);
+});
+
+Deno.test("file service: a file answered from memory is never stale: edited in place, replaced, or swapped for a link", async () => {
+  await using outside = await tempDir({ "secret": "top secret" });
+  await using lib = await tempDir({ "a.bin": bytes(50_000, 1), "b.bin": bytes(50_000, 2) });
+  await using local = await tempDir();
+  await using server = await serve(lib.path);
+  await using client = await connect(server);
+  const get = async () => {
+    await client.download("a.bin", `${local.path}/a.bin`, { overwrite: true });
+    return await Deno.readFile(`${local.path}/a.bin`);
+  };
+  assert.deepEqual(await get(), bytes(50_000, 1));
+  assert.deepEqual(await get(), bytes(50_000, 1)); // now from the cache
+  // Edited in place, same size: the modification time moves.
+  await Deno.writeFile(`${lib.path}/a.bin`, bytes(50_000, 3));
+  assert.deepEqual(await get(), bytes(50_000, 3));
+  // Replaced by a rename, as an upload does.
+  await Deno.rename(`${lib.path}/b.bin`, `${lib.path}/a.bin`);
+  assert.deepEqual(await get(), bytes(50_000, 2));
+  assert.deepEqual(await get(), bytes(50_000, 2));
+  // Swapped for a symlink leading outside: refused, not served from memory.
+  await Deno.remove(`${lib.path}/a.bin`);
+  await Deno.symlink(`${outside.path}/secret`, `${lib.path}/a.bin`);
+  await assert.rejects(get(), (e: unknown) => e instanceof NetkitError && e.code === "FORBIDDEN");
+  // Gone: NOT_FOUND.
+  await Deno.remove(`${lib.path}/a.bin`);
+  await assert.rejects(get(), (e: unknown) => e instanceof NetkitError && e.code === "NOT_FOUND");
+});
