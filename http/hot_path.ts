@@ -32,7 +32,8 @@ interface HotEntry {
   negotiates: boolean;
 }
 
-const CONDITIONAL = [
+/** Request headers that can turn a 200 into a 304, 412 or 206. */
+export const CONDITIONAL: readonly string[] = [
   "range",
   "if-none-match",
   "if-modified-since",

@@ -207,17 +207,6 @@ export class FrameWriter {
     return writeAll(this.#sink, bytes);
   }
 
-  /** Sends already-encoded frames in one write (fewer syscalls for small replies). */
-  sendFrames(frames: Uint8Array[]): Promise<void> {
-    const out = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
-    let at = 0;
-    for (const f of frames) {
-      out.set(f, at);
-      at += f.length;
-    }
-    return writeAll(this.#sink, out);
-  }
-
   /**
    * Sends a DATA frame whose payload already sits in `buf` after
    * {@linkcode HEADER_SIZE} bytes of headroom, so header and payload go out

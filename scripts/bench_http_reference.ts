@@ -19,6 +19,7 @@
 
 import { fileEtag } from "../http/conditional.ts";
 import { contentTypeFor } from "../http/content_type.ts";
+import { CONDITIONAL } from "../http/hot_path.ts";
 
 const [file, portText, mode] = Deno.args;
 if (!file || !portText) {
@@ -34,13 +35,6 @@ const headers: [string, string][] = [
   ["x-content-type-options", "nosniff"],
   ["last-modified", info.mtime!.toUTCString()],
   ["content-length", String(bytes.length)],
-];
-const CONDITIONAL = [
-  "range",
-  "if-none-match",
-  "if-modified-since",
-  "if-match",
-  "if-unmodified-since",
 ];
 const bare = () => new Response(bytes, { headers });
 const url = (req: Request) =>

@@ -223,53 +223,23 @@ if (v.role === "client") {
     const servers: Deno.ChildProcess[] = [];
     const times = new Map<string, number[]>();
     try {
-      const hpaPort = freeUdpPort();
-      servers.push(
-        await startProcess("/usr/sbin/in.tftpd", [
-          "-L",
-          "-a",
-          `127.0.0.1:${hpaPort}`,
-          "-s",
-          dir,
-        ], hpaPort),
+      // Each server on a free port of its own, stopped with the others at the end.
+      const launch = async (cmd: string, args: (port: string) => string[]) => {
+        const port = freeUdpPort();
+        servers.push(await startProcess(cmd, args(String(port)), port));
+        return port;
+      };
+      const deno = Deno.execPath();
+      const denoRun = ["run", "-A", "--unstable-net"];
+      const hpaPort = await launch(
+        "/usr/sbin/in.tftpd",
+        (p) => ["-L", "-a", `127.0.0.1:${p}`, "-s", dir],
       );
-      const barePort = freeUdpPort();
-      servers.push(
-        await startProcess(Deno.execPath(), [
-          "run",
-          "-A",
-          "--unstable-net",
-          BARE,
-          "serve",
-          dir,
-          String(barePort),
-        ], barePort),
-      );
-      const ffiPort = freeUdpPort();
-      servers.push(
-        await startProcess(Deno.execPath(), [
-          "run",
-          "-A",
-          "--unstable-net",
-          FFI,
-          dir,
-          String(ffiPort),
-        ], ffiPort),
-      );
-      const nkPort = freeUdpPort();
-      servers.push(
-        await startProcess(Deno.execPath(), [
-          "run",
-          "-A",
-          "--unstable-net",
-          SELF,
-          "--role",
-          "serve",
-          "--root",
-          dir,
-          "--port",
-          String(nkPort),
-        ], nkPort),
+      const barePort = await launch(deno, (p) => [...denoRun, BARE, "serve", dir, p]);
+      const ffiPort = await launch(deno, (p) => [...denoRun, FFI, dir, p]);
+      const nkPort = await launch(
+        deno,
+        (p) => [...denoRun, SELF, "--role", "serve", "--root", dir, "--port", p],
       );
       const cases: [string, () => Promise<number>][] = [];
       for (const bs of [1428, 65464]) {

@@ -98,10 +98,12 @@ export class FileStore {
 
   /**
    * The ready answer to a whole-file GET of `name` under `hash`, when one was
-   * kept for the file as it is now (one `lstat`); null sends the caller down
+   * kept for the file as it is now (one `lstat`, only when an answer is kept
+   * for that name at all); null sends the caller down
    * the normal path, which also reports bad names and missing files.
    */
   cachedReply(name: string, hash: string): { reply: Uint8Array; size: number } | null {
+    if (!this.replies.has(name, hash)) return null; // nothing kept: no lstat to spend
     let info: Deno.FileInfo;
     try {
       info = Deno.lstatSync(`${this.root}/${this.check(name)}`);

@@ -43,6 +43,11 @@ export class ReplyCache {
     return this.#bytes;
   }
 
+  /** True when an answer for `name` under `hash` is kept (of some version of the file). */
+  has(name: string, hash: string): boolean {
+    return this.#map.has(`${hash}/${name}`);
+  }
+
   /**
    * The answer for `name` under `hash` when it was made from the file
    * `info` describes (metadata from an `lstat` of the plain file), else null.

@@ -18,7 +18,7 @@ import {
 import { isNetkitError, NetkitError } from "../protocol/errors.ts";
 import { transferBuffers } from "../protocol/buffer_pool.ts";
 import { FrameType, HEADER_SIZE, writeHeader } from "../protocol/frame.ts";
-import { FrameReader, FrameWriter, type Incoming, writeAll } from "../protocol/frame_stream.ts";
+import { FrameReader, FrameWriter, type Incoming } from "../protocol/frame_stream.ts";
 import {
   encodeMessage,
   errorMessage,
@@ -174,10 +174,7 @@ export class Session extends TrackedConn {
     const hash = chooseHash(hello.hashes);
     const welcome = welcomeFrame(ctx, Math.min(hello.version, PROTOCOL_VERSION), hash);
     this.#hash = hash;
-    // Straight to the connection: the frame nearly always goes in one write.
-    const sent = await this.conn.write(welcome);
-    this.lastActive = performance.now();
-    if (sent < welcome.length) await writeAll(this, welcome.subarray(sent));
+    await this.#writer.sendEncoded(welcome);
     return true;
   }
 
@@ -239,12 +236,8 @@ export class Session extends TrackedConn {
     if (isDisconnect(e)) return;
     const ctx = this.#ctx;
     const err = isNetkitError(e) ? e : new NetkitError("INTERNAL", "internal server error");
-    const peer = peerOf(this.conn);
-    if (!isNetkitError(e)) {
-      ctx.log(`${new Date().toISOString()} ${peer} internal error: ${e}`);
-    } else {
-      ctx.log(`${new Date().toISOString()} ${peer} ${err.code}: ${err.message}`);
-    }
+    const what = isNetkitError(e) ? `${err.code}: ${err.message}` : `internal error: ${e}`;
+    ctx.log(`${new Date().toISOString()} ${peerOf(this.conn)} ${what}`);
     try {
       await this.#writer.send(errorMessage(err));
     } catch { /* the peer is gone */ }

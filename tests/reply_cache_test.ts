@@ -33,7 +33,9 @@ function info(ino: number, size: number, mtimeMs: number, ctimeMs = mtimeMs): De
 Deno.test("reply cache: an answer is kept per file version and hash, and any change drops it", () => {
   const c = new ReplyCache(1000);
   const r = new Uint8Array(100);
+  assert.equal(c.has("a", "xxh3-128"), false);
   c.set("a", "xxh3-128", info(7, 10, 1000), r);
+  assert.equal(c.has("a", "xxh3-128"), true);
   assert.equal(c.get("a", "xxh3-128", info(7, 10, 1000)), r);
   assert.equal(c.get("a", "sha256", info(7, 10, 1000)), null, "another hash");
   assert.equal(c.get("b", "xxh3-128", info(7, 10, 1000)), null, "another name");
@@ -43,6 +45,7 @@ Deno.test("reply cache: an answer is kept per file version and hash, and any cha
     c.set("a", "xxh3-128", info(7, 10, 1000), r);
     assert.equal(c.get("a", "xxh3-128", changed), null);
     assert.equal(c.get("a", "xxh3-128", info(7, 10, 1000)), null, "dropped once seen stale");
+    assert.equal(c.has("a", "xxh3-128"), false);
   }
   assert.equal(c.bytes, 0);
 });
