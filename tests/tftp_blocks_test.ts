@@ -1,8 +1,8 @@
 // BlockSource and BlockSink without sockets: the await-free fast paths
 // (tryNext, tryWrite) cut and glue the same bytes as the awaited ones.
 import assert from "node:assert/strict";
-import { BlockSink, BlockSource, HEADER } from "../tftp/blocks.ts";
-import { memorySink, memorySource, pseudoRandomBytes } from "./tftp_helpers.ts";
+import { BlockSink, BlockSource, HEADER, SLOW_SYNC_READ_MS } from "../tftp/blocks.ts";
+import { memorySink, memorySource, memorySyncSource, pseudoRandomBytes } from "./tftp_helpers.ts";
 
 async function cut(src: BlockSource): Promise<Uint8Array[]> {
   const out: Uint8Array[] = [];
@@ -29,6 +29,56 @@ Deno.test("tftp blocks: tryNext and next cut exact blocks across read edges", as
       assert.deepEqual(sink.bytes(), bytes, `${size}/${blksize}/${piece}`);
     }
   }
+});
+
+async function glued(blocks: Uint8Array[]): Promise<Uint8Array> {
+  const sink = memorySink();
+  const out = new BlockSink(sink);
+  for (const b of blocks) if (!out.tryWrite(b)) await out.write(b);
+  await out.flush(true);
+  return sink.bytes();
+}
+
+Deno.test("tftp blocks: a synchronous source is read a block ahead, exactly, with no await", async () => {
+  for (const size of [0, 1, 511, 512, 513, 65_464, 130_928, 700_000]) {
+    for (const [blksize, piece] of [[512, 100_000], [1428, 777], [65464, 262_144], [65464, 1000]]) {
+      const bytes = pseudoRandomBytes(size, size ^ blksize);
+      const src = memorySyncSource(bytes, piece);
+      const blocks = new BlockSource(src, blksize);
+      const out: Uint8Array[] = [];
+      for (let i = 0; i < 10_000 && !blocks.done; i++) {
+        if (i % 3 === 0) blocks.prefetch(); // as the sender does while it waits
+        const p = blocks.tryNext();
+        assert.ok(p, "never an await for a synchronous source");
+        out.push(p.slice(HEADER));
+        blocks.release(p);
+      }
+      assert.equal(out.length, Math.floor(size / blksize) + 1, `${size}/${blksize}`);
+      assert.ok(out.slice(0, -1).every((b) => b.length === blksize));
+      assert.deepEqual(await glued(out), bytes, `${size}/${blksize}/${piece}`);
+      assert.equal(src.asyncReads, 0);
+    }
+  }
+});
+
+Deno.test("tftp blocks: a synchronous read that waits for the disk turns the rest async", async () => {
+  const bytes = pseudoRandomBytes(40 * 1428 + 7, 3);
+  // The third block's read takes 3 ms: a disk read, not the page cache.
+  const src = memorySyncSource(bytes, 100_000, (i) => i === 2 ? SLOW_SYNC_READ_MS + 1 : 0);
+  const blocks = await cut(new BlockSource(src, 1428));
+  assert.deepEqual(await glued(blocks), bytes);
+  // At most 3: a busy machine may stall an earlier read past the limit too.
+  assert.ok(src.syncReads <= 3, `no synchronous read after the slow one (${src.syncReads})`);
+  assert.ok(src.asyncReads >= 1);
+});
+
+Deno.test("tftp blocks: netascii never reads synchronously", async () => {
+  const bytes = new TextEncoder().encode("a\nb\r\n".repeat(1000));
+  const src = memorySyncSource(bytes);
+  const blocks = await cut(new BlockSource(src, 512, true));
+  assert.equal(src.syncReads, 0);
+  // LF becomes CR LF, CR becomes CR NUL: "a\r\n" and "b\r\0\r\n", 8 bytes a line.
+  assert.equal(blocks.reduce((n, b) => n + b.length, 0), 8 * 1000);
 });
 
 Deno.test("tftp blocks: tryNext throws once the last block is out", async () => {

@@ -8,6 +8,7 @@
 import type { ByteSink, ByteSource } from "../protocol/frame_stream.ts";
 import { decodePacket, encodePacket, type Packet } from "../protocol/tftp_packet.ts";
 import { startTftpServer, type TftpServer, type TftpServerOptions } from "../tftp/server.ts";
+import type { SyncByteSource } from "../tftp/blocks.ts";
 
 /** A temp folder removed on dispose. */
 export async function tempDir(): Promise<
@@ -78,6 +79,39 @@ export function memorySource(bytes: Uint8Array, piece = 100_000): ByteSource {
       p.set(bytes.subarray(at, at + n));
       at += n;
       return Promise.resolve(n);
+    },
+  };
+}
+
+/**
+ * A source over `bytes` that also reads synchronously, as a file does,
+ * handing out at most `piece` bytes per read. `stall(i)` says how many ms the
+ * i-th synchronous read (from 0) spins first, to play a read from the disk.
+ */
+export function memorySyncSource(
+  bytes: Uint8Array,
+  piece = 100_000,
+  stall: (i: number) => number = () => 0,
+): SyncByteSource & { syncReads: number; asyncReads: number } {
+  let at = 0;
+  const take = (p: Uint8Array) => {
+    if (at >= bytes.length) return null;
+    const n = Math.min(p.length, piece, bytes.length - at);
+    p.set(bytes.subarray(at, at + n));
+    at += n;
+    return n;
+  };
+  return {
+    syncReads: 0,
+    asyncReads: 0,
+    readSync(p) {
+      const until = performance.now() + stall(this.syncReads++);
+      while (performance.now() < until) { /* a disk read */ }
+      return take(p);
+    },
+    read(p) {
+      this.asyncReads++;
+      return Promise.resolve(take(p));
     },
   };
 }
