@@ -47,7 +47,12 @@ Options:
   --clients N        clients of get64k (default 100)
   --mix-clients N    clients of mix (default 50)
   --duration TIME    window of get64k and mix per model (default 10s)
+  --warmup TIME      load before that window, not counted (default 2s)
   --procs N          load-generator processes sharing the clients (default 1)
+  --rate LIST        get64k and mix also paced: total operations a second,
+                     each client on a fixed schedule, latency counted from
+                     the scheduled start (wrk2-style); e.g. 5000,10000
+                     (default: closed loop only, as fast as answered)
   --load-client LIST file (FileClient: part files, renames), frames (protocol
                      only, verified, no local files) (default file,frames)
   --connections N    burst size (default 10000)
@@ -73,7 +78,9 @@ export async function main(args: string[]): Promise<number> {
     clients: { type: "string" },
     "mix-clients": { type: "string" },
     duration: { type: "string" },
+    warmup: { type: "string" },
     procs: { type: "string" },
+    rate: { type: "string" },
     "load-client": { type: "string" },
     connections: { type: "string" },
     "burst-runs": { type: "string" },
@@ -99,7 +106,9 @@ export async function main(args: string[]): Promise<number> {
   const clients = parseIntFlag(values.clients ?? "100", "--clients", 1, 5000);
   const mixClients = parseIntFlag(values["mix-clients"] ?? "50", "--mix-clients", 1, 5000);
   const durationMs = parseDuration(values.duration ?? "10s", "--duration");
+  const warmupMs = values.warmup === "0" ? 0 : parseDuration(values.warmup ?? "2s", "--warmup");
   const procs = parseIntFlag(values.procs ?? "1", "--procs", 1, 16);
+  const rates = values.rate?.split(",").map((r) => parseIntFlag(r, "--rate", 1, 1_000_000)) ?? [];
   const connections = parseIntFlag(values.connections ?? "10000", "--connections", 1, 18000);
   const kinds = (values["load-client"] ?? "file,frames").split(",");
   if (kinds.some((k) => k !== "file" && k !== "frames")) {
@@ -161,10 +170,13 @@ export async function main(args: string[]): Promise<number> {
       const results: LoadResult[] = [];
       await settle(name);
       for (const client of kinds as Array<"file" | "frames">) {
-        for (const model of models) {
-          ctx.log(`scenario ${name}, model ${model}, ${client} client`);
-          const o = { model, workers, clients: n, durationMs, procs, client };
-          results.push(await loadRun(ctx, o, [...mix]));
+        for (const rate of [undefined, ...rates]) {
+          for (const model of models) {
+            const pace = rate ? `, paced at ${rate} ops/s` : "";
+            ctx.log(`scenario ${name}, model ${model}, ${client} client${pace}`);
+            const o = { model, workers, clients: n, durationMs, warmupMs, procs, client, rate };
+            results.push(await loadRun(ctx, o, [...mix]));
+          }
         }
       }
       raw[name] = results;

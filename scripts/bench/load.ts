@@ -4,7 +4,10 @@
  * as its only argument; prints one `RESULT {json}` line on stderr.
  *
  * - `ops`: `clients` FileClients connect, wait for `startAt`, then run a
- *   weighted mix of list/get/put until `startAt + durationMs`.
+ *   weighted mix of list/get/put for `warmupMs` (not counted, though
+ *   failures are) and then `durationMs`: each client
+ *   as fast as it is answered, or paced to a total `rate` of operations a
+ *   second.
  * - `burst`: `count` raw connections all at once, each completing the
  *   HELLO/WELCOME handshake; then they are held idle until stdin closes.
  *
@@ -37,6 +40,8 @@ export interface OpsPlan {
   clients: number;
   /** Epoch ms when every client starts. */
   startAt: number;
+  /** Load before the measured window (JIT, caches, connection buffers warm up), ms; not counted. */
+  warmupMs: number;
   durationMs: number;
   mix: MixEntry[];
   /** A folder for downloads. */
@@ -48,6 +53,13 @@ export interface OpsPlan {
   client: "file" | "frames";
   /** Open a new connection for every operation (as the iterative server needs). */
   reconnect: boolean;
+  /**
+   * Paced load: operations per second over all clients, each client on a
+   * fixed schedule (staggered), latency counted from the scheduled start so
+   * a slow answer is not hidden by the requests it delayed (coordinated
+   * omission, as wrk2 corrects it). Absent: closed loop, as fast as answered.
+   */
+  rate?: number;
 }
 
 /** Per-label results of an `ops` run. */
@@ -153,7 +165,7 @@ async function runOps(p: OpsPlan): Promise<OpsResult> {
     errors[c] = (errors[c] ?? 0) + 1;
   };
   const total = p.mix.reduce((s, m) => s + m.weight, 0);
-  const endAt = p.startAt + p.durationMs;
+  const endAt = p.startAt + p.warmupMs + p.durationMs;
   let connectFailures = 0;
   const connect = async () => {
     try {
@@ -171,11 +183,20 @@ async function runOps(p: OpsPlan): Promise<OpsResult> {
     : await Promise.all(Array.from({ length: p.clients }, connect));
   await new Promise((r) => setTimeout(r, Math.max(0, p.startAt - Date.now())));
   const t0 = performance.now();
+  const measureFrom = t0 + p.warmupMs;
+  // Paced: one client's operations are `every` ms apart, the clients evenly staggered.
+  const every = p.rate ? (p.clients / p.rate) * 1000 : 0;
   const one = async (i: number) => {
     const rand = prng(p.seed * 1000 + i);
     let client = clients[i];
     const dest = `${p.tmp}/${p.tag}-c${i}.bin`;
-    for (let n = 0; n < 10_000_000 && Date.now() < endAt; n++) {
+    let due = t0 + (every * i) / p.clients;
+    for (let n = 0; n < 10_000_000 && Date.now() < endAt; n++, due += every) {
+      if (every) {
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        if (Date.now() >= endAt) break;
+      }
       if (!p.reconnect && (!client || client.closed)) {
         client = await connect();
         if (!client) continue;
@@ -183,7 +204,7 @@ async function runOps(p: OpsPlan): Promise<OpsResult> {
       let r = rand() * total;
       const m = p.mix.find((x) => (r -= x.weight) < 0) ?? p.mix[p.mix.length - 1];
       const s = byLabel[m.label];
-      const started = performance.now();
+      const started = every ? due : performance.now();
       try {
         let bytes = 0;
         if (p.reconnect && !client) client = await connectClient(p.client, p.port);
@@ -198,8 +219,10 @@ async function runOps(p: OpsPlan): Promise<OpsResult> {
           await client!.quit();
           client = null;
         }
-        s.lat.push(Math.round((performance.now() - started) * 100) / 100);
-        s.bytes += bytes;
+        if (started >= measureFrom) {
+          s.lat.push(Math.round((performance.now() - started) * 100) / 100);
+          s.bytes += bytes;
+        }
       } catch (e) {
         s.fail++;
         note(e);
@@ -212,7 +235,8 @@ async function runOps(p: OpsPlan): Promise<OpsResult> {
     await client?.quit();
   };
   await Promise.all(clients.map((_, i) => one(i)));
-  return { kind: "ops", ms: performance.now() - t0, byLabel, errors, connectFailures };
+  const ms = performance.now() - measureFrom;
+  return { kind: "ops", ms, byLabel, errors, connectFailures };
 }
 
 async function handshake(port: number): Promise<[Deno.Conn, number, number]> {

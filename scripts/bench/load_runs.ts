@@ -20,10 +20,14 @@ export interface LoadOptions {
   workers: number;
   clients: number;
   durationMs: number;
+  /** Load before the measured window, not counted (failures excepted), ms. */
+  warmupMs: number;
   /** Load-generator processes the clients are spread over. */
   procs: number;
   /** Which client the load generator runs. */
   client: "file" | "frames";
+  /** Paced load, operations a second over all clients (see `OpsPlan.rate`); absent: closed loop. */
+  rate?: number;
 }
 
 /** Merged result of a load run. */
@@ -100,6 +104,7 @@ export async function loadRun(
         port: server.port,
         clients,
         startAt,
+        warmupMs: o.warmupMs,
         durationMs: o.durationMs,
         mix,
         tmp: ctx.out,
@@ -107,19 +112,22 @@ export async function loadRun(
         seed: p + 1,
         client: o.client,
         reconnect: o.model === "loop",
+        rate: o.rate ? o.rate / o.procs : undefined,
       }));
     }
-    await new Promise((r) => setTimeout(r, Math.max(0, startAt - Date.now())));
+    await new Promise((r) => setTimeout(r, Math.max(0, startAt + o.warmupMs - Date.now())));
     const s0 = await cpuMs(server.proc.pid);
     const l0 = await Promise.all(loads.map((l) => cpuMs(l.pid)));
     await new Promise((r) => setTimeout(r, o.durationMs));
     const s1 = await cpuMs(server.proc.pid);
     const l1 = await Promise.all(loads.map((l) => cpuMs(l.pid).catch(() => NaN)));
     const results = await Promise.all(
-      loads.map((l) => resultOf<OpsResult>(l, o.durationMs + 60_000)),
+      loads.map((l) => resultOf<OpsResult>(l, o.warmupMs + o.durationMs + 60_000)),
     );
     const merged: LoadResult = {
-      model: `${o.model}${o.model === "loop" ? " (new conn per op)" : ""}, ${o.client} client`,
+      model: `${o.model}${o.model === "loop" ? " (new conn per op)" : ""}, ${o.client} client${
+        o.rate ? `, paced at ${o.rate} ops/s` : ""
+      }`,
       ms: Math.max(...results.map((r) => r.ms)),
       byLabel: {},
       errors: {},

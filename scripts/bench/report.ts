@@ -53,7 +53,7 @@ export function loadTable(results: LoadResult[], perOp: boolean): string {
       fmt(bytes / (r.ms / 1000) / 1e6, 1),
       fmt(percentile(lat, 50), 2),
       fmt(percentile(lat, 99), 2),
-      fmt(Math.max(...lat), 1),
+      fmt(percentile(lat, 100), 1),
       `${fails}${errors ? ` (${errors})` : ""}`,
       fmt(r.serverCpu, 0),
       fmt(r.loadCpu, 0),
@@ -66,7 +66,7 @@ export function loadTable(results: LoadResult[], perOp: boolean): string {
         fmt(s.bytes / (r.ms / 1000) / 1e6, 1),
         fmt(percentile(s.lat, 50), 2),
         fmt(percentile(s.lat, 99), 2),
-        fmt(Math.max(...s.lat), 1),
+        fmt(percentile(s.lat, 100), 1),
         `${s.fail}`,
         "",
         "",
@@ -100,7 +100,7 @@ export function burstTable(reports: BurstReport[], count: number): string {
       `${held}/${count}`,
       fmt(b.ms / 1000, 2),
       `${fmt(percentile(b.connectMs, 50), 1)} / ${fmt(percentile(b.connectMs, 99), 1)} / ${
-        fmt(Math.max(...b.connectMs), 0)
+        fmt(percentile(b.connectMs, 100), 0)
       }`,
       `${fast} / ${mid} / ${s1} / ${s3}`,
       `${fmt(percentile(b.handshakeMs, 50), 1)} / ${fmt(percentile(b.handshakeMs, 99), 1)}`,
