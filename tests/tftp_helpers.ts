@@ -86,13 +86,14 @@ export function memorySource(bytes: Uint8Array, piece = 100_000): ByteSource {
 /**
  * A source over `bytes` that also reads synchronously, as a file does,
  * handing out at most `piece` bytes per read. `stall(i)` says how many ms the
- * i-th synchronous read (from 0) spins first, to play a read from the disk.
+ * i-th synchronous read (from 0) spins first, to play a read from the disk;
+ * `syncReadMs` records how long each synchronous read took.
  */
 export function memorySyncSource(
   bytes: Uint8Array,
   piece = 100_000,
   stall: (i: number) => number = () => 0,
-): SyncByteSource & { syncReads: number; asyncReads: number } {
+): SyncByteSource & { syncReads: number; asyncReads: number; syncReadMs: number[] } {
   let at = 0;
   const take = (p: Uint8Array) => {
     if (at >= bytes.length) return null;
@@ -104,10 +105,14 @@ export function memorySyncSource(
   return {
     syncReads: 0,
     asyncReads: 0,
+    syncReadMs: [],
     readSync(p) {
-      const until = performance.now() + stall(this.syncReads++);
+      const started = performance.now();
+      const until = started + stall(this.syncReads++);
       while (performance.now() < until) { /* a disk read */ }
-      return take(p);
+      const n = take(p);
+      this.syncReadMs.push(performance.now() - started);
+      return n;
     },
     read(p) {
       this.asyncReads++;

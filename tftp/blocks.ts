@@ -21,10 +21,15 @@ export const HEADER = 4;
 
 /**
  * A synchronous read slower than this went to the disk rather than the page
- * cache: the source then stops blocking the event loop and reads ahead
- * asynchronously for the rest of the transfer.
+ * cache (or the machine stalled while it ran: a fresh packet's first touch,
+ * a preempted VM). After {@linkcode SLOW_SYNC_READS} of them the source
+ * stops blocking the event loop and reads ahead asynchronously for the rest
+ * of the transfer.
  */
 export const SLOW_SYNC_READ_MS = 2;
+
+/** Slow synchronous reads a transfer tolerates; one alone may be a stall, not the disk. */
+export const SLOW_SYNC_READS = 2;
 
 /** A source that can also read synchronously, as a local `Deno.FsFile` can. */
 export interface SyncByteSource extends ByteSource {
@@ -44,7 +49,7 @@ function canReadSync(src: ByteSource): src is SyncByteSource {
  * ACK ({@linkcode prefetch}): no copy, and no hop through Deno's blocking
  * thread pool, which cost the sender up to a third of its speed at large
  * block sizes. Other sources, netascii, and a file whose reads turn out to
- * wait for the disk ({@linkcode SLOW_SYNC_READ_MS}) are read in 256 KiB
+ * wait for the disk ({@linkcode SLOW_SYNC_READS}) are read in 256 KiB
  * chunks, double-buffered and asynchronous, so the ACK wait hides the read.
  */
 export class BlockSource {
@@ -53,6 +58,7 @@ export class BlockSource {
   readonly #netascii: boolean;
   /** Reading whole blocks synchronously, one ahead. */
   #sync: boolean;
+  #slowReads = 0;
   /** The next packet, read ahead in sync mode. */
   #ahead: Uint8Array | null = null;
   // Async mode: two read buffers (made on first use); while blocks are cut
@@ -99,7 +105,9 @@ export class BlockSource {
       if (n === null) break;
       at += n;
     }
-    if (performance.now() - started > SLOW_SYNC_READ_MS) this.#sync = false;
+    if (performance.now() - started > SLOW_SYNC_READ_MS && ++this.#slowReads >= SLOW_SYNC_READS) {
+      this.#sync = false;
+    }
     this.#ahead = packet.subarray(0, at);
   }
 
