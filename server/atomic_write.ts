@@ -12,7 +12,7 @@
 import { createHash } from "node:crypto";
 import { toHex } from "../protocol/digest.ts";
 import { NetkitError } from "../protocol/errors.ts";
-import { writeFileAll } from "../protocol/transfer.ts";
+import { FileWriter } from "../protocol/transfer.ts";
 import { fsError } from "./jail_fs.ts";
 import { INTERNAL_PREFIX } from "./jail.ts";
 
@@ -72,6 +72,7 @@ export class AtomicFile implements AsyncDisposable {
   readonly offset: number;
   readonly #dir: string;
   readonly #keep: boolean;
+  readonly #out: FileWriter;
   #done = false;
   #unsynced = 0;
   #flushing: Promise<void> | null = null;
@@ -84,6 +85,7 @@ export class AtomicFile implements AsyncDisposable {
     resumable?: { offset: number },
   ) {
     this.file = file;
+    this.#out = new FileWriter(file);
     this.#dir = dir;
     this.tempPath = temp;
     this.finalPath = final;
@@ -147,7 +149,7 @@ export class AtomicFile implements AsyncDisposable {
   /** Appends bytes to the temp file. */
   async write(bytes: Uint8Array): Promise<void> {
     try {
-      await writeFileAll(this.file, bytes);
+      await this.#out.write(bytes);
     } catch (e) {
       throw fsError(e, "upload");
     }

@@ -3,6 +3,8 @@
 import assert from "node:assert/strict";
 import {
   FILE_WRITE_PIECE,
+  FileWriter,
+  SLOW_SYNC_WRITE_MS,
   SYNC_WRITE_PIECE,
   writeFileAll,
   writeFileAllSync,
@@ -52,5 +54,63 @@ Deno.test("file writes: the async writer uses its larger pieces and survives sho
     assert.deepEqual(f.bytes(), bytes, `${size}/${most}`);
     assert.ok(f.sizes.every((s) => s <= FILE_WRITE_PIECE && s > 0));
     if (most === Infinity) assert.equal(f.sizes.length, Math.ceil(size / FILE_WRITE_PIECE));
+  }
+});
+
+/** A file whose synchronous writes spin for `stall(i)` ms first, counting both kinds of write. */
+function stallingFile(stall: (i: number) => number) {
+  const out: Uint8Array[] = [];
+  const f = {
+    syncWrites: 0,
+    asyncWrites: 0,
+    writeMs: [] as number[],
+    bytes: () => {
+      const all = new Uint8Array(out.reduce((n, c) => n + c.length, 0));
+      let at = 0;
+      for (const c of out) all.set(c, (at += c.length) - c.length);
+      return all;
+    },
+    writeSync(p: Uint8Array) {
+      const started = performance.now();
+      const until = started + stall(f.syncWrites++);
+      while (performance.now() < until) { /* the disk */ }
+      out.push(p.slice());
+      f.writeMs.push(performance.now() - started);
+      return p.length;
+    },
+    write(p: Uint8Array) {
+      f.asyncWrites++;
+      out.push(p.slice());
+      return Promise.resolve(p.length);
+    },
+  };
+  return f;
+}
+
+Deno.test("file writes: a FileWriter turns async after the disk made two pieces wait", async () => {
+  const f = stallingFile((i) => i === 1 || i === 3 ? SLOW_SYNC_WRITE_MS + 1 : 0);
+  const w = new FileWriter(f);
+  const bytes = pattern(10 * SYNC_WRITE_PIECE);
+  for (let at = 0; at < bytes.length; at += SYNC_WRITE_PIECE) {
+    await w.write(bytes.subarray(at, at + SYNC_WRITE_PIECE));
+  }
+  assert.deepEqual(f.bytes(), bytes);
+  assert.equal(w.synchronous, false);
+  // At most 4: a busy machine may stall an earlier piece past the limit too.
+  assert.ok(f.syncWrites <= 4, `no synchronous write after the second slow one (${f.syncWrites})`);
+  assert.ok(f.asyncWrites >= 6);
+});
+
+Deno.test("file writes: one slow piece alone keeps a FileWriter synchronous", async () => {
+  const f = stallingFile((i) => i === 0 ? SLOW_SYNC_WRITE_MS + 1 : 0);
+  const w = new FileWriter(f);
+  const bytes = pattern(6 * SYNC_WRITE_PIECE + 3);
+  await w.write(bytes); // 7 pieces in one call
+  assert.deepEqual(f.bytes(), bytes);
+  const stalls = f.writeMs.filter((ms) => ms > SLOW_SYNC_WRITE_MS - 0.5).length;
+  if (stalls <= 1) { // unless the machine stalled a second piece too
+    assert.equal(w.synchronous, true);
+    assert.equal(f.syncWrites, 7);
+    assert.equal(f.asyncWrites, 0);
   }
 });
