@@ -26,7 +26,7 @@ import {
   PutFlag,
   type Welcome,
 } from "../protocol/messages.ts";
-import { hashPrefix, receiveData, sendData, writeFileAllSync } from "../protocol/transfer.ts";
+import { FileWriter, hashPrefix, receiveData, sendData } from "../protocol/transfer.ts";
 import {
   type ChunkWriter,
   type FileHashJob,
@@ -296,7 +296,7 @@ export class FileClient implements AsyncDisposable {
         }
         const total = ok.size;
         const length = total - ok.offset;
-        let out: ChunkWriter = { write: (b) => writeFile(part.file, b) };
+        let out: ChunkWriter = new FileWriter(part.file);
         let source: DigestSource;
         if (total >= this.#offloadMin) {
           // Hashed on another core, following the part file as it is written.
@@ -428,21 +428,6 @@ export class FileClient implements AsyncDisposable {
   /** Quits politely. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.quit();
-  }
-}
-
-/**
- * Writes all of `bytes` into the part file, synchronously: a download's
- * receive loop is one task on one core, and an async write's hop through
- * Deno's blocking pool per chunk made a 1 GiB download up to twice as slow.
- * Errors (a full disk) still come back as a rejected promise.
- */
-function writeFile(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
-  try {
-    writeFileAllSync(file, bytes);
-    return Promise.resolve();
-  } catch (e) {
-    return Promise.reject(e);
   }
 }
 

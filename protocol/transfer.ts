@@ -34,84 +34,75 @@ export async function readFull(file: ReadableFile, buf: Uint8Array): Promise<num
 }
 
 /**
+ * A synchronous file call slower than this waited for the disk (a cold
+ * read, dirty-page throttling, a slow device) rather than copying to or from
+ * the page cache, which takes tens of microseconds.
+ */
+export const SLOW_SYNC_MS = 2;
+
+/**
+ * Slow synchronous calls tolerated before the I/O goes asynchronous: one
+ * alone may be a stall of the machine (a fresh buffer's first touch cost
+ * 8 ms on this VM), not the disk.
+ */
+export const SLOW_SYNC_CALLS = 2;
+
+/**
+ * Whether one file's I/O may still block the event loop. Synchronous reads
+ * and writes of the page cache cost a fraction of an async op's hop through
+ * Deno's blocking pool, but they hold every other client while they run:
+ * once {@linkcode SLOW_SYNC_CALLS} of them have waited for the disk, the
+ * gate closes and the rest of that file's I/O goes through the pool.
+ */
+export class SyncGate {
+  #slow = 0;
+
+  /** True while synchronous calls are still allowed. */
+  get open(): boolean {
+    return this.#slow < SLOW_SYNC_CALLS;
+  }
+
+  /** Counts the synchronous call that began at `started` (`performance.now()`), when it was slow. */
+  timed(started: number): void {
+    if (performance.now() - started > SLOW_SYNC_MS) this.#slow++;
+  }
+}
+
+/**
  * The largest single asynchronous write into a file (a {@linkcode FileWriter}
- * once the disk made it wait). On VMs that hand freed memory back to the host (free page
- * reporting, as on this Firecracker machine), Linux serves 512 KiB and
- * larger aligned page-cache writes with large folios taken from that memory,
- * and every first touch faults on the host: 1 GiB in 1 MiB writes took 2.5
- * to 2.9 s there, in 256 KiB writes 0.23 to 0.26 s (`dd`, fresh file).
- * Smaller pieces would mean more hops through Deno's blocking pool: a 1 GiB
- * upload in 64 KiB writes took twice as long.
+ * once its gate has closed). On VMs that hand freed memory back to the host
+ * (free page reporting, as on this Firecracker machine), Linux serves 512 KiB
+ * and larger aligned page-cache writes with large folios taken from that
+ * memory, and every first touch faults on the host: 1 GiB in 1 MiB writes
+ * took 2.5 to 2.9 s there, in 256 KiB writes 0.23 to 0.26 s (`dd`, fresh
+ * file). Smaller pieces would mean more hops through Deno's blocking pool: a
+ * 1 GiB upload in 64 KiB async writes took twice as long.
  */
 export const FILE_WRITE_PIECE = 256 * 1024;
 
 /**
- * The largest single synchronous write into a file (the client's part file,
- * a {@linkcode FileWriter}). No pool hop per write here, so the piece can stay small enough that
- * the page cache never needs a large folio: on this VM a verified 1 GiB
- * download (median of 5 or 6 interleaved rounds) took 1.03 to 1.11 s in
- * 128 and 256 KiB writes, and 0.73 to 0.76 s in 64 KiB writes, as fast as
- * unaligned 252 KiB ones. The extra system calls cost nothing measurable.
+ * The largest single synchronous write into a file. No pool hop per write
+ * here, so the piece can stay small enough that the page cache never needs a
+ * large folio: on this VM a verified 1 GiB download (median of 5 or 6
+ * interleaved rounds) took 1.03 to 1.11 s in 128 and 256 KiB writes, and
+ * 0.73 to 0.76 s in 64 KiB writes, as fast as unaligned 252 KiB ones. The
+ * extra system calls cost nothing measurable.
  */
 export const SYNC_WRITE_PIECE = 64 * 1024;
 
-/** Writes all of `bytes` to `file`, in pieces of at most {@linkcode FILE_WRITE_PIECE}. */
-export async function writeFileAll(
-  file: { write(p: Uint8Array): Promise<number> },
-  bytes: Uint8Array,
-): Promise<void> {
-  let at = 0;
-  while (at < bytes.length) {
-    at += await file.write(bytes.subarray(at, Math.min(bytes.length, at + FILE_WRITE_PIECE)));
-  }
-}
-
 /**
- * A synchronous write of one piece that took longer than this waited for the
- * disk (dirty-page throttling, a slow device) rather than copying into the
- * page cache, which takes tens of microseconds.
- */
-export const SLOW_SYNC_WRITE_MS = 2;
-
-/**
- * The synchronous twin of {@linkcode writeFileAll}, in pieces of at most
- * {@linkcode SYNC_WRITE_PIECE}.
- *
- * @returns how many pieces took longer than {@linkcode SLOW_SYNC_WRITE_MS}
- */
-export function writeFileAllSync(
-  file: { writeSync(p: Uint8Array): number },
-  bytes: Uint8Array,
-): number {
-  let slow = 0;
-  let at = 0;
-  while (at < bytes.length) {
-    const started = performance.now();
-    at += file.writeSync(bytes.subarray(at, Math.min(bytes.length, at + SYNC_WRITE_PIECE)));
-    if (performance.now() - started > SLOW_SYNC_WRITE_MS) slow++;
-  }
-  return slow;
-}
-
-/** Slow synchronous pieces a {@linkcode FileWriter} tolerates; one alone may be a stall of the machine. */
-export const SLOW_SYNC_WRITES = 2;
-
-/**
- * Writes a file synchronously while that stays quick, then asynchronously.
- * A synchronous write into the page cache costs a fraction of an async
- * write's hop through Deno's blocking pool (a 1 GiB upload took 0.88 s
- * against 1.17 s), but it holds the event loop: once
- * {@linkcode SLOW_SYNC_WRITES} pieces have waited for the disk, every later
- * write of this file goes through the pool, so a slow or throttled disk
- * never stalls the other clients write after write.
+ * Writes a file (a client's part file, a server's upload temp file)
+ * synchronously in {@linkcode SYNC_WRITE_PIECE} pieces while its
+ * {@linkcode SyncGate} stays open, then asynchronously in
+ * {@linkcode FILE_WRITE_PIECE} pieces. A 1 GiB upload took 0.88 s this way
+ * against 1.17 s all async.
  */
 export class FileWriter {
   readonly #file: {
     write(p: Uint8Array): Promise<number>;
     writeSync(p: Uint8Array): number;
   };
-  #sync = true;
-  #slow = 0;
+  readonly #gate = new SyncGate();
 
   /** @param file the open file (a `Deno.FsFile`) */
   constructor(file: { write(p: Uint8Array): Promise<number>; writeSync(p: Uint8Array): number }) {
@@ -120,14 +111,25 @@ export class FileWriter {
 
   /** True while writes are still synchronous. */
   get synchronous(): boolean {
-    return this.#sync;
+    return this.#gate.open;
   }
 
-  /** Writes all of `bytes` at the file's position. */
+  /** Writes all of `bytes` at the file's position; a failure (a full disk) rejects. */
   async write(bytes: Uint8Array): Promise<void> {
-    if (!this.#sync) return await writeFileAll(this.#file, bytes);
-    this.#slow += writeFileAllSync(this.#file, bytes);
-    if (this.#slow >= SLOW_SYNC_WRITES) this.#sync = false;
+    let at = 0;
+    while (at < bytes.length) {
+      if (this.#gate.open) {
+        const started = performance.now();
+        at += this.#file.writeSync(
+          bytes.subarray(at, Math.min(bytes.length, at + SYNC_WRITE_PIECE)),
+        );
+        this.#gate.timed(started);
+      } else {
+        at += await this.#file.write(
+          bytes.subarray(at, Math.min(bytes.length, at + FILE_WRITE_PIECE)),
+        );
+      }
+    }
   }
 }
 

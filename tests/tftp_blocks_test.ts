@@ -1,7 +1,8 @@
 // BlockSource and BlockSink without sockets: the await-free fast paths
 // (tryNext, tryWrite) cut and glue the same bytes as the awaited ones.
 import assert from "node:assert/strict";
-import { BlockSink, BlockSource, HEADER, SLOW_SYNC_READ_MS } from "../tftp/blocks.ts";
+import { BlockSink, BlockSource, HEADER } from "../tftp/blocks.ts";
+import { SLOW_SYNC_MS } from "../protocol/transfer.ts";
 import { memorySink, memorySource, memorySyncSource, pseudoRandomBytes } from "./tftp_helpers.ts";
 
 async function cut(src: BlockSource): Promise<Uint8Array[]> {
@@ -64,7 +65,7 @@ Deno.test("tftp blocks: a synchronous source is read a block ahead, exactly, wit
 Deno.test("tftp blocks: synchronous reads that wait for the disk turn the rest async", async () => {
   const bytes = pseudoRandomBytes(40 * 1428 + 7, 3);
   // Reads 2 and 4 take 3 ms each: the disk, not the page cache.
-  const slow = (i: number) => i === 2 || i === 4 ? SLOW_SYNC_READ_MS + 1 : 0;
+  const slow = (i: number) => i === 2 || i === 4 ? SLOW_SYNC_MS + 1 : 0;
   const src = memorySyncSource(bytes, 100_000, slow);
   const blocks = await cut(new BlockSource(src, 1428));
   assert.deepEqual(await glued(blocks), bytes);
@@ -75,7 +76,7 @@ Deno.test("tftp blocks: synchronous reads that wait for the disk turn the rest a
 
 Deno.test("tftp blocks: one slow synchronous read alone keeps the transfer synchronous", async () => {
   const bytes = pseudoRandomBytes(40 * 1428 + 7, 4);
-  const src = memorySyncSource(bytes, 100_000, (i) => i === 0 ? SLOW_SYNC_READ_MS + 1 : 0);
+  const src = memorySyncSource(bytes, 100_000, (i) => i === 0 ? SLOW_SYNC_MS + 1 : 0);
   const blocks = new BlockSource(src, 1428);
   const out: Uint8Array[] = [];
   for (let i = 0; i < 100 && !blocks.done; i++) {
@@ -87,7 +88,7 @@ Deno.test("tftp blocks: one slow synchronous read alone keeps the transfer synch
   // Unless the machine stalled another read too (then going async is right),
   // every block was read synchronously: 41 blocks, and one more read that
   // finds the end after the 7-byte tail.
-  const stalls = src.syncReadMs.filter((ms) => ms > SLOW_SYNC_READ_MS - 0.5).length;
+  const stalls = src.syncReadMs.filter((ms) => ms > SLOW_SYNC_MS - 0.5).length;
   if (stalls <= 1) {
     assert.equal(src.asyncReads, 0);
     assert.equal(src.syncReads, 42);

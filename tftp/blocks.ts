@@ -11,6 +11,7 @@
 
 import type { ByteSink, ByteSource } from "../protocol/frame_stream.ts";
 import { writeAll } from "../protocol/frame_stream.ts";
+import { readFullSync, SyncGate, type SyncReadableFile } from "../protocol/transfer.ts";
 import { NetasciiDecoder, netasciiEncode } from "../protocol/tftp_netascii.ts";
 
 /** Size of file reads and writes; large enough that syscalls do not dominate. */
@@ -19,23 +20,8 @@ const CHUNK = 256 * 1024;
 /** Bytes of DATA header in front of each block. */
 export const HEADER = 4;
 
-/**
- * A synchronous read slower than this went to the disk rather than the page
- * cache (or the machine stalled while it ran: a fresh packet's first touch,
- * a preempted VM). After {@linkcode SLOW_SYNC_READS} of them the source
- * stops blocking the event loop and reads ahead asynchronously for the rest
- * of the transfer.
- */
-export const SLOW_SYNC_READ_MS = 2;
-
-/** Slow synchronous reads a transfer tolerates; one alone may be a stall, not the disk. */
-export const SLOW_SYNC_READS = 2;
-
 /** A source that can also read synchronously, as a local `Deno.FsFile` can. */
-export interface SyncByteSource extends ByteSource {
-  /** Reads up to `p.length` bytes at once; `null` at end of stream. */
-  readSync(p: Uint8Array): number | null;
-}
+export type SyncByteSource = ByteSource & SyncReadableFile;
 
 function canReadSync(src: ByteSource): src is SyncByteSource {
   return typeof (src as Partial<SyncByteSource>).readSync === "function";
@@ -49,16 +35,15 @@ function canReadSync(src: ByteSource): src is SyncByteSource {
  * ACK ({@linkcode prefetch}): no copy, and no hop through Deno's blocking
  * thread pool, which cost the sender up to a third of its speed at large
  * block sizes. Other sources, netascii, and a file whose reads turn out to
- * wait for the disk ({@linkcode SLOW_SYNC_READS}) are read in 256 KiB
+ * wait for the disk (its {@linkcode SyncGate} closes) are read in 256 KiB
  * chunks, double-buffered and asynchronous, so the ACK wait hides the read.
  */
 export class BlockSource {
   readonly #src: ByteSource;
   readonly #blksize: number;
   readonly #netascii: boolean;
-  /** Reading whole blocks synchronously, one ahead. */
-  #sync: boolean;
-  #slowReads = 0;
+  /** Open while whole blocks are read synchronously, one ahead; null for an async-only source. */
+  readonly #gate: SyncGate | null;
   /** The next packet, read ahead in sync mode. */
   #ahead: Uint8Array | null = null;
   // Async mode: two read buffers (made on first use); while blocks are cut
@@ -81,7 +66,7 @@ export class BlockSource {
     this.#src = src;
     this.#blksize = blksize;
     this.#netascii = netascii;
-    this.#sync = !netascii && canReadSync(src);
+    this.#gate = !netascii && canReadSync(src) ? new SyncGate() : null;
   }
 
   /** True once the last (short) block has been handed out. */
@@ -95,20 +80,12 @@ export class BlockSource {
    * peer, so the read is off the path from an ACK to the next DATA.
    */
   prefetch(): void {
-    if (!this.#sync || this.#ahead || this.#done) return;
-    const src = this.#src as SyncByteSource;
+    if (!this.#gate?.open || this.#ahead || this.#done) return;
     const packet = this.#packet();
     const started = performance.now();
-    let at = HEADER;
-    while (at < packet.length) {
-      const n = src.readSync(packet.subarray(at));
-      if (n === null) break;
-      at += n;
-    }
-    if (performance.now() - started > SLOW_SYNC_READ_MS && ++this.#slowReads >= SLOW_SYNC_READS) {
-      this.#sync = false;
-    }
-    this.#ahead = packet.subarray(0, at);
+    const n = readFullSync(this.#src as SyncByteSource, packet.subarray(HEADER));
+    this.#gate.timed(started);
+    this.#ahead = packet.subarray(0, HEADER + n);
   }
 
   /**
@@ -183,6 +160,7 @@ export class BlockSource {
     this.#reading = this.#src.read(this.#readBufs[this.#spare]);
     this.#reading.catch(() => {}); // seen when awaited; never unhandled
   }
+
   async #fill(): Promise<boolean> {
     if (!this.#reading) this.#readAhead();
     const n = await this.#reading;

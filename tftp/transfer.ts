@@ -82,7 +82,6 @@ export async function sendBlocks(
       writeDataHeader(packet, wireBlock(base + unsent));
       ch.post(packet);
     }
-    src.prefetch();
     src.prefetch(); // while the peer takes the window in
     const p = await ch.receive(t.timeoutMs, t.signal);
     if (p === null) {
