@@ -80,13 +80,6 @@ export class ReplyCache {
     this.#bytes += reply.length;
   }
 
-  /** Forgets the answers for `name`. */
-  forget(name: string, hash: string): void {
-    const id = `${hash}/${name}`;
-    const e = this.#map.get(id);
-    if (e) this.#drop(id, e);
-  }
-
   #drop(id: string, e: Entry): void {
     this.#map.delete(id);
     this.#bytes -= e.reply.length;

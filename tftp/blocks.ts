@@ -215,7 +215,6 @@ export class BlockSink {
 
   /** Takes one payload; it is copied, so the caller may reuse its buffer. */
   async write(data: Uint8Array): Promise<void> {
-    if (this.tryWrite(data)) return;
     const bytes = this.#decoder ? this.#decoder.push(data) : data;
     if (this.#len + bytes.length > this.#buf.length) await this.flush();
     if (bytes.length > this.#buf.length) {
