@@ -41,15 +41,15 @@ Serve options:
   --max-per-host N       transfers in flight from one client address (default 16)
   --max-blksize N        largest block size granted (default 65464)
   --max-windowsize N     largest window granted (default 64)
-  --timeout DURATION     retransmission timeout (default 1s)
-  --retries N            retransmissions before a transfer is dropped (default 5)
+  --timeout DURATION     first retransmission timeout, doubled per silent retry up to 4x (default 1s)
+  --retries N            retransmissions before a transfer is dropped (default 5: 19 s)
 
 Client options (get, put):
   --blksize N            ask for this block size (8..65464)
   --windowsize N         ask for this window (1..65535, RFC 7440)
   --netascii             text mode (line ends converted) instead of octet
-  --timeout DURATION     retransmission timeout (default 1s)
-  --retries N            retransmissions before giving up (default 5)
+  --timeout DURATION     first retransmission timeout, doubled per silent retry up to 4x (default 1s)
+  --retries N            retransmissions before giving up (default 5: 19 s)
   -q, --quiet            no progress line
   HOST's port defaults to 69. get writes DEST (default: FILE's base name,
   '-' for stdout) only once the whole file has arrived.`;

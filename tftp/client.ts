@@ -24,7 +24,13 @@ import {
 } from "../protocol/tftp_options.ts";
 import { BlockSink, BlockSource } from "./blocks.ts";
 import { Channel } from "./channel.ts";
-import { receiveBlocks, sendBlocks, type TransferResult, type TransferTuning } from "./transfer.ts";
+import {
+  receiveBlocks,
+  retryWait,
+  sendBlocks,
+  type TransferResult,
+  type TransferTuning,
+} from "./transfer.ts";
 
 /** Options of {@linkcode tftpGet} and {@linkcode tftpPut}. */
 export interface TftpClientOptions {
@@ -96,9 +102,9 @@ async function request(
   o: TftpClientOptions,
 ): Promise<Packet> {
   const retries = o.retries ?? 5;
-  for (let i = 0; i <= retries; i++) {
+  for (let silent = 0; silent <= retries; silent++) {
     await ch.sendTo(req, server);
-    const p = await ch.receive(o.timeoutMs ?? 1000, o.signal);
+    const p = await ch.receive(retryWait(o.timeoutMs ?? 1000, silent), o.signal);
     if (p !== null) return p;
   }
   throw new NetkitError(

@@ -5,6 +5,9 @@
  * on timeout with a bounded retry count and count blocks past 65535 (wire
  * numbers wrap to 0). A duplicate ACK never triggers a resend, which avoids
  * the Sorcerer's Apprentice bug; only a timeout or an ACK that shows a gap does.
+ * Each silent timeout in a row doubles the next wait, up to {@linkcode BACKOFF_CAP}
+ * times the base (RFC 1123 4.2.3.2), so a peer that is busy, not gone, such
+ * as a server syncing an upload to disk before its final ACK, is waited for.
  *
  * @module
  */
@@ -37,6 +40,24 @@ export interface TransferResult {
   bytes: number;
   /** DATA blocks carried, the final short one included. */
   blocks: number;
+}
+
+/** The longest one wait grows to, as a multiple of the base timeout. */
+export const BACKOFF_CAP = 4;
+
+/**
+ * How long to wait for the peer after `silent` timeouts in a row: the base
+ * timeout, doubled for each, at most {@linkcode BACKOFF_CAP} times the base.
+ */
+export function retryWait(timeoutMs: number, silent: number): number {
+  return silent === 0 ? timeoutMs : timeoutMs * Math.min(2 ** silent, BACKOFF_CAP);
+}
+
+/** How long a peer with this tuning keeps retrying without progress before it gives up: all its waits added up. */
+export function patience(t: Pick<TransferTuning, "timeoutMs" | "retries">): number {
+  let total = 0;
+  for (let silent = 0; silent <= t.retries; silent++) total += retryWait(t.timeoutMs, silent);
+  return total;
 }
 
 function timedOut(what: string): NetkitError {
@@ -83,7 +104,7 @@ export async function sendBlocks(
       ch.post(packet);
     }
     src.prefetch(); // while the peer takes the window in
-    const p = await ch.receive(t.timeoutMs, t.signal);
+    const p = await ch.receive(retryWait(t.timeoutMs, retries), t.signal);
     if (p === null) {
       if (++retries > t.retries) throw timedOut(`ACK of block ${base}`);
       unsent = 0; // resend the whole window
@@ -138,15 +159,13 @@ export async function receiveBlocks(
   const result = await receiveLoop(ch, sink, t, start);
   // Dally long enough to outlast the sender's retries if our final ACK is lost.
   if (start.dally) {
-    await dally(
-      ch,
-      result.blocks,
-      Math.min(t.timeoutMs * (t.retries + 1), 5000),
-      t.signal,
-    );
+    await dally(ch, result.blocks, Math.min(patience(t), MAX_DALLY_MS), t.signal);
   }
   return result;
 }
+
+/** The longest a receiver dallies after its final ACK, whatever the tuning. */
+const MAX_DALLY_MS = 5000;
 
 function ack(block: number): Uint8Array {
   return encodePacket({ op: "ACK", block: wireBlock(block) });
@@ -166,7 +185,7 @@ async function receiveLoop(
   let gapAcked = false; // one ACK per gap, not one per stray packet
   let first = start.first;
   for (;;) {
-    const p = first ?? await ch.receive(t.timeoutMs, t.signal);
+    const p = first ?? await ch.receive(retryWait(t.timeoutMs, retries), t.signal);
     first = undefined;
     if (p === null) {
       if (++retries > t.retries) throw timedOut(`DATA block ${expected}`);
@@ -250,9 +269,9 @@ export async function sendOack(
   oack: Uint8Array,
   t: TransferTuning,
 ): Promise<void> {
-  for (let tries = 0; tries <= t.retries; tries++) {
+  for (let silent = 0; silent <= t.retries; silent++) {
     await ch.send(oack);
-    const deadline = performance.now() + t.timeoutMs;
+    const deadline = performance.now() + retryWait(t.timeoutMs, silent);
     for (;;) {
       const left = deadline - performance.now();
       const p = left > 0 ? await ch.receive(left, t.signal) : null;

@@ -1,0 +1,135 @@
+// Retransmission backoff (RFC 1123 4.2.3.2): each silent timeout in a row
+// doubles the next wait, up to a cap, on both ends and in both directions,
+// so a peer that is busy rather than gone (a server syncing an upload before
+// its final ACK) is waited for.
+import assert from "node:assert/strict";
+import { tftpPut } from "../tftp/client.ts";
+import { isNetkitError } from "../protocol/errors.ts";
+import { BACKOFF_CAP, patience, retryWait } from "../tftp/transfer.ts";
+import type { Packet } from "../protocol/tftp_packet.ts";
+import {
+  listNames,
+  logWaiter,
+  memorySource,
+  pseudoRandomBytes,
+  RawPeer,
+  startServer,
+  tempDir,
+} from "./tftp_helpers.ts";
+
+Deno.test("tftp backoff: waits double per silent timeout up to the cap, and add up to the patience", () => {
+  assert.deepEqual(
+    [0, 1, 2, 3, 4, 50].map((silent) => retryWait(100, silent)),
+    [100, 200, 400, 400, 400, 400],
+  );
+  assert.equal(BACKOFF_CAP, 4);
+  assert.equal(patience({ timeoutMs: 100, retries: 0 }), 100);
+  assert.equal(patience({ timeoutMs: 100, retries: 3 }), 100 + 200 + 400 + 400);
+  // The CLI's extremes stay finite: 255 s and 100 retries.
+  assert.equal(patience({ timeoutMs: 255_000, retries: 100 }), 255_000 * (1 + 2 + 4 * 99));
+});
+
+/** What `peer` hears within `ms` (or up to an ERROR), with arrival times in ms since `since`. */
+async function listen(peer: RawPeer, ms: number, since: number) {
+  const heard: { at: number; packet: Packet }[] = [];
+  const until = performance.now() + ms;
+  for (let left = ms; left > 0; left = until - performance.now()) {
+    const r = await peer.recv(left);
+    if (!r) break;
+    heard.push({ at: performance.now() - since, packet: r.packet });
+    if (r.packet.op === "ERROR") break;
+  }
+  return heard;
+}
+
+/** Each gap between consecutive times, rounded. */
+const gaps = (times: number[]) => times.slice(1).map((t, i) => Math.round(t - times[i]));
+
+Deno.test("tftp backoff: a put waits out a server that takes longer to commit than the fixed-interval budget", async () => {
+  using fake = new RawPeer();
+  const data = pseudoRandomBytes(700); // blocks 1 (512) and 2 (188)
+  // 50 ms and 3 retries: 200 ms at a fixed interval, 550 ms with backoff.
+  const put = tftpPut("up", memorySource(data), data.length, {
+    hostname: "127.0.0.1",
+    port: (fake.conn.addr as Deno.NetAddr).port,
+    timeoutMs: 50,
+    retries: 3,
+  });
+  put.catch(() => {}); // awaited below
+  {
+    const wrq = await fake.expect();
+    assert.equal(wrq.packet.op, "WRQ");
+    await fake.send({ op: "ACK", block: 0 }, wrq.from);
+    const one = await fake.expect();
+    assert.equal(one.packet.op === "DATA" && one.packet.block, 1);
+    await fake.send({ op: "ACK", block: 1 }, wrq.from);
+    const last = await fake.expect();
+    assert.equal(last.packet.op === "DATA" && last.packet.block, 2);
+    // "Commit" for 300 ms, hearing the client's resends of block 2 meanwhile.
+    const since = performance.now();
+    const resent = await listen(fake, 300, since);
+    await fake.send({ op: "ACK", block: 2 }, wrq.from);
+    const result = await put;
+    assert.equal(result.bytes, 700);
+    assert.ok(resent.every((r) => r.packet.op === "DATA" && r.packet.block === 2));
+    const times = [0, ...resent.map((r) => r.at)];
+    assert.ok(times.length >= 3, `resends at ${times}`);
+    const [first, second] = gaps(times);
+    assert.ok(first >= 45 && second >= 90, `gaps ${gaps(times)}: expected about 50, 100`);
+  }
+});
+
+for (const op of ["RRQ", "WRQ"] as const) {
+  Deno.test(`tftp backoff: the server's resends to a silent client back off, then it gives up (${op})`, async () => {
+    await using dir = await tempDir();
+    await Deno.writeFile(`${dir.path}/f`, pseudoRandomBytes(2000));
+    const logs = logWaiter();
+    await using server = await startServer(dir.path, {
+      allowWrite: true,
+      timeoutMs: 40,
+      retries: 3,
+      log: logs.log,
+    });
+    using peer = new RawPeer();
+    const filename = op === "RRQ" ? "f" : "up";
+    await peer.send({ op, filename, mode: "octet", options: new Map() }, server.addr);
+    let first = await peer.expect();
+    if (op === "WRQ") {
+      assert.deepEqual(first.packet, { op: "ACK", block: 0 });
+      await peer.send({ op: "DATA", block: 1, data: new Uint8Array(512) }, first.from);
+      first = await peer.expect();
+      assert.deepEqual(first.packet, { op: "ACK", block: 1 });
+    } else {
+      assert.equal(first.packet.op === "DATA" && first.packet.block, 1);
+    }
+    // Silence from here: three resends at 40, 80 and 160 ms gaps, then ERROR after 160 more.
+    const heard = await listen(peer, 2000, performance.now());
+    const resends = heard.filter((h) => h.packet.op !== "ERROR");
+    assert.deepEqual(resends.map((h) => h.packet), [first.packet, first.packet, first.packet]);
+    assert.equal(heard.at(-1)?.packet.op, "ERROR");
+    const g = gaps([0, ...heard.map((h) => h.at)]);
+    const want = [40, 80, 160, 160];
+    assert.ok(g.every((ms, i) => ms >= want[i] * 0.9), `gaps ${g}: expected about ${want}`);
+    await logs.waitFor(/timed out/);
+    if (op === "WRQ") assert.deepEqual(await listNames(dir.path), ["f"]);
+  });
+}
+
+Deno.test("tftp backoff: a request to a server that never answers is resent at growing gaps, then given up", async () => {
+  using fake = new RawPeer();
+  const started = performance.now();
+  const put = tftpPut("up", memorySource(new Uint8Array(10)), 10, {
+    hostname: "127.0.0.1",
+    port: (fake.conn.addr as Deno.NetAddr).port,
+    timeoutMs: 30,
+    retries: 2,
+  });
+  put.catch(() => {}); // awaited below
+  const requests = await listen(fake, 500, started);
+  await assert.rejects(put, (e) => isNetkitError(e, "TIMEOUT"));
+  const took = performance.now() - started;
+  assert.deepEqual(requests.map((r) => r.packet.op), ["WRQ", "WRQ", "WRQ"]);
+  const g = gaps(requests.map((r) => r.at));
+  assert.ok(g[0] >= 27 && g[1] >= 54, `gaps ${g}: expected about 30, 60`);
+  assert.ok(took >= 30 + 60 + 120 - 10, `gave up after ${Math.round(took)} ms, not 210`);
+});
