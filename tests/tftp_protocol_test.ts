@@ -281,3 +281,25 @@ Deno.test("tftp protocol: one client address cannot take every slot", async () =
     /too many transfers from your address/,
   );
 });
+
+Deno.test("tftp protocol: stale blocks after an upload's final ACK do not end the dally early", async () => {
+  await using dir = await tempDir();
+  await using server = await startServer(dir.path, { allowWrite: true });
+  using peer = new RawPeer();
+  await peer.send({ op: "WRQ", filename: "up", mode: "octet", options: new Map() }, server.addr);
+  const ack0 = await peer.expect();
+  assert.deepEqual(ack0.packet, { op: "ACK", block: 0 });
+  const to = ack0.from;
+  await peer.send({ op: "DATA", block: 1, data: new Uint8Array(512) }, to);
+  assert.deepEqual((await peer.expect()).packet, { op: "ACK", block: 1 });
+  await peer.send({ op: "DATA", block: 2, data: new Uint8Array(10) }, to);
+  assert.deepEqual((await peer.expect()).packet, { op: "ACK", block: 2 });
+  // A late flood of an earlier block (a resent window), then the last block
+  // again, as if the final ACK had been lost: it is still acknowledged.
+  for (let i = 0; i < 12; i++) {
+    await peer.send({ op: "DATA", block: 1, data: new Uint8Array(512) }, to);
+  }
+  await peer.send({ op: "DATA", block: 2, data: new Uint8Array(10) }, to);
+  assert.deepEqual((await peer.expect()).packet, { op: "ACK", block: 2 });
+  assert.equal((await Deno.stat(`${dir.path}/up`)).size, 522);
+});

@@ -166,6 +166,8 @@ export async function receiveBlocks(
 
 /** The longest a receiver dallies after its final ACK, whatever the tuning. */
 const MAX_DALLY_MS = 5000;
+/** The most times a dallying receiver re-acknowledges the last block. */
+const MAX_DALLY_ACKS = 8;
 
 function ack(block: number): Uint8Array {
   return encodePacket({ op: "ACK", block: wireBlock(block) });
@@ -247,11 +249,14 @@ async function dally(
 ): Promise<void> {
   const until = performance.now() + timeoutMs;
   try {
-    for (let n = 0; n < 8 && performance.now() < until; n++) {
+    // Stale copies of earlier blocks (a resent window queued while the upload
+    // was committed) are skipped without using up the re-ACKs.
+    for (let acks = 0; acks < MAX_DALLY_ACKS && performance.now() < until;) {
       const p = await ch.receive(until - performance.now(), signal);
       if (p === null) return;
       if (p.op === "DATA" && p.block === wireBlock(last)) {
         await ch.send(ack(last));
+        acks++;
       }
     }
   } catch { /* the transfer is complete; nothing more to say */ }
