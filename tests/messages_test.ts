@@ -173,8 +173,9 @@ Deno.test("LIST_ENTRIES with a count the payload cannot hold fails fast", () => 
     const p = payload((w) => w.u8(1).u32(n));
     badFrame(() => decodeMessage(FrameType.LIST_ENTRIES, p), "count");
   }
+  // Looping over 2^32 entries would take far longer; 2 s leaves room for a busy machine.
   assert(
-    performance.now() - t0 < 100,
+    performance.now() - t0 < 2000,
     "rejected without looping over the count",
   );
   // One entry needs at least 18 bytes: 17 are not enough.
