@@ -276,10 +276,12 @@ export async function receiveData(
   out: ByteWriter,
   options: ReceiveOptions,
 ): Promise<Received> {
-  let a: Uint8Array<ArrayBuffer> = transferBuffers.take(
-    Math.max(1, Math.min(options.maxFrame, length)),
-  );
-  let b = length > a.length ? transferBuffers.take(a.length) : a;
+  // Two buffers whenever more than one frame can come (compared with the
+  // size asked for, not the pool's rounded-up capacity): the next frame is
+  // read while the last one's write may still be in flight.
+  const size = Math.max(1, Math.min(options.maxFrame, length));
+  let a: Uint8Array<ArrayBuffer> = transferBuffers.take(size);
+  let b = length > size ? transferBuffers.take(size) : a;
   let got = 0;
   let failure: NetkitError | null = null;
   let reported = false;

@@ -1,0 +1,61 @@
+// receiveData over a real frame stream: two buffers whenever more than one
+// DATA frame can come, so a write still in flight never sees its bytes
+// overwritten by the next frame.
+import assert from "node:assert/strict";
+import { createHasher } from "../protocol/digest.ts";
+import { encodeFrame, FrameType } from "../protocol/frame.ts";
+import { FrameReader } from "../protocol/frame_stream.ts";
+import { encodeMessage } from "../protocol/messages.ts";
+import { receiveData } from "../protocol/transfer.ts";
+import { pseudoRandomBytes } from "./tftp_helpers.ts";
+
+/** A byte source over `bytes`, in reads of at most `piece`. */
+function bytesSource(bytes: Uint8Array, piece = 16 * 1024) {
+  let at = 0;
+  return {
+    read(p: Uint8Array): Promise<number | null> {
+      if (at >= bytes.length) return Promise.resolve(null);
+      const n = Math.min(p.length, piece, bytes.length - at);
+      p.set(bytes.subarray(at, at + n));
+      at += n;
+      return Promise.resolve(n);
+    },
+  };
+}
+
+// 100,000 is no buffer-pool class: its buffer holds 112 KiB, more than the
+// whole 110,000-byte transfer, which still comes in two frames.
+for (const maxFrame of [100_000, 65_536]) {
+  Deno.test(`receiveData: a slow writer gets every frame's own bytes (maxFrame ${maxFrame})`, async () => {
+    const data = pseudoRandomBytes(110_000, 3);
+    const frames: Uint8Array[] = [];
+    for (let at = 0; at < data.length; at += maxFrame) {
+      frames.push(encodeFrame(FrameType.DATA, data.subarray(at, at + maxFrame)));
+    }
+    const h = await createHasher("sha256");
+    h.update(data);
+    frames.push(encodeMessage({ type: "END", digest: h.digest() }));
+    const wire = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
+    frames.reduce((at, f) => (wire.set(f, at), at + f.length), 0);
+
+    const written: Uint8Array[] = [];
+    const out = {
+      // Reads its bytes only after the next frame had time to arrive, as an
+      // asynchronous file write does.
+      async write(bytes: Uint8Array) {
+        await new Promise((r) => setTimeout(r, 5));
+        written.push(bytes.slice());
+      },
+    };
+    const result = await receiveData(new FrameReader(bytesSource(wire)), data.length, out, {
+      maxFrame,
+      hasher: await createHasher("sha256"),
+    });
+    assert.ok(result.ok);
+    const got = new Uint8Array(data.length);
+    written.reduce((at, w) => (got.set(w, at), at + w.length), 0);
+    assert.equal(written.length, 2);
+    const firstWrong = got.findIndex((b, i) => b !== data[i]);
+    assert.equal(firstWrong, -1, `byte ${firstWrong} was overwritten by the next frame`);
+  });
+}
