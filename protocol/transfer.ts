@@ -90,6 +90,12 @@ export const FILE_WRITE_PIECE = 256 * 1024;
  */
 export const SYNC_WRITE_PIECE = 64 * 1024;
 
+/** A file that writes both ways (a `Deno.FsFile`). */
+export interface WritableFile {
+  write(p: Uint8Array): Promise<number>;
+  writeSync(p: Uint8Array): number;
+}
+
 /**
  * Writes a file (a client's part file, a server's upload temp file)
  * synchronously in {@linkcode SYNC_WRITE_PIECE} pieces while its
@@ -98,14 +104,11 @@ export const SYNC_WRITE_PIECE = 64 * 1024;
  * against 1.17 s all async.
  */
 export class FileWriter {
-  readonly #file: {
-    write(p: Uint8Array): Promise<number>;
-    writeSync(p: Uint8Array): number;
-  };
+  readonly #file: WritableFile;
   readonly #gate = new SyncGate();
 
   /** @param file the open file (a `Deno.FsFile`) */
-  constructor(file: { write(p: Uint8Array): Promise<number>; writeSync(p: Uint8Array): number }) {
+  constructor(file: WritableFile) {
     this.#file = file;
   }
 

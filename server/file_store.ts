@@ -116,8 +116,9 @@ export class FileStore {
   }
 
   /**
-   * Keeps the answer just sent for `name`, when it was read from the plain
-   * file at that name (`real` is where {@linkcode openRead} opened it).
+   * Keeps a copy of the answer just sent for `name`, when it was read from
+   * the plain file at that name (`real` is where {@linkcode openRead} opened
+   * it); `reply` itself stays the caller's.
    */
   keepReply(
     name: string,
@@ -126,7 +127,9 @@ export class FileStore {
     info: Deno.FileInfo,
     reply: Uint8Array,
   ): void {
-    if (real === `${this.root}/${this.check(name)}`) this.replies.set(name, hash, info, reply);
+    if (real === `${this.root}/${this.check(name)}`) {
+      this.replies.set(name, hash, info, reply.slice());
+    }
   }
 
   /** Opens a library file for reading; the caller closes it. */

@@ -400,7 +400,7 @@ async function get(
       out.set(end, dataAt + length);
       const reply = out.subarray(0, dataAt + length + end.length);
       await writer.sendEncoded(reply);
-      if (m.offset === 0) store.keepReply(m.name, real, hash, info, reply.slice());
+      if (m.offset === 0) store.keepReply(m.name, real, hash, info, reply);
       transferBuffers.give(out); // written: nothing holds it any more
       return length;
     }

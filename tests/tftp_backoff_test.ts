@@ -100,23 +100,21 @@ for (const op of ["RRQ", "WRQ"] as const) {
       log: logs.log,
     });
     using peer = new RawPeer();
-    const filename = op === "RRQ" ? "f" : "up";
-    let sent = performance.now(); // the server's clock starts after this
-    await peer.send({ op, filename, mode: "octet", options: new Map() }, server.addr);
-    let first = await peer.expect();
+    // The last packet the server sent, and a moment before its clock started.
+    let first: Packet;
+    let sent: number;
     if (op === "WRQ") {
-      assert.deepEqual(first.packet, { op: "ACK", block: 0 });
-      sent = performance.now();
-      await peer.send({ op: "DATA", block: 1, data: new Uint8Array(512) }, first.from);
-      first = await peer.expect();
-      assert.deepEqual(first.packet, { op: "ACK", block: 1 });
+      ({ ack1: first, dataSentAt: sent } = await peer.beginUpload(server.addr));
     } else {
-      assert.equal(first.packet.op === "DATA" && first.packet.block, 1);
+      sent = performance.now();
+      await peer.send({ op, filename: "f", mode: "octet", options: new Map() }, server.addr);
+      first = (await peer.expect()).packet;
+      assert.equal(first.op === "DATA" && first.block, 1);
     }
     // Silence from here: three resends after 40, 80 and 160 ms, then ERROR after 160 more.
     const heard = await listen(peer, 3000, sent);
     const resends = heard.filter((h) => h.packet.op !== "ERROR");
-    assert.deepEqual(resends.map((h) => h.packet), [first.packet, first.packet, first.packet]);
+    assert.deepEqual(resends.map((h) => h.packet), [first, first, first]);
     assert.equal(heard.at(-1)?.packet.op, "ERROR");
     assertNotBefore(heard, [40, 80, 160, 160]);
     await logs.waitFor(/timed out/);

@@ -5,6 +5,7 @@
  * @module
  */
 
+import assert from "node:assert/strict";
 import type { ByteSink, ByteSource } from "../protocol/frame_stream.ts";
 import { decodePacket, encodePacket, type Packet } from "../protocol/tftp_packet.ts";
 import { startTftpServer, type TftpServer, type TftpServerOptions } from "../tftp/server.ts";
@@ -156,6 +157,26 @@ export class RawPeer implements Disposable {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Starts a lock-step upload of `filename` to `server`: WRQ, then a full
+   * 512-byte DATA 1, each acknowledged. Returns the transfer's address, the
+   * ACK of block 1, and when DATA 1 was sent (the server's retransmission
+   * clock starts after that moment).
+   */
+  async beginUpload(
+    server: Deno.NetAddr,
+    filename = "up",
+  ): Promise<{ to: Deno.NetAddr; ack1: Packet; dataSentAt: number }> {
+    await this.send({ op: "WRQ", filename, mode: "octet", options: new Map() }, server);
+    const ack0 = await this.expect();
+    assert.deepEqual(ack0.packet, { op: "ACK", block: 0 });
+    const dataSentAt = performance.now();
+    await this.send({ op: "DATA", block: 1, data: new Uint8Array(512) }, ack0.from);
+    const ack1 = await this.expect();
+    assert.deepEqual(ack1.packet, { op: "ACK", block: 1 });
+    return { to: ack0.from, ack1: ack1.packet, dataSentAt };
   }
 
   /** Like `recv`, but fails the test on timeout. */

@@ -206,17 +206,7 @@ Deno.test("tftp protocol: a broken upload leaves nothing behind", async () => {
     log: logs.log,
   });
   using peer = new RawPeer();
-  await peer.send(
-    { op: "WRQ", filename: "up", mode: "octet", options: new Map() },
-    server.addr,
-  );
-  const ack0 = await peer.expect();
-  assert.deepEqual(ack0.packet, { op: "ACK", block: 0 });
-  await peer.send(
-    { op: "DATA", block: 1, data: new Uint8Array(512) },
-    ack0.from,
-  );
-  assert.deepEqual((await peer.expect()).packet, { op: "ACK", block: 1 });
+  await peer.beginUpload(server.addr);
   // The client vanishes. The server retries, gives up, and cleans up.
   await logs.waitFor(/WRQ "up".*timed out/);
   assert.deepEqual(await listNames(dir.path), []);
@@ -286,12 +276,7 @@ Deno.test("tftp protocol: stale blocks after an upload's final ACK do not end th
   await using dir = await tempDir();
   await using server = await startServer(dir.path, { allowWrite: true });
   using peer = new RawPeer();
-  await peer.send({ op: "WRQ", filename: "up", mode: "octet", options: new Map() }, server.addr);
-  const ack0 = await peer.expect();
-  assert.deepEqual(ack0.packet, { op: "ACK", block: 0 });
-  const to = ack0.from;
-  await peer.send({ op: "DATA", block: 1, data: new Uint8Array(512) }, to);
-  assert.deepEqual((await peer.expect()).packet, { op: "ACK", block: 1 });
+  const { to } = await peer.beginUpload(server.addr);
   await peer.send({ op: "DATA", block: 2, data: new Uint8Array(10) }, to);
   assert.deepEqual((await peer.expect()).packet, { op: "ACK", block: 2 });
   // A late flood of an earlier block (a resent window), then the last block

@@ -50,7 +50,7 @@ export const BACKOFF_CAP = 4;
  * timeout, doubled for each, at most {@linkcode BACKOFF_CAP} times the base.
  */
 export function retryWait(timeoutMs: number, silent: number): number {
-  return silent === 0 ? timeoutMs : timeoutMs * Math.min(2 ** silent, BACKOFF_CAP);
+  return timeoutMs * Math.min(2 ** silent, BACKOFF_CAP);
 }
 
 /** How long a peer with this tuning keeps retrying without progress before it gives up: all its waits added up. */
