@@ -8,6 +8,7 @@
  */
 
 import { NetkitError } from "../protocol/errors.ts";
+import { lockExclusive } from "../server/file_lock.ts";
 import { entryExists } from "../server/jail_fs.ts";
 
 /** An open part file. */
@@ -57,7 +58,7 @@ export async function openPart(
     }
     throw e;
   }
-  if (!(await file.tryLock(true))) {
+  if (!(await lockExclusive(file))) {
     file.close();
     throw new NetkitError("BUSY", `another download to ${dest} is in progress`);
   }

@@ -13,6 +13,7 @@ import { createHash } from "node:crypto";
 import { toHex } from "../protocol/digest.ts";
 import { NetkitError } from "../protocol/errors.ts";
 import { FileWriter } from "../protocol/transfer.ts";
+import { lockExclusive } from "./file_lock.ts";
 import { fsError } from "./jail_fs.ts";
 import { INTERNAL_PREFIX } from "./jail.ts";
 
@@ -117,9 +118,10 @@ export class AtomicFile implements AsyncDisposable {
    * Opens the resumable part file for an upload of `size` bytes to `name`:
    * the bytes of an earlier broken attempt are kept, and `abort` keeps the
    * file for the next attempt. A lock keeps two uploads from writing into
-   * one part file at once (also across processes).
+   * one part file at once (also across processes); a held lock is waited
+   * for briefly (see `file_lock.ts`) before the upload is refused.
    *
-   * @throws {NetkitError} `BUSY` when another upload holds it
+   * @throws {NetkitError} `BUSY` when another upload still holds it
    */
   static async resumable(dir: string, name: string, size: number): Promise<AtomicFile> {
     const key = toHex(createHash("sha256").update(name).digest()).slice(0, 32);
@@ -131,7 +133,7 @@ export class AtomicFile implements AsyncDisposable {
       throw fsError(e, name);
     }
     try {
-      if (!(await file.tryLock(true))) {
+      if (!(await lockExclusive(file))) {
         throw new NetkitError("BUSY", `${name}: another upload of this file is in progress`);
       }
       let offset = (await file.stat()).size;

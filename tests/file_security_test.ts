@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { FileClient } from "../client/client.ts";
 import { NetkitError } from "../protocol/errors.ts";
+import { encodeFrame, FrameType } from "../protocol/frame.ts";
+import { PARTIAL_PREFIX } from "../server/atomic_write.ts";
 import { AuthThrottle, TokenCheck } from "../server/auth.ts";
+import type { FileServer } from "../server/file_server.ts";
 import { runNetkit, startNetkitServer } from "./cli_helpers.ts";
 import { bytes, namesIn, raw, serve, tempDir, untilConnections } from "./file_helpers.ts";
 import { makeCert } from "./tls_helpers.ts";
@@ -151,25 +154,40 @@ Deno.test("auth and tls from the command line: token from NETKIT_TOKEN, --cert/-
   assert.match(r.stderr, /--cert and --key go together/);
 });
 
+/**
+ * Starts a resumable upload of `data` as `name`, sends the pieces ending at
+ * each of `cuts`, then breaks it with a frame that has no place in a
+ * transfer, and waits until the server has let the connection go.
+ */
+async function breakResumableUpload(
+  server: FileServer,
+  name: string,
+  data: Uint8Array,
+  cuts: number[],
+): Promise<void> {
+  {
+    await using r = await raw(server);
+    await r.hello();
+    await r.writer.send({ type: "PUT", name, size: data.length, flags: 2 });
+    assert.deepEqual(await r.reader.next(), { type: "PUT_READY", offset: 0 });
+    let at = 0;
+    for (const cut of cuts) {
+      await r.send(encodeFrame(FrameType.DATA, data.subarray(at, cut)));
+      at = cut;
+    }
+    await r.writer.send({ type: "LIST" }); // a protocol error: the server drops the upload
+    assert.equal((await r.reader.next())?.type, "ERROR");
+  }
+  await untilConnections(server, 0);
+}
+
 Deno.test("resume: a broken upload continues from what the server kept, verified end to end", async () => {
   const data = bytes(3_000_000, 21);
   await using lib = await tempDir();
   await using local = await tempDir({ "big.bin": data });
   await using server = await serve(lib.path);
   // First attempt: resumable, cut after 1 MiB + a bit.
-  {
-    await using r = await raw(server);
-    await r.hello();
-    await r.writer.send({ type: "PUT", name: "big.bin", size: data.length, flags: 2 });
-    const ready = await r.reader.next();
-    assert.deepEqual(ready, { type: "PUT_READY", offset: 0 });
-    const { encodeFrame, FrameType } = await import("../protocol/frame.ts");
-    await r.send(encodeFrame(FrameType.DATA, data.subarray(0, 600_000)));
-    await r.send(encodeFrame(FrameType.DATA, data.subarray(600_000, 1_200_000)));
-    await r.writer.send({ type: "LIST" }); // a protocol error: the server drops the upload
-    assert.equal((await r.reader.next())?.type, "ERROR");
-  }
-  await untilConnections(server, 0);
+  await breakResumableUpload(server, "big.bin", data, [600_000, 1_200_000]);
   // The part file is kept, hidden; nothing under the final name.
   await using client = await FileClient.connect({ port: server.addr.port });
   assert.deepEqual(await client.list(), []);
@@ -180,23 +198,50 @@ Deno.test("resume: a broken upload continues from what the server kept, verified
   assert.deepEqual(await namesIn(lib.path), ["big.bin"]);
 });
 
+Deno.test("resume: a resumed upload waits for the part file's lock to be let go; one held on gets BUSY and the session serves on", async () => {
+  const data = bytes(400_000, 22);
+  await using lib = await tempDir();
+  await using local = await tempDir({ "big.bin": data });
+  await using server = await serve(lib.path);
+  await breakResumableUpload(server, "big.bin", data, [150_000]);
+  const parts = await namesIn(lib.path);
+  assert.equal(parts.length, 1);
+  assert.ok(parts[0].startsWith(PARTIAL_PREFIX), parts[0]);
+  // Another holder of the part file (a process elsewhere on a shared folder, say).
+  const holder = await Deno.open(lib.join(parts[0]), { read: true, write: true });
+  let release: ReturnType<typeof setTimeout> | undefined;
+  let result;
+  try {
+    assert.equal(await holder.tryLock(true), true);
+    await using client = await FileClient.connect({ port: server.addr.port });
+    const started = performance.now();
+    await assert.rejects(
+      client.upload(local.join("big.bin"), "big.bin", { resume: true }),
+      (e: unknown) => e instanceof NetkitError && e.code === "BUSY",
+    );
+    assert.ok(performance.now() - started >= 900, "refused without waiting for the lock");
+    assert.deepEqual(await client.list(), []); // the session goes on
+    // Let go while the next attempt waits: it resumes from the kept bytes.
+    const attempt = client.upload(local.join("big.bin"), "big.bin", { resume: true });
+    release = setTimeout(() => holder.close(), 50);
+    result = await attempt;
+  } finally {
+    clearTimeout(release);
+    try {
+      holder.close();
+    } catch { /* let go already */ }
+  }
+  assert.equal(result.transferred, data.length - 150_000);
+  assert.deepEqual(await Deno.readFile(lib.join("big.bin")), data);
+});
+
 Deno.test("resume: a part file from different content fails the check and is dropped", async () => {
   const data = bytes(500_000, 31);
   const other = bytes(500_000, 32);
   await using lib = await tempDir();
   await using local = await tempDir({ "a.bin": data, "b.bin": other });
   await using server = await serve(lib.path);
-  {
-    await using r = await raw(server);
-    await r.hello();
-    await r.writer.send({ type: "PUT", name: "x.bin", size: other.length, flags: 2 });
-    await r.reader.next();
-    const { encodeFrame, FrameType } = await import("../protocol/frame.ts");
-    await r.send(encodeFrame(FrameType.DATA, other.subarray(0, 200_000)));
-    await r.writer.send({ type: "LIST" });
-    assert.equal((await r.reader.next())?.type, "ERROR");
-  }
-  await untilConnections(server, 0);
+  await breakResumableUpload(server, "x.bin", other, [200_000]);
   await using client = await FileClient.connect({ port: server.addr.port });
   await assert.rejects(client.upload(local.join("a.bin"), "x.bin", { resume: true }), {
     code: "CHECKSUM_MISMATCH",
