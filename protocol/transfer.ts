@@ -56,15 +56,30 @@ export const SLOW_SYNC_CALLS = 2;
  */
 export class SyncGate {
   #slow = 0;
+  readonly #clock: () => number;
+
+  /**
+   * @param clock the time in ms; tests pass a virtual clock, so that only the
+   *   stalls they play count, never a stall of the machine running them
+   * @default clock `performance.now()`
+   */
+  constructor(clock: () => number = () => performance.now()) {
+    this.#clock = clock;
+  }
 
   /** True while synchronous calls are still allowed. */
   get open(): boolean {
     return this.#slow < SLOW_SYNC_CALLS;
   }
 
-  /** Counts the synchronous call that began at `started` (`performance.now()`), when it was slow. */
+  /** The time a synchronous call starts at, to hand to {@linkcode SyncGate.timed} after it. */
+  start(): number {
+    return this.#clock();
+  }
+
+  /** Counts the synchronous call that began at `started`, when it was slow. */
   timed(started: number): void {
-    if (performance.now() - started > SLOW_SYNC_MS) this.#slow++;
+    if (this.#clock() - started > SLOW_SYNC_MS) this.#slow++;
   }
 }
 
@@ -105,11 +120,15 @@ export interface WritableFile {
  */
 export class FileWriter {
   readonly #file: WritableFile;
-  readonly #gate = new SyncGate();
+  readonly #gate: SyncGate;
 
-  /** @param file the open file (a `Deno.FsFile`) */
-  constructor(file: WritableFile) {
+  /**
+   * @param file the open file (a `Deno.FsFile`)
+   * @param gate decides when writes go asynchronous (a fresh one per file)
+   */
+  constructor(file: WritableFile, gate: SyncGate = new SyncGate()) {
     this.#file = file;
+    this.#gate = gate;
   }
 
   /** True while writes are still synchronous. */
@@ -122,7 +141,7 @@ export class FileWriter {
     let at = 0;
     while (at < bytes.length) {
       if (this.#gate.open) {
-        const started = performance.now();
+        const started = this.#gate.start();
         at += this.#file.writeSync(
           bytes.subarray(at, Math.min(bytes.length, at + SYNC_WRITE_PIECE)),
         );

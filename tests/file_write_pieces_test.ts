@@ -7,11 +7,14 @@ import {
   FileWriter,
   SLOW_SYNC_MS,
   SYNC_WRITE_PIECE,
+  SyncGate,
 } from "../protocol/transfer.ts";
 
 /**
  * A file that takes at most `most` bytes per call, whose i-th synchronous
- * write first spins for `stall(i)` ms (the disk); it records every call.
+ * write takes `stall(i)` ms (the disk) on a virtual clock, `now`; it records
+ * every call. Only the played stalls move the clock, so a stall of the
+ * machine running the test cannot change what the writer decides.
  */
 function fakeFile(most = Infinity, stall: (i: number) => number = () => 0) {
   const chunks: Uint8Array[] = [];
@@ -24,8 +27,8 @@ function fakeFile(most = Infinity, stall: (i: number) => number = () => 0) {
     /** Sizes asked of each synchronous and each asynchronous write. */
     syncSizes: [] as number[],
     asyncSizes: [] as number[],
-    /** How long each synchronous write took, ms. */
-    writeMs: [] as number[],
+    /** The virtual clock, ms. */
+    now: 0,
     bytes: () => {
       const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
       let at = 0;
@@ -33,13 +36,9 @@ function fakeFile(most = Infinity, stall: (i: number) => number = () => 0) {
       return all;
     },
     writeSync(p: Uint8Array) {
-      const started = performance.now();
-      const until = started + stall(f.syncSizes.length);
+      f.now += stall(f.syncSizes.length);
       f.syncSizes.push(p.length);
-      while (performance.now() < until) { /* the disk */ }
-      const n = take(p);
-      f.writeMs.push(performance.now() - started);
-      return n;
+      return take(p);
     },
     write(p: Uint8Array) {
       f.asyncSizes.push(p.length);
@@ -47,6 +46,11 @@ function fakeFile(most = Infinity, stall: (i: number) => number = () => 0) {
     },
   };
   return f;
+}
+
+/** A FileWriter for `f` that reads the time from `f`'s virtual clock. */
+function writerFor(f: ReturnType<typeof fakeFile>): FileWriter {
+  return new FileWriter(f, new SyncGate(() => f.now));
 }
 
 function pattern(n: number): Uint8Array {
@@ -60,7 +64,7 @@ Deno.test("file writes: synchronous pieces stay small enough for small folios", 
   ) {
     const bytes = pattern(size);
     const f = fakeFile(most);
-    const w = new FileWriter(f);
+    const w = writerFor(f);
     await w.write(bytes);
     assert.deepEqual(f.bytes(), bytes, `${size}/${most}`);
     assert.equal(f.asyncSizes.length, 0);
@@ -73,7 +77,7 @@ Deno.test("file writes: asynchronous pieces use the larger limit and survive sho
   for (const [size, most] of [[0, 1], [FILE_WRITE_PIECE * 2 + 1, Infinity], [300_000, 65_000]]) {
     // Two slow pieces close the gate; then the bytes under test go async.
     const f = fakeFile(most, (i) => i < 2 ? SLOW_SYNC_MS + 1 : 0);
-    const w = new FileWriter(f);
+    const w = writerFor(f);
     const prefix = pattern(2);
     await w.write(prefix.subarray(0, 1));
     await w.write(prefix.subarray(1));
@@ -92,31 +96,33 @@ Deno.test("file writes: asynchronous pieces use the larger limit and survive sho
 
 Deno.test("file writes: a FileWriter turns async after the disk made two pieces wait", async () => {
   const f = fakeFile(Infinity, (i) => i === 1 || i === 3 ? SLOW_SYNC_MS + 1 : 0);
-  const w = new FileWriter(f);
+  const w = writerFor(f);
   const bytes = pattern(10 * SYNC_WRITE_PIECE);
   for (let at = 0; at < bytes.length; at += SYNC_WRITE_PIECE) {
     await w.write(bytes.subarray(at, at + SYNC_WRITE_PIECE));
   }
   assert.deepEqual(f.bytes(), bytes);
   assert.equal(w.synchronous, false);
-  // At most 4: a busy machine may stall an earlier piece past the limit too.
-  assert.ok(
-    f.syncSizes.length <= 4,
-    `no synchronous write after the second slow one (${f.syncSizes.length})`,
-  );
-  assert.ok(f.asyncSizes.length >= 6);
+  // No synchronous write after the second slow one.
+  assert.equal(f.syncSizes.length, 4);
+  assert.equal(f.asyncSizes.length, 6);
 });
 
 Deno.test("file writes: one slow piece alone keeps a FileWriter synchronous", async () => {
   const f = fakeFile(Infinity, (i) => i === 0 ? SLOW_SYNC_MS + 1 : 0);
-  const w = new FileWriter(f);
+  const w = writerFor(f);
   const bytes = pattern(6 * SYNC_WRITE_PIECE + 3);
   await w.write(bytes); // 7 pieces in one call
   assert.deepEqual(f.bytes(), bytes);
-  const stalls = f.writeMs.filter((ms) => ms > SLOW_SYNC_MS - 0.5).length;
-  if (stalls <= 1) { // unless the machine stalled a second piece too
-    assert.equal(w.synchronous, true);
-    assert.equal(f.syncSizes.length, 7);
-    assert.equal(f.asyncSizes.length, 0);
-  }
+  assert.equal(w.synchronous, true);
+  assert.equal(f.syncSizes.length, 7);
+  assert.equal(f.asyncSizes.length, 0);
+});
+
+Deno.test("file writes: a piece of exactly the slow limit is not slow", async () => {
+  const f = fakeFile(Infinity, () => SLOW_SYNC_MS);
+  const w = writerFor(f);
+  await w.write(pattern(5 * SYNC_WRITE_PIECE));
+  assert.equal(w.synchronous, true);
+  assert.equal(f.asyncSizes.length, 0);
 });

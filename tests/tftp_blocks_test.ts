@@ -2,7 +2,7 @@
 // (tryNext, tryWrite) cut and glue the same bytes as the awaited ones.
 import assert from "node:assert/strict";
 import { BlockSink, BlockSource, HEADER } from "../tftp/blocks.ts";
-import { SLOW_SYNC_MS } from "../protocol/transfer.ts";
+import { SLOW_SYNC_MS, SyncGate } from "../protocol/transfer.ts";
 import { memorySink, memorySource, memorySyncSource, pseudoRandomBytes } from "./tftp_helpers.ts";
 
 async function cut(src: BlockSource): Promise<Uint8Array[]> {
@@ -45,7 +45,7 @@ Deno.test("tftp blocks: a synchronous source is read a block ahead, exactly, wit
     for (const [blksize, piece] of [[512, 100_000], [1428, 777], [65464, 262_144], [65464, 1000]]) {
       const bytes = pseudoRandomBytes(size, size ^ blksize);
       const src = memorySyncSource(bytes, piece);
-      const blocks = new BlockSource(src, blksize);
+      const blocks = new BlockSource(src, blksize, false, new SyncGate(() => src.now));
       const out: Uint8Array[] = [];
       for (let i = 0; i < 10_000 && !blocks.done; i++) {
         if (i % 3 === 0) blocks.prefetch(); // as the sender does while it waits
@@ -67,17 +67,17 @@ Deno.test("tftp blocks: synchronous reads that wait for the disk turn the rest a
   // Reads 2 and 4 take 3 ms each: the disk, not the page cache.
   const slow = (i: number) => i === 2 || i === 4 ? SLOW_SYNC_MS + 1 : 0;
   const src = memorySyncSource(bytes, 100_000, slow);
-  const blocks = await cut(new BlockSource(src, 1428));
+  const blocks = await cut(new BlockSource(src, 1428, false, new SyncGate(() => src.now)));
   assert.deepEqual(await glued(blocks), bytes);
-  // At most 5: a busy machine may stall an earlier read past the limit too.
-  assert.ok(src.syncReads <= 5, `no synchronous read after the second slow one (${src.syncReads})`);
+  // No synchronous read after the second slow one.
+  assert.equal(src.syncReads, 5);
   assert.ok(src.asyncReads >= 1);
 });
 
 Deno.test("tftp blocks: one slow synchronous read alone keeps the transfer synchronous", async () => {
   const bytes = pseudoRandomBytes(40 * 1428 + 7, 4);
   const src = memorySyncSource(bytes, 100_000, (i) => i === 0 ? SLOW_SYNC_MS + 1 : 0);
-  const blocks = new BlockSource(src, 1428);
+  const blocks = new BlockSource(src, 1428, false, new SyncGate(() => src.now));
   const out: Uint8Array[] = [];
   for (let i = 0; i < 100 && !blocks.done; i++) {
     const p = blocks.tryNext() ?? await blocks.next();
@@ -85,14 +85,10 @@ Deno.test("tftp blocks: one slow synchronous read alone keeps the transfer synch
     blocks.release(p);
   }
   assert.deepEqual(await glued(out), bytes);
-  // Unless the machine stalled another read too (then going async is right),
-  // every block was read synchronously: 41 blocks, and one more read that
+  // Every block was read synchronously: 41 blocks, and one more read that
   // finds the end after the 7-byte tail.
-  const stalls = src.syncReadMs.filter((ms) => ms > SLOW_SYNC_MS - 0.5).length;
-  if (stalls <= 1) {
-    assert.equal(src.asyncReads, 0);
-    assert.equal(src.syncReads, 42);
-  }
+  assert.equal(src.asyncReads, 0);
+  assert.equal(src.syncReads, 42);
 });
 
 Deno.test("tftp blocks: netascii never reads synchronously", async () => {

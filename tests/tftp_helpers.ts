@@ -87,14 +87,14 @@ export function memorySource(bytes: Uint8Array, piece = 100_000): ByteSource {
 /**
  * A source over `bytes` that also reads synchronously, as a file does,
  * handing out at most `piece` bytes per read. `stall(i)` says how many ms the
- * i-th synchronous read (from 0) spins first, to play a read from the disk;
- * `syncReadMs` records how long each synchronous read took.
+ * i-th synchronous read (from 0) takes on the virtual clock `now`, to play a
+ * read from the disk; give a BlockSource `new SyncGate(() => src.now)`.
  */
 export function memorySyncSource(
   bytes: Uint8Array,
   piece = 100_000,
   stall: (i: number) => number = () => 0,
-): SyncByteSource & { syncReads: number; asyncReads: number; syncReadMs: number[] } {
+): SyncByteSource & { syncReads: number; asyncReads: number; now: number } {
   let at = 0;
   const take = (p: Uint8Array) => {
     if (at >= bytes.length) return null;
@@ -106,14 +106,10 @@ export function memorySyncSource(
   return {
     syncReads: 0,
     asyncReads: 0,
-    syncReadMs: [],
+    now: 0,
     readSync(p) {
-      const started = performance.now();
-      const until = started + stall(this.syncReads++);
-      while (performance.now() < until) { /* a disk read */ }
-      const n = take(p);
-      this.syncReadMs.push(performance.now() - started);
-      return n;
+      this.now += stall(this.syncReads++);
+      return take(p);
     },
     read(p) {
       this.asyncReads++;

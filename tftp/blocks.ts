@@ -61,12 +61,13 @@ export class BlockSource {
    * @param src where file bytes come from
    * @param blksize the negotiated block size
    * @param netascii convert LF to CR LF on the way out
+   * @param gate decides when a synchronous source's reads go asynchronous
    */
-  constructor(src: ByteSource, blksize: number, netascii = false) {
+  constructor(src: ByteSource, blksize: number, netascii = false, gate = new SyncGate()) {
     this.#src = src;
     this.#blksize = blksize;
     this.#netascii = netascii;
-    this.#gate = !netascii && canReadSync(src) ? new SyncGate() : null;
+    this.#gate = !netascii && canReadSync(src) ? gate : null;
   }
 
   /** True once the last (short) block has been handed out. */
@@ -82,7 +83,7 @@ export class BlockSource {
   prefetch(): void {
     if (!this.#gate?.open || this.#ahead || this.#done) return;
     const packet = this.#packet();
-    const started = performance.now();
+    const started = this.#gate.start();
     const n = readFullSync(this.#src as SyncByteSource, packet.subarray(HEADER));
     this.#gate.timed(started);
     this.#ahead = packet.subarray(0, HEADER + n);
