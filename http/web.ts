@@ -90,7 +90,7 @@ export function createWebLayer(
   if (options.delete) allowed.add("DELETE");
   const allow = ["GET", "HEAD", ...allowed].join(", ");
 
-  const throttle = new AuthThrottle();
+  const throttle = new AuthThrottle(options.authThrottle);
 
   function verdict(req: Request, remote: string): boolean {
     const header = req.headers.get("authorization");

@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { AuthThrottleOptions } from "../server/auth.ts";
+
 /** Writes, credentials and archives, on top of the static file options. */
 export interface WebOptions {
   /** Accept `PUT` (and resumable `PATCH`) uploads. @default false */
@@ -24,6 +26,8 @@ export interface WebOptions {
   token?: string;
   /** Require the credentials for reads too. @default false */
   authRead?: boolean;
+  /** How wrong credentials are slowed down. @default 3 free failures, then 250 ms doubling to 8 s */
+  authThrottle?: AuthThrottleOptions;
   /** Offer folders as streamed `?archive=zip` and `?archive=tar.gz`. @default true */
   archive?: boolean;
 }

@@ -8,7 +8,7 @@
 import { ALPN, encodeMessage } from "../protocol/messages.ts";
 import { writeAll } from "../protocol/frame_stream.ts";
 import { cleanStaleTemps } from "./atomic_write.ts";
-import { AuthThrottle, TokenCheck } from "./auth.ts";
+import { AuthThrottle, type AuthThrottleOptions, TokenCheck } from "./auth.ts";
 import { SharedSlots } from "./conn_slots.ts";
 import { HashPool } from "./file_hasher.ts";
 import { FileStore } from "./file_store.ts";
@@ -34,6 +34,8 @@ export interface StartFileServerOptions extends FileServerOptions {
    * mistake. Not with the loop model. @default 1
    */
   acceptQueues?: number;
+  /** How wrong tokens are slowed down. @default 3 free failures, then 250 ms doubling to 8 s */
+  authThrottle?: AuthThrottleOptions;
 }
 
 /** A running file server. */
@@ -68,7 +70,7 @@ export async function startFileServer(
   const log = o.log ?? (() => {});
   const auth = o.token === null
     ? null
-    : { check: new TokenCheck(o.token), throttle: new AuthThrottle() };
+    : { check: new TokenCheck(o.token), throttle: new AuthThrottle(options.authThrottle) };
   const hashPool = new HashPool(1).acquire();
   const sessions = new Set<Session>();
   const ctx: SessionContext = { store, options: o, log, auth, hashPool, sessions };

@@ -72,7 +72,12 @@ Deno.test("auth: the right token gets in; a wrong or missing one gets UNAUTHORIZ
 
 Deno.test("auth: a run of failures from one address is slowed down", async () => {
   await using lib = await tempDir();
-  await using server = await serve(lib.path, { token: "t" });
+  // A 1 s first delay: far from both a fast answer and a machine's stall
+  // (and at most 2 s, to keep the test short).
+  await using server = await serve(lib.path, {
+    token: "t",
+    authThrottle: { baseDelayMs: 1000, maxDelayMs: 2000 },
+  });
   const attempt = async () => {
     const t0 = performance.now();
     await assert.rejects(FileClient.connect({ port: server.addr.port, token: "x" }), {
@@ -80,9 +85,9 @@ Deno.test("auth: a run of failures from one address is slowed down", async () =>
     });
     return performance.now() - t0;
   };
-  for (let i = 0; i < 3; i++) assert.ok(await attempt() < 200); // the free ones are fast
-  assert.ok(await attempt() >= 240); // then each answer waits, doubling
-  assert.ok(await attempt() >= 490);
+  for (let i = 0; i < 3; i++) assert.ok(await attempt() < 900); // the free ones are not held
+  assert.ok(await attempt() >= 990); // then each answer waits, doubling
+  assert.ok(await attempt() >= 1990);
   // The right token still gets in (after the wait), and resets the count.
   await using ok = await FileClient.connect({ port: server.addr.port, token: "t" });
   assert.deepEqual(await ok.list(), []);
