@@ -18,7 +18,7 @@ Deno.test("lockExclusive: a free file at once; a held one refused only after the
   const started = performance.now();
   assert.equal(await lockExclusive(counted, 150), false);
   assert.ok(performance.now() - started >= 149, "gave up before the wait was over");
-  assert.ok(tries >= 4, `tried ${tries} times`);
+  assert.ok(tries >= 2, `tried ${tries} times`);
   tries = 0;
   assert.equal(await lockExclusive(counted, 0), false);
   assert.equal(tries, 1);
