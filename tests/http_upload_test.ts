@@ -234,6 +234,51 @@ Deno.test({
   }
 });
 
+Deno.test("a resumable slice waits for a part file another writer holds: 409 if it is held on, stored once let go", async () => {
+  await using s = await setup();
+  const total = 10;
+  const probe = await fetch(s.url("held.bin"), {
+    method: "PUT",
+    headers: { ...AUTH, "content-range": `bytes */${total}` },
+  });
+  assertEquals(probe.status, 200);
+  await probe.body?.cancel();
+  const part = (await entries(s.root)).find((n) => n.startsWith(PARTIAL_PREFIX))!;
+  // Another writer (another netkit on a shared folder, say) holds the part file.
+  const holder = await Deno.open(`${s.root}/${part}`, { read: true, write: true });
+  let release: ReturnType<typeof setTimeout> | undefined;
+  try {
+    assert(await holder.tryLock(true));
+    const slice = (body: string, range: string) =>
+      fetch(s.url("held.bin"), {
+        method: "PUT",
+        body,
+        headers: { ...AUTH, "content-range": `bytes ${range}/${total}` },
+      });
+    const t0 = performance.now();
+    const busy = await slice("01234", "0-4");
+    assertEquals(busy.status, 409, await busy.text());
+    assert(performance.now() - t0 >= 900, "refused without waiting for the lock");
+    const attempt = slice("01234", "0-4");
+    release = setTimeout(() => holder.close(), 50);
+    const first = await attempt;
+    await first.body?.cancel();
+    assert(first.ok, `first slice: ${first.status}`);
+  } finally {
+    clearTimeout(release);
+    try {
+      holder.close();
+    } catch { /* let go already */ }
+  }
+  const last = await fetch(s.url("held.bin"), {
+    method: "PUT",
+    body: "56789",
+    headers: { ...AUTH, "content-range": `bytes 5-9/${total}` },
+  });
+  assertEquals(last.status, 201, await last.text());
+  assertEquals(await Deno.readTextFile(`${s.root}/held.bin`), "0123456789");
+});
+
 Deno.test("a client that dies mid-upload leaves nothing under the name and no temp file", async () => {
   await using s = await setup();
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.server.addr.port });
