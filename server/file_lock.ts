@@ -3,10 +3,11 @@
  * bounded wait rather than at the first refusal.
  *
  * The wait is there because `flock` belongs to the open file description,
- * which a process's every spawned child shares until its `exec`: a lock
- * released by `close()` while another thread of the same process is starting
- * a child stays held until that child has started (measured here: up to
- * 10 ms on an idle machine, 1 close in 20 while children are being spawned).
+ * and a child process started while the file is open (by any thread of the
+ * process: a test runner, a Worker) holds a copy of its descriptor until the
+ * child's `exec`. A `close()` in that window leaves the lock held until the
+ * child has started: up to 10 ms measured here, for 1 close in 20 while
+ * children were being spawned.
  * A caller that reconnects at once after a broken transfer would otherwise
  * be told the file is busy when nobody holds it.
  *
