@@ -99,20 +99,21 @@ export class FileStore {
   /**
    * The ready answer to a whole-file GET of `name` under `hash`, when one was
    * kept for the file as it is now (one `lstat`, only when an answer is kept
-   * for that name at all); null sends the caller down
-   * the normal path, which also reports bad names and missing files.
+   * for that name at all); null sends the caller down the normal path, which
+   * also reports bad names and missing files.
    */
   cachedReply(name: string, hash: string): { reply: Uint8Array; size: number } | null {
-    if (!this.replies.has(name, hash)) return null; // nothing kept: no lstat to spend
-    let info: Deno.FileInfo;
-    try {
-      info = Deno.lstatSync(`${this.root}/${this.check(name)}`);
-    } catch {
-      return null;
-    }
-    if (!info.isFile) return null; // symlinks take the jail's realPath check every time
-    const reply = this.replies.get(name, hash, info);
-    return reply === null ? null : { reply, size: info.size };
+    let size = 0;
+    const reply = this.replies.get(name, hash, () => {
+      try {
+        const info = Deno.lstatSync(`${this.root}/${this.check(name)}`);
+        size = info.size;
+        return info.isFile ? info : null; // symlinks take the jail's realPath check every time
+      } catch {
+        return null;
+      }
+    });
+    return reply === null ? null : { reply, size };
   }
 
   /**

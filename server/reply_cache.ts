@@ -43,19 +43,18 @@ export class ReplyCache {
     return this.#bytes;
   }
 
-  /** True when an answer for `name` under `hash` is kept (of some version of the file). */
-  has(name: string, hash: string): boolean {
-    return this.#map.has(`${hash}/${name}`);
-  }
-
   /**
-   * The answer for `name` under `hash` when it was made from the file
-   * `info` describes (metadata from an `lstat` of the plain file), else null.
+   * The answer for `name` under `hash` when it was made from the file as
+   * `stat` describes it now, else null. `stat` (an `lstat` of the plain
+   * file, or null when there is none) is called only when an answer for the
+   * name is kept at all, so a miss costs no system call.
    */
-  get(name: string, hash: string, info: Deno.FileInfo): Uint8Array | null {
+  get(name: string, hash: string, stat: () => Deno.FileInfo | null): Uint8Array | null {
     const id = `${hash}/${name}`;
     const e = this.#map.get(id);
     if (e === undefined) return null;
+    const info = stat();
+    if (info === null) return null;
     if (e.key !== digestKey(info, hash)) {
       this.#drop(id, e);
       return null;

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { openPart } from "../client/part_file.ts";
 import { NetkitError } from "../protocol/errors.ts";
 import { lockExclusive } from "../server/file_lock.ts";
+import { holdLock } from "./lock_holder.ts";
 import { tempDir } from "./temp_dir.ts";
 
 function openRw(path: string): Promise<Deno.FsFile> {
@@ -26,18 +27,10 @@ Deno.test("lockExclusive: a free file at once; a held one refused only after the
 
 Deno.test("lockExclusive: a lock let go during the wait is taken", async () => {
   await using dir = await tempDir();
-  const holder = await openRw(dir.join("f"));
-  assert.equal(await holder.tryLock(true), true);
+  using holder = await holdLock(dir.join("f"));
   using other = await openRw(dir.join("f"));
-  const release = setTimeout(() => holder.close(), 60);
-  try {
-    assert.equal(await lockExclusive(other, 10_000), true);
-  } finally {
-    clearTimeout(release);
-    try {
-      holder.close();
-    } catch { /* closed by the timer */ }
-  }
+  holder.releaseAfter(60);
+  assert.equal(await lockExclusive(other, 10_000), true);
 });
 
 Deno.test("lockExclusive: a lock closed while a child process starts is taken; a single try sometimes is not", async () => {

@@ -7,6 +7,7 @@ import { AuthThrottle, TokenCheck } from "../server/auth.ts";
 import type { FileServer } from "../server/file_server.ts";
 import { runNetkit, startNetkitServer } from "./cli_helpers.ts";
 import { bytes, namesIn, raw, serve, tempDir, untilConnections } from "./file_helpers.ts";
+import { holdLock } from "./lock_holder.ts";
 import { makeCert } from "./tls_helpers.ts";
 
 Deno.test("tls: a client trusting the server's certificate lists, uploads and downloads", async () => {
@@ -213,29 +214,19 @@ Deno.test("resume: a resumed upload waits for the part file's lock to be let go;
   assert.equal(parts.length, 1);
   assert.ok(parts[0].startsWith(PARTIAL_PREFIX), parts[0]);
   // Another holder of the part file (a process elsewhere on a shared folder, say).
-  const holder = await Deno.open(lib.join(parts[0]), { read: true, write: true });
-  let release: ReturnType<typeof setTimeout> | undefined;
-  let result;
-  try {
-    assert.equal(await holder.tryLock(true), true);
-    await using client = await FileClient.connect({ port: server.addr.port });
-    const started = performance.now();
-    await assert.rejects(
-      client.upload(local.join("big.bin"), "big.bin", { resume: true }),
-      (e: unknown) => e instanceof NetkitError && e.code === "BUSY",
-    );
-    assert.ok(performance.now() - started >= 900, "refused without waiting for the lock");
-    assert.deepEqual(await client.list(), []); // the session goes on
-    // Let go while the next attempt waits: it resumes from the kept bytes.
-    const attempt = client.upload(local.join("big.bin"), "big.bin", { resume: true });
-    release = setTimeout(() => holder.close(), 50);
-    result = await attempt;
-  } finally {
-    clearTimeout(release);
-    try {
-      holder.close();
-    } catch { /* let go already */ }
-  }
+  using holder = await holdLock(lib.join(parts[0]));
+  await using client = await FileClient.connect({ port: server.addr.port });
+  const started = performance.now();
+  await assert.rejects(
+    client.upload(local.join("big.bin"), "big.bin", { resume: true }),
+    (e: unknown) => e instanceof NetkitError && e.code === "BUSY",
+  );
+  assert.ok(performance.now() - started >= 900, "refused without waiting for the lock");
+  assert.deepEqual(await client.list(), []); // the session goes on
+  // Let go while the next attempt waits: it resumes from the kept bytes.
+  const attempt = client.upload(local.join("big.bin"), "big.bin", { resume: true });
+  holder.releaseAfter(50);
+  const result = await attempt;
   assert.equal(result.transferred, data.length - 150_000);
   assert.deepEqual(await Deno.readFile(lib.join("big.bin")), data);
 });

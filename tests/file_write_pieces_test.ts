@@ -9,6 +9,7 @@ import {
   SYNC_WRITE_PIECE,
   SyncGate,
 } from "../protocol/transfer.ts";
+import { concat } from "./protocol_samples.ts";
 
 /**
  * A file that takes at most `most` bytes per call, whose i-th synchronous
@@ -29,12 +30,7 @@ function fakeFile(most = Infinity, stall: (i: number) => number = () => 0) {
     asyncSizes: [] as number[],
     /** The virtual clock, ms. */
     now: 0,
-    bytes: () => {
-      const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-      let at = 0;
-      for (const c of chunks) all.set(c, (at += c.length) - c.length);
-      return all;
-    },
+    bytes: () => concat(chunks),
     writeSync(p: Uint8Array) {
       f.now += stall(f.syncSizes.length);
       f.syncSizes.push(p.length);

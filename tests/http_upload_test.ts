@@ -5,6 +5,7 @@
 
 import { assert, assertEquals } from "./assert.ts";
 import { curl, rawRequest, serve } from "./http_helpers.ts";
+import { holdLock } from "./lock_holder.ts";
 import { Prng } from "./prng.ts";
 import { tempDir } from "./temp_dir.ts";
 import { PARTIAL_PREFIX, TEMP_PREFIX } from "../server/atomic_write.ts";
@@ -245,36 +246,23 @@ Deno.test("a resumable slice waits for a part file another writer holds: 409 if 
   await probe.body?.cancel();
   const part = (await entries(s.root)).find((n) => n.startsWith(PARTIAL_PREFIX))!;
   // Another writer (another netkit on a shared folder, say) holds the part file.
-  const holder = await Deno.open(`${s.root}/${part}`, { read: true, write: true });
-  let release: ReturnType<typeof setTimeout> | undefined;
-  try {
-    assert(await holder.tryLock(true));
-    const slice = (body: string, range: string) =>
-      fetch(s.url("held.bin"), {
-        method: "PUT",
-        body,
-        headers: { ...AUTH, "content-range": `bytes ${range}/${total}` },
-      });
-    const t0 = performance.now();
-    const busy = await slice("01234", "0-4");
-    assertEquals(busy.status, 409, await busy.text());
-    assert(performance.now() - t0 >= 900, "refused without waiting for the lock");
-    const attempt = slice("01234", "0-4");
-    release = setTimeout(() => holder.close(), 50);
-    const first = await attempt;
-    await first.body?.cancel();
-    assert(first.ok, `first slice: ${first.status}`);
-  } finally {
-    clearTimeout(release);
-    try {
-      holder.close();
-    } catch { /* let go already */ }
-  }
-  const last = await fetch(s.url("held.bin"), {
-    method: "PUT",
-    body: "56789",
-    headers: { ...AUTH, "content-range": `bytes 5-9/${total}` },
-  });
+  using holder = await holdLock(`${s.root}/${part}`);
+  const slice = (body: string, range: string) =>
+    fetch(s.url("held.bin"), {
+      method: "PUT",
+      body,
+      headers: { ...AUTH, "content-range": `bytes ${range}/${total}` },
+    });
+  const t0 = performance.now();
+  const busy = await slice("01234", "0-4");
+  assertEquals(busy.status, 409, await busy.text());
+  assert(performance.now() - t0 >= 900, "refused without waiting for the lock");
+  const attempt = slice("01234", "0-4");
+  holder.releaseAfter(50);
+  const first = await attempt;
+  await first.body?.cancel();
+  assert(first.ok, `first slice: ${first.status}`);
+  const last = await slice("56789", "5-9");
   assertEquals(last.status, 201, await last.text());
   assertEquals(await Deno.readTextFile(`${s.root}/held.bin`), "0123456789");
 });

@@ -7,21 +7,8 @@ import { encodeFrame, FrameType } from "../protocol/frame.ts";
 import { FrameReader } from "../protocol/frame_stream.ts";
 import { encodeMessage } from "../protocol/messages.ts";
 import { receiveData } from "../protocol/transfer.ts";
-import { pseudoRandomBytes } from "./tftp_helpers.ts";
-
-/** A byte source over `bytes`, in reads of at most `piece`. */
-function bytesSource(bytes: Uint8Array, piece = 16 * 1024) {
-  let at = 0;
-  return {
-    read(p: Uint8Array): Promise<number | null> {
-      if (at >= bytes.length) return Promise.resolve(null);
-      const n = Math.min(p.length, piece, bytes.length - at);
-      p.set(bytes.subarray(at, at + n));
-      at += n;
-      return Promise.resolve(n);
-    },
-  };
-}
+import { concat } from "./protocol_samples.ts";
+import { memorySource, pseudoRandomBytes } from "./tftp_helpers.ts";
 
 // 100,000 is no buffer-pool class: its buffer holds 112 KiB, more than the
 // whole 110,000-byte transfer, which still comes in two frames.
@@ -35,8 +22,7 @@ for (const maxFrame of [100_000, 65_536]) {
     const h = await createHasher("sha256");
     h.update(data);
     frames.push(encodeMessage({ type: "END", digest: h.digest() }));
-    const wire = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
-    frames.reduce((at, f) => (wire.set(f, at), at + f.length), 0);
+    const wire = concat(frames);
 
     const written: Uint8Array[] = [];
     const out = {
@@ -47,13 +33,17 @@ for (const maxFrame of [100_000, 65_536]) {
         written.push(bytes.slice());
       },
     };
-    const result = await receiveData(new FrameReader(bytesSource(wire)), data.length, out, {
-      maxFrame,
-      hasher: await createHasher("sha256"),
-    });
+    const result = await receiveData(
+      new FrameReader(memorySource(wire, 16 * 1024)),
+      data.length,
+      out,
+      {
+        maxFrame,
+        hasher: await createHasher("sha256"),
+      },
+    );
     assert.ok(result.ok);
-    const got = new Uint8Array(data.length);
-    written.reduce((at, w) => (got.set(w, at), at + w.length), 0);
+    const got = concat(written);
     assert.equal(written.length, 2);
     const firstWrong = got.findIndex((b, i) => b !== data[i]);
     assert.equal(firstWrong, -1, `byte ${firstWrong} was overwritten by the next frame`);

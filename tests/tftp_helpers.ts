@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import type { ByteSink, ByteSource } from "../protocol/frame_stream.ts";
 import { decodePacket, encodePacket, type Packet } from "../protocol/tftp_packet.ts";
+import { concat } from "./protocol_samples.ts";
 import { startTftpServer, type TftpServer, type TftpServerOptions } from "../tftp/server.ts";
 import type { SyncByteSource } from "../tftp/blocks.ts";
 
@@ -61,27 +62,26 @@ export function memorySink(): ByteSink & { bytes(): Uint8Array } {
       parts.push(p.slice());
       return Promise.resolve(p.length);
     },
-    bytes() {
-      const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-      let at = 0;
-      for (const p of parts) out.set(p, at), at += p.length;
-      return out;
-    },
+    bytes: () => concat(parts),
+  };
+}
+
+/** Reads from `bytes` into each buffer given, at most `piece` bytes a call; null at the end. */
+function pieceReader(bytes: Uint8Array, piece: number): (p: Uint8Array) => number | null {
+  let at = 0;
+  return (p) => {
+    if (at >= bytes.length) return null;
+    const n = Math.min(p.length, piece, bytes.length - at);
+    p.set(bytes.subarray(at, at + n));
+    at += n;
+    return n;
   };
 }
 
 /** A source reading from a byte array in pieces of at most `piece`. */
 export function memorySource(bytes: Uint8Array, piece = 100_000): ByteSource {
-  let at = 0;
-  return {
-    read(p) {
-      if (at >= bytes.length) return Promise.resolve(null);
-      const n = Math.min(p.length, piece, bytes.length - at);
-      p.set(bytes.subarray(at, at + n));
-      at += n;
-      return Promise.resolve(n);
-    },
-  };
+  const take = pieceReader(bytes, piece);
+  return { read: (p) => Promise.resolve(take(p)) };
 }
 
 /**
@@ -95,14 +95,7 @@ export function memorySyncSource(
   piece = 100_000,
   stall: (i: number) => number = () => 0,
 ): SyncByteSource & { syncReads: number; asyncReads: number; now: number } {
-  let at = 0;
-  const take = (p: Uint8Array) => {
-    if (at >= bytes.length) return null;
-    const n = Math.min(p.length, piece, bytes.length - at);
-    p.set(bytes.subarray(at, at + n));
-    at += n;
-    return n;
-  };
+  const take = pieceReader(bytes, piece);
   return {
     syncReads: 0,
     asyncReads: 0,
