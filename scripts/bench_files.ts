@@ -106,7 +106,7 @@ export async function main(args: string[]): Promise<number> {
   const clients = parseIntFlag(values.clients ?? "100", "--clients", 1, 5000);
   const mixClients = parseIntFlag(values["mix-clients"] ?? "50", "--mix-clients", 1, 5000);
   const durationMs = parseDuration(values.duration ?? "10s", "--duration");
-  const warmupMs = values.warmup === "0" ? 0 : parseDuration(values.warmup ?? "2s", "--warmup");
+  const warmupMs = parseDuration(values.warmup ?? "2s", "--warmup");
   const procs = parseIntFlag(values.procs ?? "1", "--procs", 1, 16);
   const rates = values.rate?.split(",").map((r) => parseIntFlag(r, "--rate", 1, 1_000_000)) ?? [];
   const connections = parseIntFlag(values.connections ?? "10000", "--connections", 1, 18000);
