@@ -7,7 +7,7 @@
  */
 
 import denoJson from "./deno.json" with { type: "json" };
-import { UsageError } from "./server/cli_args.ts";
+import { UsageError } from "./core/cli_args.ts";
 import * as serveFiles from "./server/cli.ts";
 import * as client from "./client/cli.ts";
 import * as http from "./http/cli.ts";

@@ -4,13 +4,7 @@
  * @module
  */
 
-import {
-  parseDuration,
-  parseFlags,
-  parseHostPort,
-  readPem,
-  UsageError,
-} from "../server/cli_args.ts";
+import { parseDuration, parseFlags, parseHostPort, readPem, UsageError } from "../core/cli_args.ts";
 import { FileClient } from "./client.ts";
 import { formatListing } from "./format.ts";
 import { runRepl, safeLocalName } from "./repl.ts";

@@ -14,10 +14,10 @@ import {
   type HashName,
   isHashName,
   SUPPORTED_HASHES,
-} from "../protocol/digest.ts";
-import { isNetkitError, NetkitError } from "../protocol/errors.ts";
-import { DEFAULT_MAX_FRAME } from "../protocol/frame.ts";
-import { FrameReader, FrameWriter, type Incoming } from "../protocol/frame_stream.ts";
+} from "../core/hash.ts";
+import { errorFromWire, isNetkitError, NetkitError } from "../core/errors.ts";
+import { DEFAULT_MAX_FRAME } from "../protocol/file/frame.ts";
+import { FrameReader, FrameWriter, type Incoming } from "../protocol/file/frame_stream.ts";
 import {
   ALPN,
   type ListEntry,
@@ -25,15 +25,11 @@ import {
   PROTOCOL_VERSION,
   PutFlag,
   type Welcome,
-} from "../protocol/messages.ts";
-import { FileWriter, hashPrefix, receiveData, sendData } from "../protocol/transfer.ts";
-import {
-  type ChunkWriter,
-  type FileHashJob,
-  followWrites,
-  HashPool,
-} from "../server/file_hasher.ts";
-import { TrackedConn } from "../server/tracked_conn.ts";
+} from "../protocol/file/messages.ts";
+import { hashPrefix, receiveData, sendData } from "../protocol/file/data_path.ts";
+import { FileWriter } from "../core/disk_io.ts";
+import { type ChunkWriter, type FileHashJob, followWrites, HashPool } from "../core/hash_pool.ts";
+import { TrackedConn } from "../core/tracked_conn.ts";
 import { finishPart, openPart, type PartFile } from "./part_file.ts";
 
 /** Options of {@linkcode FileClient.connect}. */
@@ -113,7 +109,7 @@ const sharedPool = new HashPool(1);
 
 function unexpected(m: Incoming | null, wanted: string): NetkitError {
   if (m === null) return new NetkitError("CLOSED", "server closed the connection");
-  if (m.type === "ERROR") return new NetkitError(m.code, m.message);
+  if (m.type === "ERROR") return errorFromWire(m.code, m.message);
   return new NetkitError("BAD_FRAME", `expected ${wanted}, got ${m.type}`);
 }
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ListEntry } from "../protocol/messages.ts";
+import type { ListEntry } from "../protocol/file/messages.ts";
 
 const UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
 

@@ -7,9 +7,9 @@
  * @module
  */
 
-import { NetkitError } from "../protocol/errors.ts";
-import { lockExclusive } from "../server/file_lock.ts";
-import { entryExists } from "../server/jail_fs.ts";
+import { NetkitError } from "../core/errors.ts";
+import { lockExclusive } from "../core/file_lock.ts";
+import { entryExists } from "../core/jail_fs.ts";
 
 /** An open part file. */
 export interface PartFile {

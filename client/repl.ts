@@ -6,9 +6,9 @@
  * @module
  */
 
-import { isNetkitError } from "../protocol/errors.ts";
-import { Feature, type ListEntry } from "../protocol/messages.ts";
-import { resolveName } from "../server/jail.ts";
+import { isNetkitError } from "../core/errors.ts";
+import { Feature, type ListEntry } from "../protocol/file/messages.ts";
+import { resolveName } from "../core/jail.ts";
 import type { FileClient } from "./client.ts";
 import { type Command, CommandError, parseCommand, PROMPT_HELP } from "./commands.ts";
 import { formatListing } from "./format.ts";

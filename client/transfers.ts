@@ -8,7 +8,7 @@
 
 import type { FileClient, TransferResult } from "./client.ts";
 import { ProgressLine } from "./progress.ts";
-import { toHex } from "../protocol/digest.ts";
+import { toHex } from "../core/hash.ts";
 import { formatSize, printable } from "./format.ts";
 
 /** Flags both transfers take. */

@@ -8,9 +8,9 @@
  * @module
  */
 
-import { NetkitError } from "../protocol/errors.ts";
-import { isVisibleName } from "../server/jail.ts";
-import { openInside, resolveInside } from "../server/jail_fs.ts";
+import { NetkitError } from "../core/errors.ts";
+import { isVisibleName } from "../core/jail.ts";
+import { openInside, resolveInside } from "../core/jail_fs.ts";
 import type { ArchiveEntry } from "./archive_entry.ts";
 import { tarChunks } from "./tar.ts";
 import { zipChunks } from "./zip.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { TokenCheck } from "../server/auth.ts";
+import { TokenCheck } from "../core/auth.ts";
 
 /** Checks the `Authorization` header of requests. */
 export class HttpAuth {

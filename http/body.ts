@@ -6,7 +6,7 @@
  * @module
  */
 
-import { NetkitError } from "../protocol/errors.ts";
+import { NetkitError } from "../core/errors.ts";
 
 /** One piece of a body: literal bytes or a span of the file. */
 export type BodyPart = Uint8Array | { start: number; length: number };

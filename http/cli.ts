@@ -13,7 +13,7 @@ import {
   parseIntFlag,
   parsePort,
   UsageError,
-} from "../server/cli_args.ts";
+} from "../core/cli_args.ts";
 import { DEFAULT_PORT, type HttpServerOptions } from "./options.ts";
 import { parseWebArgs, WEB_FLAGS } from "./web_cli.ts";
 import { startHttpServer } from "./server.ts";

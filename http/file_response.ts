@@ -7,8 +7,8 @@
  * @module
  */
 
-import { joinInRoot } from "../server/jail.ts";
-import { openInside, resolveInsideSync } from "../server/jail_fs.ts";
+import { joinInRoot } from "../core/jail.ts";
+import { openInside, resolveInsideSync } from "../core/jail_fs.ts";
 import { partsBody } from "./body.ts";
 import type { CompressCache, Encoding } from "./compress.ts";
 import { compressKey, MIN_COMPRESS_SIZE, negotiateEncoding } from "./compress.ts";

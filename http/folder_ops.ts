@@ -6,8 +6,8 @@
  * @module
  */
 
-import { NetkitError } from "../protocol/errors.ts";
-import { fsError } from "../server/jail_fs.ts";
+import { NetkitError } from "../core/errors.ts";
+import { fsError } from "../core/jail_fs.ts";
 import type { UrlPath } from "./url_path.ts";
 import { checkTarget, parentFolder, reply, type WriteContext, writeError } from "./write_common.ts";
 

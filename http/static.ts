@@ -8,9 +8,9 @@
  * @module
  */
 
-import { isNetkitError, NetkitError } from "../protocol/errors.ts";
-import { isVisibleName } from "../server/jail.ts";
-import { canonicalRoot, resolveInsideSync } from "../server/jail_fs.ts";
+import { isNetkitError, NetkitError } from "../core/errors.ts";
+import { isVisibleName } from "../core/jail.ts";
+import { canonicalRoot, resolveInsideSync } from "../core/jail_fs.ts";
 import { CompressCache } from "./compress.ts";
 import { FileCache } from "./file_cache.ts";
 import { HotPaths } from "./hot_path.ts";
@@ -189,7 +189,7 @@ export async function createStaticHandler(
     } catch (e) {
       return refuse(
         req,
-        e instanceof NetkitError ? e : new NetkitError("FORBIDDEN", "cannot list"),
+        isNetkitError(e) ? e : new NetkitError("FORBIDDEN", "cannot list"),
         true,
       );
     }

@@ -10,9 +10,9 @@
  * @module
  */
 
-import { isNetkitError, NetkitError } from "../protocol/errors.ts";
-import { AtomicFile, cleanStaleTemps } from "../server/atomic_write.ts";
-import { entryExists } from "../server/jail_fs.ts";
+import { isNetkitError, NetkitError } from "../core/errors.ts";
+import { AtomicFile, cleanStaleTemps } from "../core/atomic_file.ts";
+import { entryExists } from "../core/jail_fs.ts";
 import { humanSize } from "./listing.ts";
 import {
   parseContentRange,

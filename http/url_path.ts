@@ -9,8 +9,8 @@
  * @module
  */
 
-import { NetkitError } from "../protocol/errors.ts";
-import { resolveName } from "../server/jail.ts";
+import { NetkitError } from "../core/errors.ts";
+import { resolveName } from "../core/jail.ts";
 
 /** A request path after decoding and checking. */
 export interface UrlPath {

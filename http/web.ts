@@ -9,9 +9,9 @@
  * @module
  */
 
-import { resolveInsideSync } from "../server/jail_fs.ts";
+import { resolveInsideSync } from "../core/jail_fs.ts";
 import { archiveFormat, archiveResponse } from "./archive.ts";
-import { AuthThrottle } from "../server/auth.ts";
+import { AuthThrottle } from "../core/auth.ts";
 import { HttpAuth } from "./auth.ts";
 import type { ListingEntry } from "./listing.ts";
 import { renderPage } from "./listing_page.ts";

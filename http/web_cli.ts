@@ -6,7 +6,7 @@
  * @module
  */
 
-import { parseSize, UsageError } from "../server/cli_args.ts";
+import { parseSize, UsageError } from "../core/cli_args.ts";
 import { isLoopback } from "./auth.ts";
 import { type WebOptions, writesEnabled } from "./web_options.ts";
 

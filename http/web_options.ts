@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { AuthThrottleOptions } from "../server/auth.ts";
+import type { AuthThrottleOptions } from "../core/auth.ts";
 
 /** Writes, credentials and archives, on top of the static file options. */
 export interface WebOptions {

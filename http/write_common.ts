@@ -8,9 +8,9 @@
  * @module
  */
 
-import { isNetkitError, NetkitError } from "../protocol/errors.ts";
-import { joinInRoot } from "../server/jail.ts";
-import { fsError, resolveInside } from "../server/jail_fs.ts";
+import { isNetkitError, NetkitError } from "../core/errors.ts";
+import { joinInRoot } from "../core/jail.ts";
+import { fsError, resolveInside } from "../core/jail_fs.ts";
 import type { UrlPath } from "./url_path.ts";
 import type { WebOptions } from "./web_options.ts";
 

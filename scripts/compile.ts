@@ -21,7 +21,7 @@
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { resolve } from "node:path";
-import { WORKER_MODULES } from "../server/worker_modules.ts";
+import { WORKER_MODULES } from "./worker_modules.ts";
 
 /** The project root as a platform path (with its trailing separator). */
 const ROOT = fileURLToPath(new URL("..", import.meta.url));

@@ -12,11 +12,11 @@ import {
   parseSize,
   readPem,
   UsageError,
-} from "./cli_args.ts";
+} from "../core/cli_args.ts";
 import { startFileServer, type StartFileServerOptions } from "./file_server.ts";
 import { startWorkersFileServer } from "./file_workers.ts";
 import { FILE_SERVER_DEFAULTS } from "./options.ts";
-import { onShutdownSignal } from "./signals.ts";
+import { onShutdownSignal } from "../core/signals.ts";
 
 /** One line for `netkit --help`. */
 export const SUMMARY = "serve a library folder over netkit's TCP file protocol";

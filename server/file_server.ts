@@ -5,12 +5,12 @@
  * @module
  */
 
-import { ALPN, encodeMessage } from "../protocol/messages.ts";
-import { writeAll } from "../protocol/frame_stream.ts";
-import { cleanStaleTemps } from "./atomic_write.ts";
-import { AuthThrottle, type AuthThrottleOptions, TokenCheck } from "./auth.ts";
+import { ALPN, encodeMessage } from "../protocol/file/messages.ts";
+import { writeAll } from "../protocol/file/frame_stream.ts";
+import { cleanStaleTemps } from "../core/atomic_file.ts";
+import { AuthThrottle, type AuthThrottleOptions, TokenCheck } from "../core/auth.ts";
 import { SharedSlots } from "./conn_slots.ts";
-import { HashPool } from "./file_hasher.ts";
+import { HashPool } from "../core/hash_pool.ts";
 import { FileStore } from "./file_store.ts";
 import { type AcceptLoop, type ServerModel, startAcceptLoop } from "./listen.ts";
 import { type FileServerOptions, resolveFileServerOptions } from "./options.ts";

@@ -7,19 +7,19 @@
  * @module
  */
 
-import type { ListEntry } from "../protocol/messages.ts";
-import { NetkitError } from "../protocol/errors.ts";
-import { AtomicFile } from "./atomic_write.ts";
+import type { ListEntry } from "../protocol/file/messages.ts";
+import { NetkitError } from "../core/errors.ts";
+import { AtomicFile } from "../core/atomic_file.ts";
 import { DigestCache } from "./digest_cache.ts";
 import { ReplyCache } from "./reply_cache.ts";
-import { isVisibleName, resolveName } from "./jail.ts";
+import { isVisibleName, resolveName } from "../core/jail.ts";
 import {
   canonicalRoot,
   entryExists,
   type OpenedFile,
   openInside,
   resolveInside,
-} from "./jail_fs.ts";
+} from "../core/jail_fs.ts";
 
 /** How a {@linkcode FileStore} treats names. */
 export interface FileStoreOptions {

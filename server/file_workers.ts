@@ -9,10 +9,10 @@
  * @module
  */
 
-import { cleanStaleTemps } from "./atomic_write.ts";
+import { cleanStaleTemps } from "../core/atomic_file.ts";
 import { SharedSlots } from "./conn_slots.ts";
 import type { FileServer } from "./file_server.ts";
-import { canonicalRoot } from "./jail_fs.ts";
+import { canonicalRoot } from "../core/jail_fs.ts";
 import { type FileServerOptions, resolveFileServerOptions } from "./options.ts";
 
 /** What the main thread tells a Worker. */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { DEFAULT_MAX_FRAME, MIN_MAX_FRAME } from "../protocol/frame.ts";
+import { DEFAULT_MAX_FRAME, MIN_MAX_FRAME } from "../protocol/file/frame.ts";
 
 /** Options of {@linkcode startFileServer}. */
 export interface FileServerOptions {

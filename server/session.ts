@@ -14,11 +14,11 @@ import {
   type DigestSource,
   type Hasher,
   type HashName,
-} from "../protocol/digest.ts";
-import { isNetkitError, NetkitError } from "../protocol/errors.ts";
-import { transferBuffers } from "../protocol/buffer_pool.ts";
-import { FrameType, HEADER_SIZE, writeHeader } from "../protocol/frame.ts";
-import { FrameReader, FrameWriter, type Incoming } from "../protocol/frame_stream.ts";
+} from "../core/hash.ts";
+import { isNetkitError, NetkitError } from "../core/errors.ts";
+import { transferBuffers } from "../protocol/file/buffer_pool.ts";
+import { FrameType, HEADER_SIZE, writeHeader } from "../protocol/file/frame.ts";
+import { FrameReader, FrameWriter, type Incoming } from "../protocol/file/frame_stream.ts";
 import {
   encodeMessage,
   errorMessage,
@@ -30,14 +30,20 @@ import {
   PROTOCOL_VERSION,
   type Put,
   PutFlag,
-} from "../protocol/messages.ts";
-import type { AuthThrottle, TokenCheck } from "./auth.ts";
+} from "../protocol/file/messages.ts";
+import type { AuthThrottle, TokenCheck } from "../core/auth.ts";
 import { digestKey } from "./digest_cache.ts";
-import { type ChunkWriter, type FileHashJob, followWrites, type HashPool } from "./file_hasher.ts";
+import {
+  type ChunkWriter,
+  type FileHashJob,
+  followWrites,
+  type HashPool,
+} from "../core/hash_pool.ts";
 import type { FileStore } from "./file_store.ts";
 import { offloadHash, type ResolvedFileServerOptions } from "./options.ts";
-import { TrackedConn } from "./tracked_conn.ts";
-import { hashPrefix, readFullSync, receiveData, sendData } from "../protocol/transfer.ts";
+import { TrackedConn } from "../core/tracked_conn.ts";
+import { hashPrefix, receiveData, sendData } from "../protocol/file/data_path.ts";
+import { readFullSync } from "../core/disk_io.ts";
 
 /** Files up to this size are answered in a single write. */
 const SMALL_FILE_BYTES = 256 * 1024;
@@ -49,7 +55,7 @@ const LIST_BATCH_BYTES = 60_000;
 
 /** A failure the peer was already told about: logged, not sent again. */
 class Reported extends Error {
-  constructor(readonly inner: NetkitError) {
+  constructor(readonly inner: { code: string; message: string }) {
     super(inner.message);
   }
 }

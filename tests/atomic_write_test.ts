@@ -3,8 +3,8 @@
  * overwrite commits, aborts, a 20-writer race, and stale temp cleaning.
  */
 
-import { NetkitError } from "../protocol/errors.ts";
-import { AtomicFile, cleanStaleTemps, TEMP_PREFIX } from "../server/atomic_write.ts";
+import { NetkitError } from "../core/errors.ts";
+import { AtomicFile, cleanStaleTemps, TEMP_PREFIX } from "../core/atomic_file.ts";
 import { assert, assertCode, assertEquals, assertRejects } from "./assert.ts";
 import { tempDir } from "./temp_dir.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { BufferPool, capacityFor } from "../protocol/buffer_pool.ts";
+import { BufferPool, capacityFor } from "../protocol/file/buffer_pool.ts";
 import { bytes, connect, serve, tempDir } from "./file_helpers.ts";
 
 Deno.test("buffer pool: capacities are eight steps per power of two from 4 KiB; bad sizes are refused", () => {

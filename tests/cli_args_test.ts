@@ -10,7 +10,7 @@ import {
   parsePort,
   parseSize,
   UsageError,
-} from "../server/cli_args.ts";
+} from "../core/cli_args.ts";
 import { assert, assertEquals, assertThrows } from "./assert.ts";
 
 function usage(

@@ -9,7 +9,7 @@ import {
   UNSTABLE,
   V8_FLAGS,
 } from "../scripts/compile.ts";
-import { WORKER_MODULES } from "../server/worker_modules.ts";
+import { WORKER_MODULES } from "../scripts/worker_modules.ts";
 
 Deno.test("compile args: every target deno compile supports, each named once", () => {
   assert.deepEqual([...TARGETS].sort(), [

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { createHasher, toHex } from "../protocol/digest.ts";
-import { NetkitError } from "../protocol/errors.ts";
+import { createHasher, toHex } from "../core/hash.ts";
+import { isNetkitError } from "../core/errors.ts";
 import { bytes, connect, namesIn, serve, tempDir } from "./file_helpers.ts";
 
 async function hex(data: Uint8Array): Promise<string> {
@@ -62,7 +62,7 @@ Deno.test("concurrency: of ten clients racing to create one name, exactly one wi
   assert.equal(won.length, 1);
   for (const r of results) {
     if (r.status === "rejected") {
-      assert.ok(r.reason instanceof NetkitError && r.reason.code === "EXISTS", String(r.reason));
+      assert.ok(isNetkitError(r.reason, "EXISTS"), String(r.reason));
     }
   }
   const final = await Deno.readFile(`${lib.path}/race.bin`);

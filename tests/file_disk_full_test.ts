@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { NetkitError } from "../protocol/errors.ts";
+import { isNetkitError } from "../core/errors.ts";
 import { bytes, connect, namesIn, serve, tempDir } from "./file_helpers.ts";
 
 /** Mounts a 1 MiB tmpfs (needs root and a kernel that allows it); null when it cannot. */
@@ -40,7 +40,7 @@ Deno.test({
     await using client = await connect(server);
     await assert.rejects(
       client.upload(local.join("big.bin"), "big.bin"),
-      (e: unknown) => e instanceof NetkitError && e.code === "NO_SPACE",
+      (e: unknown) => isNetkitError(e, "NO_SPACE"),
     );
     assert.deepEqual(await namesIn(d.path), ["keep.txt"]);
     // The stream stayed in step: the same connection still works.

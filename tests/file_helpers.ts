@@ -6,8 +6,8 @@
  * @module
  */
 
-import { FrameReader, FrameWriter, writeAll } from "../protocol/frame_stream.ts";
-import { PROTOCOL_VERSION } from "../protocol/messages.ts";
+import { FrameReader, FrameWriter, writeAll } from "../protocol/file/frame_stream.ts";
+import { PROTOCOL_VERSION } from "../protocol/file/messages.ts";
 import {
   type FileServer,
   startFileServer,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { openPart } from "../client/part_file.ts";
-import { NetkitError } from "../protocol/errors.ts";
-import { lockExclusive } from "../server/file_lock.ts";
+import { isNetkitError } from "../core/errors.ts";
+import { lockExclusive } from "../core/file_lock.ts";
 import { holdLock } from "./lock_holder.ts";
 import { tempDir } from "./temp_dir.ts";
 
@@ -63,7 +63,7 @@ Deno.test("part file: a second download to the same destination is refused as BU
   try {
     await assert.rejects(
       openPart(dest, { resume: true }),
-      (e: unknown) => e instanceof NetkitError && e.code === "BUSY" && e.message.includes(dest),
+      (e: unknown) => isNetkitError(e, "BUSY") && e.message.includes(dest),
     );
   } finally {
     first.close();

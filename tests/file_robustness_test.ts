@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { encodeFrame, FrameType, writeHeader } from "../protocol/frame.ts";
-import { encodeMessage } from "../protocol/messages.ts";
+import { encodeFrame, FrameType, writeHeader } from "../protocol/file/frame.ts";
+import { encodeMessage } from "../protocol/file/messages.ts";
 import { bytes, connect, namesIn, raw, serve, tempDir, untilConnections } from "./file_helpers.ts";
 
 /** Reads until the server closes the connection; returns true if it did. */
@@ -112,7 +112,7 @@ Deno.test("robustness: corrupted upload data fails the checksum and never appear
   const corrupted = data.slice();
   corrupted[777] ^= 1; // flipped in flight
   await r.send(encodeFrame(FrameType.DATA, corrupted));
-  const { createHasher } = await import("../protocol/digest.ts");
+  const { createHasher } = await import("../core/hash.ts");
   const h = await createHasher("xxh3-128");
   h.update(data); // the digest of what the sender meant to send
   await r.writer.send({ type: "END", digest: h.digest() });

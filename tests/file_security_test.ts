@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { FileClient } from "../client/client.ts";
-import { NetkitError } from "../protocol/errors.ts";
-import { encodeFrame, FrameType } from "../protocol/frame.ts";
-import { PARTIAL_PREFIX } from "../server/atomic_write.ts";
-import { AuthThrottle, TokenCheck } from "../server/auth.ts";
+import { isNetkitError } from "../core/errors.ts";
+import { encodeFrame, FrameType } from "../protocol/file/frame.ts";
+import { PARTIAL_PREFIX } from "../core/atomic_file.ts";
+import { AuthThrottle, TokenCheck } from "../core/auth.ts";
 import type { FileServer } from "../server/file_server.ts";
 import { runNetkit, startNetkitServer } from "./cli_helpers.ts";
 import { bytes, namesIn, raw, serve, tempDir, untilConnections } from "./file_helpers.ts";
@@ -40,7 +40,7 @@ Deno.test("tls: failed handshakes (untrusted cert, plain TCP, garbage) never dis
   // A client that does not trust the certificate fails its own handshake.
   await assert.rejects(
     FileClient.connect({ port: server.addr.port, tls: {}, timeoutMs: 5000 }),
-    (e: unknown) => e instanceof NetkitError && /TLS handshake .* failed/.test(e.message),
+    (e: unknown) => isNetkitError(e) && /TLS handshake .* failed/.test(e.message),
   );
   // Plain-text clients and garbage end only their own connections.
   await using r = await raw(server);
@@ -52,7 +52,7 @@ Deno.test("tls: failed handshakes (untrusted cert, plain TCP, garbage) never dis
 
   await assert.rejects(
     FileClient.connect({ port: server.addr.port, timeoutMs: 5000 }),
-    NetkitError,
+    (e: unknown) => isNetkitError(e),
   );
   assert.equal((await good.list()).length, 1);
 });
@@ -66,7 +66,7 @@ Deno.test("auth: the right token gets in; a wrong or missing one gets UNAUTHORIZ
   for (const token of [undefined, "wrong", "s3cret-token!", "s3cret-toke"]) {
     await assert.rejects(
       FileClient.connect({ port: server.addr.port, token }),
-      (e: unknown) => e instanceof NetkitError && e.code === "UNAUTHORIZED",
+      (e: unknown) => isNetkitError(e, "UNAUTHORIZED"),
     );
   }
 });
@@ -219,7 +219,7 @@ Deno.test("resume: a resumed upload waits for the part file's lock to be let go;
   const started = performance.now();
   await assert.rejects(
     client.upload(local.join("big.bin"), "big.bin", { resume: true }),
-    (e: unknown) => e instanceof NetkitError && e.code === "BUSY",
+    (e: unknown) => isNetkitError(e, "BUSY"),
   );
   assert.ok(performance.now() - started >= 900, "refused without waiting for the lock");
   assert.deepEqual(await client.list(), []); // the session goes on

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { FileClient } from "../client/client.ts";
-import { NetkitError } from "../protocol/errors.ts";
+import { isNetkitError } from "../core/errors.ts";
 import { bytes, connect, namesIn, serve, tempDir } from "./file_helpers.ts";
 
 Deno.test("file service: ls lists regular files with size and mtime, sorted", async () => {
@@ -142,7 +142,7 @@ Deno.test("file service: a resumed download over a corrupted part fails the chec
   await using client = await connect(server);
   await assert.rejects(
     client.download("f.bin", `${local.path}/f.bin`, { resume: true }),
-    (e: unknown) => e instanceof NetkitError && e.code === "CHECKSUM_MISMATCH",
+    (e: unknown) => isNetkitError(e, "CHECKSUM_MISMATCH"),
   );
   assert.deepEqual(await namesIn(local.path), []);
   assert.deepEqual(await client.list().then((l) => l.length), 1); // the session goes on
@@ -193,12 +193,12 @@ Deno.test("file service: the traversal corpus is refused and nothing outside is 
   for (const name of corpus) {
     await assert.rejects(
       client.download(name, `${local.path}/out`),
-      (e: unknown) => e instanceof NetkitError && ["INVALID_NAME", "NOT_FOUND"].includes(e.code),
+      (e: unknown) => isNetkitError(e, "INVALID_NAME", "NOT_FOUND"),
       `name ${JSON.stringify(name)} was not refused`,
     );
     await assert.rejects(
       client.upload(`${lib.path}/ok.txt`, name),
-      (e: unknown) => e instanceof NetkitError && ["INVALID_NAME", "EXISTS"].includes(e.code),
+      (e: unknown) => isNetkitError(e, "INVALID_NAME", "EXISTS"),
       `upload name ${JSON.stringify(name)} was not refused`,
     );
   }

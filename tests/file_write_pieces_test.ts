@@ -1,4 +1,4 @@
-// The FileWriter of protocol/transfer.ts: every byte lands, in order, in
+// The FileWriter of core/disk_io.ts: every byte lands, in order, in
 // pieces no larger than their limit, whatever a short write returns; it
 // writes synchronously until the disk has made two pieces wait.
 import assert from "node:assert/strict";
@@ -8,7 +8,7 @@ import {
   SLOW_SYNC_MS,
   SYNC_WRITE_PIECE,
   SyncGate,
-} from "../protocol/transfer.ts";
+} from "../core/disk_io.ts";
 import { concat } from "./protocol_samples.ts";
 
 /**

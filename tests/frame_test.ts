@@ -3,7 +3,8 @@
  * (`protocol/frame_stream.ts`), over in-memory byte sources: no sockets.
  */
 
-import { NetkitError } from "../protocol/errors.ts";
+import { isNetkitError } from "../core/errors.ts";
+import { ProtocolError } from "../protocol/errors.ts";
 import {
   DEFAULT_MAX_FRAME,
   encodeFrame,
@@ -11,15 +12,15 @@ import {
   HEADER_SIZE,
   parseHeader,
   writeHeader,
-} from "../protocol/frame.ts";
+} from "../protocol/file/frame.ts";
 import {
   type ByteSource,
   FrameReader,
   FrameWriter,
   type Incoming,
   writeAll,
-} from "../protocol/frame_stream.ts";
-import { encodeMessage, type Message } from "../protocol/messages.ts";
+} from "../protocol/file/frame_stream.ts";
+import { encodeMessage, type Message } from "../protocol/file/messages.ts";
 import { assert, assertCode, assertEquals, assertRejects, assertThrows } from "./assert.ts";
 import { Prng } from "./prng.ts";
 import { ChunkSource, concat, SAMPLES, ShortSink } from "./protocol_samples.ts";
@@ -87,8 +88,8 @@ const SMALL_STREAM = concat(
 async function rejectsWith(
   p: () => Promise<unknown>,
   code: string,
-): Promise<NetkitError> {
-  return assertCode(await assertRejects(p, NetkitError), code);
+): Promise<ProtocolError> {
+  return assertCode(await assertRejects(p, ProtocolError), code);
 }
 
 Deno.test("parseHeader: needs 5 bytes, reads big-endian length, works on offset views", () => {
@@ -112,7 +113,7 @@ Deno.test("parseHeader: every unknown type byte is a BAD_FRAME", () => {
       assertEquals(parseHeader(h, 0)?.type, t);
     } else {
       assertCode(
-        assertThrows(() => parseHeader(h, 0), NetkitError, "unknown"),
+        assertThrows(() => parseHeader(h, 0), ProtocolError, "unknown"),
         "BAD_FRAME",
       );
     }
@@ -124,13 +125,13 @@ Deno.test("parseHeader: length at the limit passes, one past it and 4 GiB fail",
   writeHeader(h, FrameType.DATA, 1000);
   assertEquals(parseHeader(h, 1000)?.length, 1000);
   assertCode(
-    assertThrows(() => parseHeader(h, 999), NetkitError, "exceeds"),
+    assertThrows(() => parseHeader(h, 999), ProtocolError, "exceeds"),
     "BAD_FRAME",
   );
   writeHeader(h, FrameType.DATA, 0xffffffff);
   assertEquals(parseHeader(h, 0xffffffff)?.length, 0xffffffff);
   assertCode(
-    assertThrows(() => parseHeader(h, DEFAULT_MAX_FRAME), NetkitError),
+    assertThrows(() => parseHeader(h, DEFAULT_MAX_FRAME), ProtocolError),
     "BAD_FRAME",
   );
 });
@@ -339,7 +340,7 @@ Deno.test("FrameReader: readData wants exactly the announced length, once", asyn
   assertEquals(await reader.next(), { type: "DATA", length: 3 });
   // Asking for the next frame before the payload is consumed is a caller bug.
   assertCode(
-    await assertRejects(() => reader.next(), NetkitError),
+    await assertRejects(() => reader.next(), ProtocolError),
     "UNEXPECTED",
   );
   await assertRejects(() => reader.readData(new Uint8Array(2)), RangeError);
@@ -439,7 +440,7 @@ Deno.test("fuzz: 20k random streams end cleanly or with BAD_FRAME/CLOSED, never 
       codes.set("ok", (codes.get("ok") ?? 0) + 1);
     } catch (e) {
       if (
-        !(e instanceof NetkitError) ||
+        !isNetkitError(e) ||
         (e.code !== "BAD_FRAME" && e.code !== "CLOSED")
       ) {
         throw new Error(

@@ -8,7 +8,7 @@ import { curl, rawRequest, serve } from "./http_helpers.ts";
 import { holdLock } from "./lock_holder.ts";
 import { Prng } from "./prng.ts";
 import { tempDir } from "./temp_dir.ts";
-import { PARTIAL_PREFIX, TEMP_PREFIX } from "../server/atomic_write.ts";
+import { PARTIAL_PREFIX, TEMP_PREFIX } from "../core/atomic_file.ts";
 import type { HttpServerOptions } from "../http/options.ts";
 
 const USER = ["-u", "alice:s3cret"];

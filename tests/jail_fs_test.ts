@@ -3,8 +3,8 @@
  * real temp folders and symlinks.
  */
 
-import { NetkitError } from "../protocol/errors.ts";
-import { canonicalRoot, fsError, openInside, resolveInside } from "../server/jail_fs.ts";
+import { NetkitError } from "../core/errors.ts";
+import { canonicalRoot, fsError, openInside, resolveInside } from "../core/jail_fs.ts";
 import {
   assert,
   assertCode,

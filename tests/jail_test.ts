@@ -6,7 +6,7 @@
  * decodes once more can turn them into a traversal.
  */
 
-import { NetkitError } from "../protocol/errors.ts";
+import { NetkitError } from "../core/errors.ts";
 import {
   isInside,
   isVisibleName,
@@ -14,7 +14,7 @@ import {
   MAX_SEGMENT_BYTES,
   type NameRules,
   resolveName,
-} from "../server/jail.ts";
+} from "../core/jail.ts";
 import { assertCode, assertEquals, assertThrows } from "./assert.ts";
 
 const FLAT: NameRules = {};

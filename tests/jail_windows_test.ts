@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
-import { resolveName } from "../server/jail.ts";
-import { NetkitError } from "../protocol/errors.ts";
+import { resolveName } from "../core/jail.ts";
+import { isNetkitError } from "../core/errors.ts";
 
 const refused = (name: string, windows: boolean) => {
   try {
     resolveName(name, { subdirs: true, hidden: true, windows });
     return false;
   } catch (e) {
-    assert.ok(e instanceof NetkitError && e.code === "INVALID_NAME", String(e));
+    assert.ok(isNetkitError(e, "INVALID_NAME"), String(e));
     return true;
   }
 };

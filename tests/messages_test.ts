@@ -3,9 +3,11 @@
  * `protocol/messages.ts`. Bytes only, no sockets.
  */
 
-import { ErrorCode, type ErrorCodeName, NetkitError } from "../protocol/errors.ts";
-import { FieldReader, FieldWriter } from "../protocol/fields.ts";
-import { FrameType, type FrameTypeValue, HEADER_SIZE } from "../protocol/frame.ts";
+import { ERROR_CODES, type ErrorCodeName, isNetkitError, NetkitError } from "../core/errors.ts";
+import { ProtocolError } from "../protocol/errors.ts";
+import { WIRE_ERROR_CODES } from "../protocol/file/error_codes.ts";
+import { FieldReader, FieldWriter } from "../protocol/file/fields.ts";
+import { FrameType, type FrameTypeValue, HEADER_SIZE } from "../protocol/file/frame.ts";
 import {
   decodeMessage,
   encodeMessage,
@@ -14,13 +16,13 @@ import {
   frameTypeOf,
   HELLO_MAGIC,
   type Message,
-} from "../protocol/messages.ts";
+} from "../protocol/file/messages.ts";
 import { assert, assertCode, assertEquals, assertThrows } from "./assert.ts";
 import { Prng } from "./prng.ts";
 import { concat, SAMPLES } from "./protocol_samples.ts";
 
-function badFrame(fn: () => unknown, msgIncludes?: string): NetkitError {
-  return assertCode(assertThrows(fn, NetkitError, msgIncludes), "BAD_FRAME");
+function badFrame(fn: () => unknown, msgIncludes?: string): ProtocolError {
+  return assertCode(assertThrows(fn, ProtocolError, msgIncludes), "BAD_FRAME");
 }
 
 /** A payload for `type` built by hand, to reach states the encoder never makes. */
@@ -189,8 +191,14 @@ Deno.test("LIST_ENTRIES with a count the payload cannot hold fails fast", () => 
   });
 });
 
+Deno.test("the wire table numbers exactly the error family's codes, each once", () => {
+  assertEquals(Object.keys(WIRE_ERROR_CODES).sort(), Object.keys(ERROR_CODES).sort());
+  const numbers = Object.values(WIRE_ERROR_CODES);
+  assertEquals(new Set(numbers).size, numbers.length);
+});
+
 Deno.test("ERROR carries every code; an unknown wire code reads as INTERNAL", () => {
-  for (const code of Object.keys(ErrorCode) as ErrorCodeName[]) {
+  for (const code of Object.keys(ERROR_CODES) as ErrorCodeName[]) {
     const m: Message = { type: "ERROR", code, message: `m ${code}` };
     assertEquals(decodeMessage(FrameType.ERROR, encodePayload(m)), m);
   }
@@ -293,7 +301,7 @@ Deno.test("fuzz: decodeMessage on 20k random payloads throws only BAD_FRAME", ()
     try {
       m = decodeMessage(type, p);
     } catch (e) {
-      if (!(e instanceof NetkitError) || e.code !== "BAD_FRAME") {
+      if (!isNetkitError(e, "BAD_FRAME")) {
         throw new Error(
           `iteration ${i}: type ${type} payload [${p}] threw ${e}`,
         );

@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { ByteSink, ByteSource } from "../protocol/frame_stream.ts";
-import { type Message, PROTOCOL_VERSION } from "../protocol/messages.ts";
+import type { ByteSink, ByteSource } from "../protocol/file/frame_stream.ts";
+import { type Message, PROTOCOL_VERSION } from "../protocol/file/messages.ts";
 
 const digest = Uint8Array.from({ length: 32 }, (_, i) => (i * 37 + 11) & 0xff);
 

@@ -2,11 +2,11 @@
 // DATA frame can come, so a write still in flight never sees its bytes
 // overwritten by the next frame.
 import assert from "node:assert/strict";
-import { createHasher } from "../protocol/digest.ts";
-import { encodeFrame, FrameType } from "../protocol/frame.ts";
-import { FrameReader } from "../protocol/frame_stream.ts";
-import { encodeMessage } from "../protocol/messages.ts";
-import { receiveData } from "../protocol/transfer.ts";
+import { createHasher } from "../core/hash.ts";
+import { encodeFrame, FrameType } from "../protocol/file/frame.ts";
+import { FrameReader } from "../protocol/file/frame_stream.ts";
+import { encodeMessage } from "../protocol/file/messages.ts";
+import { receiveData } from "../protocol/file/data_path.ts";
 import { concat } from "./protocol_samples.ts";
 import { memorySource, pseudoRandomBytes } from "./tftp_helpers.ts";
 

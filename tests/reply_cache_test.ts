@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { NetkitError } from "../protocol/errors.ts";
+import { isNetkitError } from "../core/errors.ts";
 import { ReplyCache } from "../server/reply_cache.ts";
 import { bytes, connect, serve, tempDir } from "./file_helpers.ts";
 
@@ -96,8 +96,8 @@ Deno.test("file service: a file answered from memory is never stale: edited in p
   // Swapped for a symlink leading outside: refused, not served from memory.
   await Deno.remove(`${lib.path}/a.bin`);
   await Deno.symlink(`${outside.path}/secret`, `${lib.path}/a.bin`);
-  await assert.rejects(get(), (e: unknown) => e instanceof NetkitError && e.code === "FORBIDDEN");
+  await assert.rejects(get(), (e: unknown) => isNetkitError(e, "FORBIDDEN"));
   // Gone: NOT_FOUND.
   await Deno.remove(`${lib.path}/a.bin`);
-  await assert.rejects(get(), (e: unknown) => e instanceof NetkitError && e.code === "NOT_FOUND");
+  await assert.rejects(get(), (e: unknown) => isNetkitError(e, "NOT_FOUND"));
 });

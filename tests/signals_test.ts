@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { onShutdownSignal, shutdownSignals } from "../server/signals.ts";
+import { onShutdownSignal, shutdownSignals } from "../core/signals.ts";
 
 Deno.test("signals: SIGINT and SIGTERM stop a server; Windows has only SIGINT (Ctrl+C)", () => {
   assert.deepEqual(shutdownSignals("linux"), ["SIGINT", "SIGTERM"]);
@@ -18,7 +18,7 @@ Deno.test({
     "(skipped on Windows: no signal can be sent to a child there)",
   ignore: Deno.build.os === "windows",
   fn: async () => {
-    const module = new URL("../server/signals.ts", import.meta.url).href;
+    const module = new URL("../core/signals.ts", import.meta.url).href;
     const script = `
       import { onShutdownSignal } from "${module}";
       const { promise, resolve } = Promise.withResolvers();

@@ -4,9 +4,9 @@
 // its final ACK) is waited for.
 import assert from "node:assert/strict";
 import { tftpPut } from "../tftp/client.ts";
-import { isNetkitError } from "../protocol/errors.ts";
+import { isNetkitError } from "../core/errors.ts";
 import { BACKOFF_CAP, patience, retryWait } from "../tftp/transfer.ts";
-import type { Packet } from "../protocol/tftp_packet.ts";
+import type { Packet } from "../protocol/tftp/packet.ts";
 import {
   listNames,
   logWaiter,

@@ -2,7 +2,7 @@
 // (tryNext, tryWrite) cut and glue the same bytes as the awaited ones.
 import assert from "node:assert/strict";
 import { BlockSink, BlockSource, HEADER } from "../tftp/blocks.ts";
-import { SLOW_SYNC_MS, SyncGate } from "../protocol/transfer.ts";
+import { SLOW_SYNC_MS, SyncGate } from "../core/disk_io.ts";
 import { memorySink, memorySource, memorySyncSource, pseudoRandomBytes } from "./tftp_helpers.ts";
 
 async function cut(src: BlockSource): Promise<Uint8Array[]> {

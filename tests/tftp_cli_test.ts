@@ -2,8 +2,8 @@
 // module, and the real program spawned end to end.
 import assert from "node:assert/strict";
 import { main } from "../tftp/cli.ts";
-import { UsageError } from "../server/cli_args.ts";
-import { isNetkitError } from "../protocol/errors.ts";
+import { UsageError } from "../core/cli_args.ts";
+import { isNetkitError } from "../core/errors.ts";
 import { listNames, pseudoRandomBytes, startServer, tempDir } from "./tftp_helpers.ts";
 
 Deno.test("tftp cli: bad arguments are usage errors naming the problem", async () => {

@@ -6,8 +6,8 @@
  */
 
 import assert from "node:assert/strict";
-import type { ByteSink, ByteSource } from "../protocol/frame_stream.ts";
-import { decodePacket, encodePacket, type Packet } from "../protocol/tftp_packet.ts";
+import type { ByteSink, ByteSource } from "../protocol/file/frame_stream.ts";
+import { decodePacket, encodePacket, type Packet } from "../protocol/tftp/packet.ts";
 import { concat } from "./protocol_samples.ts";
 import { startTftpServer, type TftpServer, type TftpServerOptions } from "../tftp/server.ts";
 import type { SyncByteSource } from "../tftp/blocks.ts";

@@ -3,7 +3,7 @@
 // makes its tests skip, and their names say so.
 import assert from "node:assert/strict";
 import { tftpGet, tftpPut } from "../tftp/client.ts";
-import { isNetkitError } from "../protocol/errors.ts";
+import { isNetkitError } from "../core/errors.ts";
 import {
   memorySink,
   memorySource,

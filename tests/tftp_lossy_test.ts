@@ -2,7 +2,7 @@
 // duplicates and reorders packets in both directions: files still arrive whole.
 import assert from "node:assert/strict";
 import { tftpGet, tftpPut } from "../tftp/client.ts";
-import { encodePacket } from "../protocol/tftp_packet.ts";
+import { encodePacket } from "../protocol/tftp/packet.ts";
 import {
   memorySink,
   memorySource,

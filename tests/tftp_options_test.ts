@@ -5,8 +5,8 @@ import {
   negotiate,
   parseOptionNumber,
   windowWithinBudget,
-} from "../protocol/tftp_options.ts";
-import { isNetkitError } from "../protocol/errors.ts";
+} from "../protocol/tftp/options.ts";
+import { isNetkitError } from "../core/errors.ts";
 
 const read = { kind: "read", mode: "octet", fileSize: 1234 } as const;
 const write = { kind: "write", mode: "octet" } as const;

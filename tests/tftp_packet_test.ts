@@ -6,13 +6,13 @@ import {
   MAX_BLKSIZE,
   type Packet,
   wireBlock,
-} from "../protocol/tftp_packet.ts";
+} from "../protocol/tftp/packet.ts";
 import {
   NetasciiDecoder,
   netasciiEncode,
   netasciiEncodedLength,
-} from "../protocol/tftp_netascii.ts";
-import { isNetkitError } from "../protocol/errors.ts";
+} from "../protocol/tftp/netascii.ts";
+import { isNetkitError } from "../core/errors.ts";
 
 const enc = new TextEncoder();
 

@@ -2,8 +2,8 @@
 // socket: transfer IDs, duplicates, malformed input, limits, broken uploads.
 import assert from "node:assert/strict";
 import { tftpGet } from "../tftp/client.ts";
-import { isNetkitError } from "../protocol/errors.ts";
-import type { Packet } from "../protocol/tftp_packet.ts";
+import { isNetkitError } from "../core/errors.ts";
+import type { Packet } from "../protocol/tftp/packet.ts";
 import {
   logWaiter,
   memorySink,

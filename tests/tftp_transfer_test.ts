@@ -2,8 +2,8 @@
 // sizes, block sizes, windows, rollover, netascii, and upload rules.
 import assert from "node:assert/strict";
 import { tftpGet, tftpPut } from "../tftp/client.ts";
-import { isNetkitError } from "../protocol/errors.ts";
-import { windowWithinBudget } from "../protocol/tftp_options.ts";
+import { isNetkitError } from "../core/errors.ts";
+import { windowWithinBudget } from "../protocol/tftp/options.ts";
 import {
   listNames,
   logWaiter,

@@ -1,7 +1,7 @@
 // The receive-with-timeout under every TFTP transfer, on real UDP sockets.
 import assert from "node:assert/strict";
 import { DatagramWaiter } from "../tftp/datagram_waiter.ts";
-import { isNetkitError } from "../protocol/errors.ts";
+import { isNetkitError } from "../core/errors.ts";
 
 function pair() {
   const a = Deno.listenDatagram({

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { WORKER_MODULES } from "../server/worker_modules.ts";
+import { WORKER_MODULES } from "../scripts/worker_modules.ts";
 
 // File URLs rather than paths, so the scan works the same on Windows.
 const ROOT = new URL("../", import.meta.url);

@@ -9,10 +9,10 @@
  * @module
  */
 
-import type { ByteSink, ByteSource } from "../protocol/frame_stream.ts";
-import { writeAll } from "../protocol/frame_stream.ts";
-import { readFullSync, SyncGate, type SyncReadableFile } from "../protocol/transfer.ts";
-import { NetasciiDecoder, netasciiEncode } from "../protocol/tftp_netascii.ts";
+import type { ByteSink, ByteSource } from "../protocol/file/frame_stream.ts";
+import { writeAll } from "../protocol/file/frame_stream.ts";
+import { readFullSync, SyncGate, type SyncReadableFile } from "../core/disk_io.ts";
+import { NetasciiDecoder, netasciiEncode } from "../protocol/tftp/netascii.ts";
 
 /** Size of file reads and writes; large enough that syscalls do not dominate. */
 const CHUNK = 256 * 1024;

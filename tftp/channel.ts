@@ -7,10 +7,10 @@
  * @module
  */
 
-import { NetkitError } from "../protocol/errors.ts";
-import { TftpPeerError, toTftpError } from "../protocol/tftp_errors.ts";
+import { isNetkitError, NetkitError } from "../core/errors.ts";
+import { TftpPeerError, toTftpError } from "../protocol/tftp/errors.ts";
 import { DatagramWaiter } from "./datagram_waiter.ts";
-import { decodePacket, encodePacket, type Packet, TftpErrorCode } from "../protocol/tftp_packet.ts";
+import { decodePacket, encodePacket, type Packet, TftpErrorCode } from "../protocol/tftp/packet.ts";
 
 /** Bigger than any UDP payload, so a truncated datagram is always noticed. */
 const RECEIVE_BUFFER = 65536 + 1;
@@ -82,7 +82,7 @@ export class Channel implements Disposable {
   /** Tells the peer why the transfer failed, unless the peer itself said so. */
   async sendFailure(e: unknown): Promise<void> {
     if (e instanceof TftpPeerError) return;
-    const { code, message } = toTftpError(e);
+    const { code, message } = toTftpError(isNetkitError(e) ? e : null);
     await this.sendError(code, message);
   }
 

@@ -4,9 +4,9 @@
  * @module
  */
 
-import { NetkitError } from "../protocol/errors.ts";
-import { MAX_BLKSIZE, MIN_BLKSIZE } from "../protocol/tftp_packet.ts";
-import { MAX_WINDOWSIZE } from "../protocol/tftp_options.ts";
+import { isNetkitError, NetkitError } from "../core/errors.ts";
+import { MAX_BLKSIZE, MIN_BLKSIZE } from "../protocol/tftp/packet.ts";
+import { MAX_WINDOWSIZE } from "../protocol/tftp/options.ts";
 import {
   parseDuration,
   parseFlags,
@@ -15,8 +15,8 @@ import {
   parsePort,
   parseSize,
   UsageError,
-} from "../server/cli_args.ts";
-import { AtomicFile } from "../server/atomic_write.ts";
+} from "../core/cli_args.ts";
+import { AtomicFile } from "../core/atomic_file.ts";
 import { type TftpClientOptions, tftpGet, tftpPut } from "./client.ts";
 import { startTftpServer } from "./server.ts";
 import { formatBytes, stderrProgress } from "./progress.ts";
@@ -193,7 +193,7 @@ async function transfer(kind: "get" | "put", args: string[]): Promise<number> {
     progress.done();
     const why = e instanceof Error ? e.message : String(e);
     throw new NetkitError(
-      e instanceof NetkitError ? e.code : "INTERNAL",
+      isNetkitError(e) ? e.code : "INTERNAL",
       `tftp ${kind} ${file}: ${why}`,
     );
   }

@@ -8,20 +8,20 @@
  */
 
 import { lookup } from "node:dns/promises";
-import { NetkitError } from "../protocol/errors.ts";
-import type { ByteSink, ByteSource } from "../protocol/frame_stream.ts";
+import { NetkitError } from "../core/errors.ts";
+import type { ByteSink, ByteSource } from "../protocol/file/frame_stream.ts";
 import {
   DEFAULT_BLKSIZE,
   encodePacket,
   type Packet,
   TftpErrorCode,
-} from "../protocol/tftp_packet.ts";
+} from "../protocol/tftp/packet.ts";
 import {
   acceptOack,
   DEFAULT_PARAMS,
   type TransferParams,
   windowWithinBudget,
-} from "../protocol/tftp_options.ts";
+} from "../protocol/tftp/options.ts";
 import { BlockSink, BlockSource } from "./blocks.ts";
 import { Channel } from "./channel.ts";
 import {

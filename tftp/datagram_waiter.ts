@@ -9,7 +9,7 @@
  * @module
  */
 
-import { NetkitError } from "../protocol/errors.ts";
+import { NetkitError } from "../core/errors.ts";
 
 /** A received datagram: its bytes (a view into the buffer) and sender. */
 export type Datagram = [Uint8Array, Deno.Addr];

@@ -8,17 +8,17 @@
  * @module
  */
 
-import { NetkitError } from "../protocol/errors.ts";
+import { NetkitError } from "../core/errors.ts";
 import {
   decodePacket,
   encodePacket,
   MAX_BLKSIZE,
   type RequestPacket,
   TftpErrorCode,
-} from "../protocol/tftp_packet.ts";
-import { printable } from "../protocol/tftp_errors.ts";
-import { canonicalRoot } from "../server/jail_fs.ts";
-import { cleanStaleTemps } from "../server/atomic_write.ts";
+} from "../protocol/tftp/packet.ts";
+import { printable } from "../protocol/tftp/errors.ts";
+import { canonicalRoot } from "../core/jail_fs.ts";
+import { cleanStaleTemps } from "../core/atomic_file.ts";
 import { Channel } from "./channel.ts";
 import { runSession } from "./session.ts";
 

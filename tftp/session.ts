@@ -7,12 +7,12 @@
  * @module
  */
 
-import { NetkitError } from "../protocol/errors.ts";
-import { encodePacket, type RequestPacket } from "../protocol/tftp_packet.ts";
-import { negotiate, type ServerLimits } from "../protocol/tftp_options.ts";
-import { resolveName } from "../server/jail.ts";
-import { entryExists, openInside, resolveInside } from "../server/jail_fs.ts";
-import { AtomicFile } from "../server/atomic_write.ts";
+import { NetkitError } from "../core/errors.ts";
+import { encodePacket, type RequestPacket } from "../protocol/tftp/packet.ts";
+import { negotiate, type ServerLimits } from "../protocol/tftp/options.ts";
+import { resolveName } from "../core/jail.ts";
+import { entryExists, openInside, resolveInside } from "../core/jail_fs.ts";
+import { AtomicFile } from "../core/atomic_file.ts";
 import { BlockSink, BlockSource } from "./blocks.ts";
 import type { Channel } from "./channel.ts";
 import {

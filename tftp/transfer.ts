@@ -12,8 +12,8 @@
  * @module
  */
 
-import { NetkitError } from "../protocol/errors.ts";
-import { encodePacket, type Packet, wireBlock, writeDataHeader } from "../protocol/tftp_packet.ts";
+import { NetkitError } from "../core/errors.ts";
+import { encodePacket, type Packet, wireBlock, writeDataHeader } from "../protocol/tftp/packet.ts";
 import type { BlockSink, BlockSource } from "./blocks.ts";
 import { HEADER } from "./blocks.ts";
 import type { Channel } from "./channel.ts";

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { encodeMessage } from "../../protocol/messages.ts";
+import { encodeMessage } from "../../protocol/file/messages.ts";
 
 const WELCOME = encodeMessage({
   type: "WELCOME",

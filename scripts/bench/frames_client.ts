@@ -7,15 +7,15 @@
  * @module
  */
 
-import { createHasher, type HashName } from "../../protocol/digest.ts";
-import { NetkitError } from "../../protocol/errors.ts";
-import { FrameReader, FrameWriter, type Incoming } from "../../protocol/frame_stream.ts";
-import { PROTOCOL_VERSION, PutFlag, type Welcome } from "../../protocol/messages.ts";
-import { receiveData, sendData } from "../../protocol/transfer.ts";
+import { createHasher, type HashName } from "../../core/hash.ts";
+import { errorFromWire, NetkitError } from "../../core/errors.ts";
+import { FrameReader, FrameWriter, type Incoming } from "../../protocol/file/frame_stream.ts";
+import { PROTOCOL_VERSION, PutFlag, type Welcome } from "../../protocol/file/messages.ts";
+import { receiveData, sendData } from "../../protocol/file/data_path.ts";
 
 function unexpected(m: Incoming | null, wanted: string): NetkitError {
   if (m === null) return new NetkitError("CLOSED", "server closed the connection");
-  if (m.type === "ERROR") return new NetkitError(m.code, m.message);
+  if (m.type === "ERROR") return errorFromWire(m.code, m.message);
   return new NetkitError("BAD_FRAME", `expected ${wanted}, got ${m.type}`);
 }
 

@@ -15,9 +15,9 @@
  */
 
 import { FileClient } from "../../client/client.ts";
-import { isNetkitError } from "../../protocol/errors.ts";
-import { FrameReader, FrameWriter } from "../../protocol/frame_stream.ts";
-import { PROTOCOL_VERSION } from "../../protocol/messages.ts";
+import { isNetkitError } from "../../core/errors.ts";
+import { FrameReader, FrameWriter } from "../../protocol/file/frame_stream.ts";
+import { PROTOCOL_VERSION } from "../../protocol/file/messages.ts";
 import { FramesClient } from "./frames_client.ts";
 
 /** One kind of operation in a mix. */

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { NetkitError } from "./errors.ts";
+import { ProtocolError } from "../errors.ts";
 
 const encoder = new TextEncoder();
 // ignoreBOM keeps a leading U+FEFF: by default TextDecoder strips it, so the
@@ -117,7 +117,7 @@ export class FieldReader {
   #take(n: number): number {
     const at = this.#at;
     if (at + n > this.#buf.length) {
-      throw new NetkitError("BAD_FRAME", "payload is truncated");
+      throw new ProtocolError("BAD_FRAME", "payload is truncated");
     }
     this.#at += n;
     return at;
@@ -139,7 +139,7 @@ export class FieldReader {
   u64(): number {
     const v = this.#view.getBigUint64(this.#take(8));
     if (v > BigInt(Number.MAX_SAFE_INTEGER)) {
-      throw new NetkitError("BAD_FRAME", "64-bit field is too large");
+      throw new ProtocolError("BAD_FRAME", "64-bit field is too large");
     }
     return Number(v);
   }
@@ -156,13 +156,13 @@ export class FieldReader {
     try {
       return decoder.decode(this.#buf.subarray(at, at + n));
     } catch {
-      throw new NetkitError("BAD_FRAME", "string field is not valid UTF-8");
+      throw new ProtocolError("BAD_FRAME", "string field is not valid UTF-8");
     }
   }
   /** Fails unless every byte was consumed: trailing garbage is a bad frame. */
   end(): void {
     if (this.#at !== this.#buf.length) {
-      throw new NetkitError("BAD_FRAME", "payload has trailing bytes");
+      throw new ProtocolError("BAD_FRAME", "payload has trailing bytes");
     }
   }
 }

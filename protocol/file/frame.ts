@@ -7,7 +7,7 @@
  * @module
  */
 
-import { NetkitError } from "./errors.ts";
+import { ProtocolError } from "../errors.ts";
 
 /** Bytes in a frame header: 1 type byte and a 4-byte payload length. */
 export const HEADER_SIZE = 5;
@@ -53,7 +53,7 @@ export interface FrameHeader {
  * Parses a header from the first {@linkcode HEADER_SIZE} bytes of `bytes`.
  *
  * @returns the header, or `null` when fewer than 5 bytes are given
- * @throws {NetkitError} `BAD_FRAME` for an unknown type or a payload longer than `maxFrame`
+ * @throws {ProtocolError} `BAD_FRAME` for an unknown type or a payload longer than `maxFrame`
  */
 export function parseHeader(
   bytes: Uint8Array,
@@ -63,13 +63,13 @@ export function parseHeader(
   const type = bytes[0];
   const length = ((bytes[1] << 24) | (bytes[2] << 16) | (bytes[3] << 8) | bytes[4]) >>> 0;
   if (!KNOWN.has(type)) {
-    throw new NetkitError(
+    throw new ProtocolError(
       "BAD_FRAME",
       `unknown frame type 0x${type.toString(16).padStart(2, "0")}`,
     );
   }
   if (length > maxFrame) {
-    throw new NetkitError(
+    throw new ProtocolError(
       "BAD_FRAME",
       `frame of ${length} bytes exceeds the limit of ${maxFrame}`,
     );

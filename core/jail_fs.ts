@@ -6,8 +6,9 @@
  * @module
  */
 
-import { NetkitError } from "../protocol/errors.ts";
+import { NetkitError } from "./errors.ts";
 import { isInside, joinInRoot } from "./jail.ts";
+import { isNetkitError } from "./errors.ts";
 
 /** How the IO half treats symlinks. */
 export interface JailFsOptions {
@@ -45,7 +46,7 @@ export async function canonicalRoot(root: string): Promise<string> {
 
 /** Maps file-system errors to protocol errors; others pass through. */
 export function fsError(e: unknown, what: string): unknown {
-  if (e instanceof NetkitError) return e;
+  if (isNetkitError(e)) return e;
   if (e instanceof Deno.errors.NotFound) {
     return new NetkitError("NOT_FOUND", `${what}: not found`);
   }

@@ -19,8 +19,8 @@
  * @module
  */
 
-import { NetkitError } from "./errors.ts";
-import { DEFAULT_BLKSIZE, MAX_BLKSIZE, MIN_BLKSIZE, type TransferMode } from "./tftp_packet.ts";
+import { ProtocolError } from "../errors.ts";
+import { DEFAULT_BLKSIZE, MAX_BLKSIZE, MIN_BLKSIZE, type TransferMode } from "./packet.ts";
 
 /** Largest windowsize RFC 7440 allows. */
 export const MAX_WINDOWSIZE = 65535;
@@ -102,7 +102,7 @@ export function parseOptionNumber(text: string): number | null {
 /**
  * Decides which requested options the server acknowledges.
  *
- * @throws {NetkitError} `TOO_LARGE` when a write announces a tsize over the limit
+ * @throws {ProtocolError} `TOO_LARGE` when a write announces a tsize over the limit
  */
 export function negotiate(
   requested: ReadonlyMap<string, string>,
@@ -138,7 +138,7 @@ export function negotiate(
           params.tsize = ctx.fileSize;
         } else {
           if (n > (limits.maxWriteSize ?? Infinity)) {
-            throw new NetkitError(
+            throw new ProtocolError(
               "TOO_LARGE",
               `upload of ${n} bytes is over the limit`,
             );
@@ -162,7 +162,7 @@ export function negotiate(
  * parameters to use. An option the client did not ask for, or a value out
  * of bounds, fails (the client then sends ERROR 8).
  *
- * @throws {NetkitError} `BAD_FRAME` naming the offending option
+ * @throws {ProtocolError} `BAD_FRAME` naming the offending option
  */
 export function acceptOack(
   requested: ReadonlyMap<string, string>,
@@ -170,7 +170,7 @@ export function acceptOack(
 ): TransferParams {
   const params: TransferParams = { ...DEFAULT_PARAMS };
   const refuse = (why: string) =>
-    new NetkitError("BAD_FRAME", `server's option answer refused: ${why}`);
+    new ProtocolError("BAD_FRAME", `server's option answer refused: ${why}`);
   for (const [name, value] of oack) {
     const asked = requested.get(name);
     if (asked === undefined) throw refuse(`'${name}' was not requested`);

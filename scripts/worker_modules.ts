@@ -10,7 +10,7 @@
 /** Worker entry modules, relative to the project root. */
 export const WORKER_MODULES: readonly string[] = [
   "server/file_server_worker.ts",
-  "server/hash_worker.ts",
+  "core/hash_worker.ts",
   "http/worker.ts",
   "http/compress_worker.ts",
 ];

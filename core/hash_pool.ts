@@ -7,8 +7,8 @@
  * @module
  */
 
-import type { DigestSource, HashName } from "../protocol/digest.ts";
-import { NetkitError } from "../protocol/errors.ts";
+import type { DigestSource, HashName } from "./hash.ts";
+import { NetkitError } from "./errors.ts";
 
 /** A message to the hash Worker. */
 export type HashJobCommand =

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { NetkitError } from "./errors.ts";
+import { ProtocolError } from "../errors.ts";
 
 /** Wire opcodes. */
 export const Opcode = {
@@ -97,8 +97,8 @@ const encoder = new TextEncoder();
 const strict = new TextDecoder("utf-8", { fatal: true });
 const lenient = new TextDecoder("utf-8");
 
-function bad(why: string): NetkitError {
-  return new NetkitError("BAD_FRAME", `malformed TFTP packet: ${why}`);
+function bad(why: string): ProtocolError {
+  return new ProtocolError("BAD_FRAME", `malformed TFTP packet: ${why}`);
 }
 
 /** Splits NUL-terminated strings; the input must end with a NUL. */
@@ -149,7 +149,7 @@ function parseMode(text: string): TransferMode {
 /**
  * Decodes one datagram. `DATA` payloads are views into `bytes`, not copies.
  *
- * @throws {NetkitError} `BAD_FRAME` for anything that is not a well-formed packet
+ * @throws {ProtocolError} `BAD_FRAME` for anything that is not a well-formed packet
  */
 export function decodePacket(bytes: Uint8Array): Packet {
   if (bytes.length < 2) throw bad("shorter than an opcode");

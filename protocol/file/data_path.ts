@@ -8,8 +8,8 @@
  */
 
 import { transferBuffers } from "./buffer_pool.ts";
-import { bytesEqual, type DigestSource, type Hasher } from "./digest.ts";
-import { NetkitError } from "./errors.ts";
+import { bytesEqual, type DigestSource, type Hasher } from "../../core/hash.ts";
+import { ProtocolError } from "../errors.ts";
 import { HEADER_SIZE } from "./frame.ts";
 import type { FrameReader, FrameWriter } from "./frame_stream.ts";
 import type { Message } from "./messages.ts";
@@ -34,147 +34,6 @@ export async function readFull(file: ReadableFile, buf: Uint8Array): Promise<num
 }
 
 /**
- * A synchronous file call slower than this waited for the disk (a cold
- * read, dirty-page throttling, a slow device) rather than copying to or from
- * the page cache, which takes tens of microseconds.
- */
-export const SLOW_SYNC_MS = 2;
-
-/**
- * Slow synchronous calls tolerated before the I/O goes asynchronous: one
- * alone may be a stall of the machine (a fresh buffer's first touch cost
- * 8 ms on this VM), not the disk.
- */
-export const SLOW_SYNC_CALLS = 2;
-
-/**
- * Whether one file's I/O may still block the event loop. Synchronous reads
- * and writes of the page cache cost a fraction of an async op's hop through
- * Deno's blocking pool, but they hold every other client while they run:
- * once {@linkcode SLOW_SYNC_CALLS} of them have waited for the disk, the
- * gate closes and the rest of that file's I/O goes through the pool.
- */
-export class SyncGate {
-  #slow = 0;
-  readonly #clock: () => number;
-
-  /**
-   * @param clock the time in ms; tests pass a virtual clock, so that only the
-   *   stalls they play count, never a stall of the machine running them
-   * @default clock `performance.now()`
-   */
-  constructor(clock: () => number = () => performance.now()) {
-    this.#clock = clock;
-  }
-
-  /** True while synchronous calls are still allowed. */
-  get open(): boolean {
-    return this.#slow < SLOW_SYNC_CALLS;
-  }
-
-  /** The time a synchronous call starts at, to hand to {@linkcode SyncGate.timed} after it. */
-  start(): number {
-    return this.#clock();
-  }
-
-  /** Counts the synchronous call that began at `started`, when it was slow. */
-  timed(started: number): void {
-    if (this.#clock() - started > SLOW_SYNC_MS) this.#slow++;
-  }
-}
-
-/**
- * The largest single asynchronous write into a file (a {@linkcode FileWriter}
- * once its gate has closed). On VMs that hand freed memory back to the host
- * (free page reporting, as on this Firecracker machine), Linux serves 512 KiB
- * and larger aligned page-cache writes with large folios taken from that
- * memory, and every first touch faults on the host: 1 GiB in 1 MiB writes
- * took 2.5 to 2.9 s there, in 256 KiB writes 0.23 to 0.26 s (`dd`, fresh
- * file). Smaller pieces would mean more hops through Deno's blocking pool: a
- * 1 GiB upload in 64 KiB async writes took twice as long.
- */
-export const FILE_WRITE_PIECE = 256 * 1024;
-
-/**
- * The largest single synchronous write into a file. No pool hop per write
- * here, so the piece can stay small enough that the page cache never needs a
- * large folio: on this VM a verified 1 GiB download (median of 5 or 6
- * interleaved rounds) took 1.03 to 1.11 s in 128 and 256 KiB writes, and
- * 0.73 to 0.76 s in 64 KiB writes, as fast as unaligned 252 KiB ones. The
- * extra system calls cost nothing measurable.
- */
-export const SYNC_WRITE_PIECE = 64 * 1024;
-
-/** A file that writes both ways (a `Deno.FsFile`). */
-export interface WritableFile {
-  write(p: Uint8Array): Promise<number>;
-  writeSync(p: Uint8Array): number;
-}
-
-/**
- * Writes a file (a client's part file, a server's upload temp file)
- * synchronously in {@linkcode SYNC_WRITE_PIECE} pieces while its
- * {@linkcode SyncGate} stays open, then asynchronously in
- * {@linkcode FILE_WRITE_PIECE} pieces. A 1 GiB upload took 0.88 s this way
- * against 1.17 s all async.
- */
-export class FileWriter {
-  readonly #file: WritableFile;
-  readonly #gate: SyncGate;
-
-  /**
-   * @param file the open file (a `Deno.FsFile`)
-   * @param gate decides when writes go asynchronous (a fresh one per file)
-   */
-  constructor(file: WritableFile, gate: SyncGate = new SyncGate()) {
-    this.#file = file;
-    this.#gate = gate;
-  }
-
-  /** True while writes are still synchronous. */
-  get synchronous(): boolean {
-    return this.#gate.open;
-  }
-
-  /** Writes all of `bytes` at the file's position; a failure (a full disk) rejects. */
-  async write(bytes: Uint8Array): Promise<void> {
-    let at = 0;
-    while (at < bytes.length) {
-      if (this.#gate.open) {
-        const started = this.#gate.start();
-        at += this.#file.writeSync(
-          bytes.subarray(at, Math.min(bytes.length, at + SYNC_WRITE_PIECE)),
-        );
-        this.#gate.timed(started);
-      } else {
-        at += await this.#file.write(
-          bytes.subarray(at, Math.min(bytes.length, at + FILE_WRITE_PIECE)),
-        );
-      }
-    }
-  }
-}
-
-/** A file that reads synchronously (a `Deno.FsFile`). */
-export interface SyncReadableFile {
-  readSync(p: Uint8Array): number | null;
-}
-
-/**
- * The synchronous twin of {@linkcode readFull}, for small reads from a local
- * file, where an async op per read costs more than the copy itself.
- */
-export function readFullSync(file: SyncReadableFile, buf: Uint8Array): number {
-  let at = 0;
-  while (at < buf.length) {
-    const n = file.readSync(buf.subarray(at));
-    if (n === null) break;
-    at += n;
-  }
-  return at;
-}
-
-/**
  * Hashes the first `length` bytes of `file` (the part of a file a resumed
  * transfer does not send again), leaving the file positioned after them.
  */
@@ -188,7 +47,7 @@ export async function hashPrefix(
   while (left > 0) {
     const n = await readFull(file, buf.subarray(0, Math.min(left, buf.length)));
     if (n === 0) {
-      throw new NetkitError("SIZE_MISMATCH", "file is shorter than expected");
+      throw new ProtocolError("SIZE_MISMATCH", "file is shorter than expected");
     }
     hasher.update(buf.subarray(0, n));
     left -= n;
@@ -211,7 +70,7 @@ export interface SendOptions {
  * Sends exactly `length` bytes of `file` from its current position as DATA
  * frames. Reading the next chunk overlaps with sending the last.
  *
- * @throws {NetkitError} `SIZE_MISMATCH` when the file ends early
+ * @throws {ProtocolError} `SIZE_MISMATCH` when the file ends early
  */
 export async function sendData(
   file: ReadableFile,
@@ -228,7 +87,7 @@ export async function sendData(
     const want = Math.min(left, size);
     const n = await readFull(file, buf.subarray(HEADER_SIZE, HEADER_SIZE + want));
     if (n < want) {
-      throw new NetkitError("SIZE_MISMATCH", "file shrank while being sent");
+      throw new ProtocolError("SIZE_MISMATCH", "file shrank while being sent");
     }
     options.hasher?.update(buf.subarray(HEADER_SIZE, HEADER_SIZE + n));
     left -= n;
@@ -272,13 +131,13 @@ export interface ReceiveOptions {
    * Called once, at once, when `out` fails, so the sender can be told to stop
    * early; the rest of its DATA is then dropped until END.
    */
-  onWriteError?: (e: NetkitError) => Promise<void>;
+  onWriteError?: (e: ProtocolError) => Promise<void>;
 }
 
 /** The result of {@linkcode receiveData}. */
 export type Received =
   | { ok: true; digest: Uint8Array }
-  | { ok: false; error: NetkitError; reported: boolean };
+  | { ok: false; error: ProtocolError; reported: boolean };
 
 /**
  * Receives exactly `length` bytes of DATA into `out`, then the END frame with
@@ -288,7 +147,7 @@ export type Received =
  * dropped, so the stream stays in step, and the failure is returned. An ERROR
  * from the sender ends the transfer with that error.
  *
- * @throws {NetkitError} `BAD_FRAME` when the sender breaks the protocol
+ * @throws {ProtocolError} `BAD_FRAME` when the sender breaks the protocol
  *   (more or fewer bytes than announced, an unexpected frame); the stream is
  *   then out of step and must be closed
  */
@@ -305,7 +164,7 @@ export async function receiveData(
   let a: Uint8Array<ArrayBuffer> = transferBuffers.take(size);
   let b = length > size ? transferBuffers.take(size) : a;
   let got = 0;
-  let failure: NetkitError | null = null;
+  let failure: ProtocolError | null = null;
   let reported = false;
   let writing: Promise<void> = Promise.resolve();
   const settle = async () => {
@@ -314,10 +173,12 @@ export async function receiveData(
     } catch (e) {
       writing = Promise.resolve();
       if (failure) return;
-      failure = e instanceof NetkitError ? e : new NetkitError(
-        "INTERNAL",
-        `write failed: ${(e as Error).message ?? e}`,
-      );
+      failure = e instanceof Error && typeof (e as { code?: unknown }).code === "string"
+        ? new ProtocolError((e as ProtocolError).code, e.message, { cause: e })
+        : new ProtocolError(
+          "INTERNAL",
+          `write failed: ${(e as Error).message ?? e}`,
+        );
       if (options.onWriteError) {
         reported = true;
         await options.onWriteError(failure);
@@ -329,11 +190,11 @@ export async function receiveData(
     while (true) {
       const frame: Message | { type: "DATA"; length: number } | null = await reader.next();
       if (frame === null) {
-        throw new NetkitError("CLOSED", "connection closed during transfer");
+        throw new ProtocolError("CLOSED", "connection closed during transfer");
       }
       if (frame.type === "DATA") {
         if (got + frame.length > length) {
-          throw new NetkitError(
+          throw new ProtocolError(
             "BAD_FRAME",
             `more data than the ${length} bytes announced`,
           );
@@ -354,7 +215,7 @@ export async function receiveData(
         await settle();
         if (failure) return { ok: false, error: failure, reported };
         if (got !== length) {
-          throw new NetkitError(
+          throw new ProtocolError(
             "BAD_FRAME",
             `got ${got} of the ${length} bytes announced`,
           );
@@ -363,7 +224,7 @@ export async function receiveData(
         if (!bytesEqual(digest, frame.digest)) {
           return {
             ok: false,
-            error: new NetkitError(
+            error: new ProtocolError(
               "CHECKSUM_MISMATCH",
               "checksum mismatch: data was corrupted",
             ),
@@ -375,11 +236,11 @@ export async function receiveData(
         await settle();
         return {
           ok: false,
-          error: new NetkitError(frame.code, frame.message),
+          error: new ProtocolError(frame.code, frame.message),
           reported: false,
         };
       } else {
-        throw new NetkitError(
+        throw new ProtocolError(
           "BAD_FRAME",
           `unexpected ${frame.type} during a transfer`,
         );

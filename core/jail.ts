@@ -7,7 +7,7 @@
  * @module
  */
 
-import { NetkitError } from "../protocol/errors.ts";
+import { NetkitError } from "./errors.ts";
 
 /** Prefix of netkit's own temporary files: never listed, served or accepted as a name. */
 export const INTERNAL_PREFIX = ".netkit-";

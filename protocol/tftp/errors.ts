@@ -1,15 +1,15 @@
 /**
  * The one place where netkit's error family meets TFTP's error codes: a
- * {@linkcode NetkitError} becomes an ERROR packet's code and message, and an
+ * failure of netkit's error family becomes an ERROR packet's code and message, and an
  * ERROR packet from a peer becomes a {@linkcode TftpPeerError}.
  *
  * @module
  */
 
-import { type ErrorCodeName, NetkitError } from "./errors.ts";
-import { TftpErrorCode } from "./tftp_packet.ts";
+import { ProtocolError } from "../errors.ts";
+import { TftpErrorCode } from "./packet.ts";
 
-const TO_TFTP: Partial<Record<ErrorCodeName, number>> = {
+const TO_TFTP: Readonly<Record<string, number>> = {
   NOT_FOUND: TftpErrorCode.FILE_NOT_FOUND,
   FORBIDDEN: TftpErrorCode.ACCESS_VIOLATION,
   READ_ONLY: TftpErrorCode.ACCESS_VIOLATION,
@@ -21,7 +21,7 @@ const TO_TFTP: Partial<Record<ErrorCodeName, number>> = {
   EXISTS: TftpErrorCode.FILE_EXISTS,
 };
 
-const FROM_TFTP: Record<number, ErrorCodeName> = {
+const FROM_TFTP: Readonly<Record<number, string>> = {
   [TftpErrorCode.FILE_NOT_FOUND]: "NOT_FOUND",
   [TftpErrorCode.ACCESS_VIOLATION]: "FORBIDDEN",
   [TftpErrorCode.DISK_FULL]: "NO_SPACE",
@@ -33,7 +33,7 @@ const FROM_TFTP: Record<number, ErrorCodeName> = {
 };
 
 /** An ERROR packet received from the peer; it is never answered. */
-export class TftpPeerError extends NetkitError {
+export class TftpPeerError extends ProtocolError {
   /** The TFTP error code the peer sent. */
   readonly tftpCode: number;
 
@@ -55,15 +55,13 @@ export function printable(message: string, max = 200): string {
 }
 
 /**
- * The ERROR packet to send for a failure. Unexpected errors say only
- * "internal error", so no local detail leaks to the peer.
+ * The ERROR packet to send for a failure of netkit's error family; `null`
+ * (a fault of the program) says only "internal error", so no local detail
+ * leaks to the peer.
  */
-export function toTftpError(e: unknown): { code: number; message: string } {
-  if (e instanceof NetkitError) {
-    return {
-      code: TO_TFTP[e.code] ?? TftpErrorCode.NOT_DEFINED,
-      message: e.message,
-    };
-  }
-  return { code: TftpErrorCode.NOT_DEFINED, message: "internal error" };
+export function toTftpError(
+  e: { code: string; message: string } | null,
+): { code: number; message: string } {
+  if (e === null) return { code: TftpErrorCode.NOT_DEFINED, message: "internal error" };
+  return { code: TO_TFTP[e.code] ?? TftpErrorCode.NOT_DEFINED, message: e.message };
 }

@@ -9,8 +9,8 @@
  * @module
  */
 
-import { createHasher } from "../protocol/digest.ts";
-import type { HashJobCommand, HashJobEvent } from "./file_hasher.ts";
+import { createHasher } from "./hash.ts";
+import type { HashJobCommand, HashJobEvent } from "./hash_pool.ts";
 
 interface Job {
   file: Deno.FsFile | null;

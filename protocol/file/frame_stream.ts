@@ -8,7 +8,7 @@
  * @module
  */
 
-import { NetkitError } from "./errors.ts";
+import { ProtocolError } from "../errors.ts";
 import { DEFAULT_MAX_FRAME, FrameType, HEADER_SIZE, parseHeader, writeHeader } from "./frame.ts";
 import { decodeMessage, encodeMessage, type Message } from "./messages.ts";
 
@@ -101,12 +101,12 @@ export class FrameReader {
    *
    * @returns a message, a DATA header (read its payload with
    *   {@linkcode FrameReader.readData}), or `null` at a clean end of stream
-   * @throws {NetkitError} `BAD_FRAME` for malformed input, `CLOSED` when the
+   * @throws {ProtocolError} `BAD_FRAME` for malformed input, `CLOSED` when the
    *   stream ends inside a frame
    */
   async next(): Promise<Incoming | null> {
     if (this.#pending > 0) {
-      throw new NetkitError("UNEXPECTED", "previous DATA payload not consumed");
+      throw new ProtocolError("UNEXPECTED", "previous DATA payload not consumed");
     }
     // The fill is skipped when a header is buffered already: no suspended call for nothing.
     if (this.#end - this.#start < HEADER_SIZE && !(await this.#fill(HEADER_SIZE))) return null;
@@ -158,7 +158,7 @@ export class FrameReader {
       const got = await this.#src.read(this.#buf.subarray(this.#end));
       if (got === null) {
         if (this.#end === 0) return false;
-        throw new NetkitError("CLOSED", "connection closed inside a frame");
+        throw new ProtocolError("CLOSED", "connection closed inside a frame");
       }
       this.#end += got;
     }
@@ -173,7 +173,7 @@ export class FrameReader {
     while (at < target.length) {
       const got = await this.#src.read(target.subarray(at));
       if (got === null) {
-        throw new NetkitError("CLOSED", "connection closed inside a frame");
+        throw new ProtocolError("CLOSED", "connection closed inside a frame");
       }
       at += got;
     }

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { codeName, ErrorCode, type ErrorCodeName, NetkitError } from "./errors.ts";
+import { ProtocolError } from "../errors.ts";
+import { codeName, wireCode } from "./error_codes.ts";
 import { FieldReader, FieldWriter } from "./fields.ts";
 import { encodeFrame, FrameType, type FrameTypeValue } from "./frame.ts";
 
@@ -135,7 +136,8 @@ export interface Bye {
 /** A typed failure. */
 export interface ErrorMessage {
   type: "ERROR";
-  code: ErrorCodeName;
+  /** A code name of netkit's error family, such as `"NOT_FOUND"`. */
+  code: string;
   message: string;
 }
 
@@ -200,7 +202,7 @@ export function encodePayload(m: Message): Uint8Array {
       w.bytes16(m.digest);
       break;
     case "ERROR":
-      w.u16(ErrorCode[m.code]).str(m.message);
+      w.u16(wireCode(m.code)).str(m.message);
       break;
   }
   return w.bytes();
@@ -214,7 +216,7 @@ export function encodeMessage(m: Message): Uint8Array {
 /**
  * Decodes a control frame's payload.
  *
- * @throws {NetkitError} `BAD_FRAME` for truncated, oversized or trailing fields,
+ * @throws {ProtocolError} `BAD_FRAME` for truncated, oversized or trailing fields,
  *   a HELLO without the magic, and for DATA (which has no message form)
  */
 export function decodeMessage(
@@ -227,7 +229,7 @@ export function decodeMessage(
     case FrameType.HELLO: {
       for (let i = 0; i < HELLO_MAGIC.length; i++) {
         if (r.u8() !== HELLO_MAGIC[i]) {
-          throw new NetkitError("BAD_FRAME", "not a netkit client (bad magic)");
+          throw new ProtocolError("BAD_FRAME", "not a netkit client (bad magic)");
         }
       }
       const version = r.u16();
@@ -269,7 +271,7 @@ export function decodeMessage(
       const n = r.u32();
       // Each entry takes at least 18 bytes: reject counts the payload cannot hold.
       if (n * 18 > payload.length) {
-        throw new NetkitError("BAD_FRAME", "listing count exceeds payload");
+        throw new ProtocolError("BAD_FRAME", "listing count exceeds payload");
       }
       const entries: ListEntry[] = [];
       for (let i = 0; i < n; i++) {
@@ -300,15 +302,15 @@ export function decodeMessage(
       m = { type: "ERROR", code: codeName(r.u16()), message: r.str() };
       break;
     case FrameType.DATA:
-      throw new NetkitError("BAD_FRAME", "DATA has no message form");
+      throw new ProtocolError("BAD_FRAME", "DATA has no message form");
     default:
-      throw new NetkitError("BAD_FRAME", `unknown frame type ${type}`);
+      throw new ProtocolError("BAD_FRAME", `unknown frame type ${type}`);
   }
   r.end();
   return m;
 }
 
-/** The ERROR message for a {@linkcode NetkitError}. */
-export function errorMessage(e: NetkitError): ErrorMessage {
+/** The ERROR message for an error of netkit's family (anything with a code). */
+export function errorMessage(e: { code: string; message: string }): ErrorMessage {
   return { type: "ERROR", code: e.code, message: e.message };
 }

@@ -10,9 +10,9 @@
  */
 
 import { createHash } from "node:crypto";
-import { toHex } from "../protocol/digest.ts";
-import { NetkitError } from "../protocol/errors.ts";
-import { FileWriter } from "../protocol/transfer.ts";
+import { toHex } from "./hash.ts";
+import { NetkitError } from "./errors.ts";
+import { FileWriter } from "../core/disk_io.ts";
 import { lockExclusive } from "./file_lock.ts";
 import { fsError } from "./jail_fs.ts";
 import { INTERNAL_PREFIX } from "./jail.ts";
