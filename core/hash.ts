@@ -2,14 +2,13 @@
  * The checksums that verify every transfer end to end. XXH3-128 (WebAssembly,
  * several GB/s) is the default: a 128-bit hash built to detect corruption,
  * fast enough that verification costs little throughput. SHA-256 is offered
- * for peers that want a cryptographic digest. The protocol names the
+ * for peers that want a cryptographic digest. The file protocol names the
  * algorithm in WELCOME, so both ends always agree.
  *
  * @module
  */
 
 import { createHash } from "node:crypto";
-import { NetkitError } from "./errors.ts";
 
 /** Algorithms this build can verify with, preferred first. */
 export const SUPPORTED_HASHES = ["xxh3-128", "sha256"] as const;
@@ -40,22 +39,6 @@ export interface DigestSource {
 /** True when `name` is a supported algorithm. */
 export function isHashName(name: string): name is HashName {
   return (SUPPORTED_HASHES as readonly string[]).includes(name);
-}
-
-/**
- * Picks the first algorithm in the client's list that this build supports.
- *
- * @throws {NetkitError} `UNEXPECTED` when there is none in common
- */
-export function chooseHash(offered: readonly string[]): HashName {
-  const pick = offered.find(isHashName);
-  if (!pick) {
-    throw new NetkitError(
-      "UNEXPECTED",
-      `no common hash algorithm (offered: ${offered.join(", ") || "none"})`,
-    );
-  }
-  return pick;
 }
 
 /** Creates a fresh incremental hasher. */

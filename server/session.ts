@@ -9,12 +9,13 @@
  */
 
 import {
-  chooseHash,
   createHasher,
   type DigestSource,
   type Hasher,
   type HashName,
+  SUPPORTED_HASHES,
 } from "../core/hash.ts";
+import { chooseHash } from "../protocol/file/hash_choice.ts";
 import { isNetkitError, NetkitError } from "../core/errors.ts";
 import { transferBuffers } from "../protocol/file/buffer_pool.ts";
 import { FrameType, HEADER_SIZE, writeHeader } from "../protocol/file/frame.ts";
@@ -177,7 +178,7 @@ export class Session extends TrackedConn {
     const hello = expectHello(m);
     const ctx = this.#ctx;
     if (ctx.auth) await authenticate(hello, this.conn, ctx.auth, stopping);
-    const hash = chooseHash(hello.hashes);
+    const hash = chooseHash(hello.hashes, SUPPORTED_HASHES);
     const welcome = welcomeFrame(ctx, Math.min(hello.version, PROTOCOL_VERSION), hash);
     this.#hash = hash;
     await this.#writer.sendEncoded(welcome);

@@ -8,11 +8,29 @@
  */
 
 import { transferBuffers } from "./buffer_pool.ts";
-import { bytesEqual, type DigestSource, type Hasher } from "../../core/hash.ts";
 import { ProtocolError } from "../errors.ts";
 import { HEADER_SIZE } from "./frame.ts";
 import type { FrameReader, FrameWriter } from "./frame_stream.ts";
 import type { Message } from "./messages.ts";
+
+/** An incremental hash, fed with the bytes as they pass. */
+export interface Hasher {
+  /** Feeds bytes; the caller may reuse `bytes` after the call returns. */
+  update(bytes: Uint8Array): void;
+  /** The digest of everything fed so far. */
+  digest(): Uint8Array;
+}
+
+/**
+ * Where a transfer's digest comes from: a {@linkcode Hasher}, or a job
+ * elsewhere (another core) that delivers the digest at the end.
+ */
+export interface DigestSource {
+  /** Feeds bytes (ignored by sources that hash elsewhere). */
+  update(bytes: Uint8Array): void;
+  /** The digest, once every byte has passed. */
+  digest(): Uint8Array | Promise<Uint8Array>;
+}
 
 /** Something file-like to read from. */
 export interface ReadableFile {
@@ -221,7 +239,7 @@ export async function receiveData(
           );
         }
         const digest = await options.hasher.digest();
-        if (!bytesEqual(digest, frame.digest)) {
+        if (!sameBytes(digest, frame.digest)) {
           return {
             ok: false,
             error: new ProtocolError(
@@ -252,4 +270,8 @@ export async function receiveData(
     transferBuffers.give(a);
     if (b !== a) transferBuffers.give(b);
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
