@@ -47,6 +47,21 @@ function randomHex(bytes: number): string {
     .map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/**
+ * A fresh name for something in flight (a temp file, a folder being copied,
+ * a tree being removed): hidden and refused by the jail, and naming this host
+ * and process, so {@linkcode cleanStaleTemps} can tell a dead writer's leftovers.
+ */
+export function tempName(): string {
+  return `${TEMP_PREFIX}${HOST}.${Deno.pid}.${randomHex(8)}`;
+}
+
+/** How an {@linkcode AtomicFile} publishes. */
+export interface AtomicFileOptions {
+  /** Replace an existing file on commit (`rename`); otherwise create only (`link`). @default false */
+  overwrite?: boolean;
+}
+
 /** Flushes a folder's entries to disk where the platform allows it. */
 async function syncDir(dir: string): Promise<void> {
   if (Deno.build.os === "windows") return;
@@ -73,6 +88,7 @@ export class AtomicFile implements AsyncDisposable {
   readonly offset: number;
   readonly #dir: string;
   readonly #keep: boolean;
+  readonly #overwrite: boolean;
   readonly #out: FileWriter;
   #done = false;
   #unsynced = 0;
@@ -83,6 +99,7 @@ export class AtomicFile implements AsyncDisposable {
     dir: string,
     temp: string,
     final: string,
+    overwrite: boolean,
     resumable?: { offset: number },
   ) {
     this.file = file;
@@ -92,6 +109,7 @@ export class AtomicFile implements AsyncDisposable {
     this.finalPath = final;
     this.offset = resumable?.offset ?? 0;
     this.#keep = resumable !== undefined;
+    this.#overwrite = overwrite;
   }
 
   /**
@@ -100,15 +118,19 @@ export class AtomicFile implements AsyncDisposable {
    * @param dir the folder that will hold the file (canonical, inside the jail)
    * @param name the final entry name in that folder (already checked by the jail)
    */
-  static async create(dir: string, name: string): Promise<AtomicFile> {
-    const temp = `${dir}/${TEMP_PREFIX}${HOST}.${Deno.pid}.${randomHex(8)}`;
+  static async create(
+    dir: string,
+    name: string,
+    options: AtomicFileOptions = {},
+  ): Promise<AtomicFile> {
+    const temp = `${dir}/${tempName()}`;
     try {
       const file = await Deno.open(temp, {
         write: true,
         createNew: true,
         mode: 0o644,
       });
-      return new AtomicFile(file, dir, temp, `${dir}/${name}`);
+      return new AtomicFile(file, dir, temp, `${dir}/${name}`, options.overwrite ?? false);
     } catch (e) {
       throw fsError(e, name);
     }
@@ -123,7 +145,12 @@ export class AtomicFile implements AsyncDisposable {
    *
    * @throws {NetkitError} `BUSY` when another upload still holds it
    */
-  static async resumable(dir: string, name: string, size: number): Promise<AtomicFile> {
+  static async resumable(
+    dir: string,
+    name: string,
+    size: number,
+    options: AtomicFileOptions = {},
+  ): Promise<AtomicFile> {
     const key = toHex(createHash("sha256").update(name).digest()).slice(0, 32);
     const path = `${dir}/${PARTIAL_PREFIX}${key}.${size}`;
     let file: Deno.FsFile;
@@ -141,7 +168,9 @@ export class AtomicFile implements AsyncDisposable {
         await file.truncate(0);
         offset = 0;
       }
-      return new AtomicFile(file, dir, path, `${dir}/${name}`, { offset });
+      return new AtomicFile(file, dir, path, `${dir}/${name}`, options.overwrite ?? false, {
+        offset,
+      });
     } catch (e) {
       file.close();
       throw fsError(e, name);
@@ -167,10 +196,11 @@ export class AtomicFile implements AsyncDisposable {
   /**
    * Flushes the bytes and publishes the file under its final name.
    *
-   * @param overwrite replace an existing file; otherwise an existing name fails
+   * @param overwrite replace an existing file; otherwise an existing name
+   *   fails @default the `overwrite` option given at creation
    * @throws {NetkitError} `EXISTS` when the name is taken and `overwrite` is off
    */
-  async commit(overwrite: boolean): Promise<void> {
+  async commit(overwrite: boolean = this.#overwrite): Promise<void> {
     if (this.#done) throw new Error("AtomicFile already finished");
     const name = this.finalPath.slice(this.#dir.length + 1);
     try {
@@ -244,10 +274,10 @@ async function removeIfOlder(path: string, cutoff: number): Promise<number> {
 }
 
 /**
- * Removes temp files that no live writer owns: those of a dead process on
- * this host, and any left untouched for `staleAfterMs` (writers on other
- * hosts sharing the folder keep theirs fresh by writing), and resumable part
- * files untouched for `partialTtlMs`.
+ * Removes temp files and folders that no live writer owns: those of a dead
+ * process on this host, and any left untouched for `staleAfterMs` (writers
+ * on other hosts sharing the folder keep theirs fresh by writing), and
+ * resumable part files untouched for `partialTtlMs`.
  *
  * @returns how many files were removed
  */
@@ -263,17 +293,19 @@ export async function cleanStaleTemps(
       removed += await removeIfOlder(`${dir}/${entry.name}`, now - partialTtlMs);
       continue;
     }
-    if (!entry.isFile || !entry.name.startsWith(TEMP_PREFIX)) continue;
+    if (!(entry.isFile || entry.isDirectory) || !entry.name.startsWith(TEMP_PREFIX)) continue;
     const [host, pidText] = entry.name.slice(TEMP_PREFIX.length).split(".");
     const pid = Number(pidText);
+    const ours = host === HOST && pid === Deno.pid;
     const path = `${dir}/${entry.name}`;
     try {
-      const deadHere = host === HOST && pid !== Deno.pid &&
-        Number.isInteger(pid) &&
-        !pidAlive(pid);
+      const deadHere = host === HOST && !ours && Number.isInteger(pid) && !pidAlive(pid);
       const mtime = (await Deno.lstat(path)).mtime?.getTime() ?? now;
-      if (deadHere || now - mtime > staleAfterMs) {
-        await Deno.remove(path);
+      // A folder (a copy being built, a tree being removed) shows no writes
+      // deep inside on its own mtime: only another process's is aged out.
+      const old = now - mtime > staleAfterMs && (entry.isFile || !ours);
+      if (deadHere || old) {
+        await Deno.remove(path, { recursive: entry.isDirectory });
         removed++;
       }
     } catch { /* raced with its owner or another cleaner */ }

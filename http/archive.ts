@@ -1,6 +1,6 @@
 /**
  * A folder downloaded as one archive (`?archive=zip` or `?archive=tar.gz`
- * on a folder URL): the folder is walked through the root jail (hidden
+ * on a folder URL): the folder is walked through the library's door (hidden
  * names, netkit's temp files and symlinks out of the root are left out, as in
  * listings) and streamed entry by entry, so nothing is built in memory or on
  * disk and a slow client slows the walk.
@@ -9,21 +9,18 @@
  */
 
 import { NetkitError } from "../core/errors.ts";
-import { isVisibleName } from "../core/jail.ts";
-import { openInside, resolveInside } from "../core/jail_fs.ts";
+import type { Library } from "../core/library.ts";
 import type { ArchiveEntry } from "./archive_entry.ts";
+import type { Layer } from "./handler.ts";
+import { parseUrlPath, rawPathOf } from "./url_path.ts";
 import { tarChunks } from "./tar.ts";
 import { zipChunks } from "./zip.ts";
 
 /** The archive formats offered. */
 export type ArchiveFormat = "zip" | "tar.gz";
 
-/** How a walk treats names and links. */
+/** How a walk is bounded. */
 export interface WalkOptions {
-  /** Include dot-names. */
-  hidden: boolean;
-  /** Follow symlinks out of the root. */
-  followSymlinks: boolean;
   /**
    * Most entries in one archive (the zip central directory is kept in memory
    * until the end, about 250 bytes an entry); past it the stream fails
@@ -44,43 +41,29 @@ export function archiveFormat(search: string): ArchiveFormat | null {
  * walked once.
  */
 export async function* walkFolder(
-  root: string,
+  library: Library,
   segments: string[],
-  o: WalkOptions,
+  o: WalkOptions = {},
 ): AsyncGenerator<ArchiveEntry> {
   const seen = new Set<string>();
   let count = 0;
   const max = o.maxEntries ?? 200_000;
   async function* walk(rel: string[]): AsyncGenerator<ArchiveEntry> {
     let dir;
+    let entries;
     try {
-      dir = await resolveInside(root, [...segments, ...rel], o);
+      dir = await library.stat([...segments, ...rel]);
+      if (seen.has(dir.real)) return;
+      seen.add(dir.real);
+      entries = await library.list([...segments, ...rel]);
     } catch {
-      return;
+      return; // gone, or unreadable: left out
     }
-    if (seen.has(dir.real)) return;
-    seen.add(dir.real);
-    const names: string[] = [];
-    try {
-      for await (const e of Deno.readDir(dir.real)) {
-        if (isVisibleName(e.name, o.hidden)) names.push(e.name);
-      }
-    } catch {
-      return; // unreadable: left out
-    }
-    names.sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
-    for (const n of names) {
+    for (const { name: n, info } of entries) {
       if (count >= max) {
         throw new NetkitError("TOO_LARGE", `more than ${max} entries: too many for one archive`);
       }
       const path = [...rel, n];
-      let info: Deno.FileInfo;
-      try {
-        info = (await resolveInside(root, [...segments, ...path], o)).info;
-      } catch {
-        continue; // a link out of the root, or gone
-      }
-      if (!info.isFile && !info.isDirectory) continue;
       count++;
       const entry: ArchiveEntry = {
         name: path.join("/"),
@@ -88,7 +71,7 @@ export async function* walkFolder(
         size: info.isFile ? info.size : 0,
         mtimeMs: info.mtime?.getTime() ?? 0,
         mode: info.mode ?? (info.isDirectory ? 0o755 : 0o644),
-        open: () => Promise.resolve(openInside(root, [...segments, ...path], o).file.readable),
+        open: () => Promise.resolve(library.openRead([...segments, ...path]).file.readable),
       };
       yield entry;
       if (info.isDirectory) yield* walk(path);
@@ -103,16 +86,41 @@ function disposition(base: string): string {
 }
 
 /**
+ * The archive layer: a GET or HEAD of a folder URL (ending in `/`) with
+ * `?archive=zip` or `?archive=tar.gz` is answered with the streamed archive;
+ * everything else (bad paths included, for the usual 400, 403 or 404) goes
+ * to the handler inside.
+ */
+export function archiveLayer(library: Library, common: [string, string][]): Layer {
+  return (next) => (req, peer) => {
+    const url = req.url;
+    if ((req.method !== "GET" && req.method !== "HEAD") || !url.includes("archive=")) {
+      return next(req, peer);
+    }
+    const format = archiveFormat(url.slice(url.indexOf("?")));
+    if (format === null) return next(req, peer);
+    try {
+      const path = parseUrlPath(rawPathOf(url));
+      if (!path.slash || (path.hidden && !library.hidden)) return next(req, peer);
+      if (!library.find(path.segments).info.isDirectory) return next(req, peer);
+      return archiveResponse(library, path.segments, format, req, common);
+    } catch {
+      return next(req, peer);
+    }
+  };
+}
+
+/**
  * The streamed archive response for the folder at `segments` (already known
  * to be a folder inside the root).
  */
 export function archiveResponse(
-  root: string,
+  library: Library,
   segments: string[],
   format: ArchiveFormat,
-  o: WalkOptions,
   req: Request,
   common: [string, string][],
+  o: WalkOptions = {},
 ): Response {
   const base = `${segments.at(-1) ?? "files"}.${format}`;
   const headers: [string, string][] = [
@@ -122,7 +130,7 @@ export function archiveResponse(
     ["cache-control", "no-store"],
   ];
   if (req.method === "HEAD") return new Response(null, { headers });
-  const entries = walkFolder(root, segments, o);
+  const entries = walkFolder(library, segments, o);
   const chunks: ReadableStream<Uint8Array> = ReadableStream.from(
     format === "zip" ? zipChunks(entries) : tarChunks(entries),
   );

@@ -7,8 +7,7 @@
  * @module
  */
 
-import { joinInRoot } from "../core/jail.ts";
-import { openInside, resolveInsideSync } from "../core/jail_fs.ts";
+import type { Found, Library } from "../core/library.ts";
 import { partsBody } from "./body.ts";
 import type { CompressCache, Encoding } from "./compress.ts";
 import { compressKey, MIN_COMPRESS_SIZE, negotiateEncoding } from "./compress.ts";
@@ -16,14 +15,13 @@ import { evaluate, fileEtag, ifRangeAllows } from "./conditional.ts";
 import { contentTypeFor, isCompressible } from "./content_type.ts";
 import { type FileCache, readAll, sameVersion } from "./file_cache.ts";
 import type { HotPaths } from "./hot_path.ts";
+import { text } from "./plain_text.ts";
 import { contentRange, parseRange, planMultipart } from "./range.ts";
 
 /** What every file response needs from the handler. */
 export interface FileContext {
-  /** Canonical root. */
-  root: string;
-  /** Follow symlinks out of the root. */
-  followSymlinks: boolean;
+  /** The library the files come from. */
+  library: Library;
   /** Headers on every response (nosniff, CORS). */
   common: [string, string][];
   /** `Cache-Control` for files, or null. */
@@ -38,14 +36,23 @@ export interface FileContext {
   hot: HotPaths;
 }
 
-/** A file that passed the jail. */
-export interface JailedFile {
-  /** Segments under the root (for sibling lookups and re-opening). */
-  segments: string[];
-  /** Canonical path. */
-  real: string;
-  /** Its metadata. */
-  info: Deno.FileInfo;
+/** A file that passed the jail (its segments serve sibling lookups and re-opening). */
+export type JailedFile = Found;
+
+/** How {@linkcode fileResponse} answers. */
+export interface FileResponseOptions {
+  /** The status of a full answer. @default 200 */
+  status?: number;
+  /**
+   * Skip conditionals and ranges (a custom 404 page, the SPA fallback).
+   * @default false
+   */
+  plain?: boolean;
+  /**
+   * The raw request path under which to remember a plain 200 answer for the
+   * hot path; null remembers nothing. @default null
+   */
+  hotKey?: string | null;
 }
 
 const PRECOMPRESSED: [Encoding, string][] = [["br", ".br"], ["gzip", ".gz"]];
@@ -67,20 +74,25 @@ function etagOf(info: Deno.FileInfo, suffix = ""): string {
   return suffix ? `${e.slice(0, -1)}-${suffix}"` : e;
 }
 
-/**
- * Answers a GET or HEAD for `f`. With `plain` (custom 404 page, SPA
- * fallback) conditionals and ranges are skipped and `status` is used;
- * `warmed` marks the second pass after a small file was read into memory.
- */
+/** Answers a GET or HEAD for the file `f`; see {@linkcode FileResponseOptions}. */
 export function fileResponse(
   ctx: FileContext,
   req: Request,
   f: JailedFile,
-  status = 200,
-  plain = false,
-  warmed = false,
-  hotKey: string | null = null,
+  options: FileResponseOptions = {},
 ): Response | Promise<Response> {
+  return respond(ctx, req, f, options, false);
+}
+
+/** {@linkcode fileResponse}; `warmed` marks the second pass after a small file was read into memory. */
+function respond(
+  ctx: FileContext,
+  req: Request,
+  f: JailedFile,
+  options: FileResponseOptions,
+  warmed: boolean,
+): Response | Promise<Response> {
+  const { status = 200, plain = false, hotKey = null } = options;
   const name = f.segments.at(-1) ?? "";
   const type = contentTypeFor(name);
   const head = req.method === "HEAD";
@@ -100,7 +112,7 @@ export function fileResponse(
       if (sibling) source = sibling;
       else {
         if (!warmed && needsWarming(ctx, f)) {
-          return warm(ctx, f).then(() => fileResponse(ctx, req, f, status, plain, true, hotKey));
+          return warm(ctx, f).then(() => respond(ctx, req, f, options, true));
         }
         bytes = compressed(ctx, f, encoding);
         if (bytes === null) encoding = null;
@@ -157,7 +169,7 @@ export function fileResponse(
     ? (bytes: Uint8Array<ArrayBuffer>) =>
       ctx.hot.remember(
         hotKey,
-        joinInRoot(ctx.root, f.segments),
+        ctx.library.pathOf(f.segments),
         f.info,
         headers,
         bytes,
@@ -174,15 +186,8 @@ function precompressed(
   encoding: Encoding,
 ): JailedFile | null {
   const ext = PRECOMPRESSED.find(([e]) => e === encoding)![1];
-  const segments = [...f.segments.slice(0, -1), f.segments.at(-1) + ext];
-  try {
-    const j = resolveInsideSync(ctx.root, segments, {
-      followSymlinks: ctx.followSymlinks,
-    });
-    return j.info.isFile ? { segments, ...j } : null;
-  } catch {
-    return null;
-  }
+  const sibling = ctx.library.tryFind([...f.segments.slice(0, -1), f.segments.at(-1) + ext]);
+  return sibling?.info.isFile ? sibling : null;
 }
 
 /** True for a small file to compress inline that is not in memory yet. */
@@ -193,9 +198,7 @@ function needsWarming(ctx: FileContext, f: JailedFile): boolean {
 
 /** Reads a small file into the cache (through the jail's checked open). */
 async function warm(ctx: FileContext, f: JailedFile): Promise<void> {
-  const { file, info } = openInside(ctx.root, f.segments, {
-    followSymlinks: ctx.followSymlinks,
-  });
+  const { file, info } = ctx.library.openRead(f.segments);
   try {
     if (ctx.files.accepts(info.size)) {
       ctx.files.put(f.real, await readAll(file, info.size), info);
@@ -276,9 +279,7 @@ function openSame(
   ctx: FileContext,
   f: JailedFile,
 ): { file: Deno.FsFile; info: Deno.FileInfo } | null {
-  const { file, info } = openInside(ctx.root, f.segments, {
-    followSymlinks: ctx.followSymlinks,
-  });
+  const { file, info } = ctx.library.openRead(f.segments);
   if (sameVersion(versionOf(f.info), info)) return { file, info };
   file.close();
   return null;
@@ -326,22 +327,5 @@ function rangeResponse(
   return new Response(partsBody(opened.file, parts, ctx.stallMs), {
     status: 206,
     headers,
-  });
-}
-
-/** A short plain-text response. */
-export function text(
-  status: number,
-  body: string,
-  extra: [string, string][] = [],
-): Response {
-  const bytes = new TextEncoder().encode(body);
-  return new Response(bytes, {
-    status,
-    headers: [
-      ["content-type", "text/plain; charset=utf-8"],
-      ["content-length", String(bytes.length)],
-      ...extra,
-    ],
   });
 }

@@ -10,7 +10,8 @@
 
 import { AccessLog, formatCombined } from "./access_log.ts";
 import { DEFAULT_PORT, type HttpServerOptions } from "./options.ts";
-import { createStaticHandler, errorResponse } from "./static.ts";
+import { createHttpHandler } from "./app.ts";
+import { errorResponse } from "./error_status.ts";
 
 /** A running server. */
 export interface HttpServerHandle extends AsyncDisposable {
@@ -49,7 +50,7 @@ export async function serveInProcess(
   options: HttpServerOptions,
   reusePort = false,
 ): Promise<HttpServerHandle> {
-  const handler = await createStaticHandler(options);
+  const handler = await createHttpHandler(options);
   const log = options.quiet ? null : new AccessLog(Deno.stderr);
   const ac = new AbortController();
   const tls = options.cert !== undefined && options.key !== undefined;

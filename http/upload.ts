@@ -1,18 +1,19 @@
 /**
  * Uploads for `netkit http`: `PUT` (plain, or resumable with
- * `Content-Range`) and `PATCH` with `Upload-Offset`. Every
- * byte goes through the shared jail and the shared atomic write path
- * (`server/atomic_write.ts`): a plain upload lands in a temp file published
- * by `link` (create-only; of two racing uploads exactly one wins) or `rename`
- * (`overwrite`); a resumable one in a part file kept between attempts and
- * published the same way once complete. Bodies are streamed, never buffered.
+ * `Content-Range`) and `PATCH` with `Upload-Offset`. Every byte goes through
+ * the library's door (`core/library.ts`): a plain upload lands in a temp
+ * file published by `link` (create-only; of two racing uploads exactly one
+ * wins) or `rename` (`overwrite`); a resumable one in a part file kept
+ * between attempts and published the same way once complete. Bodies are
+ * streamed, never buffered.
  *
  * @module
  */
 
 import { isNetkitError, NetkitError } from "../core/errors.ts";
-import { AtomicFile, cleanStaleTemps } from "../core/atomic_file.ts";
-import { entryExists } from "../core/jail_fs.ts";
+import type { AtomicFile } from "../core/atomic_file.ts";
+import { writeError } from "./error_status.ts";
+import { reply } from "./plain_text.ts";
 import { humanSize } from "./listing.ts";
 import {
   parseContentRange,
@@ -21,22 +22,7 @@ import {
   type UploadSlice,
 } from "./upload_range.ts";
 import type { UrlPath } from "./url_path.ts";
-import { checkTarget, parentFolder, reply, type WriteContext, writeError } from "./write_common.ts";
-
-const CLEAN_EVERY_MS = 10 * 60_000;
-const cleaned = new Map<string, number>();
-
-/**
- * Sweeps abandoned temp and part files from a folder that receives an
- * upload, at most once per 10 minutes per folder, in the background.
- */
-function sweep(dir: string): void {
-  const now = Date.now();
-  if (now - (cleaned.get(dir) ?? 0) < CLEAN_EVERY_MS) return;
-  if (cleaned.size > 10_000) cleaned.clear();
-  cleaned.set(dir, now);
-  cleanStaleTemps(dir).catch(() => {});
-}
+import { checkTarget, type WriteContext } from "./write_common.ts";
 
 /** Bytes handed to the disk but not yet written, at most (backpressure). */
 const MAX_IN_FLIGHT = 8 << 20;
@@ -148,31 +134,32 @@ export async function handleUpload(
         common,
       );
     }
-    const dir = await parentFolder(ctx.root, segments, o.mkdir ?? false).catch((e) => {
+    const overwrite = o.overwrite ?? false;
+    let up: AtomicFile;
+    try {
+      up = await ctx.library.beginUpload(segments, {
+        overwrite,
+        mkdir: o.mkdir ?? false,
+        resumeSize: slice?.total,
+      });
+    } catch (e) {
       if (isNetkitError(e, "NOT_FOUND")) {
-        throw new NetkitError(
-          "EXISTS",
-          `the folder does not exist${o.mkdir ? "" : " (the server needs --mkdir)"}`,
-        );
+        const hint = o.mkdir ? "" : " (the server needs --mkdir)";
+        return reply(409, `the folder does not exist${hint}`, common);
       }
       throw e;
-    });
-    sweep(dir);
-    const overwrite = o.overwrite ?? false;
-    if (!overwrite && await entryExists(`${dir}/${name}`)) {
-      return reply(409, `${name}: already exists`, common);
     }
+    await using _upload = up;
     if (slice === null) {
-      await using up = await AtomicFile.create(dir, name);
       const limit = Math.min(length ?? max, max);
       const got = await drain(req.body, up, limit, length === null, ctx.stallMs);
       if (length !== null && got !== length) {
         return reply(400, `body ended after ${got} of ${length} bytes`, common);
       }
-      await up.commit(overwrite);
+      await up.commit();
       return reply(201, `created ${name} (${got} bytes)`, common);
     }
-    return await resumeUpload(ctx, req, dir, name, slice, overwrite, length);
+    return await resumeUpload(ctx, req, up, name, slice, length);
   } catch (e) {
     return writeError(e, common);
   }
@@ -181,14 +168,12 @@ export async function handleUpload(
 async function resumeUpload(
   ctx: WriteContext,
   req: Request,
-  dir: string,
+  up: AtomicFile,
   name: string,
   slice: UploadSlice,
-  overwrite: boolean,
   length: number | null,
 ): Promise<Response> {
   const common = ctx.common;
-  await using up = await AtomicFile.resumable(dir, name, slice.total);
   const have: [string, string][] = [...common, ["upload-offset", String(up.offset)]];
   if (slice.kind === "probe") return reply(200, `${up.offset} of ${slice.total} bytes held`, have);
   if (slice.start !== up.offset) {
@@ -208,6 +193,6 @@ async function resumeUpload(
       ["upload-offset", String(now)],
     ]);
   }
-  await up.commit(overwrite);
+  await up.commit();
   return reply(201, `created ${name} (${slice.total} bytes)`, common);
 }

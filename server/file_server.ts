@@ -7,7 +7,6 @@
 
 import { ALPN, encodeMessage } from "../protocol/file/messages.ts";
 import { writeAll } from "../protocol/file/frame_stream.ts";
-import { cleanStaleTemps } from "../core/atomic_file.ts";
 import { AuthThrottle, type AuthThrottleOptions, TokenCheck } from "../core/auth.ts";
 import { SharedSlots } from "./conn_slots.ts";
 import { HashPool } from "../core/hash_pool.ts";
@@ -66,7 +65,7 @@ export async function startFileServer(
 ): Promise<FileServer> {
   const o = resolveFileServerOptions(options);
   const store = await FileStore.open(o.root, { hidden: o.hidden });
-  if (options.cleanTemps ?? true) await cleanStaleTemps(store.root);
+  if (options.cleanTemps ?? true) await store.library.cleanTemps();
   const log = o.log ?? (() => {});
   const auth = o.token === null
     ? null

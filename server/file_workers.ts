@@ -9,10 +9,9 @@
  * @module
  */
 
-import { cleanStaleTemps } from "../core/atomic_file.ts";
 import { SharedSlots } from "./conn_slots.ts";
 import type { FileServer } from "./file_server.ts";
-import { canonicalRoot } from "../core/jail_fs.ts";
+import { Library } from "../core/library.ts";
 import { type FileServerOptions, resolveFileServerOptions } from "./options.ts";
 
 /** What the main thread tells a Worker. */
@@ -49,8 +48,9 @@ export async function startWorkersFileServer(
     throw new RangeError(`workers must be from 1 to 256, got ${count}`);
   }
   const o = resolveFileServerOptions(rest);
-  const root = await canonicalRoot(o.root);
-  await cleanStaleTemps(root);
+  const library = await Library.open(o.root);
+  await library.cleanTemps();
+  const root = library.root;
   const slots = new SharedSlots(o.maxConnections);
   const events = new EventTarget();
   const workers: Worker[] = [];

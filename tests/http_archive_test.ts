@@ -7,6 +7,7 @@ import { containsText, makeFixture, pattern, SECRET, serve } from "./http_helper
 import { tempDir } from "./temp_dir.ts";
 import { zipChunks } from "../http/zip.ts";
 import { walkFolder } from "../http/archive.ts";
+import { Library } from "../core/library.ts";
 import type { ArchiveEntry } from "../http/archive_entry.ts";
 
 function has(cmd: string): boolean {
@@ -169,7 +170,7 @@ Deno.test("an archive past its entry limit fails instead of ending incomplete", 
   let error: unknown = null;
   try {
     for await (
-      const e of walkFolder(dir.path, [], { hidden: false, followSymlinks: false, maxEntries: 3 })
+      const e of walkFolder(await Library.open(dir.path), [], { maxEntries: 3 })
     ) {
       names.push(e.name);
     }

@@ -14,7 +14,7 @@ import {
 } from "../http/zip.ts";
 import { entryHeader, MAX_USTAR_SIZE, paxRecord } from "../http/tar.ts";
 import { decodeBase64, HttpAuth, isLoopback } from "../http/auth.ts";
-import { sameOrigin } from "../http/web.ts";
+import { sameOrigin } from "../http/writes.ts";
 import { renderPage, sortListing, sortOf } from "../http/listing_page.ts";
 import type { ListingEntry } from "../http/listing.ts";
 import { parseHttpArgs } from "../http/cli.ts";

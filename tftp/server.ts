@@ -17,8 +17,7 @@ import {
   TftpErrorCode,
 } from "../protocol/tftp/packet.ts";
 import { printable } from "../protocol/tftp/errors.ts";
-import { canonicalRoot } from "../core/jail_fs.ts";
-import { cleanStaleTemps } from "../core/atomic_file.ts";
+import { Library } from "../core/library.ts";
 import { Channel } from "./channel.ts";
 import { runSession } from "./session.ts";
 
@@ -66,8 +65,8 @@ export interface TftpServer extends AsyncDisposable {
 export async function startTftpServer(
   options: TftpServerOptions,
 ): Promise<TftpServer> {
-  const root = await canonicalRoot(options.root);
-  if (options.allowWrite) await cleanStaleTemps(root);
+  const library = await Library.open(options.root);
+  if (options.allowWrite) await library.cleanTemps();
   const hostname = options.hostname ?? "127.0.0.1";
   const conn = Deno.listenDatagram({
     transport: "udp",
@@ -76,7 +75,7 @@ export async function startTftpServer(
   });
   const stop = new AbortController();
   const ctx = {
-    root,
+    library,
     allowWrite: options.allowWrite ?? false,
     overwrite: options.overwrite ?? false,
     maxWriteSize: options.maxWriteSize ?? 1024 ** 3,

@@ -11,8 +11,7 @@ import { NetkitError } from "../core/errors.ts";
 import { encodePacket, type RequestPacket } from "../protocol/tftp/packet.ts";
 import { negotiate, type ServerLimits } from "../protocol/tftp/options.ts";
 import { resolveName } from "../core/jail.ts";
-import { entryExists, openInside, resolveInside } from "../core/jail_fs.ts";
-import { AtomicFile } from "../core/atomic_file.ts";
+import type { Library } from "../core/library.ts";
 import { BlockSink, BlockSource } from "./blocks.ts";
 import type { Channel } from "./channel.ts";
 import {
@@ -25,8 +24,8 @@ import {
 
 /** What a session needs from its server. */
 export interface SessionContext extends ServerLimits {
-  /** Canonical root folder. */
-  root: string;
+  /** The library served. */
+  library: Library;
   /** Accept WRQ at all. */
   allowWrite: boolean;
   /** Let a WRQ replace an existing file. */
@@ -84,7 +83,7 @@ async function serveRead(
   segments: string[],
   ctx: SessionContext,
 ): Promise<TransferResult> {
-  const { file, info } = openInside(ctx.root, segments);
+  const { file, info } = ctx.library.openRead(segments);
   try {
     const { reply, params } = negotiate(req.options, {
       kind: "read",
@@ -111,18 +110,12 @@ async function serveWrite(
   if (!ctx.allowWrite) {
     throw new NetkitError("READ_ONLY", "writes are disabled on this server");
   }
-  const name = segments[segments.length - 1];
-  const parent = segments.slice(0, -1);
-  const dir = parent.length === 0 ? ctx.root : (await resolveInside(ctx.root, parent)).real;
-  if (!ctx.overwrite && await entryExists(`${dir}/${name}`)) {
-    throw new NetkitError("EXISTS", `${segments.join("/")}: already exists`);
-  }
+  await using out = await ctx.library.beginUpload(segments, { overwrite: ctx.overwrite });
   const { reply, params } = negotiate(req.options, {
     kind: "write",
     mode: req.mode,
   }, ctx);
   const t = tuning(params, ctx);
-  await using out = await AtomicFile.create(dir, name);
   const sink = new BlockSink({
     write: async (p) => (await out.write(p), p.length),
   }, req.mode === "netascii");
@@ -133,7 +126,7 @@ async function serveWrite(
   return await receiveBlocks(ch, sink, t, {
     resend,
     maxBytes: ctx.maxWriteSize,
-    finish: () => out.commit(ctx.overwrite),
+    finish: () => out.commit(),
     dally: true,
   });
 }
