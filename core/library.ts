@@ -594,3 +594,8 @@ async function syncDir(dir: string): Promise<void> {
     await d.sync();
   } catch { /* some file systems refuse to fsync a folder */ }
 }
+
+/** Makes a library folder (and the folders above it) when it is missing. */
+export async function makeLibraryFolder(path: string): Promise<void> {
+  await Deno.mkdir(path, { recursive: true });
+}

@@ -17,6 +17,7 @@ import { startFileServer, type StartFileServerOptions } from "./file_server.ts";
 import { startWorkersFileServer } from "./file_workers.ts";
 import { FILE_SERVER_DEFAULTS } from "./options.ts";
 import { onShutdownSignal } from "../core/signals.ts";
+import { makeLibraryFolder } from "../core/library.ts";
 
 /** One line for `netkit --help`. */
 export const SUMMARY = "serve a library folder over netkit's TCP file protocol";
@@ -114,7 +115,7 @@ export async function main(args: string[]): Promise<number> {
     ? navigator.hardwareConcurrency
     : parseIntFlag(values.workers, "--workers", 1, 256);
   const root = values.root ?? d.root;
-  if (values.root === undefined) await Deno.mkdir(root, { recursive: true });
+  if (values.root === undefined) await makeLibraryFolder(root);
 
   const start = model === "workers"
     ? (o: StartFileServerOptions) => startWorkersFileServer({ ...o, workers })
