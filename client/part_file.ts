@@ -65,8 +65,7 @@ export async function openPart(
   let offset = (await file.stat()).size;
   if (!options.resume && offset > 0) {
     // Only a leftover needs it: on ext4, truncating a file to zero marks it
-    // for a flush of all its data at close (auto_da_alloc), which cost a
-    // quarter of a 1 GiB download's time.
+    // for a flush of all its data at close (auto_da_alloc).
     await file.truncate(0);
     offset = 0;
   }
@@ -94,7 +93,7 @@ export async function openPart(
  * `link` so an existing file is never replaced. With `sync` the bytes are
  * flushed to disk first (a power cut then cannot leave an empty file under
  * the final name); like curl and wget, downloads skip that by default, as it
- * costs about 0.3 s per GiB.
+ * costs a noticeable share of a large download's time.
  */
 export async function finishPart(
   part: PartFile,

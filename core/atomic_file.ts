@@ -185,7 +185,7 @@ export class AtomicFile implements AsyncDisposable {
       throw fsError(e, "upload");
     }
     // Start writing back to disk while the rest arrives, so the fsync at
-    // commit has little left to do (it cost ~0.4 s per GiB when left to the end).
+    // commit has little left to do.
     this.#unsynced += bytes.length;
     if (this.#unsynced >= SYNC_EVERY_BYTES && this.#flushing === null) {
       this.#unsynced = 0;

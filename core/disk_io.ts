@@ -16,8 +16,8 @@ export const SLOW_SYNC_MS = 2;
 
 /**
  * Slow synchronous calls tolerated before the I/O goes asynchronous: one
- * alone may be a stall of the machine (a fresh buffer's first touch cost
- * 8 ms on this VM), not the disk.
+ * alone may be a stall of the machine (a fresh buffer's first touch on a
+ * VM), not the disk.
  */
 export const SLOW_SYNC_CALLS = 2;
 
@@ -59,23 +59,17 @@ export class SyncGate {
 
 /**
  * The largest single asynchronous write into a file (a {@linkcode FileWriter}
- * once its gate has closed). On VMs that hand freed memory back to the host
- * (free page reporting, as on this Firecracker machine), Linux serves 512 KiB
- * and larger aligned page-cache writes with large folios taken from that
- * memory, and every first touch faults on the host: 1 GiB in 1 MiB writes
- * took 2.5 to 2.9 s there, in 256 KiB writes 0.23 to 0.26 s (`dd`, fresh
- * file). Smaller pieces would mean more hops through Deno's blocking pool: a
- * 1 GiB upload in 64 KiB async writes took twice as long.
+ * once its gate has closed): large enough that hops through Deno's blocking
+ * pool stay few, small enough that Linux never serves the write with large
+ * page-cache folios, which fault on the host of VMs that hand freed memory
+ * back (docs/BENCHMARKS.md, "Design measurements").
  */
 export const FILE_WRITE_PIECE = 256 * 1024;
 
 /**
  * The largest single synchronous write into a file. No pool hop per write
  * here, so the piece can stay small enough that the page cache never needs a
- * large folio: on this VM a verified 1 GiB download (median of 5 or 6
- * interleaved rounds) took 1.03 to 1.11 s in 128 and 256 KiB writes, and
- * 0.73 to 0.76 s in 64 KiB writes, as fast as unaligned 252 KiB ones. The
- * extra system calls cost nothing measurable.
+ * large folio; the extra system calls cost nothing measurable.
  */
 export const SYNC_WRITE_PIECE = 64 * 1024;
 
@@ -89,8 +83,7 @@ export interface WritableFile {
  * Writes a file (a client's part file, a server's upload temp file)
  * synchronously in {@linkcode SYNC_WRITE_PIECE} pieces while its
  * {@linkcode SyncGate} stays open, then asynchronously in
- * {@linkcode FILE_WRITE_PIECE} pieces. A 1 GiB upload took 0.88 s this way
- * against 1.17 s all async.
+ * {@linkcode FILE_WRITE_PIECE} pieces.
  */
 export class FileWriter {
   readonly #file: WritableFile;

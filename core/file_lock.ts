@@ -6,8 +6,7 @@
  * and a child process started while the file is open (by any thread of the
  * process: a test runner, a Worker) holds a copy of its descriptor until the
  * child's `exec`. A `close()` in that window leaves the lock held until the
- * child has started: up to 10 ms measured here, for 1 close in 20 while
- * children were being spawned.
+ * child has started (milliseconds, in a process that spawns children).
  * A caller that reconnects at once after a broken transfer would otherwise
  * be told the file is busy when nobody holds it.
  *

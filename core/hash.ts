@@ -70,7 +70,7 @@ const MAX_IDLE_XXH = 64;
 const idleXxh: Xxh[] = [];
 
 async function newXxh(): Promise<Xxh> {
-  // Loaded on first use: it costs ~60 ms of start-up that --help and ls need not pay.
+  // Loaded on first use: start-up time that --help and ls need not pay.
   const { createXXHash128 } = await import("hash-wasm");
   return await createXXHash128();
 }

@@ -144,8 +144,8 @@ export interface OpenedFile {
  *
  * Synchronous on purpose, like nginx's `open` and `stat`: on a local disk the
  * three syscalls take microseconds, while each async file-system op is a round
- * trip through Deno's blocking thread pool that cost more than a third of a
- * small download's server CPU. File contents are still read asynchronously.
+ * trip through Deno's blocking thread pool, a large share of a small
+ * download's server CPU. File contents are still read asynchronously.
  *
  * @throws {NetkitError} `NOT_FOUND` (also for folders), `FORBIDDEN`
  */

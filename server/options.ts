@@ -37,10 +37,9 @@ export interface FileServerOptions {
   tls?: { cert: string; key: string } | null;
   /**
    * Transfers of at least this many bytes are hashed by a Worker on another
-   * core; smaller ones inline. `null` decides by algorithm: SHA-256 (about
-   * 1.7 GB/s) from 8 MiB on, XXH3-128 (about 5.5 GB/s, 0.2 ms per MiB, too
-   * little to stall the event loop) always inline, which measured faster on
-   * this 2-core machine since the Worker reads the file a second time.
+   * core; smaller ones inline. `null` decides by algorithm: SHA-256 from
+   * 8 MiB on, XXH3-128 (fast enough never to stall the event loop) always
+   * inline, since the Worker reads the file a second time.
    * `Infinity` hashes everything inline.
    * @default null
    */

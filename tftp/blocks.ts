@@ -33,8 +33,7 @@ function canReadSync(src: ByteSource): src is SyncByteSource {
  * A source that reads synchronously (a file in the page cache) is read one
  * block ahead straight into the next packet, while the sender waits for an
  * ACK ({@linkcode prefetch}): no copy, and no hop through Deno's blocking
- * thread pool, which cost the sender up to a third of its speed at large
- * block sizes. Other sources, netascii, and a file whose reads turn out to
+ * thread pool, which slows the sender most at large block sizes. Other sources, netascii, and a file whose reads turn out to
  * wait for the disk (its {@linkcode SyncGate} closes) are read in 256 KiB
  * chunks, double-buffered and asynchronous, so the ACK wait hides the read.
  */

@@ -1,8 +1,8 @@
 /**
  * Receive-with-timeout for a UDP socket, cheap enough for every packet of a
  * fast transfer. `Deno.DatagramConn.receive` has no timeout, and racing each
- * receive against its own `setTimeout` costs a timer per packet (up to
- * a quarter of a bare lock-step loop). Here one timer per socket is armed
+ * receive against its own `setTimeout` costs a timer per packet, a large
+ * share of a lock-step loop. Here one timer per socket is armed
  * only while someone waits and re-armed lazily when it fires early; a
  * datagram that arrives while nobody waits is kept for the next call.
  *

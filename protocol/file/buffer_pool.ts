@@ -1,9 +1,8 @@
 /**
- * Reusable byte buffers for transfers. Every small download used to
- * allocate (and zero) fresh buffers of 64 KiB and more on both sides; at
- * 10,000 GETs a second that churn cost the server about a fifth of its time
- * in allocation and garbage collection, and a load generator a third, with
- * the collector's pauses showing in tail latency.
+ * Reusable byte buffers for transfers. Allocating (and zeroing) fresh
+ * buffers of 64 KiB and more for every small download costs a busy server a
+ * large share of its time in allocation and garbage collection, and the
+ * collector's pauses show in tail latency.
  *
  * A taken buffer holds stale bytes: callers send or use only what they have
  * written. A buffer goes back only when nothing reads or writes it any more
