@@ -9,7 +9,8 @@
 import type { FileClient, TransferResult } from "./client.ts";
 import { ProgressLine } from "./progress.ts";
 import { toHex } from "../core/hash.ts";
-import { formatSize, printable } from "./format.ts";
+import { formatRate, formatSize } from "../core/format.ts";
+import { printable } from "./format.ts";
 
 /** Flags both transfers take. */
 export interface TransferFlags {
@@ -81,7 +82,7 @@ export function describeTransfer(
   r: TransferResult,
   ms: number,
 ): string {
-  const rate = ms > 0 ? formatSize(Math.round(r.transferred / (ms / 1000))) + "/s" : "-";
+  const rate = formatRate(r.transferred, ms / 1000);
   const resumed = r.transferred < r.size ? `, resumed: ${formatSize(r.transferred)} sent` : "";
   return `${verb} ${printable(from)} -> ${printable(to)}: ${formatSize(r.size)} in ${
     (ms / 1000).toFixed(2)

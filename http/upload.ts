@@ -13,7 +13,7 @@
 import { isNetkitError, NetkitError } from "../core/errors.ts";
 import { AtomicFile, cleanStaleTemps } from "../core/atomic_file.ts";
 import { entryExists } from "../core/jail_fs.ts";
-import { humanSize } from "./listing.ts";
+import { formatSize } from "../core/format.ts";
 import {
   parseContentRange,
   parseLength,
@@ -88,7 +88,7 @@ export async function drain(
         throw tooLarge
           ? new NetkitError(
             "TOO_LARGE",
-            `upload is larger than the limit of ${limit} bytes (${humanSize(limit)})`,
+            `upload is larger than the limit of ${limit} bytes (${formatSize(limit)})`,
           )
           : new NetkitError("SIZE_MISMATCH", "body is longer than announced");
       }
@@ -144,7 +144,7 @@ export async function handleUpload(
     if (declared !== null && declared > max) {
       return reply(
         413,
-        `upload is larger than the limit of ${max} bytes (${humanSize(max)})`,
+        `upload is larger than the limit of ${max} bytes (${formatSize(max)})`,
         common,
       );
     }

@@ -1,12 +1,7 @@
 import assert from "node:assert/strict";
 import { CommandError, parseCommand, tokenize } from "../client/commands.ts";
-import {
-  formatDuration,
-  formatListing,
-  formatProgress,
-  formatSize,
-  printable,
-} from "../client/format.ts";
+import { formatListing, formatProgress, printable } from "../client/format.ts";
+import { formatDuration, formatSize } from "../core/format.ts";
 import { partPathFor } from "../client/part_file.ts";
 import { safeLocalName } from "../client/repl.ts";
 

@@ -19,7 +19,8 @@ import {
 import { AtomicFile } from "../core/atomic_file.ts";
 import { type TftpClientOptions, tftpGet, tftpPut } from "./client.ts";
 import { startTftpServer } from "./server.ts";
-import { formatBytes, stderrProgress } from "./progress.ts";
+import { formatSize } from "../core/format.ts";
+import { stderrProgress } from "./progress.ts";
 
 /** One line for `netkit --help`. */
 export const SUMMARY = "TFTP server and client over UDP (RFC 1350 + options)";
@@ -165,7 +166,8 @@ async function transfer(kind: "get" | "put", args: string[]): Promise<number> {
   }
   const [hostPort, file, third] = positionals;
   const { hostname, port } = parseHostPort(hostPort, 69);
-  const progress = stderrProgress(v.quiet || third === "-");
+  const quiet = v.quiet || third === "-";
+  const progress = stderrProgress(quiet);
   const options: TftpClientOptions = {
     hostname,
     port,
@@ -182,10 +184,10 @@ async function transfer(kind: "get" | "put", args: string[]): Promise<number> {
       ? await get(file, third ?? baseName(file), options)
       : await put(file, third ?? baseName(file), options);
     progress.done();
-    if (!v.quiet && third !== "-") {
+    if (!quiet) {
       const s = (performance.now() - t0) / 1000;
       console.error(
-        `${kind} ${file}: ${formatBytes(bytes)} in ${s.toFixed(2)} s`,
+        `${kind} ${file}: ${formatSize(bytes)} in ${s.toFixed(2)} s`,
       );
     }
     return 0;

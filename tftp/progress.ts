@@ -5,15 +5,9 @@
  * @module
  */
 
-const encoder = new TextEncoder();
+import { formatRate, formatSize } from "../core/format.ts";
 
-/** Formats a byte count with binary units (`1.5 MiB`). */
-export function formatBytes(n: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) n /= 1024, i++;
-  return i === 0 ? `${n} B` : `${n.toFixed(1)} ${units[i]}`;
-}
+const encoder = new TextEncoder();
 
 /** The progress line for `bytes` of `total` after `ms` milliseconds. */
 export function progressLine(
@@ -21,10 +15,10 @@ export function progressLine(
   total: number | null,
   ms: number,
 ): string {
-  const rate = ms > 0 ? formatBytes(Math.round(bytes / (ms / 1000))) : "-";
-  const of = total ? ` / ${formatBytes(total)}` : "";
+  const rate = formatRate(bytes, ms / 1000);
+  const of = total ? ` / ${formatSize(total)}` : "";
   const pct = total ? `  ${Math.min(100, Math.floor(bytes * 100 / total))}%` : "";
-  return `${formatBytes(bytes)}${of}${pct}  ${rate}/s`;
+  return `${formatSize(bytes)}${of}${pct}  ${rate}`;
 }
 
 /** A progress display: `update` as bytes move, `done` once at the end. */
