@@ -7,7 +7,7 @@
  */
 
 import type { FileClient, TransferResult } from "./client.ts";
-import { ProgressLine } from "./progress.ts";
+import { ProgressLine } from "../core/progress.ts";
 import { toHex } from "../core/hash.ts";
 import { formatRate, formatSize } from "../core/format.ts";
 import { printable } from "./format.ts";
@@ -28,7 +28,7 @@ async function withProgress(
   run: (bar: ProgressLine) => Promise<TransferResult>,
   report: (r: TransferResult, ms: number) => string,
 ): Promise<string> {
-  const bar = new ProgressLine(label, progress);
+  const bar = new ProgressLine(printable(label), { enabled: progress });
   const started = performance.now();
   try {
     const r = await run(bar);

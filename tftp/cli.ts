@@ -20,7 +20,7 @@ import { AtomicFile } from "../core/atomic_file.ts";
 import { type TftpClientOptions, tftpGet, tftpPut } from "./client.ts";
 import { startTftpServer } from "./server.ts";
 import { formatSize } from "../core/format.ts";
-import { stderrProgress } from "./progress.ts";
+import { ProgressLine } from "../core/progress.ts";
 
 /** One line for `netkit --help`. */
 export const SUMMARY = "TFTP server and client over UDP (RFC 1350 + options)";
@@ -167,7 +167,7 @@ async function transfer(kind: "get" | "put", args: string[]): Promise<number> {
   const [hostPort, file, third] = positionals;
   const { hostname, port } = parseHostPort(hostPort, 69);
   const quiet = v.quiet || third === "-";
-  const progress = stderrProgress(quiet);
+  const progress = new ProgressLine(file, { enabled: quiet ? false : undefined });
   const options: TftpClientOptions = {
     hostname,
     port,
@@ -176,7 +176,7 @@ async function transfer(kind: "get" | "put", args: string[]): Promise<number> {
     mode: v.netascii ? "netascii" : "octet",
     timeoutMs: timeoutFlag(v.timeout),
     retries: intFlag(v.retries, "--retries", 0, 100),
-    onProgress: (bytes, total) => progress.update(bytes, total),
+    onProgress: (bytes, total) => progress.update({ done: bytes, total }),
   };
   const t0 = performance.now();
   try {
