@@ -17,6 +17,7 @@ import {
 import { DEFAULT_PORT, type HttpServerOptions } from "./options.ts";
 import { parseWebArgs, WEB_FLAGS } from "./web_cli.ts";
 import { startHttpServer } from "./server.ts";
+import { formatHostPort } from "../core/net.ts";
 
 /** One line for `netkit --help`. */
 export const SUMMARY = "serve a folder over HTTP/1.1 (and HTTP/2 over TLS)";
@@ -136,15 +137,15 @@ export async function main(args: string[]): Promise<number> {
   }
   const server = await startHttpServer(options).catch((e) => {
     if (e instanceof Deno.errors.AddrInUse || /address already in use/i.test(String(e))) {
-      throw new Error(`address in use: ${options.hostname}:${options.port}`);
+      const where = formatHostPort(options.hostname ?? "127.0.0.1", options.port ?? DEFAULT_PORT);
+      throw new Error(`address in use: ${where}`);
     }
     throw e;
   });
   const workers = options.workers ?? 1;
   const { hostname, port } = server.addr;
-  const shown = hostname.includes(":") ? `[${hostname}]` : hostname;
   console.error(
-    `netkit http: serving ${options.root} on ${shown}:${port} (${server.url}` +
+    `netkit http: serving ${options.root} on ${formatHostPort(hostname, port)} (${server.url}` +
       (workers > 1 ? `, ${workers} workers` : "") + ")",
   );
   // A second signal, or 10 s of requests still in flight, ends the process:

@@ -11,6 +11,7 @@
 import { AccessLog, formatCombined } from "./access_log.ts";
 import { DEFAULT_PORT, type HttpServerOptions } from "./options.ts";
 import { createStaticHandler, errorResponse } from "./static.ts";
+import { formatHostPort } from "../core/net.ts";
 
 /** A running server. */
 export interface HttpServerHandle extends AsyncDisposable {
@@ -31,8 +32,7 @@ export interface HttpServerHandle extends AsyncDisposable {
 }
 
 function urlOf(addr: Deno.NetAddr, tls: boolean): string {
-  const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
-  return `${tls ? "https" : "http"}://${host}:${addr.port}/`;
+  return `${tls ? "https" : "http"}://${formatHostPort(addr.hostname, addr.port)}/`;
 }
 
 function contentLength(res: Response): number | null {

@@ -21,6 +21,7 @@ import { type TftpClientOptions, tftpGet, tftpPut } from "./client.ts";
 import { startTftpServer } from "./server.ts";
 import { formatSize } from "../core/format.ts";
 import { ProgressLine } from "../core/progress.ts";
+import { formatHostPort } from "../core/net.ts";
 
 /** One line for `netkit --help`. */
 export const SUMMARY = "TFTP server and client over UDP (RFC 1350 + options)";
@@ -138,9 +139,8 @@ async function serve(args: string[]): Promise<number> {
     log: (line) => console.error(line),
   });
   const { hostname, port } = server.addr;
-  const shown = hostname.includes(":") ? `[${hostname}]` : hostname;
   console.log(
-    `netkit tftp: serving ${v.root} on udp ${shown}:${port} (${
+    `netkit tftp: serving ${v.root} on udp ${formatHostPort(hostname, port)} (${
       v["allow-write"] ? (v.overwrite ? "read-write" : "read, create") : "read-only"
     })`,
   );

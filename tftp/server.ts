@@ -20,6 +20,7 @@ import { printable } from "../protocol/tftp/errors.ts";
 import { canonicalRoot } from "../core/jail_fs.ts";
 import { cleanStaleTemps } from "../core/atomic_file.ts";
 import { Channel } from "./channel.ts";
+import { formatHostPort } from "../core/net.ts";
 import { runSession } from "./session.ts";
 
 /** Options of {@linkcode startTftpServer}. */
@@ -197,5 +198,5 @@ export async function startTftpServer(
 }
 
 function fmt(a: Deno.NetAddr): string {
-  return a.hostname.includes(":") ? `[${a.hostname}]:${a.port}` : `${a.hostname}:${a.port}`;
+  return formatHostPort(a.hostname, a.port);
 }
