@@ -9,7 +9,8 @@ import { FileClient } from "./client.ts";
 import { formatHostPort } from "../core/net.ts";
 import { formatListing } from "./format.ts";
 import { runRepl, safeLocalName } from "./repl.ts";
-import { baseName, downloadWithProgress, uploadWithProgress } from "./transfers.ts";
+import { downloadWithProgress, uploadWithProgress } from "./transfers.ts";
+import { baseName } from "../core/local_path.ts";
 
 /** One line for `netkit --help`. */
 export const SUMMARY = "list, download and upload files on a netkit file server";

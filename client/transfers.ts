@@ -69,11 +69,6 @@ export function uploadWithProgress(
   );
 }
 
-/** The name an uploaded file gets by default: the local path's last segment. */
-export function baseName(path: string): string {
-  return path.split(/[\\/]/).pop()!;
-}
-
 /** `downloaded a.txt -> ./a.txt: 1.0 MiB in 0.2s (5.0 MiB/s), xxh3-128 0123…` */
 export function describeTransfer(
   verb: string,

@@ -17,6 +17,7 @@ import {
   UsageError,
 } from "../core/cli_args.ts";
 import { AtomicFile } from "../core/atomic_file.ts";
+import { baseName } from "../core/local_path.ts";
 import { type TftpClientOptions, tftpGet, tftpPut } from "./client.ts";
 import { startTftpServer } from "./server.ts";
 import { formatSize } from "../core/format.ts";
@@ -199,15 +200,6 @@ async function transfer(kind: "get" | "put", args: string[]): Promise<number> {
       `tftp ${kind} ${file}: ${why}`,
     );
   }
-}
-
-function baseName(path: string): string {
-  const parts = path.split(/[\\/]/).filter((p) => p !== "");
-  const last = parts[parts.length - 1];
-  if (!last || last === "." || last === "..") {
-    throw new UsageError(`cannot derive a local name from '${path}'`);
-  }
-  return last;
 }
 
 async function get(
