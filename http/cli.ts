@@ -18,6 +18,7 @@ import { DEFAULT_PORT, type HttpServerOptions } from "./options.ts";
 import { parseWebArgs, WEB_FLAGS } from "./web_cli.ts";
 import { startHttpServer } from "./server.ts";
 import { formatHostPort } from "../core/net.ts";
+import { onShutdownSignal } from "../core/signals.ts";
 
 /** One line for `netkit --help`. */
 export const SUMMARY = "serve a folder over HTTP/1.1 (and HTTP/2 over TLS)";
@@ -151,22 +152,17 @@ export async function main(args: string[]): Promise<number> {
   // A second signal, or 10 s of requests still in flight, ends the process:
   // main() returns and main.ts exits, closing every connection.
   const { promise: forced, resolve: force } = Promise.withResolvers<void>();
-  let signals = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const onSignal = () => {
-    signals++;
-    if (signals > 1) return force();
+  using _signals = onShutdownSignal((count) => {
+    if (count > 1) return force();
     console.error("netkit http: shutting down (again to force)");
     timer = setTimeout(force, 10_000);
     server.shutdown();
-  };
-  const names: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-  for (const s of names) Deno.addSignalListener(s, onSignal);
+  });
   try {
     await Promise.race([server.finished, forced]);
   } finally {
     clearTimeout(timer);
-    for (const s of names) Deno.removeSignalListener(s, onSignal);
   }
   console.error("netkit http: stopped");
   return 0;

@@ -175,6 +175,25 @@ Deno.test("the CLI logs in Combined Log Format and stops cleanly on SIGTERM", as
   assertMatch(log, /netkit http: stopped/);
 });
 
+Deno.test("the CLI: a second signal stops at once while a download is stalled", async () => {
+  await using fx = await makeFixture();
+  await Deno.writeFile(`${fx.root}/big.bin`, new Uint8Array(64 * 1024 * 1024));
+  await using s = await startNetkitServer(["http", "--root", fx.root, "--port", "0", "--quiet"]);
+  using conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+  await conn.write(new TextEncoder().encode("GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n"));
+  assert((await conn.read(new Uint8Array(1024)) ?? 0) > 0); // the answer begins, then stalls
+  let exited = false;
+  s.child.status.then(() => exited = true);
+  s.child.kill("SIGTERM");
+  while (!s.stderr().includes("again to force")) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 500));
+  assert(!exited, "the first signal waits for the download in flight");
+  const forced = Date.now();
+  assertEquals((await s.stop("SIGINT")).code, 0);
+  assert(Date.now() - forced < 5000, "the second signal does not wait (10 s)");
+  assertMatch(s.stderr(), /netkit http: stopped/);
+});
+
 Deno.test("the CLI: --quiet mutes the log; bad flags exit 2 with one line", async () => {
   await using fx = await makeFixture();
   {

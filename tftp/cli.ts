@@ -23,6 +23,7 @@ import { startTftpServer } from "./server.ts";
 import { formatSize } from "../core/format.ts";
 import { ProgressLine } from "../core/progress.ts";
 import { formatHostPort } from "../core/net.ts";
+import { onShutdownSignal } from "../core/signals.ts";
 
 /** One line for `netkit --help`. */
 export const SUMMARY = "TFTP server and client over UDP (RFC 1350 + options)";
@@ -146,13 +147,10 @@ async function serve(args: string[]): Promise<number> {
     })`,
   );
   const stopped = Promise.withResolvers<void>();
-  const onSignal = () => stopped.resolve();
-  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
-  for (const s of signals) Deno.addSignalListener(s, onSignal);
+  using _signals = onShutdownSignal(() => stopped.resolve());
   try {
     await stopped.promise;
   } finally {
-    for (const s of signals) Deno.removeSignalListener(s, onSignal);
     await server.close();
   }
   return 0;
