@@ -6,9 +6,11 @@
 
 import { parseDuration, parseFlags, parseHostPort, readPem, UsageError } from "../core/cli_args.ts";
 import { FileClient } from "./client.ts";
+import { formatHostPort } from "../core/net.ts";
 import { formatListing } from "./format.ts";
 import { runRepl, safeLocalName } from "./repl.ts";
-import { baseName, downloadWithProgress, uploadWithProgress } from "./transfers.ts";
+import { downloadWithProgress, uploadWithProgress } from "./transfers.ts";
+import { baseName } from "../core/local_path.ts";
 
 /** One line for `netkit --help`. */
 export const SUMMARY = "list, download and upload files on a netkit file server";
@@ -74,7 +76,7 @@ export async function main(args: string[]): Promise<number> {
   const words = [...positionals];
   const address = words.length > 0 && !ONE_SHOT.has(words[0]) ? words.shift()! : "127.0.0.1";
   const { hostname, port } = parseHostPort(address, 7070);
-  const shown = hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
+  const shown = formatHostPort(hostname, port);
   const timeoutMs = values.timeout === undefined
     ? undefined
     : parseDuration(values.timeout, "--timeout");

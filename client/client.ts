@@ -30,6 +30,7 @@ import { hashPrefix, receiveData, sendData } from "../protocol/file/data_path.ts
 import { FileWriter } from "../core/disk_io.ts";
 import { type ChunkWriter, type FileHashJob, followWrites, HashPool } from "../core/hash_pool.ts";
 import { TrackedConn } from "../core/tracked_conn.ts";
+import { formatHostPort } from "../core/net.ts";
 import { finishPart, openPart, type PartFile } from "./part_file.ts";
 
 /** Options of {@linkcode FileClient.connect}. */
@@ -174,24 +175,25 @@ export class FileClient implements AsyncDisposable {
         conn.setNoDelay(true);
       }
     } catch (e) {
+      const where = formatHostPort(hostname, port);
       if (options.tls && !signal.aborted && !(e instanceof Deno.errors.ConnectionRefused)) {
         throw new NetkitError(
           "CLOSED",
-          `TLS handshake with ${hostname}:${port} failed: ${(e as Error).message}`,
+          `TLS handshake with ${where} failed: ${(e as Error).message}`,
         );
       }
       if (e instanceof Deno.errors.ConnectionRefused) {
         throw new NetkitError(
           "CLOSED",
-          `cannot connect to ${hostname}:${port}: connection refused`,
+          `cannot connect to ${where}: connection refused`,
         );
       }
       if (signal.aborted) {
-        throw new NetkitError("TIMEOUT", `cannot connect to ${hostname}:${port}: timed out`);
+        throw new NetkitError("TIMEOUT", `cannot connect to ${where}: timed out`);
       }
       throw new NetkitError(
         "CLOSED",
-        `cannot connect to ${hostname}:${port}: ${(e as Error).message}`,
+        `cannot connect to ${where}: ${(e as Error).message}`,
       );
     }
     const tracked = new TrackedConn(conn);

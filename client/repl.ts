@@ -12,7 +12,8 @@ import { resolveName } from "../core/jail.ts";
 import type { FileClient } from "./client.ts";
 import { type Command, CommandError, parseCommand, PROMPT_HELP } from "./commands.ts";
 import { formatListing } from "./format.ts";
-import { baseName, downloadWithProgress, uploadWithProgress } from "./transfers.ts";
+import { downloadWithProgress, uploadWithProgress } from "./transfers.ts";
+import { baseName } from "../core/local_path.ts";
 
 /** Options of {@linkcode runRepl}. */
 export interface ReplOptions {

@@ -7,9 +7,10 @@
  */
 
 import type { FileClient, TransferResult } from "./client.ts";
-import { ProgressLine } from "./progress.ts";
+import { ProgressLine } from "../core/progress.ts";
 import { toHex } from "../core/hash.ts";
-import { formatSize, printable } from "./format.ts";
+import { formatRate, formatSize } from "../core/format.ts";
+import { printable } from "./format.ts";
 
 /** Flags both transfers take. */
 export interface TransferFlags {
@@ -27,7 +28,7 @@ async function withProgress(
   run: (bar: ProgressLine) => Promise<TransferResult>,
   report: (r: TransferResult, ms: number) => string,
 ): Promise<string> {
-  const bar = new ProgressLine(label, progress);
+  const bar = new ProgressLine(printable(label), { enabled: progress });
   const started = performance.now();
   try {
     const r = await run(bar);
@@ -68,11 +69,6 @@ export function uploadWithProgress(
   );
 }
 
-/** The name an uploaded file gets by default: the local path's last segment. */
-export function baseName(path: string): string {
-  return path.split(/[\\/]/).pop()!;
-}
-
 /** `downloaded a.txt -> ./a.txt: 1.0 MiB in 0.2s (5.0 MiB/s), xxh3-128 0123…` */
 export function describeTransfer(
   verb: string,
@@ -81,7 +77,7 @@ export function describeTransfer(
   r: TransferResult,
   ms: number,
 ): string {
-  const rate = ms > 0 ? formatSize(Math.round(r.transferred / (ms / 1000))) + "/s" : "-";
+  const rate = formatRate(r.transferred, ms / 1000);
   const resumed = r.transferred < r.size ? `, resumed: ${formatSize(r.transferred)} sent` : "";
   return `${verb} ${printable(from)} -> ${printable(to)}: ${formatSize(r.size)} in ${
     (ms / 1000).toFixed(2)

@@ -13,20 +13,24 @@ export function shutdownSignals(os: typeof Deno.build.os = Deno.build.os): Deno.
 }
 
 /**
- * Calls `handler` on every stop signal until the result is disposed.
+ * Calls `handler` on every stop signal until the result is disposed, with
+ * the number of stop signals so far (1 for the first), so a server can stop
+ * gracefully on the first and at once on the second.
  *
  * @example
  * ```ts ignore
- * using _stop = onShutdownSignal(() => server.close());
+ * using _stop = onShutdownSignal((n) => n === 1 ? server.shutdown() : server.abort());
  * await server.finished;
  * ```
  */
-export function onShutdownSignal(handler: () => void): Disposable {
+export function onShutdownSignal(handler: (count: number) => void): Disposable {
   const signals = shutdownSignals();
-  for (const s of signals) Deno.addSignalListener(s, handler);
+  let count = 0;
+  const listener = () => handler(++count);
+  for (const s of signals) Deno.addSignalListener(s, listener);
   return {
     [Symbol.dispose]() {
-      for (const s of signals) Deno.removeSignalListener(s, handler);
+      for (const s of signals) Deno.removeSignalListener(s, listener);
     },
   };
 }

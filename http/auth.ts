@@ -75,9 +75,3 @@ export function decodeBase64(text: string): Uint8Array | null {
     return null;
   }
 }
-
-/** True for a loopback host name or address (where plain-text credentials stay on the machine). */
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
-  return h === "localhost" || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h);
-}

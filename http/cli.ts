@@ -17,6 +17,8 @@ import {
 import { DEFAULT_PORT, type HttpServerOptions } from "./options.ts";
 import { parseWebArgs, WEB_FLAGS } from "./web_cli.ts";
 import { startHttpServer } from "./server.ts";
+import { formatHostPort } from "../core/net.ts";
+import { onShutdownSignal } from "../core/signals.ts";
 
 /** One line for `netkit --help`. */
 export const SUMMARY = "serve a folder over HTTP/1.1 (and HTTP/2 over TLS)";
@@ -136,36 +138,31 @@ export async function main(args: string[]): Promise<number> {
   }
   const server = await startHttpServer(options).catch((e) => {
     if (e instanceof Deno.errors.AddrInUse || /address already in use/i.test(String(e))) {
-      throw new Error(`address in use: ${options.hostname}:${options.port}`);
+      const where = formatHostPort(options.hostname ?? "127.0.0.1", options.port ?? DEFAULT_PORT);
+      throw new Error(`address in use: ${where}`);
     }
     throw e;
   });
   const workers = options.workers ?? 1;
   const { hostname, port } = server.addr;
-  const shown = hostname.includes(":") ? `[${hostname}]` : hostname;
   console.error(
-    `netkit http: serving ${options.root} on ${shown}:${port} (${server.url}` +
+    `netkit http: serving ${options.root} on ${formatHostPort(hostname, port)} (${server.url}` +
       (workers > 1 ? `, ${workers} workers` : "") + ")",
   );
   // A second signal, or 10 s of requests still in flight, ends the process:
   // main() returns and main.ts exits, closing every connection.
   const { promise: forced, resolve: force } = Promise.withResolvers<void>();
-  let signals = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const onSignal = () => {
-    signals++;
-    if (signals > 1) return force();
+  using _signals = onShutdownSignal((count) => {
+    if (count > 1) return force();
     console.error("netkit http: shutting down (again to force)");
     timer = setTimeout(force, 10_000);
     server.shutdown();
-  };
-  const names: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-  for (const s of names) Deno.addSignalListener(s, onSignal);
+  });
   try {
     await Promise.race([server.finished, forced]);
   } finally {
     clearTimeout(timer);
-    for (const s of names) Deno.removeSignalListener(s, onSignal);
   }
   console.error("netkit http: stopped");
   return 0;

@@ -9,6 +9,7 @@
  */
 
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+import { LruCache } from "../core/lru.ts";
 
 /** The encodings netkit produces. */
 export type Encoding = "br" | "gzip";
@@ -94,12 +95,12 @@ export interface CompressJob {
 }
 
 /**
- * A bounded cache of compressed file bytes. `get` never blocks on a large
- * file: it starts a Worker job and answers null until the bytes are ready.
+ * A cache of compressed file bytes, bounded by bytes (least recently used
+ * out first). Nothing here blocks on a large file: `schedule` hands it to a
+ * Worker, and `lookup` answers null until the bytes are ready.
  */
 export class CompressCache {
-  #entries = new Map<string, Uint8Array<ArrayBuffer>>();
-  #bytes = 0;
+  readonly #entries: LruCache<string, Uint8Array<ArrayBuffer>>;
   #pending = new Set<string>();
   #worker: Worker | null = null;
   readonly inlineMax: number;
@@ -110,6 +111,7 @@ export class CompressCache {
     this.inlineMax = options.inlineMax ?? 65536;
     this.maxSize = options.maxSize ?? 16 * 1024 * 1024;
     this.cacheBytes = options.cacheBytes ?? 64 * 1024 * 1024;
+    this.#entries = new LruCache({ maxBytes: this.cacheBytes, sizeOf: (b) => b.length });
   }
 
   /** True when a file of this size is ever compressed. */
@@ -119,11 +121,7 @@ export class CompressCache {
 
   /** Cached compressed bytes, or null (refreshing the entry's age). */
   lookup(key: string): Uint8Array<ArrayBuffer> | null {
-    const hit = this.#entries.get(key);
-    if (!hit) return null;
-    this.#entries.delete(key);
-    this.#entries.set(key, hit);
-    return hit;
+    return this.#entries.get(key) ?? null;
   }
 
   /** Compresses small `data` now and caches it. */
@@ -133,7 +131,7 @@ export class CompressCache {
     encoding: Encoding,
   ): Uint8Array<ArrayBuffer> {
     const out = compressBytes(data, encoding);
-    this.#store(key, out);
+    this.#entries.set(key, out);
     return out;
   }
 
@@ -180,7 +178,7 @@ export class CompressCache {
       e: MessageEvent<{ key: string; bytes: Uint8Array<ArrayBuffer> | null }>,
     ) => {
       this.#pending.delete(e.data.key);
-      if (e.data.bytes) this.#store(e.data.key, e.data.bytes);
+      if (e.data.bytes) this.#entries.set(e.data.key, e.data.bytes);
     };
     w.onerror = (e) => {
       e.preventDefault();
@@ -192,18 +190,5 @@ export class CompressCache {
     (w as unknown as { unref?: () => void }).unref?.();
     this.#worker = w;
     return w;
-  }
-
-  #store(key: string, bytes: Uint8Array<ArrayBuffer>): void {
-    if (bytes.length > this.cacheBytes) return;
-    const old = this.#entries.get(key);
-    if (old) this.#bytes -= old.length;
-    this.#entries.set(key, bytes);
-    this.#bytes += bytes.length;
-    for (const [k, v] of this.#entries) {
-      if (this.#bytes <= this.cacheBytes) break;
-      this.#entries.delete(k);
-      this.#bytes -= v.length;
-    }
   }
 }

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { LruCache } from "../core/lru.ts";
+
 /** A cached file's bytes and the stat they were read under. */
 export interface CachedFile {
   /** The whole content. */
@@ -25,16 +27,17 @@ export function sameVersion(
     c.mtimeMs === (info.mtime?.getTime() ?? null) && c.ino === info.ino;
 }
 
-/** Least-recently-inserted eviction under a total byte budget. */
+/** Small files in memory under a total byte budget, least recently used out first. */
 export class FileCache {
-  #entries = new Map<string, CachedFile>();
-  #bytes = 0;
+  readonly #entries: LruCache<string, CachedFile>;
 
   /**
    * @param fileMax largest file kept (bytes); 0 disables the cache
    * @param totalMax total bytes kept
    */
-  constructor(readonly fileMax: number, readonly totalMax: number) {}
+  constructor(readonly fileMax: number, readonly totalMax: number) {
+    this.#entries = new LruCache({ maxBytes: totalMax, sizeOf: (e) => e.bytes.length });
+  }
 
   /** True when a file of `size` bytes may be cached. */
   accepts(size: number): boolean {
@@ -47,7 +50,6 @@ export class FileCache {
     if (!hit) return null;
     if (sameVersion(hit, info)) return hit;
     this.#entries.delete(real);
-    this.#bytes -= hit.size;
     return null;
   }
 
@@ -63,16 +65,7 @@ export class FileCache {
       mtimeMs: info.mtime?.getTime() ?? null,
       ino: info.ino,
     };
-    if (!this.accepts(bytes.length)) return entry;
-    const old = this.#entries.get(real);
-    if (old) this.#bytes -= old.size;
-    this.#entries.set(real, entry);
-    this.#bytes += entry.size;
-    for (const [k, v] of this.#entries) {
-      if (this.#bytes <= this.totalMax) break;
-      this.#entries.delete(k);
-      this.#bytes -= v.size;
-    }
+    if (this.accepts(bytes.length)) this.#entries.set(real, entry);
     return entry;
   }
 }

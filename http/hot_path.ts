@@ -15,6 +15,8 @@
  * @module
  */
 
+import { LruCache } from "../core/lru.ts";
+
 /** A remembered answer. */
 interface HotEntry {
   /** Root-joined path to `stat` (symlinks followed). */
@@ -41,22 +43,23 @@ export const CONDITIONAL: readonly string[] = [
   "if-unmodified-since",
 ];
 
-/** Remembered answers, bounded in count. */
+/** Remembered answers, bounded in bytes and count, least recently used out first. */
 export class HotPaths {
-  #entries = new Map<string, HotEntry>();
-  #bytes = 0;
+  readonly #entries: LruCache<string, HotEntry>;
 
   /**
    * @param revalidateMs how long a check stays good; 0 checks every request
    * @param maxBytes most bytes held (each entry counted, even when two
-   *   paths share a file); the oldest entries go first
+   *   paths share a file); the least recently used go first
    * @param max most remembered paths
    */
   constructor(
     readonly revalidateMs = 1000,
     readonly maxBytes = 64 * 1024 * 1024,
     readonly max = 4096,
-  ) {}
+  ) {
+    this.#entries = new LruCache({ maxBytes, maxEntries: max, sizeOf: (e) => e.bytes.length });
+  }
 
   /** The answer for `raw` when it is still valid, else null. */
   answer(raw: string, req: Request): Response | null {
@@ -76,25 +79,18 @@ export class HotPaths {
     try {
       info = Deno.statSync(e.path);
     } catch {
-      this.#forget(raw);
+      this.#entries.delete(raw);
       return false;
     }
     if (
       info.ino !== e.ino || info.dev !== e.dev || info.size !== e.size ||
       (info.mtime?.getTime() ?? null) !== e.mtimeMs
     ) {
-      this.#forget(raw);
+      this.#entries.delete(raw);
       return false;
     }
     e.checkedAt = now;
     return true;
-  }
-
-  #forget(raw: string): void {
-    const e = this.#entries.get(raw);
-    if (e === undefined) return;
-    this.#entries.delete(raw);
-    this.#bytes -= e.bytes.length;
   }
 
   /** Remembers the 200 answer for `raw`. */
@@ -106,14 +102,6 @@ export class HotPaths {
     bytes: Uint8Array<ArrayBuffer>,
     negotiates: boolean,
   ): void {
-    this.#forget(raw);
-    if (bytes.length > this.maxBytes) return;
-    for (const [k, v] of this.#entries) {
-      if (this.#entries.size < this.max && this.#bytes + bytes.length <= this.maxBytes) break;
-      this.#entries.delete(k);
-      this.#bytes -= v.bytes.length;
-    }
-    this.#bytes += bytes.length;
     this.#entries.set(raw, {
       path,
       dev: info.dev,

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { formatSize, formatTime } from "../core/format.ts";
+
 /** One visible entry of a folder. */
 export interface ListingEntry {
   /** The entry's name (one segment). */
@@ -30,22 +32,6 @@ export function sortEntries(entries: ListingEntry[]): ListingEntry[] {
   );
 }
 
-/** A size in B, KiB, MiB, GiB with one decimal above bytes. */
-export function humanSize(n: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let i = 0;
-  let v = n;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`;
-}
-
-function isoMinute(ms: number | null): string {
-  return ms === null ? "" : new Date(ms).toISOString().slice(0, 16).replace("T", " ");
-}
-
 /**
  * Renders the HTML listing of the folder at URL path `urlPath` (decoded,
  * ending in `/`). Links are relative (`./name`), so no name can turn into a
@@ -56,9 +42,9 @@ export function renderHtml(urlPath: string, entries: ListingEntry[]): string {
   const rows = sortEntries(entries).map((e) => {
     const href = "./" + encodeURIComponent(e.name) + (e.dir ? "/" : "");
     const label = escapeHtml(e.name) + (e.dir ? "/" : "");
-    const size = e.dir ? "-" : humanSize(e.size);
+    const size = e.dir ? "-" : formatSize(e.size);
     return `<tr><td><a href="${escapeHtml(href)}">${label}</a></td>` +
-      `<td class="s">${size}</td><td>${isoMinute(e.mtimeMs)}</td></tr>`;
+      `<td class="s">${size}</td><td>${e.mtimeMs === null ? "" : formatTime(e.mtimeMs)}</td></tr>`;
   });
   const up = urlPath === "/" ? "" : `<tr><td><a href="../">../</a></td><td></td><td></td></tr>`;
   return `<!DOCTYPE html>

@@ -9,7 +9,8 @@
  * @module
  */
 
-import { escapeHtml, humanSize, type ListingEntry } from "./listing.ts";
+import { escapeHtml, type ListingEntry } from "./listing.ts";
+import { formatSize } from "../core/format.ts";
 import { PAGE_CSS } from "./page_style.ts";
 import { PAGE_JS } from "./page_script.ts";
 
@@ -116,7 +117,7 @@ export function renderPage(urlPath: string, entries: ListingEntry[], o: PageOpti
     const href = "./" + encodeURIComponent(e.name) + (e.dir ? "/" : "");
     return `<tr${e.dir ? ` class="dir"` : ""}><td class="name"><a href="${escapeHtml(href)}">` +
       `${escapeHtml(e.name)}${e.dir ? "/" : ""}</a></td>` +
-      `<td class="size">${e.dir ? "—" : humanSize(e.size)}</td>` +
+      `<td class="size">${e.dir ? "—" : formatSize(e.size)}</td>` +
       `<td class="date">${when(e.mtimeMs)}</td></tr>`;
   });
   const up = segments.length === 0
@@ -127,7 +128,7 @@ export function renderPage(urlPath: string, entries: ListingEntry[], o: PageOpti
   const folders = entries.length - files.length;
   const summary = `${folders} folder${folders === 1 ? "" : "s"}, ${files.length} file${
     files.length === 1 ? "" : "s"
-  }, ${humanSize(total)}`;
+  }, ${formatSize(total)}`;
   const archives = o.archives
     ? `<span>Download folder: <a href="?archive=zip" download>zip</a> <a href="?archive=tar.gz" download>tar.gz</a></span>`
     : "";

@@ -12,6 +12,7 @@ import { AccessLog, formatCombined } from "./access_log.ts";
 import { DEFAULT_PORT, type HttpServerOptions } from "./options.ts";
 import { createHttpHandler } from "./app.ts";
 import { errorResponse } from "./error_status.ts";
+import { formatHostPort } from "../core/net.ts";
 
 /** A running server. */
 export interface HttpServerHandle extends AsyncDisposable {
@@ -32,8 +33,7 @@ export interface HttpServerHandle extends AsyncDisposable {
 }
 
 function urlOf(addr: Deno.NetAddr, tls: boolean): string {
-  const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
-  return `${tls ? "https" : "http"}://${host}:${addr.port}/`;
+  return `${tls ? "https" : "http"}://${formatHostPort(addr.hostname, addr.port)}/`;
 }
 
 function contentLength(res: Response): number | null {

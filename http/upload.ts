@@ -14,7 +14,7 @@ import { isNetkitError, NetkitError } from "../core/errors.ts";
 import type { AtomicFile } from "../core/atomic_file.ts";
 import { writeError } from "./error_status.ts";
 import { reply } from "./plain_text.ts";
-import { humanSize } from "./listing.ts";
+import { formatSize } from "../core/format.ts";
 import {
   parseContentRange,
   parseLength,
@@ -74,7 +74,7 @@ export async function drain(
         throw tooLarge
           ? new NetkitError(
             "TOO_LARGE",
-            `upload is larger than the limit of ${limit} bytes (${humanSize(limit)})`,
+            `upload is larger than the limit of ${limit} bytes (${formatSize(limit)})`,
           )
           : new NetkitError("SIZE_MISMATCH", "body is longer than announced");
       }
@@ -130,7 +130,7 @@ export async function handleUpload(
     if (declared !== null && declared > max) {
       return reply(
         413,
-        `upload is larger than the limit of ${max} bytes (${humanSize(max)})`,
+        `upload is larger than the limit of ${max} bytes (${formatSize(max)})`,
         common,
       );
     }

@@ -7,7 +7,7 @@
  */
 
 import { parseSize, UsageError } from "../core/cli_args.ts";
-import { isLoopback } from "./auth.ts";
+import { isLoopback } from "../core/net.ts";
 import { type WebOptions, writesEnabled } from "./web_options.ts";
 
 /** The flags, merged into the `http` flag table. */

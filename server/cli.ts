@@ -18,6 +18,7 @@ import { startWorkersFileServer } from "./file_workers.ts";
 import { FILE_SERVER_DEFAULTS } from "./options.ts";
 import { onShutdownSignal } from "../core/signals.ts";
 import { makeLibraryFolder } from "../core/library.ts";
+import { formatHostPort, isLoopback } from "../core/net.ts";
 
 /** One line for `netkit --help`. */
 export const SUMMARY = "serve a library folder over netkit's TCP file protocol";
@@ -156,16 +157,16 @@ export async function main(args: string[]): Promise<number> {
   }).catch((e) => {
     if (e instanceof RangeError) throw new UsageError(e.message);
     if (e instanceof Deno.errors.AddrInUse) {
-      throw new Error(`address in use: ${values.host ?? d.hostname}:${values.port ?? d.port}`);
+      const where = formatHostPort(values.host ?? d.hostname, Number(values.port ?? d.port));
+      throw new Error(`address in use: ${where}`);
     }
     throw e;
   });
 
   const { hostname, port } = server.addr;
-  const shown = hostname.includes(":") ? `[${hostname}]` : hostname;
   const extras = [tls ? "TLS" : "", token ? "token required" : ""].filter(Boolean).join(", ");
   console.error(
-    `netkit serve-files: serving ${server.root} on ${shown}:${port} (${
+    `netkit serve-files: serving ${server.root} on ${formatHostPort(hostname, port)} (${
       model === "workers" ? `workers model, ${workers} workers` : `${model} model`
     }${extras ? `, ${extras}` : ""})`,
   );
@@ -186,9 +187,4 @@ export async function main(args: string[]): Promise<number> {
   }
   console.error("netkit serve-files: stopped");
   return 0;
-}
-
-/** True for addresses only this machine can reach. */
-export function isLoopback(hostname: string): boolean {
-  return hostname === "localhost" || hostname === "::1" || hostname.startsWith("127.");
 }

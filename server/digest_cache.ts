@@ -1,11 +1,13 @@
 /**
  * Remembers the digests of files already hashed, keyed by file identity
  * (device, inode), size, modification and change time, so a file served again
- * is not hashed again. Any change to the file changes the key. Bounded: the
- * oldest entries go first.
+ * is not hashed again. Any change to the file changes the key. Bounded in
+ * count: the least recently used entries go first.
  *
  * @module
  */
+
+import { LruCache } from "../core/lru.ts";
 
 /** Default number of digests kept. */
 export const DEFAULT_DIGEST_CACHE_ENTRIES = 4096;
@@ -25,36 +27,25 @@ export function digestKey(info: Deno.FileInfo, hash: string): string | null {
 
 /** A bounded map from {@linkcode digestKey} to digest. */
 export class DigestCache {
-  readonly #max: number;
-  readonly #map = new Map<string, Uint8Array>();
+  readonly #digests: LruCache<string, Uint8Array>;
 
+  /** @param maxEntries most digests kept (0 keeps none) */
   constructor(maxEntries = DEFAULT_DIGEST_CACHE_ENTRIES) {
-    this.#max = maxEntries;
+    this.#digests = new LruCache({ maxBytes: Infinity, maxEntries, sizeOf: () => 0 });
   }
 
   /** The cached digest for `key`, if any. */
   get(key: string | null): Uint8Array | undefined {
-    if (key === null) return undefined;
-    const hit = this.#map.get(key);
-    if (hit) {
-      this.#map.delete(key);
-      this.#map.set(key, hit);
-    }
-    return hit;
+    return key === null ? undefined : this.#digests.get(key);
   }
 
   /** Remembers a digest. */
   set(key: string | null, digest: Uint8Array): void {
-    if (key === null || this.#max === 0) return;
-    this.#map.delete(key);
-    this.#map.set(key, digest);
-    if (this.#map.size > this.#max) {
-      this.#map.delete(this.#map.keys().next().value!);
-    }
+    if (key !== null) this.#digests.set(key, digest);
   }
 
   /** Number of digests held. */
   get size(): number {
-    return this.#map.size;
+    return this.#digests.size;
   }
 }

@@ -1,7 +1,8 @@
 /**
- * The accept loop every netkit TCP server shares. It takes connections from a
- * listener, enforces the connection limit, and runs one handler per
- * connection under the chosen server model:
+ * The accept loop of the file service (`netkit serve-files`, in-process and
+ * in each Worker); `netkit http` accepts through `Deno.serve` instead. It
+ * takes connections from a listener, enforces the connection limit, and runs
+ * one handler per connection under the chosen server model:
  *
  * - `async`: one async task per connection (the default);
  * - `loop`: the iterative server, one client at a time, kept to show why

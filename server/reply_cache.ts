@@ -19,6 +19,7 @@
  * @module
  */
 
+import { LruCache } from "../core/lru.ts";
 import { digestKey } from "./digest_cache.ts";
 
 /** Default bytes of answers kept. */
@@ -32,15 +33,16 @@ interface Entry {
 
 /** A bounded map from (hash, name) to the encoded answer for one file version. */
 export class ReplyCache {
-  readonly #map = new Map<string, Entry>();
-  #bytes = 0;
+  readonly #answers: LruCache<string, Entry>;
 
   /** @param maxBytes most bytes of answers kept (0 turns the cache off) */
-  constructor(readonly maxBytes = DEFAULT_REPLY_CACHE_BYTES) {}
+  constructor(readonly maxBytes = DEFAULT_REPLY_CACHE_BYTES) {
+    this.#answers = new LruCache({ maxBytes, sizeOf: (e) => e.reply.length });
+  }
 
   /** Bytes held now. */
   get bytes(): number {
-    return this.#bytes;
+    return this.#answers.bytes;
   }
 
   /**
@@ -51,16 +53,14 @@ export class ReplyCache {
    */
   get(name: string, hash: string, stat: () => Deno.FileInfo | null): Uint8Array | null {
     const id = `${hash}/${name}`;
-    const e = this.#map.get(id);
+    const e = this.#answers.get(id);
     if (e === undefined) return null;
     const info = stat();
     if (info === null) return null;
     if (e.key !== digestKey(info, hash)) {
-      this.#drop(id, e);
+      this.#answers.delete(id);
       return null;
     }
-    this.#map.delete(id); // most recently used goes last
-    this.#map.set(id, e);
     return e.reply;
   }
 
@@ -68,19 +68,7 @@ export class ReplyCache {
   set(name: string, hash: string, info: Deno.FileInfo, reply: Uint8Array): void {
     const key = digestKey(info, hash);
     const id = `${hash}/${name}`;
-    const old = this.#map.get(id);
-    if (old) this.#drop(id, old);
-    if (key === null || reply.length > this.maxBytes) return;
-    for (const [k, v] of this.#map) {
-      if (this.#bytes + reply.length <= this.maxBytes) break;
-      this.#drop(k, v);
-    }
-    this.#map.set(id, { key, reply });
-    this.#bytes += reply.length;
-  }
-
-  #drop(id: string, e: Entry): void {
-    this.#map.delete(id);
-    this.#bytes -= e.reply.length;
+    if (key === null) this.#answers.delete(id);
+    else this.#answers.set(id, { key, reply });
   }
 }

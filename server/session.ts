@@ -45,6 +45,7 @@ import { offloadHash, type ResolvedFileServerOptions } from "./options.ts";
 import { TrackedConn } from "../core/tracked_conn.ts";
 import { hashPrefix, receiveData, sendData } from "../protocol/file/data_path.ts";
 import { readFullSync } from "../core/disk_io.ts";
+import { formatHostPort } from "../core/net.ts";
 
 /** Files up to this size are answered in a single write. */
 const SMALL_FILE_BYTES = 256 * 1024;
@@ -80,7 +81,7 @@ export interface SessionContext {
 
 function peerOf(conn: Deno.Conn): string {
   const a = conn.remoteAddr as Deno.NetAddr;
-  return a.hostname?.includes(":") ? `[${a.hostname}]:${a.port}` : `${a.hostname}:${a.port}`;
+  return formatHostPort(a.hostname, a.port);
 }
 
 function isDisconnect(e: unknown): boolean {

@@ -3,9 +3,9 @@
  * overwrite commits, aborts, a 20-writer race, and stale temp cleaning.
  */
 
+import assert from "node:assert/strict";
 import { NetkitError } from "../core/errors.ts";
 import { AtomicFile, cleanStaleTemps, TEMP_PREFIX } from "../core/atomic_file.ts";
-import { assert, assertCode, assertEquals, assertRejects } from "./assert.ts";
 import { tempDir } from "./temp_dir.ts";
 
 const enc = new TextEncoder();
@@ -29,56 +29,58 @@ async function put(dir: string, name: string, text: string, overwrite = false) {
 Deno.test("commit create-only publishes the bytes and leaves no temp", async () => {
   await using d = await tempDir("atomic-");
   const f = await AtomicFile.create(d.path, "a.txt");
-  assert(f.tempPath.startsWith(`${d.path}/${TEMP_PREFIX}`), f.tempPath);
-  assertEquals(f.finalPath, `${d.path}/a.txt`);
+  assert.ok(f.tempPath.startsWith(`${d.path}/${TEMP_PREFIX}`), f.tempPath);
+  assert.equal(f.finalPath, `${d.path}/a.txt`);
   await f.write(enc.encode("hello "));
   await f.write(enc.encode("world"));
-  assertEquals(
+  assert.deepEqual(
     await entries(d.path),
     [f.tempPath.slice(d.path.length + 1)],
     "only the temp while in flight",
   );
   await f.commit(false);
-  assertEquals(await Deno.readTextFile(`${d.path}/a.txt`), "hello world");
-  assertEquals(await entries(d.path), ["a.txt"]);
+  assert.equal(await Deno.readTextFile(`${d.path}/a.txt`), "hello world");
+  assert.deepEqual(await entries(d.path), ["a.txt"]);
   await f.abort(); // after commit: a no-op that keeps the file
   await f[Symbol.asyncDispose]();
-  assertEquals(await entries(d.path), ["a.txt"]);
-  await assertRejects(() => f.commit(false), Error, "already finished");
+  assert.deepEqual(await entries(d.path), ["a.txt"]);
+  await assert.rejects(
+    () => f.commit(false),
+    (e: unknown) => e instanceof Error && e.message.includes("already finished"),
+  );
 });
 
 Deno.test("a second create-only commit to the same name fails EXISTS and leaves no temp", async () => {
   await using d = await tempDir("atomic-");
   await put(d.path, "a.txt", "first");
-  const e = await assertRejects(
+  await assert.rejects(
     () => put(d.path, "a.txt", "second"),
-    NetkitError,
+    (e: unknown) => e instanceof NetkitError && e.code === "EXISTS",
   );
-  assertCode(e, "EXISTS");
-  assertEquals(await Deno.readTextFile(`${d.path}/a.txt`), "first");
-  assertEquals(await entries(d.path), ["a.txt"]);
+  assert.equal(await Deno.readTextFile(`${d.path}/a.txt`), "first");
+  assert.deepEqual(await entries(d.path), ["a.txt"]);
 });
 
 Deno.test("overwrite replaces an existing file", async () => {
   await using d = await tempDir("atomic-");
   await put(d.path, "a.txt", "a much longer first version");
   await put(d.path, "a.txt", "v2", true);
-  assertEquals(await Deno.readTextFile(`${d.path}/a.txt`), "v2");
+  assert.equal(await Deno.readTextFile(`${d.path}/a.txt`), "v2");
   await put(d.path, "new.txt", "fresh", true); // overwrite of nothing creates
-  assertEquals(await entries(d.path), ["a.txt", "new.txt"]);
+  assert.deepEqual(await entries(d.path), ["a.txt", "new.txt"]);
 });
 
 Deno.test("a folder under the final name is EXISTS either way, and no temp stays", async () => {
   await using d = await tempDir("atomic-");
   await Deno.mkdir(`${d.path}/dir`);
   for (const overwrite of [false, true]) {
-    const e = await assertRejects(
+    await assert.rejects(
       () => put(d.path, "dir", "x", overwrite),
-      NetkitError,
+      (e: unknown) => e instanceof NetkitError && e.code === "EXISTS",
+      `overwrite ${overwrite}`,
     );
-    assertCode(e, "EXISTS", `overwrite ${overwrite}`);
   }
-  assertEquals(await entries(d.path), ["dir"]);
+  assert.deepEqual(await entries(d.path), ["dir"]);
 });
 
 Deno.test("abort and asyncDispose leave nothing behind", async () => {
@@ -87,35 +89,31 @@ Deno.test("abort and asyncDispose leave nothing behind", async () => {
   await f.write(enc.encode("partial"));
   await f.abort();
   await f.abort(); // twice is fine
-  assertEquals(await entries(d.path), []);
-  await assertRejects(() => f.commit(false), Error);
-  assertEquals(await entries(d.path), []);
+  assert.deepEqual(await entries(d.path), []);
+  await assert.rejects(() => f.commit(false), Error);
+  assert.deepEqual(await entries(d.path), []);
   {
     await using g = await AtomicFile.create(d.path, "b.txt");
     await g.write(enc.encode("never committed"));
   }
-  assertEquals(await entries(d.path), []);
+  assert.deepEqual(await entries(d.path), []);
   // Disposal also runs when the block throws.
-  await assertRejects(
+  await assert.rejects(
     async () => {
       await using h = await AtomicFile.create(d.path, "c.txt");
       await h.write(enc.encode("x"));
       throw new Error("client went away");
     },
-    Error,
-    "went away",
+    (e: unknown) => e instanceof Error && e.message.includes("went away"),
   );
-  assertEquals(await entries(d.path), []);
+  assert.deepEqual(await entries(d.path), []);
 });
 
 Deno.test("AtomicFile.create in a missing folder is NOT_FOUND", async () => {
   await using d = await tempDir("atomic-");
-  assertCode(
-    await assertRejects(
-      () => AtomicFile.create(`${d.path}/nope`, "a"),
-      NetkitError,
-    ),
-    "NOT_FOUND",
+  await assert.rejects(
+    () => AtomicFile.create(`${d.path}/nope`, "a"),
+    (e: unknown) => e instanceof NetkitError && e.code === "NOT_FOUND",
   );
 });
 
@@ -138,10 +136,10 @@ async function race(dir: string, overwrite: boolean) {
 }
 
 function assertOneWritersBytes(bytes: Uint8Array) {
-  assertEquals(bytes.length, 16 * 4096);
+  assert.equal(bytes.length, 16 * 4096);
   const owner = bytes[0];
-  assert(owner >= 1 && owner <= 20, `owner ${owner}`);
-  assert(
+  assert.ok(owner >= 1 && owner <= 20, `owner ${owner}`);
+  assert.ok(
     bytes.every((b) => b === owner),
     "bytes of one writer only, never interleaved",
   );
@@ -152,26 +150,26 @@ Deno.test("20 create-only writers racing for one name: exactly one wins", async 
   const results = await race(d.path, false);
   const won = results.filter((r) => r.status === "fulfilled");
   const lost = results.filter((r) => r.status === "rejected");
-  assertEquals(won.length, 1);
+  assert.equal(won.length, 1);
   for (const r of lost) {
-    assertCode((r as PromiseRejectedResult).reason, "EXISTS");
+    assert.equal((r as PromiseRejectedResult).reason?.code, "EXISTS");
   }
   const bytes = await Deno.readFile(`${d.path}/race.bin`);
   assertOneWritersBytes(bytes);
-  assertEquals(
+  assert.equal(
     bytes[0],
     results.findIndex((r) => r.status === "fulfilled") + 1,
     "the winner's bytes",
   );
-  assertEquals(await entries(d.path), ["race.bin"]);
+  assert.deepEqual(await entries(d.path), ["race.bin"]);
 });
 
 Deno.test("20 overwriting writers racing: the result is one writer's whole file", async () => {
   await using d = await tempDir("atomic-");
   const results = await race(d.path, true);
-  assertEquals(results.filter((r) => r.status === "fulfilled").length, 20);
+  assert.equal(results.filter((r) => r.status === "fulfilled").length, 20);
   assertOneWritersBytes(await Deno.readFile(`${d.path}/race.bin`));
-  assertEquals(await entries(d.path), ["race.bin"]);
+  assert.deepEqual(await entries(d.path), ["race.bin"]);
 });
 
 /** This host's tag as AtomicFile writes it, read back from a real temp name. */
@@ -179,7 +177,7 @@ async function hostTag(dir: string): Promise<string> {
   await using f = await AtomicFile.create(dir, "probe");
   const [host, pid] = f.tempPath.slice(dir.length + 1 + TEMP_PREFIX.length)
     .split(".");
-  assertEquals(Number(pid), Deno.pid);
+  assert.equal(Number(pid), Deno.pid);
   return host;
 }
 
@@ -213,9 +211,9 @@ Deno.test("cleanStaleTemps removes dead temps, keeps live ones" + PROC, LINUX, a
   await using inFlight = await AtomicFile.create(d.path, "upload.bin");
   await inFlight.write(enc.encode("in flight"));
 
-  assertEquals(await cleanStaleTemps(d.path), 2);
+  assert.equal(await cleanStaleTemps(d.path), 2);
   const kept = await entries(d.path);
-  assertEquals(
+  assert.deepEqual(
     kept,
     [
       `${TEMP_PREFIX}${host}.${Deno.pid}.00dd`,
@@ -228,9 +226,9 @@ Deno.test("cleanStaleTemps removes dead temps, keeps live ones" + PROC, LINUX, a
   );
   // The in-flight writer is unharmed and still commits.
   await inFlight.commit(false);
-  assertEquals(await Deno.readTextFile(`${d.path}/upload.bin`), "in flight");
+  assert.equal(await Deno.readTextFile(`${d.path}/upload.bin`), "in flight");
   // A short staleAfterMs sweeps the rest of the fresh temp files.
   await Deno.utime(`${d.path}/${TEMP_PREFIX}${host}.1.00cc`, hourAgo, hourAgo);
-  assertEquals(await cleanStaleTemps(d.path, 60_000), 1);
-  assertEquals((await temps(d.path)).length, 3);
+  assert.equal(await cleanStaleTemps(d.path, 60_000), 1);
+  assert.equal((await temps(d.path)).length, 3);
 });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { assertSameBytes } from "./same_bytes.ts";
 import { BufferPool, capacityFor } from "../protocol/file/buffer_pool.ts";
 import { bytes, connect, serve, tempDir } from "./file_helpers.ts";
 
@@ -52,8 +53,8 @@ Deno.test("buffer pool: reused buffers never leak an earlier transfer's bytes", 
   await using client = await connect(server);
   for (const [name, data] of Object.entries(files)) {
     await client.download(name, `${local.path}/down-${name}`);
-    assert.deepEqual(await Deno.readFile(`${local.path}/down-${name}`), data, name);
+    assertSameBytes(await Deno.readFile(`${local.path}/down-${name}`), data, name);
     await client.upload(`${local.path}/${name}`, `up-${name}`);
-    assert.deepEqual(await Deno.readFile(`${lib.path}/up-${name}`), data, `up-${name}`);
+    assertSameBytes(await Deno.readFile(`${lib.path}/up-${name}`), data, `up-${name}`);
   }
 });

@@ -2,6 +2,7 @@
  * Unit tests for the shared command-line parsing in `server/cli_args.ts`.
  */
 
+import assert from "node:assert/strict";
 import {
   parseDuration,
   parseFlags,
@@ -11,14 +12,15 @@ import {
   parseSize,
   UsageError,
 } from "../core/cli_args.ts";
-import { assert, assertEquals, assertThrows } from "./assert.ts";
 
-function usage(
-  fn: () => unknown,
-  msgIncludes?: string,
-  msg?: string,
-): UsageError {
-  return assertThrows(fn, UsageError, msgIncludes, msg);
+/** Asserts that `fn` throws a UsageError whose message includes `part`; returns the error. */
+function usage(fn: () => unknown, part = "", msg?: string): UsageError {
+  let caught: UsageError | undefined;
+  assert.throws(fn, (e: unknown) => {
+    caught = e as UsageError;
+    return e instanceof UsageError && e.message.includes(part);
+  }, msg);
+  return caught!;
 }
 
 Deno.test("parseSize: plain bytes, binary and decimal units, fractions", () => {
@@ -42,7 +44,7 @@ Deno.test("parseSize: plain bytes, binary and decimal units, fractions", () => {
     ["1.9b", 1],
   ];
   for (const [text, want] of table) {
-    assertEquals(parseSize(text, "--max-upload"), want, text);
+    assert.deepEqual(parseSize(text, "--max-upload"), want, text);
   }
 });
 
@@ -86,7 +88,7 @@ Deno.test("parseDuration: units, plain seconds, fractions", () => {
     ["24h", 86_400_000],
   ];
   for (const [text, want] of table) {
-    assertEquals(parseDuration(text, "--idle-timeout"), want, text);
+    assert.deepEqual(parseDuration(text, "--idle-timeout"), want, text);
   }
 });
 
@@ -101,7 +103,7 @@ Deno.test("parseDuration: junk is a UsageError naming the flag", () => {
 Deno.test("parseDuration: durations a timer cannot hold are refused, not turned into 1 ms", () => {
   // setTimeout clamps delays above 2^31 - 1 ms to 1 ms: a '--idle-timeout 1000h'
   // would drop every connection at once.
-  assertEquals(parseDuration(`${2 ** 31 - 1}ms`, "--t"), 2 ** 31 - 1);
+  assert.equal(parseDuration(`${2 ** 31 - 1}ms`, "--t"), 2 ** 31 - 1);
   for (
     const text of [`${2 ** 31}ms`, "1000h", "99999999999999999999h", "30d"]
   ) {
@@ -110,13 +112,13 @@ Deno.test("parseDuration: durations a timer cannot hold are refused, not turned 
 });
 
 Deno.test("parseIntFlag and parsePort: whole numbers within bounds only", () => {
-  assertEquals(parseIntFlag("10", "--max-conns", 1, 100), 10);
-  assertEquals(parseIntFlag(" 7 ", "--max-conns", 1, 100), 7);
-  assertEquals(parseIntFlag("007", "--max-conns", 1, 100), 7);
+  assert.equal(parseIntFlag("10", "--max-conns", 1, 100), 10);
+  assert.equal(parseIntFlag(" 7 ", "--max-conns", 1, 100), 7);
+  assert.equal(parseIntFlag("007", "--max-conns", 1, 100), 7);
   for (const text of ["0", "101", "-1", "1.5", "1e2", "0x10", "", "ten", "٣"]) {
     usage(() => parseIntFlag(text, "--max-conns", 1, 100), "--max-conns");
   }
-  assertEquals([parsePort("0"), parsePort("7070"), parsePort("65535")], [
+  assert.deepEqual([parsePort("0"), parsePort("7070"), parsePort("65535")], [
     0,
     7070,
     65535,
@@ -148,7 +150,7 @@ Deno.test("parseHostPort: names, IPv4, bracketed and bare IPv6", () => {
     ["[fe80::1%eth0]:22", "fe80::1%eth0", 22],
   ];
   for (const [text, hostname, port] of table) {
-    assertEquals(parseHostPort(text, 7070), { hostname, port }, text);
+    assert.deepEqual(parseHostPort(text, 7070), { hostname, port }, text);
   }
 });
 
@@ -197,8 +199,8 @@ Deno.test("parseFlags: strict flags, positionals, and UsageErrors naming the pro
     spec,
     "serve-files",
   );
-  assertEquals(got.values, { port: "8080", quiet: true, root: "/srv" });
-  assertEquals(got.positionals, ["pos", "--not-a-flag"]);
+  assert.deepEqual({ ...got.values }, { port: "8080", quiet: true, root: "/srv" }); // parseArgs gives a null-prototype object
+  assert.deepEqual(got.positionals, ["pos", "--not-a-flag"]);
   const table: [string[], string][] = [
     [["--nope"], "unknown option '--nope'"],
     [["-x"], "unknown option '-x'"],
@@ -209,7 +211,7 @@ Deno.test("parseFlags: strict flags, positionals, and UsageErrors naming the pro
   ];
   for (const [args, msg] of table) {
     const e = usage(() => parseFlags(args, spec, "serve-files"), msg);
-    assertEquals(e.command, "serve-files");
-    assert(!e.message.includes("\n"), `one line: ${JSON.stringify(e.message)}`);
+    assert.equal(e.command, "serve-files");
+    assert.ok(!e.message.includes("\n"), `one line: ${JSON.stringify(e.message)}`);
   }
 });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { assertSameBytes } from "./same_bytes.ts";
 import denoJson from "../deno.json" with { type: "json" };
 import { runNetkit, startNetkitServer } from "./cli_helpers.ts";
 import { bytes, namesIn, tempDir } from "./file_helpers.ts";
@@ -71,7 +72,7 @@ Deno.test("cli: one-shot ls, put and get against a real serve-files process, the
 
   const get = await runNetkit(["client", addr, "get", "copy.bin", local.join("back.bin")]);
   assert.equal(get.code, 0, get.stderr);
-  assert.deepEqual(await Deno.readFile(local.join("back.bin")), data);
+  assertSameBytes(await Deno.readFile(local.join("back.bin")), data);
 
   const missing = await runNetkit(["client", addr, "get", "nope.txt", local.join("nope.txt")]);
   assert.equal(missing.code, 1);

@@ -1,12 +1,8 @@
 import assert from "node:assert/strict";
 import { CommandError, parseCommand, tokenize } from "../client/commands.ts";
-import {
-  formatDuration,
-  formatListing,
-  formatProgress,
-  formatSize,
-  printable,
-} from "../client/format.ts";
+import { formatListing, printable } from "../client/format.ts";
+import { formatDuration, formatSize } from "../core/format.ts";
+import { formatProgress } from "../core/progress.ts";
 import { partPathFor } from "../client/part_file.ts";
 import { safeLocalName } from "../client/repl.ts";
 

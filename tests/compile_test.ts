@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { assertSameBytes } from "./same_bytes.ts";
 import { compile } from "../scripts/compile.ts";
 import { startServerProcess } from "./cli_helpers.ts";
 import { bytes } from "./file_helpers.ts";
@@ -55,7 +56,7 @@ Deno.test({
       assert.ok(put.success, dec.decode(put.stderr));
       const get = await run(["client", addr, "get", "x.bin", `${build}/back.bin`]);
       assert.ok(get.success, dec.decode(get.stderr));
-      assert.deepEqual(await Deno.readFile(`${build}/back.bin`), bytes(100_000, 4));
+      assertSameBytes(await Deno.readFile(`${build}/back.bin`), bytes(100_000, 4));
       const ls = await run(["client", addr, "ls"]);
       assert.match(dec.decode(ls.stdout), /x\.bin/);
       // Windows has no SIGTERM: Deno's kill() terminates the process there.

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { assertSameBytes } from "./same_bytes.ts";
 import { createHasher, toHex } from "../core/hash.ts";
 import { isNetkitError } from "../core/errors.ts";
 import { bytes, connect, namesIn, serve, tempDir } from "./file_helpers.ts";
@@ -31,7 +32,7 @@ Deno.test("concurrency: 50 clients at once list, get and put; every byte checks 
         const dest = `${local.path}/c${c}-r${r}.bin`;
         const res = await client.download(`shared-${i}.bin`, dest);
         assert.equal(toHex(res.digest), await hex(shared[i]));
-        assert.deepEqual(await Deno.readFile(dest), shared[i]);
+        assertSameBytes(await Deno.readFile(dest), shared[i]);
       } else {
         const data = bytes(20_000 + c * 100 + r, 1000 + c * 10 + r);
         const src = `${local.path}/up-c${c}-r${r}.bin`;

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { assertSameBytes } from "./same_bytes.ts";
 import { FileClient } from "../client/client.ts";
 import type { FileServer } from "../server/file_server.ts";
 import { startWorkersFileServer } from "../server/file_workers.ts";
@@ -102,7 +103,7 @@ for (const model of ["loop", "async", "workers"] as const) {
       await using c = await connect(server);
       await c.upload(local.join(`${i}.bin`), `f${i}.bin`);
       await c.download(`f${i}.bin`, local.join(`back${i}.bin`));
-      assert.deepEqual(await Deno.readFile(local.join(`back${i}.bin`)), data);
+      assertSameBytes(await Deno.readFile(local.join(`back${i}.bin`)), data);
     };
     // The iterative server takes one client at a time: run them one after another.
     if (model === "loop") { for (let i = 0; i < 10; i++) await run(i); }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { assertSameBytes } from "./same_bytes.ts";
 import { FileClient } from "../client/client.ts";
 import { isNetkitError } from "../core/errors.ts";
 import { bytes, connect, namesIn, serve, tempDir } from "./file_helpers.ts";
@@ -39,10 +40,10 @@ Deno.test("file service: put then get round-trips bytes exactly, verified", asyn
   await using client = await connect(server);
   const up = await client.upload(`${local.path}/src.bin`, "copy.bin");
   assert.equal(up.size, data.length);
-  assert.deepEqual(await Deno.readFile(`${lib.path}/copy.bin`), data);
+  assertSameBytes(await Deno.readFile(`${lib.path}/copy.bin`), data);
   const down = await client.download("copy.bin", `${local.path}/back.bin`);
   assert.deepEqual(down.digest, up.digest);
-  assert.deepEqual(await Deno.readFile(`${local.path}/back.bin`), data);
+  assertSameBytes(await Deno.readFile(`${local.path}/back.bin`), data);
   assert.deepEqual(await namesIn(local.path), ["back.bin", "src.bin"]);
 });
 
@@ -55,7 +56,7 @@ Deno.test("file service: empty files and files of exactly one frame transfer", a
   await client.download("empty", `${local.path}/empty`);
   assert.equal((await Deno.stat(`${local.path}/empty`)).size, 0);
   await client.upload(`${local.path}/frame.bin`, "frame.bin");
-  assert.deepEqual(await Deno.readFile(`${lib.path}/frame.bin`), bytes(1 << 20, 3));
+  assertSameBytes(await Deno.readFile(`${lib.path}/frame.bin`), bytes(1 << 20, 3));
 });
 
 Deno.test("file service: sha256 is used when the client offers only sha256", async () => {
@@ -127,7 +128,7 @@ Deno.test("file service: get resumes from a part file and verifies the whole fil
   await using client = await connect(server);
   const r = await client.download("f.bin", `${local.path}/f.bin`, { resume: true });
   assert.equal(r.transferred, 1_500_000);
-  assert.deepEqual(await Deno.readFile(`${local.path}/f.bin`), data);
+  assertSameBytes(await Deno.readFile(`${local.path}/f.bin`), data);
   assert.deepEqual(await namesIn(local.path), ["f.bin"]);
 });
 
@@ -217,10 +218,10 @@ Deno.test("file service: large transfers are hashed on another core and still ve
     hashOffloadMinBytes: 8 << 20,
   });
   const down = await client.download("big.bin", local.join("down.bin"));
-  assert.deepEqual(await Deno.readFile(local.join("down.bin")), big);
+  assertSameBytes(await Deno.readFile(local.join("down.bin")), big);
   const up = await client.upload(local.join("up.bin"), "up.bin");
   assert.deepEqual(up.digest, down.digest);
-  assert.deepEqual(await Deno.readFile(lib.join("up.bin")), big);
+  assertSameBytes(await Deno.readFile(lib.join("up.bin")), big);
   // A resumed large download: the part file's prefix is hashed from disk by the Worker.
   await Deno.writeFile(local.join(".again.bin.netkit-part"), big.subarray(0, 9_000_000));
   const again = await client.download("big.bin", local.join("again.bin"), { resume: true });
@@ -244,9 +245,9 @@ Deno.test("file service: a server announcing larger frames (--max-frame 4MiB) is
   await using client = await connect(server);
   assert.equal(client.welcome.maxFrame, 4 << 20);
   await client.download("f.bin", local.join("f.bin"));
-  assert.deepEqual(await Deno.readFile(local.join("f.bin")), data);
+  assertSameBytes(await Deno.readFile(local.join("f.bin")), data);
   await client.upload(local.join("up.bin"), "up.bin");
-  assert.deepEqual(await Deno.readFile(lib.join("up.bin")), data);
+  assertSameBytes(await Deno.readFile(lib.join("up.bin")), data);
 });
 
 Deno.test("file service: by default large SHA-256 transfers go to the hash Worker, and verify", async () => {
@@ -259,5 +260,5 @@ Deno.test("file service: by default large SHA-256 transfers go to the hash Worke
   assert.equal(down.hash, "sha256");
   const up = await client.upload(local.join("u.bin"), "u.bin");
   assert.deepEqual(up.digest, down.digest);
-  assert.deepEqual(await Deno.readFile(lib.join("u.bin")), data);
+  assertSameBytes(await Deno.readFile(lib.join("u.bin")), data);
 });

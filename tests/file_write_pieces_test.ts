@@ -2,6 +2,7 @@
 // pieces no larger than their limit, whatever a short write returns; it
 // writes synchronously until the disk has made two pieces wait.
 import assert from "node:assert/strict";
+import { assertSameBytes } from "./same_bytes.ts";
 import {
   FILE_WRITE_PIECE,
   FileWriter,
@@ -62,7 +63,7 @@ Deno.test("file writes: synchronous pieces stay small enough for small folios", 
     const f = fakeFile(most);
     const w = writerFor(f);
     await w.write(bytes);
-    assert.deepEqual(f.bytes(), bytes, `${size}/${most}`);
+    assertSameBytes(f.bytes(), bytes, `${size}/${most}`);
     assert.equal(f.asyncSizes.length, 0);
     assert.ok(f.syncSizes.every((s) => s <= SYNC_WRITE_PIECE && s > 0));
     if (most === Infinity) assert.equal(f.syncSizes.length, Math.ceil(size / SYNC_WRITE_PIECE));
@@ -83,7 +84,7 @@ Deno.test("file writes: asynchronous pieces use the larger limit and survive sho
     const all = new Uint8Array(2 + size);
     all.set(prefix);
     all.set(bytes, 2);
-    assert.deepEqual(f.bytes(), all, `${size}/${most}`);
+    assertSameBytes(f.bytes(), all, `${size}/${most}`);
     assert.equal(f.syncSizes.length, 2);
     assert.ok(f.asyncSizes.every((s) => s <= FILE_WRITE_PIECE && s > 0));
     if (most === Infinity) assert.equal(f.asyncSizes.length, Math.ceil(size / FILE_WRITE_PIECE));
@@ -97,7 +98,7 @@ Deno.test("file writes: a FileWriter turns async after the disk made two pieces 
   for (let at = 0; at < bytes.length; at += SYNC_WRITE_PIECE) {
     await w.write(bytes.subarray(at, at + SYNC_WRITE_PIECE));
   }
-  assert.deepEqual(f.bytes(), bytes);
+  assertSameBytes(f.bytes(), bytes);
   assert.equal(w.synchronous, false);
   // No synchronous write after the second slow one.
   assert.equal(f.syncSizes.length, 4);
@@ -109,7 +110,7 @@ Deno.test("file writes: one slow piece alone keeps a FileWriter synchronous", as
   const w = writerFor(f);
   const bytes = pattern(6 * SYNC_WRITE_PIECE + 3);
   await w.write(bytes); // 7 pieces in one call
-  assert.deepEqual(f.bytes(), bytes);
+  assertSameBytes(f.bytes(), bytes);
   assert.equal(w.synchronous, true);
   assert.equal(f.syncSizes.length, 7);
   assert.equal(f.asyncSizes.length, 0);

@@ -3,6 +3,8 @@
  * (`protocol/frame_stream.ts`), over in-memory byte sources: no sockets.
  */
 
+import assert from "node:assert/strict";
+import { assertSameBytes } from "./same_bytes.ts";
 import { isNetkitError } from "../core/errors.ts";
 import { ProtocolError } from "../protocol/errors.ts";
 import {
@@ -21,7 +23,6 @@ import {
   writeAll,
 } from "../protocol/file/frame_stream.ts";
 import { encodeMessage, type Message } from "../protocol/file/messages.ts";
-import { assert, assertCode, assertEquals, assertRejects, assertThrows } from "./assert.ts";
 import { Prng } from "./prng.ts";
 import { ChunkSource, concat, SAMPLES, ShortSink } from "./protocol_samples.ts";
 
@@ -85,21 +86,22 @@ const SMALL_STREAM = concat(
   ),
 );
 
-async function rejectsWith(
-  p: () => Promise<unknown>,
-  code: string,
-): Promise<ProtocolError> {
-  return assertCode(await assertRejects(p, ProtocolError), code);
+/** Asserts that `p` rejects with a ProtocolError of `code` whose message includes `part`. */
+async function rejectsWith(p: () => Promise<unknown>, code: string, part = ""): Promise<void> {
+  await assert.rejects(
+    p,
+    (e: unknown) => e instanceof ProtocolError && e.code === code && e.message.includes(part),
+  );
 }
 
 Deno.test("parseHeader: needs 5 bytes, reads big-endian length, works on offset views", () => {
-  assertEquals(parseHeader(new Uint8Array(0), DEFAULT_MAX_FRAME), null);
-  assertEquals(
+  assert.equal(parseHeader(new Uint8Array(0), DEFAULT_MAX_FRAME), null);
+  assert.equal(
     parseHeader(new Uint8Array([0x10, 0, 0, 0]), DEFAULT_MAX_FRAME),
     null,
   );
   const big = new Uint8Array([9, 9, 0x31, 0x00, 0x01, 0x02, 0x03, 9]);
-  assertEquals(parseHeader(big.subarray(2), 1 << 20), {
+  assert.deepEqual(parseHeader(big.subarray(2), 1 << 20), {
     type: FrameType.END,
     length: 0x010203,
   });
@@ -110,11 +112,12 @@ Deno.test("parseHeader: every unknown type byte is a BAD_FRAME", () => {
   for (let t = 0; t < 256; t++) {
     const h = new Uint8Array([t, 0, 0, 0, 0]);
     if (known.has(t)) {
-      assertEquals(parseHeader(h, 0)?.type, t);
+      assert.deepEqual(parseHeader(h, 0)?.type, t);
     } else {
-      assertCode(
-        assertThrows(() => parseHeader(h, 0), ProtocolError, "unknown"),
-        "BAD_FRAME",
+      assert.throws(
+        () => parseHeader(h, 0),
+        (e: unknown) =>
+          e instanceof ProtocolError && e.code === "BAD_FRAME" && e.message.includes("unknown"),
       );
     }
   }
@@ -123,37 +126,35 @@ Deno.test("parseHeader: every unknown type byte is a BAD_FRAME", () => {
 Deno.test("parseHeader: length at the limit passes, one past it and 4 GiB fail", () => {
   const h = new Uint8Array(5);
   writeHeader(h, FrameType.DATA, 1000);
-  assertEquals(parseHeader(h, 1000)?.length, 1000);
-  assertCode(
-    assertThrows(() => parseHeader(h, 999), ProtocolError, "exceeds"),
-    "BAD_FRAME",
+  assert.equal(parseHeader(h, 1000)?.length, 1000);
+  assert.throws(
+    () => parseHeader(h, 999),
+    (e: unknown) =>
+      e instanceof ProtocolError && e.code === "BAD_FRAME" && e.message.includes("exceeds"),
   );
   writeHeader(h, FrameType.DATA, 0xffffffff);
-  assertEquals(parseHeader(h, 0xffffffff)?.length, 0xffffffff);
-  assertCode(
-    assertThrows(() => parseHeader(h, DEFAULT_MAX_FRAME), ProtocolError),
-    "BAD_FRAME",
+  assert.equal(parseHeader(h, 0xffffffff)?.length, 0xffffffff);
+  assert.throws(
+    () => parseHeader(h, DEFAULT_MAX_FRAME),
+    (e: unknown) => e instanceof ProtocolError && e.code === "BAD_FRAME",
   );
 });
 
 Deno.test("writeHeader: refuses lengths a u32 cannot hold; writes at an offset", () => {
   for (const bad of [-1, 2 ** 32, 1.5, NaN, Infinity]) {
-    assertThrows(
-      () => writeHeader(new Uint8Array(5), FrameType.LIST, bad),
-      RangeError,
-    );
+    assert.throws(() => writeHeader(new Uint8Array(5), FrameType.LIST, bad), RangeError);
   }
   const out = new Uint8Array(8);
   writeHeader(out, FrameType.PUT, 0xa1b2c3d4, 2);
-  assertEquals(out, new Uint8Array([0, 0, 0x22, 0xa1, 0xb2, 0xc3, 0xd4, 0]));
-  assertEquals(
+  assert.deepEqual(out, new Uint8Array([0, 0, 0x22, 0xa1, 0xb2, 0xc3, 0xd4, 0]));
+  assert.deepEqual(
     encodeFrame(FrameType.DATA, new Uint8Array([7, 8])),
     new Uint8Array([0x30, 0, 0, 0, 2, 7, 8]),
   );
 });
 
 Deno.test("FrameReader: all frames merged in one chunk", async () => {
-  assertEquals(
+  assert.deepEqual(
     await readAll(new FrameReader(new ChunkSource([STREAM]))),
     EXPECTED,
   );
@@ -161,7 +162,7 @@ Deno.test("FrameReader: all frames merged in one chunk", async () => {
 
 Deno.test("FrameReader: one byte per read", async () => {
   const chunks = Array.from(STREAM, (_, i) => STREAM.subarray(i, i + 1));
-  assertEquals(
+  assert.deepEqual(
     await readAll(new FrameReader(new ChunkSource(chunks))),
     EXPECTED,
   );
@@ -172,7 +173,7 @@ Deno.test("FrameReader: the stream split at every byte boundary", async () => {
     const seen = await readAll(
       new FrameReader(ChunkSource.split(STREAM, [cut])),
     );
-    assertEquals(seen, EXPECTED, `cut at ${cut}`);
+    assert.deepEqual(seen, EXPECTED, `cut at ${cut}`);
   }
 });
 
@@ -183,7 +184,7 @@ Deno.test("FrameReader: a small stream split at every pair of boundaries", async
       const seen = await readAll(
         new FrameReader(ChunkSource.split(SMALL_STREAM, [a, b])),
       );
-      assertEquals(seen, SMALL, `cuts at ${a}, ${b}`);
+      assert.deepEqual(seen, SMALL, `cuts at ${a}, ${b}`);
     }
   }
 });
@@ -191,13 +192,13 @@ Deno.test("FrameReader: a small stream split at every pair of boundaries", async
 Deno.test("FrameReader: idle reads through idleBuffer, the stream split at every byte boundary", async () => {
   for (let cut = 0; cut <= STREAM.length; cut++) {
     const src = ChunkSource.split(STREAM, [cut]);
-    assertEquals(await readAll(new FrameReader(src), 1000, src), EXPECTED, `cut at ${cut}`);
+    assert.deepEqual(await readAll(new FrameReader(src), 1000, src), EXPECTED, `cut at ${cut}`);
   }
   const n = SMALL_STREAM.length;
   for (let a = 0; a <= n; a++) {
     for (let b = a; b <= n; b++) {
       const src = ChunkSource.split(SMALL_STREAM, [a, b]);
-      assertEquals(await readAll(new FrameReader(src), 1000, src), SMALL, `cuts at ${a}, ${b}`);
+      assert.deepEqual(await readAll(new FrameReader(src), 1000, src), SMALL, `cuts at ${a}, ${b}`);
     }
   }
 });
@@ -207,18 +208,18 @@ Deno.test("FrameReader: idleBuffer only while nothing is buffered or owed", asyn
   const src = new ChunkSource([stream]);
   const reader = new FrameReader(src);
   const buf = reader.idleBuffer()!;
-  assert(buf.length >= HEADER_SIZE);
+  assert.ok(buf.length >= HEADER_SIZE);
   // A read into it that was never handed out is refused.
-  assertThrows(() => reader.received(buf.length + 1), RangeError);
-  assert(reader.received(await src.read(buf)));
+  assert.throws(() => reader.received(buf.length + 1), RangeError);
+  assert.ok(reader.received(await src.read(buf)));
   // The LIST and the DATA header arrived together: the next frame is buffered already.
-  assertEquals(await reader.next(), { type: "LIST" });
-  assertEquals(reader.idleBuffer(), null);
-  assertEquals(await reader.next(), { type: "DATA", length: 3 });
-  assertEquals(reader.idleBuffer(), null); // its payload is owed first
+  assert.deepEqual(await reader.next(), { type: "LIST" });
+  assert.equal(reader.idleBuffer(), null);
+  assert.deepEqual(await reader.next(), { type: "DATA", length: 3 });
+  assert.equal(reader.idleBuffer(), null); // its payload is owed first
   await reader.readData(new Uint8Array(3));
   const again = reader.idleBuffer()!;
-  assertEquals(reader.received(await src.read(again)), false); // a clean end
+  assert.equal(reader.received(await src.read(again)), false); // a clean end
 });
 
 Deno.test("FrameReader: random chunkings from a seeded PRNG", async () => {
@@ -232,7 +233,7 @@ Deno.test("FrameReader: random chunkings from a seeded PRNG", async () => {
     ) {
       cuts.push(at);
     }
-    assertEquals(
+    assert.deepEqual(
       await readAll(new FrameReader(ChunkSource.split(STREAM, cuts))),
       EXPECTED,
     );
@@ -242,13 +243,13 @@ Deno.test("FrameReader: random chunkings from a seeded PRNG", async () => {
 Deno.test("FrameReader: readData fills a target view at a non-zero byteOffset", async () => {
   const reader = new FrameReader(new ChunkSource([dataFrame(DATA_A)]));
   const f = await reader.next();
-  assertEquals(f, { type: "DATA", length: DATA_A.length });
+  assert.deepEqual(f, { type: "DATA", length: DATA_A.length });
   const big = new Uint8Array(DATA_A.length + 20).fill(0xaa);
   await reader.readData(big.subarray(10, 10 + DATA_A.length));
-  assertEquals(big.subarray(10, 10 + DATA_A.length), DATA_A);
-  assertEquals(big.subarray(0, 10), new Uint8Array(10).fill(0xaa));
-  assertEquals(big.subarray(10 + DATA_A.length), new Uint8Array(10).fill(0xaa));
-  assertEquals(await reader.next(), null);
+  assert.deepEqual(big.subarray(10, 10 + DATA_A.length), DATA_A);
+  assert.deepEqual(big.subarray(0, 10), new Uint8Array(10).fill(0xaa));
+  assert.deepEqual(big.subarray(10 + DATA_A.length), new Uint8Array(10).fill(0xaa));
+  assert.equal(await reader.next(), null);
 });
 
 Deno.test("FrameReader: an oversize header fails before any payload is read or allocated", async (t) => {
@@ -262,12 +263,8 @@ Deno.test("FrameReader: an oversize header fails before any payload is read or a
         // Only the header is available: had the reader tried to buffer the
         // payload it would have needed more reads (or a 4 GiB allocation).
         const src = new ChunkSource([header]);
-        const e = await rejectsWith(
-          () => new FrameReader(src).next(),
-          "BAD_FRAME",
-        );
-        assert(e.message.includes("exceeds"), e.message);
-        assertEquals(src.reads, 1);
+        await rejectsWith(() => new FrameReader(src).next(), "BAD_FRAME", "exceeds");
+        assert.equal(src.reads, 1);
       },
     );
   }
@@ -286,7 +283,7 @@ Deno.test("FrameReader: an oversize header fails before any payload is read or a
       ]),
       100,
     ).next();
-    assertEquals(m, { type: "END", digest: new Uint8Array(98) });
+    assert.deepEqual(m, { type: "END", digest: new Uint8Array(98) });
   });
 });
 
@@ -326,7 +323,7 @@ Deno.test("FrameReader: unknown types and trailing payload bytes are BAD_FRAME",
   const reader = new FrameReader(
     new ChunkSource([concat([encodeMessage({ type: "QUIT" }), unknown])]),
   );
-  assertEquals(await reader.next(), { type: "QUIT" });
+  assert.deepEqual(await reader.next(), { type: "QUIT" });
   await rejectsWith(() => reader.next(), "BAD_FRAME");
 });
 
@@ -337,23 +334,20 @@ Deno.test("FrameReader: readData wants exactly the announced length, once", asyn
     encodeMessage({ type: "BYE" }),
   ]);
   const reader = new FrameReader(new ChunkSource([stream]));
-  assertEquals(await reader.next(), { type: "DATA", length: 3 });
+  assert.deepEqual(await reader.next(), { type: "DATA", length: 3 });
   // Asking for the next frame before the payload is consumed is a caller bug.
-  assertCode(
-    await assertRejects(() => reader.next(), ProtocolError),
-    "UNEXPECTED",
-  );
-  await assertRejects(() => reader.readData(new Uint8Array(2)), RangeError);
-  await assertRejects(() => reader.readData(new Uint8Array(4)), RangeError);
+  await rejectsWith(() => reader.next(), "UNEXPECTED");
+  await assert.rejects(() => reader.readData(new Uint8Array(2)), RangeError);
+  await assert.rejects(() => reader.readData(new Uint8Array(4)), RangeError);
   const got = new Uint8Array(3);
   await reader.readData(got); // the failed attempts consumed nothing
-  assertEquals(got, DATA_B);
-  await assertRejects(() => reader.readData(new Uint8Array(3)), RangeError);
+  assert.deepEqual(got, DATA_B);
+  await assert.rejects(() => reader.readData(new Uint8Array(3)), RangeError);
   // A zero-length DATA needs no readData.
-  assertEquals(await reader.next(), { type: "DATA", length: 0 });
-  assertEquals(await reader.next(), { type: "BYE" });
-  assertEquals(await reader.next(), null);
-  assertEquals(await reader.next(), null);
+  assert.deepEqual(await reader.next(), { type: "DATA", length: 0 });
+  assert.deepEqual(await reader.next(), { type: "BYE" });
+  assert.equal(await reader.next(), null);
+  assert.equal(await reader.next(), null);
 });
 
 Deno.test("FrameWriter: short writes still put every byte on the wire in order", async () => {
@@ -369,7 +363,7 @@ Deno.test("FrameWriter: short writes still put every byte on the wire in order",
     const view = outer.subarray(4, 4 + HEADER_SIZE + 3 + 5);
     view.set(DATA_B, HEADER_SIZE);
     await w.sendData(view, 3);
-    assertEquals(
+    assert.deepEqual(
       outer.subarray(0, 4),
       new Uint8Array(4).fill(0xcc),
       "bytes before the view untouched",
@@ -379,15 +373,15 @@ Deno.test("FrameWriter: short writes still put every byte on the wire in order",
       dataFrame(DATA_A),
       dataFrame(DATA_B),
     ]);
-    assertEquals(sink.bytes(), expected, `maxWrite ${maxWrite}`);
+    assertSameBytes(sink.bytes(), expected, `maxWrite ${maxWrite}`);
     const seen = await readAll(
       new FrameReader(new ChunkSource([sink.bytes()])),
     );
-    assertEquals(seen.length, SAMPLES.length + 2);
+    assert.equal(seen.length, SAMPLES.length + 2);
   }
   const sink = new ShortSink(2);
   await writeAll(sink, new Uint8Array(0));
-  assertEquals(sink.writes, 0);
+  assert.equal(sink.writes, 0);
 });
 
 Deno.test("FrameWriter.sendData refuses a length its buffer does not hold", () => {
@@ -395,10 +389,10 @@ Deno.test("FrameWriter.sendData refuses a length its buffer does not hold", () =
   const w = new FrameWriter(sink);
   const buf = new Uint8Array(HEADER_SIZE + 10);
   for (const bad of [11, 1000, -1, 1.5]) {
-    assertThrows(() => w.sendData(buf, bad), RangeError);
+    assert.throws(() => w.sendData(buf, bad), RangeError);
   }
-  assertThrows(() => w.sendData(new Uint8Array(3), 0), RangeError);
-  assertEquals(sink.writes, 0, "nothing half-sent");
+  assert.throws(() => w.sendData(new Uint8Array(3), 0), RangeError);
+  assert.equal(sink.writes, 0, "nothing half-sent");
 });
 
 Deno.test("fuzz: 20k random streams end cleanly or with BAD_FRAME/CLOSED, never hang", async () => {
@@ -452,7 +446,7 @@ Deno.test("fuzz: 20k random streams end cleanly or with BAD_FRAME/CLOSED, never 
   }
   // Every outcome was reached, so the fuzz is not stuck on one path.
   for (const c of ["ok", "BAD_FRAME", "CLOSED"]) {
-    assert((codes.get(c) ?? 0) > 100, `${c}: ${codes.get(c)}`);
+    assert.ok((codes.get(c) ?? 0) > 100, `${c}: ${codes.get(c)}`);
   }
-  assert(performance.now() - t0 < 8000, "fuzz finished in time");
+  assert.ok(performance.now() - t0 < 8000, "fuzz finished in time");
 });

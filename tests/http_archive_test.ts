@@ -2,7 +2,8 @@
 // `unzip -t`, ?archive=tar.gz unpacked by `tar`, the jail's rules inside
 // archives, and a ZIP64 archive past 4 GiB streamed to a sparse file.
 
-import { assert, assertEquals } from "./assert.ts";
+import assert from "node:assert/strict";
+import { assertSameBytes } from "./same_bytes.ts";
 import { containsText, makeFixture, pattern, SECRET, serve } from "./http_helpers.ts";
 import { tempDir } from "./temp_dir.ts";
 import { zipChunks } from "../http/zip.ts";
@@ -35,25 +36,25 @@ Deno.test({
     await using s = await serve({ root: fx.root });
     await using dir = await tempDir("zip-");
     const res = await fetch(s.url + "?archive=zip");
-    assertEquals(res.status, 200);
-    assertEquals(res.headers.get("content-type"), "application/zip");
-    assert(res.headers.get("content-length") === null, "streamed, no length");
-    assertEquals(
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("content-type"), "application/zip");
+    assert.ok(res.headers.get("content-length") === null, "streamed, no length");
+    assert.equal(
       res.headers.get("content-disposition"),
       `attachment; filename="files.zip"; filename*=UTF-8''files.zip`,
     );
     const bytes = new Uint8Array(await res.arrayBuffer());
-    assert(!containsText(bytes, SECRET), "the secret leaked into the archive");
+    assert.ok(!containsText(bytes, SECRET), "the secret leaked into the archive");
     await Deno.writeFile(dir.join("a.zip"), bytes);
     const t = await run("unzip", ["-t", dir.join("a.zip")]);
-    assertEquals(t.code, 0, t.out + t.err);
-    assert(t.out.includes("No errors detected"), t.out);
+    assert.equal(t.code, 0, t.out + t.err);
+    assert.ok(t.out.includes("No errors detected"), t.out);
     const names = t.out.split("\n").filter((l) => l.includes("testing:")).map((l) =>
       l.replace(/^\s*testing:\s*/, "").replace(/\s+OK$/, "")
     );
-    assert(names.includes("docs/a.txt") && names.includes("data.bin"), names.join());
-    assert(names.includes("link-in.txt"), "a link inside the root is followed");
-    assert(
+    assert.ok(names.includes("docs/a.txt") && names.includes("data.bin"), names.join());
+    assert.ok(names.includes("link-in.txt"), "a link inside the root is followed");
+    assert.ok(
       !names.some((n) => n.startsWith(".") || n.startsWith("link-out") || n.startsWith("dir-out")),
       names.join(),
     );
@@ -61,11 +62,11 @@ Deno.test({
       args: ["-p", dir.join("a.zip"), "data.bin"],
       stdout: "piped",
     }).output();
-    assertEquals(data.stdout, pattern(10_000));
+    assertSameBytes(data.stdout, pattern(10_000));
     // A subfolder is named after itself; HEAD sends no body.
     const sub = await fetch(s.url + "docs/?archive=zip", { method: "HEAD" });
-    assertEquals(sub.status, 200);
-    assert(sub.headers.get("content-disposition")!.includes('filename="docs.zip"'));
+    assert.equal(sub.status, 200);
+    assert.ok(sub.headers.get("content-disposition")!.includes('filename="docs.zip"'));
   },
 });
 
@@ -74,31 +75,31 @@ Deno.test("?archive=tar.gz unpacks with tar to the same files", async () => {
   await using s = await serve({ root: fx.root });
   await using dir = await tempDir("tar-");
   const res = await fetch(s.url + "docs/?archive=tar.gz");
-  assertEquals([res.status, res.headers.get("content-type")], [200, "application/gzip"]);
+  assert.deepEqual([res.status, res.headers.get("content-type")], [200, "application/gzip"]);
   await Deno.writeFile(dir.join("d.tar.gz"), new Uint8Array(await res.arrayBuffer()));
   const x = await run("tar", ["-xzf", dir.join("d.tar.gz")], dir.path);
-  assertEquals(x.code, 0, x.err);
-  assertEquals(await Deno.readTextFile(dir.join("a.txt")), "a");
-  assertEquals(await Deno.readTextFile(dir.join('<b>&"x".txt')), "escaped name");
+  assert.equal(x.code, 0, x.err);
+  assert.equal(await Deno.readTextFile(dir.join("a.txt")), "a");
+  assert.equal(await Deno.readTextFile(dir.join('<b>&"x".txt')), "escaped name");
 });
 
 Deno.test("?archive= on a file, a missing folder or an unknown format is not an archive", async () => {
   await using fx = await makeFixture();
   await using s = await serve({ root: fx.root });
   const file = await fetch(s.url + "hello.txt?archive=zip");
-  assertEquals([file.status, await file.text()], [200, "hello, world\n"]);
+  assert.deepEqual([file.status, await file.text()], [200, "hello, world\n"]);
   const missing = await fetch(s.url + "nope/?archive=zip");
-  assertEquals(missing.status, 404);
+  assert.equal(missing.status, 404);
   await missing.body?.cancel();
   const other = await fetch(s.url + "docs/?archive=rar");
-  assert((other.headers.get("content-type") ?? "").startsWith("text/html"));
+  assert.ok((other.headers.get("content-type") ?? "").startsWith("text/html"));
   await other.body?.cancel();
   const hidden = await fetch(s.url + ".git/?archive=zip");
-  assertEquals(hidden.status, 404);
+  assert.equal(hidden.status, 404);
   await hidden.body?.cancel();
   await using off = await serve({ root: fx.root, archive: false });
   const r = await fetch(off.url + "?archive=zip");
-  assert((r.headers.get("content-type") ?? "").startsWith("text/html"));
+  assert.ok((r.headers.get("content-type") ?? "").startsWith("text/html"));
   await r.body?.cancel();
 });
 
@@ -157,9 +158,9 @@ Deno.test({
       dir.join("big.zip"),
       ...(all ? [] : ["small.txt", "after.txt"]),
     ]);
-    assertEquals(t.code, 0, t.out + t.err);
+    assert.equal(t.code, 0, t.out + t.err);
     const l = await run("unzip", ["-Zl", dir.join("big.zip")]);
-    assert(l.out.includes(String(size)), l.out);
+    assert.ok(l.out.includes(String(size)), l.out);
   },
 });
 
@@ -177,6 +178,6 @@ Deno.test("an archive past its entry limit fails instead of ending incomplete", 
   } catch (e) {
     error = e;
   }
-  assertEquals(names, ["f0", "f1", "f2"]);
-  assert(error instanceof Error && /too many/.test(error.message), String(error));
+  assert.deepEqual(names, ["f0", "f1", "f2"]);
+  assert.ok(error instanceof Error && /too many/.test(error.message), String(error));
 });

@@ -2,7 +2,7 @@
 // with JavaScript off, uploads with progress and their failures, downloads,
 // hostile names, and screenshots at desktop and phone width.
 
-import { assert, assertEquals } from "./assert.ts";
+import assert from "node:assert/strict";
 import { findChromium, launchBrowser } from "./browser_helpers.ts";
 import { serve } from "./http_helpers.ts";
 import { tempDir } from "./temp_dir.ts";
@@ -47,9 +47,9 @@ Deno.test({
 
     await t.step("a hostile name renders as text", async () => {
       await page.goto(server.url, { waitUntil: "load" });
-      assert((await names(page)).includes(HOSTILE), "hostile name shown as text");
-      assertEquals(await page.$$eval("main img", (i) => i.length), 0);
-      assertEquals(dialogs, []);
+      assert.ok((await names(page)).includes(HOSTILE), "hostile name shown as text");
+      assert.equal(await page.$$eval("main img", (i) => i.length), 0);
+      assert.deepEqual(dialogs, []);
     });
 
     const one = dir.join("one.txt");
@@ -69,9 +69,9 @@ Deno.test({
       await (await input()).uploadFile(one);
       await settled(1);
       const msg = await page.$eval("#progress li.err .msg", (e) => e.textContent ?? "");
-      assert(msg.startsWith("401"), msg);
+      assert.ok(msg.startsWith("401"), msg);
       await Deno.stat(`${root}/one.txt`).then(
-        () => assert(false, "file written without credentials"),
+        () => assert.ok(false, "file written without credentials"),
         () => {},
       );
     });
@@ -87,10 +87,10 @@ Deno.test({
           const bar = li.querySelector("progress") as unknown as { value: number; max: number };
           return [li.className, bar.value === bar.max];
         }));
-      assertEquals(states, [["ok", true], ["ok", true]]);
+      assert.deepEqual(states, [["ok", true], ["ok", true]]);
       const listed = await names(page);
-      assert(listed.includes("one.txt") && listed.includes("two bytes.bin"), listed.join());
-      assertEquals(await Deno.readTextFile(`${root}/one.txt`), "first file\n");
+      assert.ok(listed.includes("one.txt") && listed.includes("two bytes.bin"), listed.join());
+      assert.equal(await Deno.readTextFile(`${root}/one.txt`), "first file\n");
     });
 
     await t.step("a name that exists shows 409, a file over --max-upload 413", async () => {
@@ -100,11 +100,11 @@ Deno.test({
       await (await input()).uploadFile(one, big);
       await settled(3);
       const msgs = await page.$$eval("#progress li.err .msg", (l) => l.map((e) => e.textContent));
-      assertEquals(msgs.length, 2, msgs.join());
-      assert(msgs[0]!.startsWith("409: one.txt: already exists"), msgs[0]!);
-      assert(msgs[1]!.startsWith("413: upload is larger than the limit"), msgs[1]!);
+      assert.equal(msgs.length, 2, msgs.join());
+      assert.ok(msgs[0]!.startsWith("409: one.txt: already exists"), msgs[0]!);
+      assert.ok(msgs[1]!.startsWith("413: upload is larger than the limit"), msgs[1]!);
       await Deno.stat(`${root}/too big.bin`).then(
-        () => assert(false, "an over-size file was written"),
+        () => assert.ok(false, "an over-size file was written"),
         () => {},
       );
     });
@@ -118,7 +118,7 @@ Deno.test({
         const b = new Uint8Array(await (await fetch(u)).arrayBuffer());
         return Array.from(b);
       }, href);
-      assertEquals(new Uint8Array(got), twoBytes);
+      assert.deepEqual(new Uint8Array(got), twoBytes);
     });
 
     await t.step("screenshots at desktop and phone width", async () => {
@@ -132,7 +132,7 @@ Deno.test({
       const overflow = await page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth",
       ) as number;
-      assert(overflow <= 0, `page wider than the phone by ${overflow}px`);
+      assert.ok(overflow <= 0, `page wider than the phone by ${overflow}px`);
       await page.emulateMediaFeatures([{ name: "prefers-color-scheme", value: "dark" }]);
       await tb.screenshot(page, "listing-phone-dark");
     });
@@ -143,22 +143,22 @@ Deno.test({
       await p.setViewport({ width: 1280, height: 800 });
       await p.goto(server.url + "?sort=size&order=desc", { waitUntil: "load" });
       const bySize = await names(p);
-      assertEquals(bySize[0], "photos/");
-      assertEquals(bySize.slice(1, 3), ["big.bin", "two bytes.bin"]);
-      assertEquals(await p.$eval("#up", (e) => (e as unknown as { hidden: boolean }).hidden), true);
+      assert.equal(bySize[0], "photos/");
+      assert.deepEqual(bySize.slice(1, 3), ["big.bin", "two bytes.bin"]);
+      assert.equal(await p.$eval("#up", (e) => (e as unknown as { hidden: boolean }).hidden), true);
       await Promise.all([p.waitForNavigation(), p.click("th a[href*='sort=name']")]);
       const byName = await names(p);
       const files = byName.slice(1);
-      assertEquals(files, [...files].sort());
+      assert.deepEqual(files, [...files].sort());
       await Promise.all([p.waitForNavigation(), p.click("nav.crumbs a")]);
       await p.goto(server.url + "photos/", { waitUntil: "load" });
-      assertEquals(
+      assert.deepEqual(
         await p.$$eval("nav.crumbs li", (l) => l.map((x) => x.textContent)),
         ["Home", "photos"],
       );
       await tb.screenshot(p, "listing-nojs");
       await p.close();
     });
-    assertEquals(dialogs, []);
+    assert.deepEqual(dialogs, []);
   },
 });

@@ -1,6 +1,6 @@
 // Pure policy of `netkit http`, tested without sockets: ranges, validators,
 // URL path decoding, content types, encoding negotiation, listings, the log.
-import { assert, assertEquals, assertThrows } from "./assert.ts";
+import assert from "node:assert/strict";
 import { parseRange, planMultipart } from "../http/range.ts";
 import { evaluate, fileEtag, ifRangeAllows } from "../http/conditional.ts";
 import { decodePath, parseUrlPath, rawPathOf } from "../http/url_path.ts";
@@ -11,39 +11,39 @@ import { escapeField, formatCombined } from "../http/access_log.ts";
 import { safeLocation } from "../http/static.ts";
 
 Deno.test("parseRange() reads a-b, a- and -n and clamps to the size", () => {
-  assertEquals(parseRange("bytes=0-9", 100), {
+  assert.deepEqual(parseRange("bytes=0-9", 100), {
     kind: "ranges",
     ranges: [{ start: 0, end: 9 }],
   });
-  assertEquals(parseRange("bytes=90-", 100), {
+  assert.deepEqual(parseRange("bytes=90-", 100), {
     kind: "ranges",
     ranges: [{ start: 90, end: 99 }],
   });
-  assertEquals(parseRange("bytes=-10", 100), {
+  assert.deepEqual(parseRange("bytes=-10", 100), {
     kind: "ranges",
     ranges: [{ start: 90, end: 99 }],
   });
-  assertEquals(parseRange("bytes=-500", 100), {
+  assert.deepEqual(parseRange("bytes=-500", 100), {
     kind: "ranges",
     ranges: [{ start: 0, end: 99 }],
   });
-  assertEquals(parseRange("bytes=50-5000", 100), {
+  assert.deepEqual(parseRange("bytes=50-5000", 100), {
     kind: "ranges",
     ranges: [{ start: 50, end: 99 }],
   });
-  assertEquals(parseRange("BYTES = 1-2 , 4-5", 100), {
+  assert.deepEqual(parseRange("BYTES = 1-2 , 4-5", 100), {
     kind: "ranges",
     ranges: [{ start: 1, end: 2 }, { start: 4, end: 5 }],
   });
 });
 
 Deno.test("parseRange() says unsatisfiable only for well-formed ranges past the end", () => {
-  assertEquals(parseRange("bytes=100-", 100), { kind: "unsatisfiable" });
-  assertEquals(parseRange("bytes=100-200,300-400", 100), {
+  assert.deepEqual(parseRange("bytes=100-", 100), { kind: "unsatisfiable" });
+  assert.deepEqual(parseRange("bytes=100-200,300-400", 100), {
     kind: "unsatisfiable",
   });
-  assertEquals(parseRange("bytes=-0", 100), { kind: "unsatisfiable" });
-  assertEquals(parseRange("bytes=0-", 0), { kind: "unsatisfiable" });
+  assert.deepEqual(parseRange("bytes=-0", 100), { kind: "unsatisfiable" });
+  assert.deepEqual(parseRange("bytes=0-", 0), { kind: "unsatisfiable" });
 });
 
 Deno.test("parseRange() ignores garbage, other units, overlaps and too many ranges", () => {
@@ -62,8 +62,8 @@ Deno.test("parseRange() ignores garbage, other units, overlaps and too many rang
       "bytes=" +
       Array.from({ length: 33 }, (_, i) => `${i * 2}-${i * 2}`).join(","),
     ]
-  ) assertEquals(parseRange(h, 100), { kind: "none" }, h);
-  assertEquals(parseRange(null, 100), { kind: "none" });
+  ) assert.deepEqual(parseRange(h, 100), { kind: "none" }, h);
+  assert.deepEqual(parseRange(null, 100), { kind: "none" });
 });
 
 Deno.test("planMultipart() computes the exact body length", () => {
@@ -71,9 +71,9 @@ Deno.test("planMultipart() computes the exact body length", () => {
   const plan = planMultipart(ranges, 100, "text/plain", "XYZ");
   const expected = plan.heads[0].length + 2 + plan.heads[1].length + 10 +
     plan.tail.length;
-  assertEquals(plan.length, expected);
-  assertEquals(plan.contentType, "multipart/byteranges; boundary=XYZ");
-  assertEquals(new TextDecoder().decode(plan.tail), "\r\n--XYZ--\r\n");
+  assert.equal(plan.length, expected);
+  assert.equal(plan.contentType, "multipart/byteranges; boundary=XYZ");
+  assert.equal(new TextDecoder().decode(plan.tail), "\r\n--XYZ--\r\n");
 });
 
 Deno.test("evaluate() follows RFC 9110 precedence", () => {
@@ -84,24 +84,24 @@ Deno.test("evaluate() follows RFC 9110 precedence", () => {
   const h = (o: Record<string, string>) => (n: string) => o[n] ?? null;
   const after = new Date(1_700_000_100_000).toUTCString();
   const before = new Date(1_699_999_000_000).toUTCString();
-  assertEquals(evaluate(h({ "if-none-match": v.etag }), v), "not-modified");
-  assertEquals(
+  assert.equal(evaluate(h({ "if-none-match": v.etag }), v), "not-modified");
+  assert.equal(
     evaluate(h({ "if-none-match": `"other", W/${v.etag}` }), v),
     "not-modified",
   );
-  assertEquals(evaluate(h({ "if-none-match": "*" }), v), "not-modified");
-  assertEquals(
+  assert.equal(evaluate(h({ "if-none-match": "*" }), v), "not-modified");
+  assert.equal(
     evaluate(h({ "if-none-match": '"other"', "if-modified-since": after }), v),
     "proceed",
   );
-  assertEquals(evaluate(h({ "if-modified-since": after }), v), "not-modified");
-  assertEquals(evaluate(h({ "if-modified-since": before }), v), "proceed");
-  assertEquals(evaluate(h({ "if-modified-since": "garbage" }), v), "proceed");
-  assertEquals(evaluate(h({ "if-match": '"other"' }), v), "failed");
-  assertEquals(evaluate(h({ "if-match": `W/${v.etag}` }), v), "failed"); // weak never matches If-Match
-  assertEquals(evaluate(h({ "if-match": v.etag }), v), "proceed");
-  assertEquals(evaluate(h({ "if-unmodified-since": before }), v), "failed");
-  assertEquals(
+  assert.equal(evaluate(h({ "if-modified-since": after }), v), "not-modified");
+  assert.equal(evaluate(h({ "if-modified-since": before }), v), "proceed");
+  assert.equal(evaluate(h({ "if-modified-since": "garbage" }), v), "proceed");
+  assert.equal(evaluate(h({ "if-match": '"other"' }), v), "failed");
+  assert.equal(evaluate(h({ "if-match": `W/${v.etag}` }), v), "failed"); // weak never matches If-Match
+  assert.equal(evaluate(h({ "if-match": v.etag }), v), "proceed");
+  assert.equal(evaluate(h({ "if-unmodified-since": before }), v), "failed");
+  assert.equal(
     evaluate(h({ "if-match": v.etag, "if-unmodified-since": before }), v),
     "proceed",
   );
@@ -109,18 +109,18 @@ Deno.test("evaluate() follows RFC 9110 precedence", () => {
 
 Deno.test("ifRangeAllows() needs a strong exact ETag or the exact date", () => {
   const v = { etag: '"abc"', mtimeSec: 1_700_000_000 };
-  assert(ifRangeAllows(null, v));
-  assert(ifRangeAllows('"abc"', v));
-  assert(!ifRangeAllows('W/"abc"', v));
-  assert(!ifRangeAllows('"old"', v));
-  assert(ifRangeAllows(new Date(1_700_000_000_000).toUTCString(), v));
-  assert(!ifRangeAllows(new Date(1_600_000_000_000).toUTCString(), v));
+  assert.ok(ifRangeAllows(null, v));
+  assert.ok(ifRangeAllows('"abc"', v));
+  assert.ok(!ifRangeAllows('W/"abc"', v));
+  assert.ok(!ifRangeAllows('"old"', v));
+  assert.ok(ifRangeAllows(new Date(1_700_000_000_000).toUTCString(), v));
+  assert.ok(!ifRangeAllows(new Date(1_600_000_000_000).toUTCString(), v));
 });
 
 Deno.test("decodePath() decodes exactly once and demands strict UTF-8", () => {
-  assertEquals(decodePath("/a%20b"), "/a b");
-  assertEquals(decodePath("/%252e%252e"), "/%2e%2e"); // double encoding stays literal
-  assertEquals(decodePath("/caf%C3%A9"), "/café");
+  assert.equal(decodePath("/a%20b"), "/a b");
+  assert.equal(decodePath("/%252e%252e"), "/%2e%2e"); // double encoding stays literal
+  assert.equal(decodePath("/caf%C3%A9"), "/café");
   for (
     const bad of [
       "/%",
@@ -134,7 +134,7 @@ Deno.test("decodePath() decodes exactly once and demands strict UTF-8", () => {
       "/%C3",
     ]
   ) {
-    assertThrows(() => decodePath(bad), Error, undefined, bad);
+    assert.throws(() => decodePath(bad), Error, bad);
   }
 });
 
@@ -162,56 +162,56 @@ Deno.test("parseUrlPath() refuses every traversal form", () => {
       "relative",
       "",
     ]
-  ) assertThrows(() => parseUrlPath(bad), Error, undefined, bad);
+  ) assert.throws(() => parseUrlPath(bad), Error, bad);
 });
 
 Deno.test("parseUrlPath() accepts ordinary paths and flags hidden ones", () => {
-  assertEquals(parseUrlPath("/"), { segments: [], slash: true, hidden: false });
-  assertEquals(parseUrlPath("/a/b.txt"), {
+  assert.deepEqual(parseUrlPath("/"), { segments: [], slash: true, hidden: false });
+  assert.deepEqual(parseUrlPath("/a/b.txt"), {
     segments: ["a", "b.txt"],
     slash: false,
     hidden: false,
   });
-  assertEquals(parseUrlPath("/a/"), {
+  assert.deepEqual(parseUrlPath("/a/"), {
     segments: ["a"],
     slash: true,
     hidden: false,
   });
   // Double encoding decodes once to a literal "%2e%2e", which the jail refuses too.
-  assertThrows(() => parseUrlPath("/%252e%252e"), Error);
-  assertEquals(parseUrlPath("/x/.git/config").hidden, true);
-  assertEquals(rawPathOf("http://h:1/a/%2e%2e/b?x=/..#f"), "/a/%2e%2e/b");
-  assertEquals(rawPathOf("http://h:1"), "/");
+  assert.throws(() => parseUrlPath("/%252e%252e"), Error);
+  assert.equal(parseUrlPath("/x/.git/config").hidden, true);
+  assert.equal(rawPathOf("http://h:1/a/%2e%2e/b?x=/..#f"), "/a/%2e%2e/b");
+  assert.equal(rawPathOf("http://h:1"), "/");
 });
 
 Deno.test("safeLocation() never yields a protocol-relative URL", () => {
   for (const l of ["//evil.example/", "///evil", "/\\evil", "\\\\evil"]) {
     const s = safeLocation(l);
-    assert(s.startsWith("/") && !s.startsWith("//") && !s.startsWith("/\\"), s);
+    assert.ok(s.startsWith("/") && !s.startsWith("//") && !s.startsWith("/\\"), s);
   }
-  assertEquals(safeLocation("/docs/"), "/docs/");
+  assert.equal(safeLocation("/docs/"), "/docs/");
 });
 
 Deno.test("contentTypeFor() gives charset for text and octet-stream for unknown", () => {
-  assertEquals(contentTypeFor("a.HTML"), "text/html; charset=utf-8");
-  assertEquals(contentTypeFor("x.json"), "application/json; charset=utf-8");
-  assertEquals(contentTypeFor("x.png"), "image/png");
-  assertEquals(contentTypeFor("noext"), "application/octet-stream");
-  assertEquals(contentTypeFor(".bashrc"), "application/octet-stream");
-  assert(isCompressible("text/css; charset=utf-8"));
-  assert(!isCompressible("image/png"));
-  assert(!isCompressible("application/gzip"));
+  assert.equal(contentTypeFor("a.HTML"), "text/html; charset=utf-8");
+  assert.equal(contentTypeFor("x.json"), "application/json; charset=utf-8");
+  assert.equal(contentTypeFor("x.png"), "image/png");
+  assert.equal(contentTypeFor("noext"), "application/octet-stream");
+  assert.equal(contentTypeFor(".bashrc"), "application/octet-stream");
+  assert.ok(isCompressible("text/css; charset=utf-8"));
+  assert.ok(!isCompressible("image/png"));
+  assert.ok(!isCompressible("application/gzip"));
 });
 
 Deno.test("negotiateEncoding() reads q-values and prefers br on a tie", () => {
-  assertEquals(negotiateEncoding("gzip, deflate, br"), "br");
-  assertEquals(negotiateEncoding("gzip"), "gzip");
-  assertEquals(negotiateEncoding("br;q=0.5, gzip;q=0.8"), "gzip");
-  assertEquals(negotiateEncoding("br;q=0, gzip;q=0"), null);
-  assertEquals(negotiateEncoding("identity"), null);
-  assertEquals(negotiateEncoding("*"), "br");
-  assertEquals(negotiateEncoding("*;q=0"), null);
-  assertEquals(negotiateEncoding(null), null);
+  assert.equal(negotiateEncoding("gzip, deflate, br"), "br");
+  assert.equal(negotiateEncoding("gzip"), "gzip");
+  assert.equal(negotiateEncoding("br;q=0.5, gzip;q=0.8"), "gzip");
+  assert.equal(negotiateEncoding("br;q=0, gzip;q=0"), null);
+  assert.equal(negotiateEncoding("identity"), null);
+  assert.equal(negotiateEncoding("*"), "br");
+  assert.equal(negotiateEncoding("*;q=0"), null);
+  assert.equal(negotiateEncoding(null), null);
 });
 
 Deno.test("listings escape every name and link relatively", () => {
@@ -221,25 +221,25 @@ Deno.test("listings escape every name and link relatively", () => {
     { name: "sub dir", dir: true, size: 0, mtimeMs: 0 },
   ];
   const html = renderHtml("/<x>/", entries);
-  assert(!html.includes("<script>"), "raw script tag in listing");
-  assert(html.includes("&#60;script&#62;"));
-  assert(html.includes('href="./javascript%3Aalert(1)"'));
-  assert(
+  assert.ok(!html.includes("<script>"), "raw script tag in listing");
+  assert.ok(html.includes("&#60;script&#62;"));
+  assert.ok(html.includes('href="./javascript%3Aalert(1)"'));
+  assert.ok(
     html.indexOf("sub dir/") < html.indexOf("javascript"),
     "folders first",
   );
-  assert(html.includes("Index of /&#60;x&#62;/"));
+  assert.ok(html.includes("Index of /&#60;x&#62;/"));
   const json = JSON.parse(renderJson("/", entries));
-  assertEquals(json.entries[0], {
+  assert.deepEqual(json.entries[0], {
     name: "sub dir",
     type: "dir",
     size: 0,
     mtime: "1970-01-01T00:00:00.000Z",
   });
-  assertEquals(escapeHtml(`&<>"'`), "&#38;&#60;&#62;&#34;&#39;");
-  assert(wantsJson("application/json"));
-  assert(!wantsJson("text/html,application/json;q=0.9"));
-  assert(!wantsJson(null));
+  assert.equal(escapeHtml(`&<>"'`), "&#38;&#60;&#62;&#34;&#39;");
+  assert.ok(wantsJson("application/json"));
+  assert.ok(!wantsJson("text/html,application/json;q=0.9"));
+  assert.ok(!wantsJson(null));
 });
 
 Deno.test("formatCombined() writes a Combined Log Format line with escaped fields", () => {
@@ -253,9 +253,9 @@ Deno.test("formatCombined() writes a Combined Log Format line with escaped field
     null,
     "curl/8\n",
   );
-  assertEquals(
+  assert.equal(
     line,
     '127.0.0.1 - - [26/Nov/2026:15:00:01 +0000] "GET /a\\x22b HTTP/1.1" 200 12 "-" "curl/8\\x0a"',
   );
-  assertEquals(escapeField("é"), "\\xe9");
+  assert.equal(escapeField("é"), "\\xe9");
 });

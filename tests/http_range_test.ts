@@ -1,6 +1,7 @@
 // Range requests against a running server, checked byte for byte with fetch
 // and curl: single ranges, suffixes, 416, If-Range, multipart/byteranges.
-import { assert, assertEquals } from "./assert.ts";
+import assert from "node:assert/strict";
+import { assertSameBytes } from "./same_bytes.ts";
 import { curl, makeFixture, pattern, rawRequest, serve } from "./http_helpers.ts";
 
 const DATA = pattern(10_000); // root/data.bin
@@ -17,18 +18,18 @@ Deno.test("bytes=a-b, a- and -n give 206 with the exact bytes and Content-Range"
   ];
   for (const [range, start, end] of cases) {
     const r = await fetch(s.url + "data.bin", { headers: { range } });
-    assertEquals(r.status, 206, range);
-    assertEquals(
+    assert.equal(r.status, 206, range);
+    assert.equal(
       r.headers.get("content-range"),
       `bytes ${start}-${end}/10000`,
       range,
     );
-    assertEquals(
+    assert.equal(
       r.headers.get("content-length"),
       String(end - start + 1),
       range,
     );
-    assertEquals(await r.bytes(), DATA.subarray(start, end + 1), range);
+    assertSameBytes(await r.bytes(), DATA.subarray(start, end + 1), range);
   }
 });
 
@@ -36,11 +37,11 @@ Deno.test("curl --range gets exactly the requested bytes", async () => {
   await using fx = await makeFixture();
   await using s = await serve({ root: fx.root });
   const out = await curl(["--range", "1234-5677", s.url + "data.bin"]);
-  assertEquals(out.code, 0, out.stderr);
-  assertEquals(out.stdout, DATA.subarray(1234, 5678), "curl range");
+  assert.equal(out.code, 0, out.stderr);
+  assertSameBytes(out.stdout, DATA.subarray(1234, 5678), "curl range");
   const head = await curl(["-I", "--range", "0-9", s.url + "data.bin"]);
-  assert(head.text.startsWith("HTTP/1.1 206"), head.text);
-  assert(/content-range: bytes 0-9\/10000/i.test(head.text), head.text);
+  assert.ok(head.text.startsWith("HTTP/1.1 206"), head.text);
+  assert.ok(/content-range: bytes 0-9\/10000/i.test(head.text), head.text);
 });
 
 Deno.test("an unsatisfiable range gives 416 with bytes */SIZE", async () => {
@@ -48,8 +49,8 @@ Deno.test("an unsatisfiable range gives 416 with bytes */SIZE", async () => {
   await using s = await serve({ root: fx.root });
   for (const range of ["bytes=10000-", "bytes=20000-30000", "bytes=-0"]) {
     const r = await fetch(s.url + "data.bin", { headers: { range } });
-    assertEquals(r.status, 416, range);
-    assertEquals(r.headers.get("content-range"), "bytes */10000", range);
+    assert.equal(r.status, 416, range);
+    assert.equal(r.headers.get("content-range"), "bytes */10000", range);
     await r.body?.cancel();
   }
 });
@@ -61,8 +62,8 @@ Deno.test("a malformed Range is ignored and the whole file is sent", async () =>
     const range of ["bytes=x-y", "lines=1-2", "bytes=5-1", "bytes=0-10,5-20"]
   ) {
     const r = await fetch(s.url + "data.bin", { headers: { range } });
-    assertEquals(r.status, 200, range);
-    assertEquals((await r.bytes()).length, 10_000, range);
+    assert.equal(r.status, 200, range);
+    assert.equal((await r.bytes()).length, 10_000, range);
   }
 });
 
@@ -76,8 +77,8 @@ Deno.test("If-Range with the current ETag or date honours the range, else 200", 
     const r = await fetch(s.url + "data.bin", {
       headers: { range: "bytes=0-9", "if-range": ifRange },
     });
-    assertEquals(r.status, 206, ifRange);
-    assertEquals(await r.bytes(), DATA.subarray(0, 10));
+    assert.equal(r.status, 206, ifRange);
+    assertSameBytes(await r.bytes(), DATA.subarray(0, 10));
   }
   for (
     const ifRange of ['"stale"', "Mon, 01 Jan 2001 00:00:00 GMT", `W/${etag}`]
@@ -85,8 +86,8 @@ Deno.test("If-Range with the current ETag or date honours the range, else 200", 
     const r = await fetch(s.url + "data.bin", {
       headers: { range: "bytes=0-9", "if-range": ifRange },
     });
-    assertEquals(r.status, 200, ifRange);
-    assertEquals((await r.bytes()).length, 10_000);
+    assert.equal(r.status, 200, ifRange);
+    assert.equal((await r.bytes()).length, 10_000);
   }
 });
 
@@ -99,25 +100,25 @@ Deno.test("several ranges give multipart/byteranges with exact parts", async () 
     "GET",
     "Range: bytes=0-9, 500-599, -5\r\n",
   );
-  assertEquals(r.status, 206);
+  assert.equal(r.status, 206);
   const type = r.headers.get("content-type")!;
   const m = /^multipart\/byteranges; boundary=([0-9a-f]+)$/.exec(type);
-  assert(m, type);
-  assertEquals(Number(r.headers.get("content-length")), r.body.length);
+  assert.ok(m, type);
+  assert.equal(Number(r.headers.get("content-length")), r.body.length);
   const text = new TextDecoder("latin1").decode(r.body);
   const parts = text.split(`--${m[1]}`);
-  assertEquals(parts.length, 5); // "", 3 parts, "--\r\n"
-  assertEquals(parts[4], "--\r\n");
+  assert.equal(parts.length, 5); // "", 3 parts, "--\r\n"
+  assert.equal(parts[4], "--\r\n");
   const want: [number, number][] = [[0, 9], [500, 599], [9995, 9999]];
   want.forEach(([a, b], i) => {
     const part = parts[i + 1];
     const split = part.indexOf("\r\n\r\n");
     const head = part.slice(0, split);
-    assert(head.includes("Content-Type: application/octet-stream"), head);
-    assert(head.includes(`Content-Range: bytes ${a}-${b}/10000`), head);
+    assert.ok(head.includes("Content-Type: application/octet-stream"), head);
+    assert.ok(head.includes(`Content-Range: bytes ${a}-${b}/10000`), head);
     const body = part.slice(split + 4, i < 2 ? -2 : -2); // each part ends with CRLF before the next delimiter
     const bytes = Uint8Array.from(body, (c) => c.charCodeAt(0));
-    assertEquals(bytes, DATA.subarray(a, b + 1), `part ${i}`);
+    assertSameBytes(bytes, DATA.subarray(a, b + 1), `part ${i}`);
   });
   const head = await rawRequest(
     s.addr.port,
@@ -125,8 +126,8 @@ Deno.test("several ranges give multipart/byteranges with exact parts", async () 
     "HEAD",
     "Range: bytes=0-9,20-29\r\n",
   );
-  assertEquals(head.status, 206);
-  assertEquals(head.body.length, 0);
+  assert.equal(head.status, 206);
+  assert.equal(head.body.length, 0);
 });
 
 Deno.test("ranges are never compressed", async () => {
@@ -135,7 +136,7 @@ Deno.test("ranges are never compressed", async () => {
   const r = await fetch(s.url + "page.html", {
     headers: { range: "bytes=0-13", "accept-encoding": "gzip, br" },
   });
-  assertEquals(r.status, 206);
-  assertEquals(r.headers.get("content-encoding"), null);
-  assertEquals(await r.text(), "<h1>page</h1>\n");
+  assert.equal(r.status, 206);
+  assert.equal(r.headers.get("content-encoding"), null);
+  assert.equal(await r.text(), "<h1>page</h1>\n");
 });

@@ -1,7 +1,7 @@
 // `netkit http` as a server: HTTPS with HTTP/2 by ALPN, a large file with
 // bounded memory, --workers, graceful shutdown, slow readers, and the CLI
 // (access log, signals, usage errors) run as a real process.
-import { assert, assertEquals, assertMatch } from "./assert.ts";
+import assert from "node:assert/strict";
 import { curl, makeFixture, rawRequest, serve } from "./http_helpers.ts";
 import { runNetkit, startNetkitServer } from "./cli_helpers.ts";
 import { makeCert } from "./tls_helpers.ts";
@@ -10,10 +10,10 @@ Deno.test("HTTPS with a self-signed certificate, and HTTP/2 negotiated by ALPN",
   await using fx = await makeFixture();
   const tls = await makeCert(fx.base);
   await using s = await serve({ root: fx.root, cert: tls.cert, key: tls.key });
-  assert(s.url.startsWith("https://"), s.url);
+  assert.ok(s.url.startsWith("https://"), s.url);
   using client = Deno.createHttpClient({ caCerts: [tls.cert] });
   const r = await fetch(s.url + "hello.txt", { client });
-  assertEquals(await r.text(), "hello, world\n");
+  assert.equal(await r.text(), "hello, world\n");
   const h2 = await curl([
     "--cacert",
     tls.certPath,
@@ -24,7 +24,7 @@ Deno.test("HTTPS with a self-signed certificate, and HTTP/2 negotiated by ALPN",
     "%{http_version}",
     s.url + "data.bin",
   ]);
-  assertEquals(h2.text, "2", h2.stderr);
+  assert.equal(h2.text, "2", h2.stderr);
   const range = await curl([
     "--cacert",
     tls.certPath,
@@ -33,7 +33,7 @@ Deno.test("HTTPS with a self-signed certificate, and HTTP/2 negotiated by ALPN",
     "10-19",
     s.url + "data.bin",
   ]);
-  assertEquals(Array.from(range.stdout), Array.from({ length: 10 }, (_, i) => 10 + i));
+  assert.deepEqual(Array.from(range.stdout), Array.from({ length: 10 }, (_, i) => 10 + i));
   const h1 = await curl([
     "--cacert",
     tls.certPath,
@@ -44,9 +44,9 @@ Deno.test("HTTPS with a self-signed certificate, and HTTP/2 negotiated by ALPN",
     "%{http_version}",
     s.url + "hello.txt",
   ]);
-  assertEquals(h1.text, "1.1", h1.stderr);
+  assert.equal(h1.text, "1.1", h1.stderr);
   const untrusted = await curl(["-o", "/dev/null", s.url + "hello.txt"]);
-  assert(untrusted.code !== 0, "an untrusted certificate was accepted");
+  assert.ok(untrusted.code !== 0, "an untrusted certificate was accepted");
 });
 
 Deno.test("a 512 MiB file streams with bounded server memory", async () => {
@@ -66,12 +66,12 @@ Deno.test("a 512 MiB file streams with bounded server memory", async () => {
       "%{size_download} %{http_code}",
       s.url + "big.iso",
     ]);
-    assertEquals(out.text, `${size} 200`, out.stderr);
+    assert.equal(out.text, `${size} 200`, out.stderr);
   } finally {
     clearInterval(sampler);
   }
   const grew = (peak - before) / 1024 / 1024;
-  assert(grew < 96, `server memory grew by ${grew.toFixed(0)} MiB for a 512 MiB file`);
+  assert.ok(grew < 96, `server memory grew by ${grew.toFixed(0)} MiB for a 512 MiB file`);
 });
 
 Deno.test("--workers 2 serves the same port from two isolates and shuts down", async () => {
@@ -85,10 +85,10 @@ Deno.test("--workers 2 serves the same port from two isolates and shuts down", a
       ),
     );
     for (const r of answers) {
-      assertEquals(r.status, 206);
-      assertEquals(Array.from(r.body), [0, 1, 2, 3]);
+      assert.equal(r.status, 206);
+      assert.deepEqual(Array.from(r.body), [0, 1, 2, 3]);
     }
-    assertEquals((await rawRequest(s.addr.port, "/../x")).status, 400);
+    assert.equal((await rawRequest(s.addr.port, "/../x")).status, 400);
   } finally {
     await s.shutdown();
   }
@@ -96,7 +96,7 @@ Deno.test("--workers 2 serves the same port from two isolates and shuts down", a
     (c) => (c.close(), false),
     () => true,
   );
-  assert(refused, "still accepting after shutdown");
+  assert.ok(refused, "still accepting after shutdown");
 });
 
 Deno.test("graceful shutdown lets a download in flight finish", async () => {
@@ -118,7 +118,7 @@ Deno.test("graceful shutdown lets a download in flight finish", async () => {
       total += n;
     }
     await stopping;
-    assert(total > 64 * 1024 * 1024, `only ${total} bytes arrived`);
+    assert.ok(total > 64 * 1024 * 1024, `only ${total} bytes arrived`);
   } finally {
     conn.close();
     s.abort();
@@ -145,7 +145,7 @@ Deno.test("a client that stops reading a range response is cut off after the sta
       if (n === null) break;
       total += n;
     }
-    assert(total < 200_000_000, `the whole range arrived (${total} bytes): no stall cut-off`);
+    assert.ok(total < 200_000_000, `the whole range arrived (${total} bytes): no stall cut-off`);
   } finally {
     conn.close();
   }
@@ -161,18 +161,37 @@ Deno.test("the CLI logs in Combined Log Format and stops cleanly on SIGTERM", as
     "http://ref.example/",
     `http://127.0.0.1:${s.port}/hello.txt`,
   ]);
-  assertEquals(out.text, "hello, world\n");
+  assert.equal(out.text, "hello, world\n");
   const missing = await curl(["-o", "/dev/null", `http://127.0.0.1:${s.port}/missing`]);
-  assertEquals(missing.code, 0);
+  assert.equal(missing.code, 0);
   const status = await s.stop("SIGTERM");
-  assertEquals(status.code, 0);
+  assert.equal(status.code, 0);
   const log = s.stderr();
-  assertMatch(
+  assert.match(
     log,
     /127\.0\.0\.1 - - \[\d\d\/\w{3}\/\d{4}:\d\d:\d\d:\d\d \+0000\] "GET \/hello\.txt HTTP\/1\.1" 200 13 "http:\/\/ref\.example\/" "netkit-test"/,
   );
-  assertMatch(log, /"GET \/missing HTTP\/1\.1" 404 10 "-" "curl\//);
-  assertMatch(log, /netkit http: stopped/);
+  assert.match(log, /"GET \/missing HTTP\/1\.1" 404 10 "-" "curl\//);
+  assert.match(log, /netkit http: stopped/);
+});
+
+Deno.test("the CLI: a second signal stops at once while a download is stalled", async () => {
+  await using fx = await makeFixture();
+  await Deno.writeFile(`${fx.root}/big.bin`, new Uint8Array(64 * 1024 * 1024));
+  await using s = await startNetkitServer(["http", "--root", fx.root, "--port", "0", "--quiet"]);
+  using conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+  await conn.write(new TextEncoder().encode("GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n"));
+  assert.ok((await conn.read(new Uint8Array(1024)) ?? 0) > 0); // the answer begins, then stalls
+  let exited = false;
+  s.child.status.then(() => exited = true);
+  s.child.kill("SIGTERM");
+  while (!s.stderr().includes("again to force")) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 500));
+  assert.ok(!exited, "the first signal waits for the download in flight");
+  const forced = Date.now();
+  assert.equal((await s.stop("SIGINT")).code, 0);
+  assert.ok(Date.now() - forced < 5000, "the second signal does not wait (10 s)");
+  assert.match(s.stderr(), /netkit http: stopped/);
 });
 
 Deno.test("the CLI: --quiet mutes the log; bad flags exit 2 with one line", async () => {
@@ -188,9 +207,9 @@ Deno.test("the CLI: --quiet mutes the log; bad flags exit 2 with one line", asyn
       "2",
     ]);
     const out = await curl([`http://127.0.0.1:${s.port}/hello.txt`]);
-    assertEquals(out.text, "hello, world\n");
-    assertEquals((await s.stop("SIGINT")).code, 0);
-    assert(!s.stderr().includes("GET /hello.txt"), s.stderr());
+    assert.equal(out.text, "hello, world\n");
+    assert.equal((await s.stop("SIGINT")).code, 0);
+    assert.ok(!s.stderr().includes("GET /hello.txt"), s.stderr());
   }
   for (
     const args of [
@@ -202,10 +221,10 @@ Deno.test("the CLI: --quiet mutes the log; bad flags exit 2 with one line", asyn
     ]
   ) {
     const r = await runNetkit(args);
-    assertEquals(r.code, 2, args.join(" "));
-    assertMatch(r.stderr, /^netkit: .+\nTry 'netkit http --help'\.\n$/, args.join(" "));
+    assert.equal(r.code, 2, args.join(" "));
+    assert.match(r.stderr, /^netkit: .+\nTry 'netkit http --help'\.\n$/, args.join(" "));
   }
   const missing = await runNetkit(["http", "--root", `${fx.base}/nope`, "--port", "0"]);
-  assertEquals(missing.code, 1);
-  assertMatch(missing.stderr, /root does not exist/);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /root does not exist/);
 });

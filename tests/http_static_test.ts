@@ -1,26 +1,26 @@
 // `netkit http` over real sockets: every status, the headers that matter,
 // HEAD and 304 without a body, listings and the options.
-import { assert, assertEquals } from "./assert.ts";
+import assert from "node:assert/strict";
 import { makeFixture, rawRequest, serve } from "./http_helpers.ts";
 
 Deno.test("GET serves a file with type, validators and nosniff", async () => {
   await using fx = await makeFixture();
   await using s = await serve({ root: fx.root });
   const r = await fetch(s.url + "hello.txt");
-  assertEquals(r.status, 200);
-  assertEquals(await r.text(), "hello, world\n");
-  assertEquals(r.headers.get("content-type"), "text/plain; charset=utf-8");
-  assertEquals(r.headers.get("x-content-type-options"), "nosniff");
-  assertEquals(r.headers.get("accept-ranges"), "bytes");
-  assertEquals(r.headers.get("content-length"), "13");
-  assert(
+  assert.equal(r.status, 200);
+  assert.equal(await r.text(), "hello, world\n");
+  assert.equal(r.headers.get("content-type"), "text/plain; charset=utf-8");
+  assert.equal(r.headers.get("x-content-type-options"), "nosniff");
+  assert.equal(r.headers.get("accept-ranges"), "bytes");
+  assert.equal(r.headers.get("content-length"), "13");
+  assert.ok(
     /^"[0-9a-f]+-[0-9a-f]+-[0-9a-f]+"$/.test(r.headers.get("etag") ?? ""),
     "strong etag",
   );
-  assert(r.headers.get("last-modified")?.endsWith("GMT"), "last-modified");
+  assert.ok(r.headers.get("last-modified")?.endsWith("GMT"), "last-modified");
   const png = await fetch(s.url + "pic.png");
-  assertEquals(png.headers.get("content-type"), "image/png");
-  assertEquals((await png.bytes()).length, 4096);
+  assert.equal(png.headers.get("content-type"), "image/png");
+  assert.equal((await png.bytes()).length, 4096);
 });
 
 Deno.test("HEAD sends the headers of GET and no body", async () => {
@@ -29,14 +29,14 @@ Deno.test("HEAD sends the headers of GET and no body", async () => {
   for (const path of ["/data.bin", "/site/", "/docs/"]) {
     const get = await rawRequest(s.addr.port, path);
     const head = await rawRequest(s.addr.port, path, "HEAD");
-    assertEquals(head.status, 200, path);
-    assertEquals(head.body.length, 0, path);
-    assertEquals(
+    assert.equal(head.status, 200, path);
+    assert.equal(head.body.length, 0, path);
+    assert.equal(
       head.headers.get("content-length"),
       get.headers.get("content-length"),
       path,
     );
-    assertEquals(head.headers.get("etag"), get.headers.get("etag"), path);
+    assert.equal(head.headers.get("etag"), get.headers.get("etag"), path);
   }
 });
 
@@ -55,9 +55,9 @@ Deno.test("If-None-Match and If-Modified-Since give 304 without a body", async (
     ]
   ) {
     const r = await rawRequest(s.addr.port, "/hello.txt", "GET", h + "\r\n");
-    assertEquals(r.status, 304, h);
-    assertEquals(r.body.length, 0, h);
-    assertEquals(r.headers.get("etag"), etag);
+    assert.equal(r.status, 304, h);
+    assert.equal(r.body.length, 0, h);
+    assert.equal(r.headers.get("etag"), etag);
   }
   const changed = await rawRequest(
     s.addr.port,
@@ -65,7 +65,7 @@ Deno.test("If-None-Match and If-Modified-Since give 304 without a body", async (
     "GET",
     `If-None-Match: "other"\r\n`,
   );
-  assertEquals(changed.status, 200);
+  assert.equal(changed.status, 200);
 });
 
 Deno.test("If-Match and If-Unmodified-Since give 412", async () => {
@@ -74,19 +74,19 @@ Deno.test("If-Match and If-Unmodified-Since give 412", async () => {
   const r1 = await fetch(s.url + "hello.txt", {
     headers: { "if-match": '"nope"' },
   });
-  assertEquals(r1.status, 412);
+  assert.equal(r1.status, 412);
   await r1.body?.cancel();
   const r2 = await fetch(s.url + "hello.txt", {
     headers: { "if-unmodified-since": "Mon, 01 Jan 2001 00:00:00 GMT" },
   });
-  assertEquals(r2.status, 412);
+  assert.equal(r2.status, 412);
   await r2.body?.cancel();
   const etag = (await fetch(s.url + "hello.txt", { method: "HEAD" })).headers
     .get("etag")!;
   const r3 = await fetch(s.url + "hello.txt", {
     headers: { "if-match": etag },
   });
-  assertEquals(r3.status, 200);
+  assert.equal(r3.status, 200);
   await r3.body?.cancel();
 });
 
@@ -110,8 +110,8 @@ Deno.test("other methods get 405 with Allow", async () => {
       method,
       "Content-Length: 0\r\n",
     );
-    assertEquals(r.status, 405, method);
-    assertEquals(r.headers.get("allow"), "GET, HEAD", method);
+    assert.equal(r.status, 405, method);
+    assert.equal(r.headers.get("allow"), "GET, HEAD", method);
   }
 });
 
@@ -119,13 +119,13 @@ Deno.test("a folder serves index.html; without the slash it redirects", async ()
   await using fx = await makeFixture();
   await using s = await serve({ root: fx.root });
   const r = await fetch(s.url + "site/");
-  assertEquals(await r.text(), "<p>site index</p>\n");
+  assert.equal(await r.text(), "<p>site index</p>\n");
   const red = await fetch(s.url + "site?x=1", { redirect: "manual" });
-  assertEquals(red.status, 301);
-  assertEquals(red.headers.get("location"), "/site/?x=1");
+  assert.equal(red.status, 301);
+  assert.equal(red.headers.get("location"), "/site/?x=1");
   await red.body?.cancel();
   const fileSlash = await fetch(s.url + "hello.txt/");
-  assertEquals(fileSlash.status, 404);
+  assert.equal(fileSlash.status, 404);
   await fileSlash.body?.cancel();
 });
 
@@ -133,38 +133,38 @@ Deno.test("a folder without index.html lists entries as escaped HTML or JSON", a
   await using fx = await makeFixture();
   await using s = await serve({ root: fx.root });
   const html = await (await fetch(s.url + "docs/")).text();
-  assert(html.includes("&#60;b&#62;&#38;&#34;x&#34;.txt"), "escaped name");
-  assert(!html.includes("<b>&"), "raw name leaked");
+  assert.ok(html.includes("&#60;b&#62;&#38;&#34;x&#34;.txt"), "escaped name");
+  assert.ok(!html.includes("<b>&"), "raw name leaked");
   const root = await (await fetch(s.url)).text();
-  assert(!root.includes(".env") && !root.includes(".git"), "dot-files listed");
-  assert(
+  assert.ok(!root.includes(".env") && !root.includes(".git"), "dot-files listed");
+  assert.ok(
     !root.includes("link-out") && !root.includes("dir-out"),
     "escaping links listed",
   );
-  assert(root.includes("link-in.txt"));
+  assert.ok(root.includes("link-in.txt"));
   const r = await fetch(s.url + "docs/", {
     headers: { accept: "application/json" },
   });
-  assertEquals(
+  assert.equal(
     r.headers.get("content-type"),
     "application/json; charset=utf-8",
   );
   const json = await r.json();
-  assertEquals(json.entries.map((e: { name: string }) => e.name), [
+  assert.deepEqual(json.entries.map((e: { name: string }) => e.name), [
     '<b>&"x".txt',
     "a.txt",
   ]);
-  assertEquals(json.entries[1].size, 1);
+  assert.equal(json.entries[1].size, 1);
 });
 
 Deno.test("--no-listing refuses listings with 403", async () => {
   await using fx = await makeFixture();
   await using s = await serve({ root: fx.root, listing: false });
   const r = await fetch(s.url + "docs/");
-  assertEquals(r.status, 403);
+  assert.equal(r.status, 403);
   await r.body?.cancel();
   const idx = await fetch(s.url + "site/");
-  assertEquals(idx.status, 200);
+  assert.equal(idx.status, 200);
   await idx.body?.cancel();
 });
 
@@ -174,12 +174,12 @@ Deno.test("dot-files are 404 unless --hidden", async () => {
     await using s = await serve({ root: fx.root });
     for (const p of [".env", ".git/config", ".git/"]) {
       const r = await fetch(s.url + p);
-      assertEquals(r.status, 404, p);
+      assert.equal(r.status, 404, p);
       await r.body?.cancel();
     }
   }
   await using s = await serve({ root: fx.root, hidden: true });
-  assertEquals(
+  assert.equal(
     (await (await fetch(s.url + ".env")).text()).startsWith("SECRET="),
     true,
   );
@@ -194,49 +194,49 @@ Deno.test("--cors, --cache-control, --spa and a custom 404.html", async () => {
       cacheControl: "max-age=60",
     });
     const r = await fetch(s.url + "hello.txt");
-    assertEquals(r.headers.get("access-control-allow-origin"), "*");
-    assertEquals(r.headers.get("cache-control"), "max-age=60");
+    assert.equal(r.headers.get("access-control-allow-origin"), "*");
+    assert.equal(r.headers.get("cache-control"), "max-age=60");
     await r.body?.cancel();
     const pre = await fetch(s.url + "hello.txt", { method: "OPTIONS" });
-    assertEquals(pre.status, 204);
-    assertEquals(pre.headers.get("access-control-allow-methods"), "GET, HEAD");
+    assert.equal(pre.status, 204);
+    assert.equal(pre.headers.get("access-control-allow-methods"), "GET, HEAD");
   }
   await Deno.writeTextFile(`${fx.root}/index.html`, "spa shell");
   {
     await using s = await serve({ root: fx.root, spa: true });
     const r = await fetch(s.url + "app/route/42");
-    assertEquals(r.status, 200);
-    assertEquals(await r.text(), "spa shell");
+    assert.equal(r.status, 200);
+    assert.equal(await r.text(), "spa shell");
     const hidden = await fetch(s.url + ".env");
-    assertEquals(hidden.status, 404);
+    assert.equal(hidden.status, 404);
     await hidden.body?.cancel();
   }
   await Deno.writeTextFile(`${fx.root}/404.html`, "custom missing page");
   await using s = await serve({ root: fx.root });
   const r = await fetch(s.url + "nope");
-  assertEquals(r.status, 404);
-  assertEquals(await r.text(), "custom missing page");
+  assert.equal(r.status, 404);
+  assert.equal(await r.text(), "custom missing page");
 });
 
 Deno.test("with --revalidate 0 an edited small file is never served stale", async () => {
   await using fx = await makeFixture();
   await using s = await serve({ root: fx.root, revalidate: 0 });
-  assertEquals(
+  assert.equal(
     await (await fetch(s.url + "hello.txt")).text(),
     "hello, world\n",
   );
-  assertEquals(
+  assert.equal(
     await (await fetch(s.url + "hello.txt")).text(),
     "hello, world\n",
   );
   await Deno.writeTextFile(`${fx.root}/hello.txt`, "changed, longer\n");
-  assertEquals(
+  assert.equal(
     await (await fetch(s.url + "hello.txt")).text(),
     "changed, longer\n",
   );
   await Deno.remove(`${fx.root}/hello.txt`);
   const gone = await fetch(s.url + "hello.txt");
-  assertEquals(gone.status, 404);
+  assert.equal(gone.status, 404);
   await gone.body?.cancel();
 });
 
@@ -250,6 +250,6 @@ Deno.test("by default an edited hot file is served fresh within the revalidate w
   for (let i = 0; i < 2000 && body !== "edited\n"; i++) {
     body = await (await fetch(s.url + "hello.txt")).text();
   }
-  assertEquals(body, "edited\n");
-  assert(Date.now() - start < 1000, `took ${Date.now() - start} ms to see the edit`);
+  assert.equal(body, "edited\n");
+  assert.ok(Date.now() - start < 1000, `took ${Date.now() - start} ms to see the edit`);
 });

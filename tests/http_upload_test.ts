@@ -3,7 +3,8 @@
 // Content-Range and PATCH (offsets past 4 GiB), a client dying mid-upload,
 // --mkdir, --delete, and the cross-site checks.
 
-import { assert, assertEquals } from "./assert.ts";
+import assert from "node:assert/strict";
+import { assertSameBytes } from "./same_bytes.ts";
 import { curl, rawRequest, serve } from "./http_helpers.ts";
 import { holdLock } from "./lock_holder.ts";
 import { Prng } from "./prng.ts";
@@ -51,17 +52,17 @@ Deno.test("curl -T uploads with credentials; without them 401 and nothing writte
   const bytes = new Prng(1).bytes(200_000) as Uint8Array<ArrayBuffer>;
   await Deno.writeFile(src, bytes);
   const denied = await curl(["-T", src, "-D", "-", "-o", "/dev/null", s.url("a.bin")]);
-  assert(/^HTTP\/1.1 401/m.test(denied.text), denied.text);
-  assert(/^www-authenticate: Basic realm="netkit"/im.test(denied.text), denied.text);
+  assert.ok(/^HTTP\/1.1 401/m.test(denied.text), denied.text);
+  assert.ok(/^www-authenticate: Basic realm="netkit"/im.test(denied.text), denied.text);
   const wrong = await curl(["-T", src, "-u", "alice:nope", "-w", "%{http_code}", s.url("a.bin")]);
-  assert(wrong.text.endsWith("401"), wrong.text);
-  assertEquals(await entries(s.root), []);
+  assert.ok(wrong.text.endsWith("401"), wrong.text);
+  assert.deepEqual(await entries(s.root), []);
   const ok = await curl(["-T", src, ...USER, "-w", "%{http_code}", s.url("a.bin")]);
-  assert(ok.text.endsWith("201"), ok.text);
-  assertEquals(await Deno.readFile(`${s.root}/a.bin`), bytes);
+  assert.ok(ok.text.endsWith("201"), ok.text);
+  assertSameBytes(await Deno.readFile(`${s.root}/a.bin`), bytes);
   const again = await curl(["-T", src, ...USER, "-w", "%{http_code}", s.url("a.bin")]);
-  assert(again.text.endsWith("409"), again.text);
-  assertEquals(await entries(s.root), ["a.bin"]);
+  assert.ok(again.text.endsWith("409"), again.text);
+  assert.deepEqual(await entries(s.root), ["a.bin"]);
 });
 
 Deno.test("a bearer token (also the page's quiet challenge) and --overwrite", async () => {
@@ -69,16 +70,16 @@ Deno.test("a bearer token (also the page's quiet challenge) and --overwrite", as
   const put = (body: string, auth: string, extra: Record<string, string> = {}) =>
     fetch(s.url("t.txt"), { method: "PUT", body, headers: { authorization: auth, ...extra } });
   let r = await put("one", "Bearer wrong", { "x-netkit": "1" });
-  assertEquals(r.status, 401);
-  assertEquals(r.headers.get("www-authenticate"), 'Netkit-Bearer realm="netkit", charset="UTF-8"');
+  assert.equal(r.status, 401);
+  assert.equal(r.headers.get("www-authenticate"), 'Netkit-Bearer realm="netkit", charset="UTF-8"');
   await r.body?.cancel();
   r = await put("one", "Bearer t0k3n");
-  assertEquals(r.status, 201);
+  assert.equal(r.status, 201);
   await r.body?.cancel();
   r = await put("two", "Bearer t0k3n");
-  assertEquals(r.status, 201);
+  assert.equal(r.status, 201);
   await r.body?.cancel();
-  assertEquals(await Deno.readTextFile(`${s.root}/t.txt`), "two");
+  assert.equal(await Deno.readTextFile(`${s.root}/t.txt`), "two");
 });
 
 Deno.test("of two uploads racing to one new name exactly one wins, the other gets 409", async () => {
@@ -106,11 +107,11 @@ Deno.test("of two uploads racing to one new name exactly one wins, the other get
   );
   release.resolve();
   const statuses = (await Promise.all([a, b])).sort();
-  assertEquals(statuses, [201, 409]);
+  assert.deepEqual(statuses, [201, 409]);
   const data = await Deno.readFile(`${s.root}/race.bin`);
-  assertEquals(data.length, 2000);
-  assert(data.every((x) => x === data[0]), "the winner's bytes, whole");
-  assertEquals(await entries(s.root), ["race.bin"]);
+  assert.equal(data.length, 2000);
+  assert.ok(data.every((x) => x === data[0]), "the winner's bytes, whole");
+  assert.deepEqual(await entries(s.root), ["race.bin"]);
 });
 
 Deno.test("--max-upload: 413 from Content-Length before reading, and counted when streamed", async () => {
@@ -118,7 +119,7 @@ Deno.test("--max-upload: 413 from Content-Length before reading, and counted whe
   const big = s.dir.join("big");
   await Deno.writeFile(big, new Uint8Array(5000));
   const r1 = await curl(["-T", big, ...USER, "-w", "%{http_code}", s.url("big")]);
-  assert(r1.text.endsWith("413"), r1.text);
+  assert.ok(r1.text.endsWith("413"), r1.text);
   // No Content-Length: a chunked body is counted while it streams.
   const chunked = new ReadableStream<Uint8Array>({
     pull(c) {
@@ -126,12 +127,12 @@ Deno.test("--max-upload: 413 from Content-Length before reading, and counted whe
     },
   });
   const r2 = await fetch(s.url("big"), { method: "PUT", body: chunked, headers: AUTH });
-  assertEquals(r2.status, 413);
+  assert.equal(r2.status, 413);
   await r2.body?.cancel();
   const small = await fetch(s.url("ok"), { method: "PUT", body: "x".repeat(1000), headers: AUTH });
-  assertEquals(small.status, 201);
+  assert.equal(small.status, 201);
   await small.body?.cancel();
-  assertEquals(await entries(s.root), ["ok"]);
+  assert.deepEqual(await entries(s.root), ["ok"]);
 });
 
 Deno.test("resume: Content-Range slices, 416 with the offset, curl -C, and PATCH", async () => {
@@ -151,8 +152,8 @@ Deno.test("resume: Content-Range slices, 416 with the offset, curl -C, and PATCH
     "Content-Range: bytes 0-99999/300000",
     s.url("r.bin"),
   ]);
-  assert(/^HTTP\/1.1 202/m.test(r.text) && /^upload-offset: 100000/im.test(r.text), r.text);
-  assertEquals(
+  assert.ok(/^HTTP\/1.1 202/m.test(r.text) && /^upload-offset: 100000/im.test(r.text), r.text);
+  assert.deepEqual(
     (await entries(s.root)).filter((n) => !n.startsWith(PARTIAL_PREFIX)),
     [],
     "nothing but the part file while partial",
@@ -166,7 +167,7 @@ Deno.test("resume: Content-Range slices, 416 with the offset, curl -C, and PATCH
     "Content-Range: bytes 0-99999/300000",
     s.url("r.bin"),
   ]);
-  assert(/^HTTP\/1.1 416/m.test(r.text) && /^upload-offset: 100000/im.test(r.text), r.text);
+  assert.ok(/^HTTP\/1.1 416/m.test(r.text) && /^upload-offset: 100000/im.test(r.text), r.text);
   // curl -C sends Content-Range for the rest of the file.
   r = await curl([
     "-T",
@@ -180,8 +181,8 @@ Deno.test("resume: Content-Range slices, 416 with the offset, curl -C, and PATCH
     "/dev/null",
     s.url("r.bin"),
   ]);
-  assertEquals(r.text, "201");
-  assertEquals(await Deno.readFile(`${s.root}/r.bin`), bytes);
+  assert.equal(r.text, "201");
+  assertSameBytes(await Deno.readFile(`${s.root}/r.bin`), bytes);
   // PATCH with Upload-Offset / Upload-Length, in two parts.
   const patch = (start: number, part: Uint8Array<ArrayBuffer>) =>
     fetch(s.url("p.bin"), {
@@ -190,13 +191,13 @@ Deno.test("resume: Content-Range slices, 416 with the offset, curl -C, and PATCH
       headers: { ...AUTH, "upload-offset": String(start), "upload-length": "300000" },
     });
   let p = await patch(0, bytes.subarray(0, 123_456));
-  assertEquals([p.status, p.headers.get("upload-offset")], [202, "123456"]);
+  assert.deepEqual([p.status, p.headers.get("upload-offset")], [202, "123456"]);
   await p.body?.cancel();
   p = await patch(123_456, bytes.subarray(123_456));
-  assertEquals(p.status, 201);
+  assert.equal(p.status, 201);
   await p.body?.cancel();
-  assertEquals(await Deno.readFile(`${s.root}/p.bin`), bytes);
-  assertEquals(await entries(s.root), ["p.bin", "r.bin"], "part files gone once published");
+  assertSameBytes(await Deno.readFile(`${s.root}/p.bin`), bytes);
+  assert.deepEqual(await entries(s.root), ["p.bin", "r.bin"], "part files gone once published");
 });
 
 Deno.test({
@@ -209,7 +210,7 @@ Deno.test({
     method: "PUT",
     headers: { ...AUTH, "content-range": `bytes */${total}` },
   });
-  assertEquals([probe.status, probe.headers.get("upload-offset")], [200, "0"]);
+  assert.deepEqual([probe.status, probe.headers.get("upload-offset")], [200, "0"]);
   await probe.body?.cancel();
   // Stand in for the first 4 GiB with a sparse part file of that length.
   const part = (await Array.fromAsync(Deno.readDir(s.root))).find((e) =>
@@ -222,14 +223,14 @@ Deno.test({
     body: tail,
     headers: { ...AUTH, "content-range": `bytes ${2 ** 32 + 8}-${total - 1}/${total}` },
   });
-  assertEquals(r.status, 201, await r.text());
+  assert.equal(r.status, 201, await r.text());
   const f = await Deno.open(`${s.root}/huge.bin`);
   try {
-    assertEquals((await f.stat()).size, total);
+    assert.equal((await f.stat()).size, total);
     await f.seek(2 ** 32 + 7, Deno.SeekMode.Start);
     const got = new Uint8Array(9);
-    assertEquals(await f.read(got), 9);
-    assertEquals(got, new Uint8Array([0, 1, 2, 3, 4, 5, 6, 7, 8]));
+    assert.equal(await f.read(got), 9);
+    assert.deepEqual(got, new Uint8Array([0, 1, 2, 3, 4, 5, 6, 7, 8]));
   } finally {
     f.close();
   }
@@ -242,7 +243,7 @@ Deno.test("a resumable slice waits for a part file another writer holds: 409 if 
     method: "PUT",
     headers: { ...AUTH, "content-range": `bytes */${total}` },
   });
-  assertEquals(probe.status, 200);
+  assert.equal(probe.status, 200);
   await probe.body?.cancel();
   const part = (await entries(s.root)).find((n) => n.startsWith(PARTIAL_PREFIX))!;
   // Another writer (another netkit on a shared folder, say) holds the part file.
@@ -255,16 +256,16 @@ Deno.test("a resumable slice waits for a part file another writer holds: 409 if 
     });
   const t0 = performance.now();
   const busy = await slice("01234", "0-4");
-  assertEquals(busy.status, 409, await busy.text());
-  assert(performance.now() - t0 >= 900, "refused without waiting for the lock");
+  assert.equal(busy.status, 409, await busy.text());
+  assert.ok(performance.now() - t0 >= 900, "refused without waiting for the lock");
   const attempt = slice("01234", "0-4");
   holder.releaseAfter(50);
   const first = await attempt;
   await first.body?.cancel();
-  assert(first.ok, `first slice: ${first.status}`);
+  assert.ok(first.ok, `first slice: ${first.status}`);
   const last = await slice("56789", "5-9");
-  assertEquals(last.status, 201, await last.text());
-  assertEquals(await Deno.readTextFile(`${s.root}/held.bin`), "0123456789");
+  assert.equal(last.status, 201, await last.text());
+  assert.equal(await Deno.readTextFile(`${s.root}/held.bin`), "0123456789");
 });
 
 Deno.test("a client that dies mid-upload leaves nothing under the name and no temp file", async () => {
@@ -286,35 +287,35 @@ Deno.test("--mkdir and --delete are opt-ins; names are jailed", async () => {
       await r.body?.cancel();
       return r.status;
     });
-  assertEquals(await req("PUT", "a/b/c.txt", "x"), 409);
-  assertEquals(await req("MKCOL", "a"), 405);
-  assertEquals(await req("DELETE", "a"), 405);
-  assertEquals(await req("POST", "x.txt", "x"), 405);
-  assertEquals(await req("PUT", ".env", "x"), 400);
-  assertEquals(await req("PUT", "dir/", "x"), 400);
+  assert.equal(await req("PUT", "a/b/c.txt", "x"), 409);
+  assert.equal(await req("MKCOL", "a"), 405);
+  assert.equal(await req("DELETE", "a"), 405);
+  assert.equal(await req("POST", "x.txt", "x"), 405);
+  assert.equal(await req("PUT", ".env", "x"), 400);
+  assert.equal(await req("PUT", "dir/", "x"), 400);
   const raw = await rawRequest(
     s.server.addr.port,
     "/%2e%2e/escape.txt",
     "PUT",
     `Authorization: ${AUTH.authorization}\r\nContent-Length: 1\r\n\r\nx`,
   );
-  assertEquals(raw.status, 400);
-  assertEquals(await entries(s.dir.path), ["root"]);
+  assert.equal(raw.status, 400);
+  assert.deepEqual(await entries(s.dir.path), ["root"]);
   await using m = await setup({ mkdir: true, delete: true });
   const mreq = (method: string, path: string, body?: string) =>
     fetch(m.url(path), { method, body, headers: AUTH }).then(async (r) => {
       await r.body?.cancel();
       return r.status;
     });
-  assertEquals(await mreq("PUT", "a/b/c.txt", "x"), 201);
-  assertEquals(await Deno.readTextFile(`${m.root}/a/b/c.txt`), "x");
-  assertEquals(await mreq("MKCOL", "new"), 201);
-  assertEquals(await mreq("MKCOL", "new"), 409);
-  assertEquals(await mreq("DELETE", "a/b"), 409, "not empty");
-  assertEquals(await mreq("DELETE", "a/b/c.txt"), 204);
-  assertEquals(await mreq("DELETE", "a/b"), 204);
-  assertEquals(await mreq("DELETE", "missing"), 404);
-  assertEquals(await entries(m.root), ["a", "new"]);
+  assert.equal(await mreq("PUT", "a/b/c.txt", "x"), 201);
+  assert.equal(await Deno.readTextFile(`${m.root}/a/b/c.txt`), "x");
+  assert.equal(await mreq("MKCOL", "new"), 201);
+  assert.equal(await mreq("MKCOL", "new"), 409);
+  assert.equal(await mreq("DELETE", "a/b"), 409, "not empty");
+  assert.equal(await mreq("DELETE", "a/b/c.txt"), 204);
+  assert.equal(await mreq("DELETE", "a/b"), 204);
+  assert.equal(await mreq("DELETE", "missing"), 404);
+  assert.deepEqual(await entries(m.root), ["a", "new"]);
 });
 
 Deno.test("cross-site writes are refused; --cors never allows writes; --auth-read guards reads", async () => {
@@ -324,26 +325,26 @@ Deno.test("cross-site writes are refused; --cors never allows writes; --auth-rea
     body: "x",
     headers: { ...AUTH, origin: "https://evil.example" },
   });
-  assertEquals(r.status, 403);
+  assert.equal(r.status, 403);
   await r.body?.cancel();
   const same = await fetch(s.url("x.txt"), {
     method: "PUT",
     body: "x",
     headers: { ...AUTH, origin: new URL(s.server.url).origin },
   });
-  assertEquals(same.status, 201);
+  assert.equal(same.status, 201);
   await same.body?.cancel();
   const pre = await fetch(s.url("x.txt"), { method: "OPTIONS" });
-  assert(!(pre.headers.get("access-control-allow-methods") ?? "").includes("PUT"));
+  assert.ok(!(pre.headers.get("access-control-allow-methods") ?? "").includes("PUT"));
   await pre.body?.cancel();
   const anon = await fetch(s.url("x.txt"));
-  assertEquals(anon.status, 401);
+  assert.equal(anon.status, 401);
   await anon.body?.cancel();
   const zip = await fetch(s.url("?archive=zip"));
-  assertEquals(zip.status, 401);
+  assert.equal(zip.status, 401);
   await zip.body?.cancel();
   const ok = await fetch(s.url("x.txt"), { headers: AUTH });
-  assertEquals([ok.status, await ok.text()], [200, "x"]);
+  assert.deepEqual([ok.status, await ok.text()], [200, "x"]);
 });
 
 Deno.test("an upload that stalls gets 408 and leaves nothing", async () => {
@@ -357,7 +358,7 @@ Deno.test("an upload that stalls gets 408 and leaves nothing", async () => {
     const buf = new Uint8Array(1024);
     const n = await conn.read(buf); // the answer comes without our sending more
     const head = new TextDecoder().decode(buf.subarray(0, n ?? 0));
-    assert(head.startsWith("HTTP/1.1 408"), head);
+    assert.ok(head.startsWith("HTTP/1.1 408"), head);
   } finally {
     conn.close();
   }
@@ -372,13 +373,13 @@ Deno.test("repeated credential failures from one address are slowed down", async
       async (r) => (await r.body?.cancel(), r.status),
     );
   const wrong = `Basic ${btoa("alice:guess")}`;
-  for (let i = 0; i < 3; i++) assertEquals(await put(wrong), 401);
+  for (let i = 0; i < 3; i++) assert.equal(await put(wrong), 401);
   const t0 = performance.now();
-  assertEquals(await put(AUTH.authorization), 201);
-  assert(performance.now() - t0 >= 990, "the fourth attempt waited");
+  assert.equal(await put(AUTH.authorization), 201);
+  assert.ok(performance.now() - t0 >= 990, "the fourth attempt waited");
   const t1 = performance.now();
-  assertEquals(await put(AUTH.authorization), 409);
-  assert(performance.now() - t1 < 900, "a success clears the failures");
+  assert.equal(await put(AUTH.authorization), 409);
+  assert.ok(performance.now() - t1 < 900, "a success clears the failures");
 });
 
 Deno.test({
@@ -392,7 +393,7 @@ Deno.test({
   await Deno.writeTextFile(`${s.root}/${stale}`, "left over");
   for (const name of ["w1.txt", "w2.txt", "w3.txt"]) {
     const r = await fetch(s.url(name), { method: "PUT", body: name, headers: AUTH });
-    assertEquals(r.status, 201);
+    assert.equal(r.status, 201);
     await r.body?.cancel();
   }
   await eventually(
@@ -417,7 +418,7 @@ Deno.test({
       stdout: "piped",
       stderr: "piped",
     }).output();
-    assertEquals(new TextDecoder().decode(out.stdout), "201", new TextDecoder().decode(out.stderr));
-    assertEquals((await Deno.stat(`${s.root}/huge.bin`)).size, size);
+    assert.equal(new TextDecoder().decode(out.stdout), "201", new TextDecoder().decode(out.stderr));
+    assert.equal((await Deno.stat(`${s.root}/huge.bin`)).size, size);
   },
 });

@@ -3,19 +3,15 @@
  * real temp folders and symlinks.
  */
 
+import assert from "node:assert/strict";
 import { NetkitError } from "../core/errors.ts";
 import { canonicalRoot, fsError, openInside, resolveInside } from "../core/jail_fs.ts";
-import {
-  assert,
-  assertCode,
-  assertEquals,
-  assertRejects,
-  assertStrictEquals,
-  assertThrows,
-} from "./assert.ts";
 import { type TempDir, tempDir } from "./temp_dir.ts";
 
 const SECRET = "top secret\n";
+
+/** For `assert.throws` and `assert.rejects`: a NetkitError of `code`. */
+const netkitCode = (code: string) => (e: unknown) => e instanceof NetkitError && e.code === code;
 
 // The layout below has relative and dangling symlinks: on Windows, creating
 // symlinks needs a privilege, and Deno.symlink must be told a missing
@@ -64,7 +60,7 @@ Deno.test("resolveInside with real symlinks" + WIN, NO_WIN, async (t) => {
   const { root, outside } = await layout(dir);
   const ok = async (name: string, real: string, followSymlinks = false) => {
     const got = await resolveInside(root, name.split("/"), { followSymlinks });
-    assertEquals(got.real, real, name);
+    assert.deepEqual(got.real, real, name);
     return got;
   };
   const refused = async (
@@ -72,19 +68,17 @@ Deno.test("resolveInside with real symlinks" + WIN, NO_WIN, async (t) => {
     code: string,
     followSymlinks = false,
   ) => {
-    const e = await assertRejects(
+    await assert.rejects(
       () => resolveInside(root, name.split("/"), { followSymlinks }),
-      NetkitError,
-      undefined,
+      netkitCode(code),
       name,
     );
-    assertCode(e, code, name);
   };
 
   await t.step("plain file and subfolder file", async () => {
-    assert((await ok("a.txt", `${root}/a.txt`)).info.isFile);
-    assert((await ok("sub/b.txt", `${root}/sub/b.txt`)).info.isFile);
-    assert((await ok("folder", `${root}/folder`)).info.isDirectory);
+    assert.ok((await ok("a.txt", `${root}/a.txt`)).info.isFile);
+    assert.ok((await ok("sub/b.txt", `${root}/sub/b.txt`)).info.isFile);
+    assert.ok((await ok("folder", `${root}/folder`)).info.isDirectory);
   });
   await t.step("symlink inside -> inside is allowed", async () => {
     await ok("in_link", `${root}/a.txt`);
@@ -152,31 +146,23 @@ Deno.test("openInside opens regular files only, and only inside" + WIN, NO_WIN, 
   };
   await t.step("a file, directly and through an inside symlink", async () => {
     const a = await read("a.txt");
-    assertEquals([a.text, a.real, a.info.isFile, a.info.size], [
+    assert.deepEqual([a.text, a.real, a.info.isFile, a.info.size], [
       "a",
       `${root}/a.txt`,
       true,
       1,
     ]);
-    assertEquals((await read("in_link")).text, "a");
-    assertEquals((await read("sub_link/b.txt")).text, "b");
+    assert.equal((await read("in_link")).text, "a");
+    assert.equal((await read("sub_link/b.txt")).text, "b");
   });
   await t.step("a folder (or a symlink to one) is NOT_FOUND", () => {
     for (const name of ["folder", "sub", "sub_link", "sub/up"]) {
-      assertCode(
-        assertThrows(() => openInside(root, name.split("/")), NetkitError),
-        "NOT_FOUND",
-        name,
-      );
+      assert.throws(() => openInside(root, name.split("/")), netkitCode("NOT_FOUND"), name);
     }
   });
   await t.step("escaping symlinks are FORBIDDEN, unless followed", () => {
     for (const name of ["out_link", "out_dir/secret.txt"]) {
-      assertCode(
-        assertThrows(() => openInside(root, name.split("/")), NetkitError),
-        "FORBIDDEN",
-        name,
-      );
+      assert.throws(() => openInside(root, name.split("/")), netkitCode("FORBIDDEN"), name);
       const { file } = openInside(root, name.split("/"), {
         followSymlinks: true,
       });
@@ -184,10 +170,7 @@ Deno.test("openInside opens regular files only, and only inside" + WIN, NO_WIN, 
     }
   });
   await t.step("dangling is NOT_FOUND", () => {
-    assertCode(
-      assertThrows(() => openInside(root, ["dangling"]), NetkitError),
-      "NOT_FOUND",
-    );
+    assert.throws(() => openInside(root, ["dangling"]), netkitCode("NOT_FOUND"));
   });
 });
 
@@ -195,16 +178,12 @@ Deno.test("canonicalRoot resolves symlinks, wants an existing folder" + WIN, NO_
   await using dir = await tempDir("jailfs-");
   const { root } = await layout(dir);
   await Deno.symlink(root, dir.join("root_link"));
-  assertEquals(await canonicalRoot(dir.join("root_link")), root);
-  assertEquals(await canonicalRoot(`${root}/sub/..`), root);
+  assert.equal(await canonicalRoot(dir.join("root_link")), root);
+  assert.deepEqual(await canonicalRoot(`${root}/sub/..`), root);
   for (
     const bad of [`${root}/a.txt`, dir.join("missing"), `${root}/dangling`]
   ) {
-    assertCode(
-      await assertRejects(() => canonicalRoot(bad), NetkitError),
-      "NOT_FOUND",
-      bad,
-    );
+    await assert.rejects(() => canonicalRoot(bad), netkitCode("NOT_FOUND"), bad);
   }
 });
 
@@ -225,14 +204,14 @@ Deno.test("fsError maps Deno errors to protocol codes and passes others through"
   ];
   for (const [e, code] of table) {
     const got = fsError(e, "f.txt");
-    assert(got instanceof NetkitError, `${e}`);
-    assertCode(got, code, String(e));
-    assert(got.message.startsWith("f.txt: "), got.message);
+    assert.ok(got instanceof NetkitError, `${e}`);
+    assert.equal(got.code, code, String(e));
+    assert.ok(got.message.startsWith("f.txt: "), got.message);
   }
   const own = new NetkitError("BUSY", "b");
-  assertStrictEquals(fsError(own, "f"), own);
+  assert.equal(fsError(own, "f"), own);
   const other = new TypeError("bug");
-  assertStrictEquals(fsError(other, "f"), other);
-  assertStrictEquals(fsError("str", "f"), "str");
-  assertStrictEquals(fsError(null, "f"), null);
+  assert.equal(fsError(other, "f"), other);
+  assert.equal(fsError("str", "f"), "str");
+  assert.equal(fsError(null, "f"), null);
 });

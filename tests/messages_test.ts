@@ -3,6 +3,7 @@
  * `protocol/messages.ts`. Bytes only, no sockets.
  */
 
+import assert from "node:assert/strict";
 import { ERROR_CODES, type ErrorCodeName, isNetkitError, NetkitError } from "../core/errors.ts";
 import { ProtocolError } from "../protocol/errors.ts";
 import { WIRE_ERROR_CODES } from "../protocol/file/error_codes.ts";
@@ -17,12 +18,16 @@ import {
   HELLO_MAGIC,
   type Message,
 } from "../protocol/file/messages.ts";
-import { assert, assertCode, assertEquals, assertThrows } from "./assert.ts";
 import { Prng } from "./prng.ts";
 import { concat, SAMPLES } from "./protocol_samples.ts";
 
-function badFrame(fn: () => unknown, msgIncludes?: string): ProtocolError {
-  return assertCode(assertThrows(fn, ProtocolError, msgIncludes), "BAD_FRAME");
+/** Asserts that `fn` throws a BAD_FRAME ProtocolError whose message includes `part`. */
+function badFrame(fn: () => unknown, part = ""): void {
+  assert.throws(
+    fn,
+    (e: unknown) =>
+      e instanceof ProtocolError && e.code === "BAD_FRAME" && e.message.includes(part),
+  );
 }
 
 /** A payload for `type` built by hand, to reach states the encoder never makes. */
@@ -37,10 +42,10 @@ Deno.test("every message type round-trips through encodePayload and decodeMessag
   for (const m of SAMPLES) {
     seen.add(m.type);
     const p = encodePayload(m);
-    assertEquals(decodeMessage(frameTypeOf(m), p), m, m.type);
+    assert.deepEqual(decodeMessage(frameTypeOf(m), p), m, m.type);
   }
   const all = Object.keys(FrameType).filter((t) => t !== "DATA");
-  assertEquals(
+  assert.deepEqual(
     [...seen].sort(),
     all.sort(),
     "samples cover every control type",
@@ -51,10 +56,10 @@ Deno.test("encodeMessage writes the type and exact payload length in the header"
   for (const m of SAMPLES) {
     const f = encodeMessage(m);
     const p = encodePayload(m);
-    assertEquals(f[0], FrameType[m.type]);
+    assert.deepEqual(f[0], FrameType[m.type]);
     const len = new DataView(f.buffer, f.byteOffset).getUint32(1);
-    assertEquals(len, p.length);
-    assertEquals(f.subarray(HEADER_SIZE), p);
+    assert.equal(len, p.length);
+    assert.deepEqual(f.subarray(HEADER_SIZE), p);
   }
 });
 
@@ -65,7 +70,7 @@ Deno.test("decodeMessage reads views with a non-zero byteOffset", () => {
       const big = new Uint8Array(pad + p.length + pad).fill(0xee);
       big.set(p, pad);
       const view = big.subarray(pad, pad + p.length);
-      assertEquals(
+      assert.deepEqual(
         decodeMessage(frameTypeOf(m), view),
         m,
         `${m.type} at +${pad}`,
@@ -79,7 +84,7 @@ Deno.test("decoded byte fields are copies, not views of the input", () => {
   const p = encodePayload(m).slice();
   const got = decodeMessage(FrameType.END, p) as { digest: Uint8Array };
   p.fill(0);
-  assertEquals(got.digest, (m as { digest: Uint8Array }).digest);
+  assert.deepEqual(got.digest, (m as { digest: Uint8Array }).digest);
 });
 
 Deno.test("every strict prefix of a payload is a BAD_FRAME", () => {
@@ -124,7 +129,7 @@ Deno.test("HELLO without the NKIT magic is refused", async (t) => {
 
 Deno.test("u64 fields past 2^53 - 1 are refused", () => {
   const max = payload((w) => w.str("f").u64(Number.MAX_SAFE_INTEGER));
-  assertEquals(decodeMessage(FrameType.GET, max), {
+  assert.deepEqual(decodeMessage(FrameType.GET, max), {
     type: "GET",
     name: "f",
     offset: Number.MAX_SAFE_INTEGER,
@@ -161,7 +166,7 @@ Deno.test("string fields keep a leading byte order mark", () => {
   // name the peer acts on differ.
   for (const name of ["\uFEFFx", "\uFEFF", "a\uFEFF"]) {
     const m: Message = { type: "GET", name, offset: 0 };
-    assertEquals(
+    assert.deepEqual(
       decodeMessage(FrameType.GET, encodePayload(m)),
       m,
       JSON.stringify(name),
@@ -176,7 +181,7 @@ Deno.test("LIST_ENTRIES with a count the payload cannot hold fails fast", () => 
     badFrame(() => decodeMessage(FrameType.LIST_ENTRIES, p), "count");
   }
   // Looping over 2^32 entries would take far longer; 2 s leaves room for a busy machine.
-  assert(
+  assert.ok(
     performance.now() - t0 < 2000,
     "rejected without looping over the count",
   );
@@ -184,7 +189,7 @@ Deno.test("LIST_ENTRIES with a count the payload cannot hold fails fast", () => 
   const short = payload((w) => w.u8(1).u32(1).str("").u64(0).raw(new Uint8Array(7)));
   badFrame(() => decodeMessage(FrameType.LIST_ENTRIES, short));
   const exact = payload((w) => w.u8(1).u32(1).str("").u64(0).u64(0));
-  assertEquals(decodeMessage(FrameType.LIST_ENTRIES, exact), {
+  assert.deepEqual(decodeMessage(FrameType.LIST_ENTRIES, exact), {
     type: "LIST_ENTRIES",
     last: true,
     entries: [{ name: "", size: 0, mtimeMs: 0 }],
@@ -192,18 +197,18 @@ Deno.test("LIST_ENTRIES with a count the payload cannot hold fails fast", () => 
 });
 
 Deno.test("the wire table numbers exactly the error family's codes, each once", () => {
-  assertEquals(Object.keys(WIRE_ERROR_CODES).sort(), Object.keys(ERROR_CODES).sort());
+  assert.deepEqual(Object.keys(WIRE_ERROR_CODES).sort(), Object.keys(ERROR_CODES).sort());
   const numbers = Object.values(WIRE_ERROR_CODES);
-  assertEquals(new Set(numbers).size, numbers.length);
+  assert.equal(new Set(numbers).size, numbers.length);
 });
 
 Deno.test("ERROR carries every code; an unknown wire code reads as INTERNAL", () => {
   for (const code of Object.keys(ERROR_CODES) as ErrorCodeName[]) {
     const m: Message = { type: "ERROR", code, message: `m ${code}` };
-    assertEquals(decodeMessage(FrameType.ERROR, encodePayload(m)), m);
+    assert.deepEqual(decodeMessage(FrameType.ERROR, encodePayload(m)), m);
   }
   const p = payload((w) => w.u16(0xbeef).str("?"));
-  assertEquals(decodeMessage(FrameType.ERROR, p), {
+  assert.deepEqual(decodeMessage(FrameType.ERROR, p), {
     type: "ERROR",
     code: "INTERNAL",
     message: "?",
@@ -211,7 +216,7 @@ Deno.test("ERROR carries every code; an unknown wire code reads as INTERNAL", ()
 });
 
 Deno.test("errorMessage turns a NetkitError into an ERROR message", () => {
-  assertEquals(errorMessage(new NetkitError("EXISTS", "a: already exists")), {
+  assert.deepEqual(errorMessage(new NetkitError("EXISTS", "a: already exists")), {
     type: "ERROR",
     code: "EXISTS",
     message: "a: already exists",
@@ -235,7 +240,7 @@ Deno.test("FieldWriter refuses integers its field cannot hold", async (t) => {
   ];
   for (const [what, fn] of cases) {
     await t.step(what, () => {
-      assertThrows(() => fn(new FieldWriter()), RangeError);
+      assert.throws(() => fn(new FieldWriter()), RangeError);
     });
   }
   await t.step("HELLO with 256 hash names", () => {
@@ -246,13 +251,13 @@ Deno.test("FieldWriter refuses integers its field cannot hold", async (t) => {
       token: new Uint8Array(0),
       client: "",
     };
-    assertThrows(() => encodePayload(m), RangeError);
+    assert.throws(() => encodePayload(m), RangeError);
   });
   await t.step("limits themselves are fine", () => {
     const w = new FieldWriter(1).u8(255).u16(65535).u32(2 ** 32 - 1)
       .u64(Number.MAX_SAFE_INTEGER).bytes16(new Uint8Array(65535));
     const r = new FieldReader(w.bytes());
-    assertEquals(
+    assert.deepEqual(
       [r.u8(), r.u16(), r.u32(), r.u64(), r.bytes16().length],
       [255, 65535, 2 ** 32 - 1, Number.MAX_SAFE_INTEGER, 65535],
     );
@@ -265,8 +270,8 @@ Deno.test("FieldWriter grows from a tiny capacity without losing bytes", () => {
   for (let i = 0; i < 1000; i++) w.u32(i).str(`s${i}`);
   const r = new FieldReader(w.bytes());
   for (let i = 0; i < 1000; i++) {
-    assertEquals(r.u32(), i);
-    assertEquals(r.str(), `s${i}`);
+    assert.deepEqual(r.u32(), i);
+    assert.equal(r.str(), `s${i}`);
   }
   r.end();
 });
@@ -310,7 +315,7 @@ Deno.test("fuzz: decodeMessage on 20k random payloads throws only BAD_FRAME", ()
     }
     decoded++;
     // Whatever decodes must encode again and decode to the same message.
-    assertEquals(decodeMessage(type, encodePayload(m)), m, `iteration ${i}`);
+    assert.deepEqual(decodeMessage(type, encodePayload(m)), m, `iteration ${i}`);
   }
-  assert(decoded > 100, `the fuzz reached the success path (${decoded})`);
+  assert.ok(decoded > 100, `the fuzz reached the success path (${decoded})`);
 });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { assertSameBytes } from "./same_bytes.ts";
 import { isNetkitError } from "../core/errors.ts";
 import { ReplyCache } from "../server/reply_cache.ts";
 import { bytes, connect, serve, tempDir } from "./file_helpers.ts";
@@ -84,15 +85,15 @@ Deno.test("file service: a file answered from memory is never stale: edited in p
     await client.download("a.bin", `${local.path}/a.bin`, { overwrite: true });
     return await Deno.readFile(`${local.path}/a.bin`);
   };
-  assert.deepEqual(await get(), bytes(50_000, 1));
-  assert.deepEqual(await get(), bytes(50_000, 1)); // now from the cache
+  assertSameBytes(await get(), bytes(50_000, 1));
+  assertSameBytes(await get(), bytes(50_000, 1)); // now from the cache
   // Edited in place, same size: the modification time moves.
   await Deno.writeFile(`${lib.path}/a.bin`, bytes(50_000, 3));
-  assert.deepEqual(await get(), bytes(50_000, 3));
+  assertSameBytes(await get(), bytes(50_000, 3));
   // Replaced by a rename, as an upload does.
   await Deno.rename(`${lib.path}/b.bin`, `${lib.path}/a.bin`);
-  assert.deepEqual(await get(), bytes(50_000, 2));
-  assert.deepEqual(await get(), bytes(50_000, 2));
+  assertSameBytes(await get(), bytes(50_000, 2));
+  assertSameBytes(await get(), bytes(50_000, 2));
   // Swapped for a symlink leading outside: refused, not served from memory.
   await Deno.remove(`${lib.path}/a.bin`);
   await Deno.symlink(`${outside.path}/secret`, `${lib.path}/a.bin`);

@@ -1,6 +1,7 @@
 // BlockSource and BlockSink without sockets: the await-free fast paths
 // (tryNext, tryWrite) cut and glue the same bytes as the awaited ones.
 import assert from "node:assert/strict";
+import { assertSameBytes } from "./same_bytes.ts";
 import { BlockSink, BlockSource, HEADER } from "../tftp/blocks.ts";
 import { SLOW_SYNC_MS, SyncGate } from "../core/disk_io.ts";
 import { memorySink, memorySource, memorySyncSource, pseudoRandomBytes } from "./tftp_helpers.ts";
@@ -27,7 +28,7 @@ Deno.test("tftp blocks: tryNext and next cut exact blocks across read edges", as
       const out = new BlockSink(sink);
       for (const b of blocks) if (!out.tryWrite(b)) await out.write(b);
       await out.flush(true);
-      assert.deepEqual(sink.bytes(), bytes, `${size}/${blksize}/${piece}`);
+      assertSameBytes(sink.bytes(), bytes, `${size}/${blksize}/${piece}`);
     }
   }
 });
@@ -56,7 +57,7 @@ Deno.test("tftp blocks: a synchronous source is read a block ahead, exactly, wit
       }
       assert.equal(out.length, Math.floor(size / blksize) + 1, `${size}/${blksize}`);
       assert.ok(out.slice(0, -1).every((b) => b.length === blksize));
-      assert.deepEqual(await glued(out), bytes, `${size}/${blksize}/${piece}`);
+      assertSameBytes(await glued(out), bytes, `${size}/${blksize}/${piece}`);
       assert.equal(src.asyncReads, 0);
     }
   }
@@ -68,7 +69,7 @@ Deno.test("tftp blocks: synchronous reads that wait for the disk turn the rest a
   const slow = (i: number) => i === 2 || i === 4 ? SLOW_SYNC_MS + 1 : 0;
   const src = memorySyncSource(bytes, 100_000, slow);
   const blocks = await cut(new BlockSource(src, 1428, false, new SyncGate(() => src.now)));
-  assert.deepEqual(await glued(blocks), bytes);
+  assertSameBytes(await glued(blocks), bytes);
   // No synchronous read after the second slow one.
   assert.equal(src.syncReads, 5);
   assert.ok(src.asyncReads >= 1);
@@ -84,7 +85,7 @@ Deno.test("tftp blocks: one slow synchronous read alone keeps the transfer synch
     out.push(p.slice(HEADER));
     blocks.release(p);
   }
-  assert.deepEqual(await glued(out), bytes);
+  assertSameBytes(await glued(out), bytes);
   // Every block was read synchronously: 41 blocks, and one more read that
   // finds the end after the 7-byte tail.
   assert.equal(src.asyncReads, 0);

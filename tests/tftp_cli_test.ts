@@ -1,6 +1,7 @@
 // `netkit tftp`: argument checking and client behaviour through the CLI
 // module, and the real program spawned end to end.
 import assert from "node:assert/strict";
+import { assertSameBytes } from "./same_bytes.ts";
 import { main } from "../tftp/cli.ts";
 import { UsageError } from "../core/cli_args.ts";
 import { isNetkitError } from "../core/errors.ts";
@@ -42,7 +43,7 @@ Deno.test("tftp cli: get writes DEST only when the whole file arrived", async ()
     await main(["get", host, "f.bin", dest, "-q", "--blksize", "1428"]),
     0,
   );
-  assert.deepEqual(await Deno.readFile(dest), data);
+  assertSameBytes(await Deno.readFile(dest), data);
   await assert.rejects(
     main(["get", host, "nope.bin", `${local.path}/nope.bin`, "-q"]),
     (e) =>
@@ -75,7 +76,7 @@ Deno.test("tftp cli: put uploads a local file; a missing one is a one-line error
     ]),
     0,
   );
-  assert.deepEqual(await Deno.readFile(`${root.path}/up.bin`), data);
+  assertSameBytes(await Deno.readFile(`${root.path}/up.bin`), data);
   await assert.rejects(
     main(["put", host, `${local.path}/missing.bin`, "-q"]),
     (e) => e instanceof Error && /missing\.bin/.test(e.message),
@@ -122,7 +123,7 @@ Deno.test({
       assert.ok(port, `no port in '${first}'`);
       const ok = await deno(["get", `127.0.0.1:${port}`, "f"]).output();
       assert.equal(ok.code, 0, new TextDecoder().decode(ok.stderr));
-      assert.deepEqual(await Deno.readFile(`${local.path}/f`), data);
+      assertSameBytes(await Deno.readFile(`${local.path}/f`), data);
       const bad = await deno(["get", `127.0.0.1:${port}`, "nope"]).output();
       assert.equal(bad.code, 1);
       const err = new TextDecoder().decode(bad.stderr).trim();

@@ -1,6 +1,7 @@
 // netkit's TFTP client against netkit's TFTP server over real UDP sockets:
 // sizes, block sizes, windows, rollover, netascii, and upload rules.
 import assert from "node:assert/strict";
+import { assertSameBytes } from "./same_bytes.ts";
 import { tftpGet, tftpPut } from "../tftp/client.ts";
 import { isNetkitError } from "../core/errors.ts";
 import { windowWithinBudget } from "../protocol/tftp/options.ts";
@@ -36,7 +37,7 @@ Deno.test("tftp: get returns the exact bytes for sizes around block edges", asyn
     const data = pseudoRandomBytes(size, size + 1);
     await Deno.writeFile(`${dir.path}/f${size}`, data);
     const got = await getBytes(server.addr.port, `f${size}`);
-    assert.deepEqual(got.data, data, `size ${size}`);
+    assertSameBytes(got.data, data, `size ${size}`);
     // An exact multiple of 512 ends with an extra empty block.
     assert.equal(got.blocks, Math.floor(size / 512) + 1, `blocks of ${size}`);
   }
@@ -57,7 +58,7 @@ Deno.test("tftp: blksize and windowsize options are negotiated and used", async 
       blksize,
       windowsize,
     });
-    assert.deepEqual(got.data, data, `blksize ${blksize} window ${windowsize}`);
+    assertSameBytes(got.data, data, `blksize ${blksize} window ${windowsize}`);
     assert.equal(got.params.blksize, blksize);
     // A download never asks for more than fits the receive budget.
     assert.equal(
@@ -77,10 +78,10 @@ Deno.test("tftp: the server clamps blksize and windowsize to its limits", async 
   const data = pseudoRandomBytes(10_000, 3);
   await Deno.writeFile(`${dir.path}/f`, data);
   const big = await getBytes(server.addr.port, "f", { blksize: 65464 });
-  assert.deepEqual(big.data, data);
+  assertSameBytes(big.data, data);
   assert.equal(big.params.blksize, 1024);
   const wide = await getBytes(server.addr.port, "f", { windowsize: 64 });
-  assert.deepEqual(wide.data, data);
+  assertSameBytes(wide.data, data);
   assert.equal(wide.params.windowsize, 4);
 });
 
@@ -94,7 +95,7 @@ Deno.test("tftp: block numbers roll over past 65535 (blksize 8, 70000 blocks)", 
     windowsize: 64,
   });
   assert.equal(got.blocks, 70_001);
-  assert.deepEqual(got.data, data);
+  assertSameBytes(got.data, data);
   // And the other way.
   await using w = await startServer(dir.path, { allowWrite: true });
   await tftpPut(
@@ -103,7 +104,7 @@ Deno.test("tftp: block numbers roll over past 65535 (blksize 8, 70000 blocks)", 
     data.length,
     client(w.addr.port, { blksize: 8, windowsize: 64 }),
   );
-  assert.deepEqual(await Deno.readFile(`${dir.path}/roll-up`), data);
+  assertSameBytes(await Deno.readFile(`${dir.path}/roll-up`), data);
 });
 
 Deno.test("tftp: netascii converts line ends on the wire and back", async () => {
@@ -114,7 +115,7 @@ Deno.test("tftp: netascii converts line ends on the wire and back", async () => 
   );
   await Deno.writeFile(`${dir.path}/t.txt`, text);
   const got = await getBytes(server.addr.port, "t.txt", { mode: "netascii" });
-  assert.deepEqual(got.data, text);
+  assertSameBytes(got.data, text);
   assert.ok(got.bytes > text.length, "the wire form is longer (CR LF)");
   await tftpPut(
     "t2.txt",
@@ -122,7 +123,7 @@ Deno.test("tftp: netascii converts line ends on the wire and back", async () => 
     text.length,
     client(server.addr.port, { mode: "netascii" }),
   );
-  assert.deepEqual(await Deno.readFile(`${dir.path}/t2.txt`), text);
+  assertSameBytes(await Deno.readFile(`${dir.path}/t2.txt`), text);
 });
 
 Deno.test("tftp: uploads need --allow-write and are create-only unless --overwrite", async () => {

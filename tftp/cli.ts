@@ -17,9 +17,13 @@ import {
   UsageError,
 } from "../core/cli_args.ts";
 import { AtomicFile } from "../core/atomic_file.ts";
+import { baseName } from "../core/local_path.ts";
 import { type TftpClientOptions, tftpGet, tftpPut } from "./client.ts";
 import { startTftpServer } from "./server.ts";
-import { formatBytes, stderrProgress } from "./progress.ts";
+import { formatSize } from "../core/format.ts";
+import { ProgressLine } from "../core/progress.ts";
+import { formatHostPort } from "../core/net.ts";
+import { onShutdownSignal } from "../core/signals.ts";
 
 /** One line for `netkit --help`. */
 export const SUMMARY = "TFTP server and client over UDP (RFC 1350 + options)";
@@ -137,20 +141,16 @@ async function serve(args: string[]): Promise<number> {
     log: (line) => console.error(line),
   });
   const { hostname, port } = server.addr;
-  const shown = hostname.includes(":") ? `[${hostname}]` : hostname;
   console.log(
-    `netkit tftp: serving ${v.root} on udp ${shown}:${port} (${
+    `netkit tftp: serving ${v.root} on udp ${formatHostPort(hostname, port)} (${
       v["allow-write"] ? (v.overwrite ? "read-write" : "read, create") : "read-only"
     })`,
   );
   const stopped = Promise.withResolvers<void>();
-  const onSignal = () => stopped.resolve();
-  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
-  for (const s of signals) Deno.addSignalListener(s, onSignal);
+  using _signals = onShutdownSignal(() => stopped.resolve());
   try {
     await stopped.promise;
   } finally {
-    for (const s of signals) Deno.removeSignalListener(s, onSignal);
     await server.close();
   }
   return 0;
@@ -165,7 +165,8 @@ async function transfer(kind: "get" | "put", args: string[]): Promise<number> {
   }
   const [hostPort, file, third] = positionals;
   const { hostname, port } = parseHostPort(hostPort, 69);
-  const progress = stderrProgress(v.quiet || third === "-");
+  const quiet = v.quiet || third === "-";
+  const progress = new ProgressLine(file, { enabled: quiet ? false : undefined });
   const options: TftpClientOptions = {
     hostname,
     port,
@@ -174,7 +175,7 @@ async function transfer(kind: "get" | "put", args: string[]): Promise<number> {
     mode: v.netascii ? "netascii" : "octet",
     timeoutMs: timeoutFlag(v.timeout),
     retries: intFlag(v.retries, "--retries", 0, 100),
-    onProgress: (bytes, total) => progress.update(bytes, total),
+    onProgress: (bytes, total) => progress.update({ done: bytes, total }),
   };
   const t0 = performance.now();
   try {
@@ -182,10 +183,10 @@ async function transfer(kind: "get" | "put", args: string[]): Promise<number> {
       ? await get(file, third ?? baseName(file), options)
       : await put(file, third ?? baseName(file), options);
     progress.done();
-    if (!v.quiet && third !== "-") {
+    if (!quiet) {
       const s = (performance.now() - t0) / 1000;
       console.error(
-        `${kind} ${file}: ${formatBytes(bytes)} in ${s.toFixed(2)} s`,
+        `${kind} ${file}: ${formatSize(bytes)} in ${s.toFixed(2)} s`,
       );
     }
     return 0;
@@ -197,15 +198,6 @@ async function transfer(kind: "get" | "put", args: string[]): Promise<number> {
       `tftp ${kind} ${file}: ${why}`,
     );
   }
-}
-
-function baseName(path: string): string {
-  const parts = path.split(/[\\/]/).filter((p) => p !== "");
-  const last = parts[parts.length - 1];
-  if (!last || last === "." || last === "..") {
-    throw new UsageError(`cannot derive a local name from '${path}'`);
-  }
-  return last;
 }
 
 async function get(

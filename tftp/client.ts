@@ -24,6 +24,7 @@ import {
 } from "../protocol/tftp/options.ts";
 import { BlockSink, BlockSource } from "./blocks.ts";
 import { Channel } from "./channel.ts";
+import { formatHostPort } from "../core/net.ts";
 import {
   receiveBlocks,
   retryWait,
@@ -109,7 +110,7 @@ async function request(
   }
   throw new NetkitError(
     "TIMEOUT",
-    `no answer from ${server.hostname}:${server.port}`,
+    `no answer from ${formatHostPort(server.hostname, server.port)}`,
   );
 }
 

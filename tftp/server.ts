@@ -19,6 +19,7 @@ import {
 import { printable } from "../protocol/tftp/errors.ts";
 import { Library } from "../core/library.ts";
 import { Channel } from "./channel.ts";
+import { formatHostPort } from "../core/net.ts";
 import { runSession } from "./session.ts";
 
 /** Options of {@linkcode startTftpServer}. */
@@ -196,5 +197,5 @@ export async function startTftpServer(
 }
 
 function fmt(a: Deno.NetAddr): string {
-  return a.hostname.includes(":") ? `[${a.hostname}]:${a.port}` : `${a.hostname}:${a.port}`;
+  return formatHostPort(a.hostname, a.port);
 }
