@@ -2,6 +2,8 @@
  * The root jail's file-system half: the `realPath` containment check that
  * catches symlinks (in the name or any parent folder) leading outside the
  * root, and an open that cannot be raced into following a swapped link.
+ * Each lookup is tried once more when another host's `rename` over the name
+ * made it fail for an instant (`stale_handle.ts`).
  *
  * @module
  */
@@ -9,6 +11,7 @@
 import { NetkitError } from "./errors.ts";
 import { isInside, joinInRoot } from "./jail.ts";
 import { isNetkitError } from "./errors.ts";
+import { isRaceWithReplace, isStaleHandle, retryRead, retryReadSync } from "./stale_handle.ts";
 
 /** How the IO half treats symlinks. */
 export interface JailFsOptions {
@@ -78,6 +81,9 @@ export function fsError(e: unknown, what: string): unknown {
   if (code === "ENOTDIR" || code === "ELOOP") {
     return new NetkitError("NOT_FOUND", `${what}: not found`);
   }
+  if (isStaleHandle(e)) {
+    return new NetkitError("NOT_FOUND", `${what}: replaced or removed meanwhile`);
+  }
   return e;
 }
 
@@ -94,11 +100,13 @@ export async function resolveInside(
 ): Promise<JailedPath> {
   const path = joinInRoot(root, segments);
   try {
-    const real = await Deno.realPath(path);
-    if (!options.followSymlinks && !isInside(root, real)) {
-      throw new NetkitError("FORBIDDEN", "symlink leads outside the root");
-    }
-    return { real, info: await Deno.stat(real) };
+    return await retryRead(async () => {
+      const real = await Deno.realPath(path);
+      if (!options.followSymlinks && !isInside(root, real)) {
+        throw new NetkitError("FORBIDDEN", "symlink leads outside the root");
+      }
+      return { real, info: await Deno.stat(real) };
+    });
   } catch (e) {
     throw fsError(e, segments.join("/"));
   }
@@ -118,11 +126,13 @@ export function resolveInsideSync(
 ): JailedPath {
   const path = joinInRoot(root, segments);
   try {
-    const real = Deno.realPathSync(path);
-    if (!options.followSymlinks && !isInside(root, real)) {
-      throw new NetkitError("FORBIDDEN", "symlink leads outside the root");
-    }
-    return { real, info: Deno.statSync(real) };
+    return retryReadSync(() => {
+      const real = Deno.realPathSync(path);
+      if (!options.followSymlinks && !isInside(root, real)) {
+        throw new NetkitError("FORBIDDEN", "symlink leads outside the root");
+      }
+      return { real, info: Deno.statSync(real) };
+    });
   } catch (e) {
     throw fsError(e, segments.join("/"));
   }
@@ -142,6 +152,11 @@ export interface OpenedFile {
  * that the open file is the very file the jail approved (same device and
  * inode), so a link swapped in between is refused.
  *
+ * The lookup and the open are done once more, from the start, when they
+ * fail as a read racing another host's replacement of the file does
+ * (ESTALE, ENOENT) or when the file opened is not the one looked up: the
+ * second pass checks everything again, so a swapped link is still refused.
+ *
  * Synchronous on purpose, like nginx's `open` and `stat`: on a local disk the
  * three syscalls take microseconds, while each async file-system op is a round
  * trip through Deno's blocking thread pool, a large share of a small
@@ -154,35 +169,49 @@ export function openInside(
   segments: readonly string[],
   options: JailFsOptions = {},
 ): OpenedFile {
+  try {
+    return retryReadSync(
+      () => openOnce(root, segments, options),
+      (e) => e instanceof Replaced || isRaceWithReplace(e),
+    );
+  } catch (e) {
+    if (e instanceof Replaced) {
+      throw new NetkitError("FORBIDDEN", "file changed while being opened");
+    }
+    throw fsError(e, segments.join("/"));
+  }
+}
+
+/** The file opened is not the one looked up (replaced meanwhile, or a swapped link). */
+class Replaced extends Error {}
+
+/** One pass of {@linkcode openInside}; throws what the file system threw. */
+function openOnce(root: string, segments: readonly string[], options: JailFsOptions): OpenedFile {
   const what = segments.join("/");
   if (segments.length === 1) {
     // A plain entry directly in the canonical root cannot lead outside it:
     // one lstat replaces the realPath walk (a symlink still takes that walk).
     const path = joinInRoot(root, segments);
-    let entry: Deno.FileInfo;
-    try {
-      entry = Deno.lstatSync(path);
-    } catch (e) {
-      throw fsError(e, what);
-    }
+    const entry = Deno.lstatSync(path);
     if (!entry.isSymlink && entry.ino !== null) return openSame(path, entry, what);
   }
-  const { real, info } = resolveInsideSync(root, segments, options);
-  return openSame(real, info, what);
+  const path = joinInRoot(root, segments);
+  const real = Deno.realPathSync(path);
+  if (!options.followSymlinks && !isInside(root, real)) {
+    throw new NetkitError("FORBIDDEN", "symlink leads outside the root");
+  }
+  return openSame(real, Deno.statSync(real), what);
 }
 
 /**
  * Opens the regular file at `path` and checks it is the very file `expected`
  * describes (same device and inode), so a link swapped in since is refused.
+ * The inode is a hint (Deno rounds it above 2^53, `file_version.ts`); size
+ * and times are not compared, as a file may be appended to in place.
  */
 function openSame(path: string, expected: Deno.FileInfo, what: string): OpenedFile {
   if (!expected.isFile) throw new NetkitError("NOT_FOUND", `${what}: not a file`);
-  let file: Deno.FsFile;
-  try {
-    file = Deno.openSync(path, { read: true });
-  } catch (e) {
-    throw fsError(e, what);
-  }
+  const file = Deno.openSync(path, { read: true });
   try {
     const opened = file.statSync();
     if (
@@ -190,12 +219,12 @@ function openSame(path: string, expected: Deno.FileInfo, what: string): OpenedFi
       (opened.ino !== null && expected.ino !== null &&
         (opened.ino !== expected.ino || opened.dev !== expected.dev))
     ) {
-      throw new NetkitError("FORBIDDEN", "file changed while being opened");
+      throw new Replaced();
     }
     return { file, info: opened, real: path };
   } catch (e) {
     file.close();
-    throw fsError(e, what);
+    throw e;
   }
 }
 
@@ -208,7 +237,8 @@ function openSame(path: string, expected: Deno.FileInfo, what: string): OpenedFi
  */
 export async function entryExists(path: string): Promise<boolean> {
   try {
-    await Deno.lstat(path);
+    // ENOENT is the common answer here: only ESTALE is worth a second look.
+    await retryRead(() => Deno.lstat(path), isStaleHandle);
     return true;
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return false;

@@ -27,6 +27,7 @@ import {
   resolveInsideSync,
 } from "./jail_fs.ts";
 import { AtomicFile, cleanStaleTemps, tempName } from "./atomic_file.ts";
+import { retryRead } from "./stale_handle.ts";
 
 /** How a {@linkcode Library} treats names and links. */
 export interface LibraryOptions {
@@ -242,7 +243,7 @@ export class Library {
     try {
       // A plain entry of a canonical folder inside the root stays inside it:
       // one lstat; only a link takes the realpath check.
-      if (!e.isSymlink) return await Deno.lstat(`${dir.real}/${e.name}`);
+      if (!e.isSymlink) return await retryRead(() => Deno.lstat(`${dir.real}/${e.name}`));
       return (await resolveInside(this.root, [...segments, e.name], this.#jail())).info;
     } catch {
       return null;
