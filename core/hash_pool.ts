@@ -9,6 +9,7 @@
 
 import type { DigestSource, HashName } from "./hash.ts";
 import { NetkitError } from "./errors.ts";
+import { type FileVersion, versionOf } from "./file_version.ts";
 
 /** A message to the hash Worker. */
 export type HashJobCommand =
@@ -21,8 +22,8 @@ export type HashJobCommand =
     ready: number;
     /** The final length, when known. */
     final: number | null;
-    /** Refuse a file that is not this one. */
-    expect: { dev: number; ino: number } | null;
+    /** Refuse a file that is not this version of it. */
+    expect: FileVersion | null;
   }
   | { type: "advance"; id: number; ready: number }
   | { type: "finish"; id: number; final: number }
@@ -74,7 +75,7 @@ export interface HashFileOptions {
   ready?: number;
   /** The final length, when known now. @default unknown */
   final?: number;
-  /** The file must be this one (device and inode), not one swapped in. */
+  /** The file must be this version of it (`file_version.ts`), not one swapped in. */
   expect?: Deno.FileInfo;
 }
 
@@ -128,7 +129,7 @@ export class HashPool {
       hash,
       ready: options.ready ?? options.final ?? 0,
       final: options.final ?? null,
-      expect: e && e.ino !== null ? { dev: e.dev, ino: e.ino } : null,
+      expect: e ? versionOf(e) : null,
     };
     worker.postMessage(cmd);
     return new FileHashJob(worker, id, result);

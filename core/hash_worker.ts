@@ -10,6 +10,7 @@
  */
 
 import { createHasher } from "./hash.ts";
+import { isVersion } from "./file_version.ts";
 import type { HashJobCommand, HashJobEvent } from "./hash_pool.ts";
 
 interface Job {
@@ -63,8 +64,7 @@ self.onmessage = async (e: MessageEvent<HashJobCommand>) => {
     try {
       job.file = await Deno.open(cmd.path, { read: true });
       if (cmd.expect) {
-        const st = await job.file.stat();
-        if (st.ino !== cmd.expect.ino || st.dev !== cmd.expect.dev) {
+        if (!isVersion(cmd.expect, await job.file.stat())) {
           throw new Error("the file was replaced before it could be hashed");
         }
       }

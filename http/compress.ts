@@ -1,7 +1,7 @@
 /**
  * Response compression decided by netkit, never by `Deno.serve`: picks br or
  * gzip from `Accept-Encoding`, and keeps compressed bytes in a bounded cache
- * keyed by path, size and mtime. Small files are compressed inline (cheap);
+ * keyed by path and file version (`core/file_version.ts`). Small files are compressed inline (cheap);
  * larger ones in a Worker isolate, off the request path, while the
  * uncompressed file is served until the compressed bytes are ready.
  *
@@ -10,6 +10,7 @@
 
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { LruCache } from "../core/lru.ts";
+import type { FileVersion } from "../core/file_version.ts";
 
 /** The encodings netkit produces. */
 export type Encoding = "br" | "gzip";
@@ -76,21 +77,16 @@ export function compressBytes(
 }
 
 /** Identifies one version of one file in one encoding. */
-export function compressKey(
-  real: string,
-  size: number,
-  mtimeMs: number | null,
-  encoding: Encoding,
-): string {
-  return `${encoding}:${size}:${mtimeMs ?? 0}:${real}`;
+export function compressKey(real: string, v: FileVersion, encoding: Encoding): string {
+  return `${encoding}:${v.dev}:${v.ino ?? 0}:${v.size}:${v.mtimeMs ?? 0}:${v.ctimeMs ?? 0}:${real}`;
 }
 
 /** A request to the compression Worker. */
 export interface CompressJob {
   key: string;
   path: string;
-  size: number;
-  mtimeMs: number | null;
+  /** The version to compress; another one found at `path` is left alone. */
+  version: FileVersion;
   encoding: Encoding;
 }
 
@@ -138,19 +134,13 @@ export class CompressCache {
   /**
    * Asks the Worker to compress the file at `path` (already jail-checked)
    * unless that is already under way. The result is cached only if the file
-   * still has the size and mtime of `key`.
+   * read was the version `version`.
    */
-  schedule(
-    key: string,
-    path: string,
-    size: number,
-    mtimeMs: number | null,
-    encoding: Encoding,
-  ): void {
+  schedule(key: string, path: string, version: FileVersion, encoding: Encoding): void {
     if (this.#pending.has(key) || this.#entries.has(key)) return;
     if (this.#pending.size >= 64) return; // a backlog: try again later
     this.#pending.add(key);
-    const job: CompressJob = { key, path, size, mtimeMs, encoding };
+    const job: CompressJob = { key, path, version, encoding };
     this.#ensureWorker().postMessage(job);
   }
 

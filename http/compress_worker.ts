@@ -1,14 +1,15 @@
 /**
  * Worker entry for {@linkcode CompressCache}: reads a jail-checked file,
  * compresses it and posts the bytes back, keeping that CPU work off the
- * isolate that answers requests. Replies `bytes: null` when the file changed
- * size or mtime (the main thread then serves it uncompressed) or fails.
+ * isolate that answers requests. Replies `bytes: null` when the file is not
+ * the version asked for (the main thread then serves it uncompressed) or fails.
  *
  * @module
  */
 
 import { compressBytes, type CompressJob } from "./compress.ts";
 import { readAll } from "./file_cache.ts";
+import { isVersion } from "../core/file_version.ts";
 
 const scope = self as unknown as {
   onmessage: ((e: MessageEvent<CompressJob>) => void) | null;
@@ -21,11 +22,9 @@ scope.onmessage = async (e: MessageEvent<CompressJob>) => {
   try {
     using file = await Deno.open(job.path, { read: true });
     const before = await file.stat();
-    const same = (i: Deno.FileInfo) =>
-      i.size === job.size && (i.mtime?.getTime() ?? null) === job.mtimeMs;
-    if (same(before)) {
-      const data = await readAll(file, job.size);
-      if (same(await file.stat())) {
+    if (isVersion(job.version, before)) {
+      const data = await readAll(file, job.version.size);
+      if (isVersion(job.version, await file.stat())) {
         bytes = compressBytes(data, job.encoding);
       }
     }

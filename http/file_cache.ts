@@ -1,30 +1,20 @@
 /**
  * A bounded in-memory cache of small hot files, keyed by canonical path and
- * revalidated against the size, mtime and inode of a fresh `stat` on every
- * request, so an edited file is never served stale.
+ * revalidated against the file's version (`core/file_version.ts`) from a
+ * fresh `stat` on every request, so an edited file is never served stale.
  *
  * @module
  */
 
 import { LruCache } from "../core/lru.ts";
+import { type FileVersion, isVersion, versionOf } from "../core/file_version.ts";
 
-/** A cached file's bytes and the stat they were read under. */
+/** A cached file's bytes and the version they were read from. */
 export interface CachedFile {
   /** The whole content. */
   bytes: Uint8Array<ArrayBuffer>;
-  /** Size, mtime (ms) and inode at read time. */
-  size: number;
-  mtimeMs: number | null;
-  ino: number | null;
-}
-
-/** True when `info` still describes the cached version. */
-export function sameVersion(
-  c: { size: number; mtimeMs: number | null; ino: number | null },
-  info: Deno.FileInfo,
-): boolean {
-  return c.size === info.size &&
-    c.mtimeMs === (info.mtime?.getTime() ?? null) && c.ino === info.ino;
+  /** The file's version at read time. */
+  version: FileVersion;
 }
 
 /** Small files in memory under a total byte budget, least recently used out first. */
@@ -48,7 +38,7 @@ export class FileCache {
   get(real: string, info: Deno.FileInfo): CachedFile | null {
     const hit = this.#entries.get(real);
     if (!hit) return null;
-    if (sameVersion(hit, info)) return hit;
+    if (isVersion(hit.version, info)) return hit;
     this.#entries.delete(real);
     return null;
   }
@@ -59,12 +49,7 @@ export class FileCache {
     bytes: Uint8Array<ArrayBuffer>,
     info: Deno.FileInfo,
   ): CachedFile {
-    const entry: CachedFile = {
-      bytes,
-      size: info.size,
-      mtimeMs: info.mtime?.getTime() ?? null,
-      ino: info.ino,
-    };
+    const entry: CachedFile = { bytes, version: versionOf(info) };
     if (this.accepts(bytes.length)) this.#entries.set(real, entry);
     return entry;
   }

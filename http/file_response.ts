@@ -13,7 +13,8 @@ import type { CompressCache, Encoding } from "./compress.ts";
 import { compressKey, MIN_COMPRESS_SIZE, negotiateEncoding } from "./compress.ts";
 import { evaluate, fileEtag, ifRangeAllows } from "./conditional.ts";
 import { contentTypeFor, isCompressible } from "./content_type.ts";
-import { type FileCache, readAll, sameVersion } from "./file_cache.ts";
+import { type FileCache, readAll } from "./file_cache.ts";
+import { isVersion, versionOf } from "../core/file_version.ts";
 import type { HotPaths } from "./hot_path.ts";
 import { text } from "./plain_text.ts";
 import { contentRange, parseRange, planMultipart } from "./range.ts";
@@ -57,14 +58,6 @@ export interface FileResponseOptions {
 
 const PRECOMPRESSED: [Encoding, string][] = [["br", ".br"], ["gzip", ".gz"]];
 
-function versionOf(info: Deno.FileInfo) {
-  return {
-    size: info.size,
-    mtimeMs: info.mtime?.getTime() ?? null,
-    ino: info.ino,
-  };
-}
-
 function lastModified(info: Deno.FileInfo): string | null {
   return info.mtime ? info.mtime.toUTCString() : null;
 }
@@ -81,16 +74,24 @@ export function fileResponse(
   f: JailedFile,
   options: FileResponseOptions = {},
 ): Response | Promise<Response> {
-  return respond(ctx, req, f, options, false);
+  return respond(ctx, req, f, options, { warmed: false, refound: false });
 }
 
-/** {@linkcode fileResponse}; `warmed` marks the second pass after a small file was read into memory. */
+/** Which pass of {@linkcode respond} this is. */
+interface Pass {
+  /** A small file was read into memory since the first pass. */
+  warmed: boolean;
+  /** The file was looked up again: it changed between `stat` and `open` once. */
+  refound: boolean;
+}
+
+/** {@linkcode fileResponse}, on its first or a later pass. */
 function respond(
   ctx: FileContext,
   req: Request,
   f: JailedFile,
   options: FileResponseOptions,
-  warmed: boolean,
+  pass: Pass,
 ): Response | Promise<Response> {
   const { status = 200, plain = false, hotKey = null } = options;
   const name = f.segments.at(-1) ?? "";
@@ -98,6 +99,9 @@ function respond(
   const head = req.method === "HEAD";
   const compressible = ctx.compress !== null && isCompressible(type);
   const rangeHeader = plain ? null : req.headers.get("range");
+  // Replaced between the stat and the open (by another host, say): answer
+  // once more from a fresh lookup, so the headers describe what is sent.
+  const onChanged = () => pass.refound ? changed(ctx) : refind(ctx, req, f, options, pass);
 
   // Choose the representation: an encoded one only for whole-body requests.
   let encoding: Encoding | null = null;
@@ -111,8 +115,8 @@ function respond(
       const sibling = precompressed(ctx, f, encoding);
       if (sibling) source = sibling;
       else {
-        if (!warmed && needsWarming(ctx, f)) {
-          return warm(ctx, f).then(() => respond(ctx, req, f, options, true));
+        if (!pass.warmed && needsWarming(ctx, f)) {
+          return warm(ctx, f).then(() => respond(ctx, req, f, options, { ...pass, warmed: true }));
         }
         bytes = compressed(ctx, f, encoding);
         if (bytes === null) encoding = null;
@@ -156,7 +160,7 @@ function respond(
         ]);
       }
       if (r.kind === "ranges") {
-        return rangeResponse(ctx, f, r.ranges, headers, type, head);
+        return rangeResponse(ctx, f, r.ranges, headers, type, head, onChanged);
       }
     }
   }
@@ -176,7 +180,7 @@ function respond(
         compressible,
       )
     : null;
-  return wholeFile(ctx, source, headers, status, head, remember);
+  return wholeFile(ctx, source, headers, status, head, remember, onChanged);
 }
 
 /** A precompressed sibling (`name.br`, `name.gz`) that passes the jail. */
@@ -216,25 +220,15 @@ function compressed(
 ): Uint8Array<ArrayBuffer> | null {
   const cc = ctx.compress!;
   if (!cc.accepts(f.info.size)) return null;
-  const key = compressKey(
-    f.real,
-    f.info.size,
-    f.info.mtime?.getTime() ?? null,
-    encoding,
-  );
+  const version = versionOf(f.info);
+  const key = compressKey(f.real, version, encoding);
   const hit = cc.lookup(key);
   if (hit) return hit;
   const cached = ctx.files.get(f.real, f.info);
   if (cached && f.info.size <= cc.inlineMax) {
     return cc.inline(key, cached.bytes, encoding);
   }
-  cc.schedule(
-    key,
-    f.real,
-    f.info.size,
-    f.info.mtime?.getTime() ?? null,
-    encoding,
-  );
+  cc.schedule(key, f.real, version, encoding);
   return null;
 }
 
@@ -245,7 +239,8 @@ function wholeFile(
   headers: [string, string][],
   status: number,
   head: boolean,
-  remember: ((bytes: Uint8Array<ArrayBuffer>) => void) | null = null,
+  remember: ((bytes: Uint8Array<ArrayBuffer>) => void) | null,
+  onChanged: () => Response | Promise<Response>,
 ): Response | Promise<Response> {
   headers.push(["content-length", String(f.info.size)]);
   if (head) return new Response(null, { status, headers });
@@ -256,7 +251,7 @@ function wholeFile(
   }
   return (async () => {
     const opened = openSame(ctx, f);
-    if (opened === null) return changed(ctx);
+    if (opened === null) return await onChanged();
     const { file, info } = opened;
     if (ctx.files.accepts(info.size)) {
       try {
@@ -280,12 +275,25 @@ function openSame(
   f: JailedFile,
 ): { file: Deno.FsFile; info: Deno.FileInfo } | null {
   const { file, info } = ctx.library.openRead(f.segments);
-  if (sameVersion(versionOf(f.info), info)) return { file, info };
+  if (isVersion(versionOf(f.info), info)) return { file, info };
   file.close();
   return null;
 }
 
-/** 503 for a file that changed between `stat` and `open`: a retry will do. */
+/** {@linkcode respond} once more, for `f` as a fresh lookup finds it now. */
+function refind(
+  ctx: FileContext,
+  req: Request,
+  f: JailedFile,
+  options: FileResponseOptions,
+  pass: Pass,
+): Response | Promise<Response> {
+  const fresh = ctx.library.tryFind(f.segments);
+  if (fresh === null || !fresh.info.isFile) return changed(ctx);
+  return respond(ctx, req, fresh, options, { ...pass, refound: true });
+}
+
+/** 503 for a file that changed between `stat` and `open` twice in a row: a retry will do. */
 function changed(ctx: FileContext): Response {
   return text(503, "file changed while being opened, retry\n", [
     ...ctx.common,
@@ -301,7 +309,8 @@ function rangeResponse(
   base: [string, string][],
   type: string,
   head: boolean,
-): Response {
+  onChanged: () => Response | Promise<Response>,
+): Response | Promise<Response> {
   const headers = base.filter(([k]) => k !== "content-type");
   let parts: (Uint8Array | { start: number; length: number })[];
   if (ranges.length === 1) {
@@ -323,7 +332,7 @@ function rangeResponse(
   }
   if (head) return new Response(null, { status: 206, headers });
   const opened = openSame(ctx, f);
-  if (opened === null) return changed(ctx);
+  if (opened === null) return onChanged();
   return new Response(partsBody(opened.file, parts, ctx.stallMs), {
     status: 206,
     headers,

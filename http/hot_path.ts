@@ -6,25 +6,25 @@
  * `open_file_cache_valid`, this bounds how long an edit may go unseen and
  * saves a syscall and a `FileInfo` of garbage per request). The `stat` follows
  * symlinks like the first lookup did, and the answer is reused only when it
- * finds the very same file (device, inode, size and mtime): a file that was
- * edited, or a path that now leads elsewhere (say, a swapped symlink), fails
- * the check and takes the full path through the jail again. Requests with
- * conditionals, ranges or (for compressible types) Accept-Encoding always
- * take the full path.
+ * finds the very same version of the file (`core/file_version.ts`: device,
+ * inode, size, mtime and ctime; never the inode alone, which Deno rounds
+ * above 2^53): a file that was edited, or a path that now leads elsewhere
+ * (say, a swapped symlink), fails the check and takes the full path through
+ * the jail again. Requests with conditionals, ranges or (for compressible
+ * types) Accept-Encoding always take the full path.
  *
  * @module
  */
 
 import { LruCache } from "../core/lru.ts";
+import { type FileVersion, isVersion, versionOf } from "../core/file_version.ts";
 
 /** A remembered answer. */
 interface HotEntry {
   /** Root-joined path to `stat` (symlinks followed). */
   path: string;
-  dev: number;
-  ino: number | null;
-  size: number;
-  mtimeMs: number | null;
+  /** The version of the file the answer was made from. */
+  version: FileVersion;
   /** When the file was last found unchanged (`Date.now()`). */
   checkedAt: number;
   /** The complete headers of the 200 answer. */
@@ -82,10 +82,7 @@ export class HotPaths {
       this.#entries.delete(raw);
       return false;
     }
-    if (
-      info.ino !== e.ino || info.dev !== e.dev || info.size !== e.size ||
-      (info.mtime?.getTime() ?? null) !== e.mtimeMs
-    ) {
+    if (!isVersion(e.version, info)) {
       this.#entries.delete(raw);
       return false;
     }
@@ -104,10 +101,7 @@ export class HotPaths {
   ): void {
     this.#entries.set(raw, {
       path,
-      dev: info.dev,
-      ino: info.ino,
-      size: info.size,
-      mtimeMs: info.mtime?.getTime() ?? null,
+      version: versionOf(info),
       checkedAt: Date.now(),
       headers,
       bytes,

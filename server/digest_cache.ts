@@ -1,28 +1,23 @@
 /**
- * Remembers the digests of files already hashed, keyed by file identity
- * (device, inode), size, modification and change time, so a file served again
- * is not hashed again. Any change to the file changes the key. Bounded in
- * count: the least recently used entries go first.
+ * Remembers the digests of files already hashed, keyed by the file's
+ * version (`core/file_version.ts`: device, inode, size, modification and
+ * change time), so a file served again is not hashed again. Any change to
+ * the file changes the key. Bounded in count: the least recently used
+ * entries go first.
  *
  * @module
  */
 
 import { LruCache } from "../core/lru.ts";
+import { versionKey } from "../core/file_version.ts";
 
 /** Default number of digests kept. */
 export const DEFAULT_DIGEST_CACHE_ENTRIES = 4096;
 
-/** The identity of a file's content as far as metadata can tell. */
+/** The identity of a file's content under `hash`, as far as metadata can tell. */
 export function digestKey(info: Deno.FileInfo, hash: string): string | null {
-  if (info.ino === null || info.mtime === null) return null;
-  return [
-    hash,
-    info.dev,
-    info.ino,
-    info.size,
-    info.mtime.getTime(),
-    info.ctime?.getTime() ?? 0,
-  ].join(":");
+  const version = versionKey(info);
+  return version === null ? null : `${hash}:${version}`;
 }
 
 /** A bounded map from {@linkcode digestKey} to digest. */
