@@ -4,16 +4,20 @@
  * only then appear under the final name in one step, by `link` (create-only:
  * the file system decides the winner of a race, even across processes and
  * hosts sharing the folder) or `rename` (overwrite). A crash at any moment
- * leaves either nothing or the whole file under the final name.
+ * leaves either nothing or the whole file under the final name. Every
+ * `fsync` is checked before anything is published: on a network file system
+ * a write is often only an entry in a cache, and a failed flush (a host cut
+ * off from the others, a full disk) shows nowhere else.
  *
  * @module
  */
 
 import { createHash } from "node:crypto";
 import { toHex } from "./hash.ts";
-import { NetkitError } from "./errors.ts";
+import { isNetkitError, NetkitError } from "./errors.ts";
 import { FileWriter } from "../core/disk_io.ts";
 import { lockExclusive } from "./file_lock.ts";
+import { OWNER_PREFIX, PartOwner } from "./part_owner.ts";
 import { fsError } from "./jail_fs.ts";
 import { INTERNAL_PREFIX } from "./jail.ts";
 
@@ -90,9 +94,13 @@ export class AtomicFile implements AsyncDisposable {
   readonly #keep: boolean;
   readonly #overwrite: boolean;
   readonly #out: FileWriter;
+  /** The claim on a resumable part file; null for a plain temp file. */
+  readonly #owner: PartOwner | null;
   #done = false;
   #unsynced = 0;
   #flushing: Promise<void> | null = null;
+  /** What a background flush failed with: the commit fails with it too. */
+  #flushError: unknown = null;
 
   private constructor(
     file: Deno.FsFile,
@@ -100,9 +108,10 @@ export class AtomicFile implements AsyncDisposable {
     temp: string,
     final: string,
     overwrite: boolean,
-    resumable?: { offset: number },
+    resumable?: { offset: number; owner: PartOwner },
   ) {
     this.file = file;
+    this.#owner = resumable?.owner ?? null;
     this.#out = new FileWriter(file);
     this.#dir = dir;
     this.tempPath = temp;
@@ -163,6 +172,7 @@ export class AtomicFile implements AsyncDisposable {
       if (!(await lockExclusive(file))) {
         throw new NetkitError("BUSY", `${name}: another upload of this file is in progress`);
       }
+      const owner = await PartOwner.claim(dir, path.slice(dir.length + 1), `${dir}/${tempName()}`);
       let offset = (await file.stat()).size;
       if (offset > size) {
         await file.truncate(0);
@@ -170,6 +180,7 @@ export class AtomicFile implements AsyncDisposable {
       }
       return new AtomicFile(file, dir, path, `${dir}/${name}`, options.overwrite ?? false, {
         offset,
+        owner,
       });
     } catch (e) {
       file.close();
@@ -189,34 +200,46 @@ export class AtomicFile implements AsyncDisposable {
     this.#unsynced += bytes.length;
     if (this.#unsynced >= SYNC_EVERY_BYTES && this.#flushing === null) {
       this.#unsynced = 0;
-      this.#flushing = this.file.syncData().catch(() => {}).finally(() => this.#flushing = null);
+      this.#flushing = this.file.syncData().catch((e) => void (this.#flushError ??= e))
+        .finally(() => this.#flushing = null);
     }
   }
 
   /**
-   * Flushes the bytes and publishes the file under its final name.
+   * Flushes the bytes, checks the flush, and publishes the file under its
+   * final name. A resumable part file is published only while its owner
+   * record names this upload, and its lock is held until it is published.
    *
    * @param overwrite replace an existing file; otherwise an existing name
    *   fails @default the `overwrite` option given at creation
-   * @throws {NetkitError} `EXISTS` when the name is taken and `overwrite` is off
+   * @returns the published file's metadata (from the file itself, not its name,
+   *   which another host may have replaced already)
+   * @throws {NetkitError} `EXISTS` when the name is taken and `overwrite` is
+   *   off; `BUSY` when another upload took the part file over
    */
-  async commit(overwrite: boolean = this.#overwrite): Promise<void> {
+  async commit(overwrite: boolean = this.#overwrite): Promise<Deno.FileInfo> {
     if (this.#done) throw new Error("AtomicFile already finished");
+    this.#done = true;
     const name = this.finalPath.slice(this.#dir.length + 1);
+    let published = false;
     try {
       await this.#flushing;
+      if (this.#flushError !== null) throw this.#flushError;
       await this.file.sync();
-      this.file.close();
-      this.#done = true;
+      await this.#owner?.check();
       if (overwrite) {
         await Deno.rename(this.tempPath, this.finalPath);
+        published = true;
       } else {
         await Deno.link(this.tempPath, this.finalPath);
+        published = true;
         await Deno.remove(this.tempPath);
       }
+      const info = await this.file.stat();
       await syncDir(this.#dir);
+      return info;
     } catch (e) {
-      await this.#removeTemp();
+      if (!published) await this.#discard(e);
       if (
         (e as { code?: string })?.code === "EISDIR" ||
         e instanceof Deno.errors.IsADirectory
@@ -224,21 +247,49 @@ export class AtomicFile implements AsyncDisposable {
         throw new NetkitError("EXISTS", `${name}: a folder has that name`);
       }
       throw fsError(e, name);
+    } finally {
+      this.#close();
+      if (published) await this.#owner?.release();
     }
   }
 
   /**
    * Discards the temp file (a resumable part file is kept for the next
-   * attempt unless `discard`); safe to call more than once.
+   * attempt unless `discard`); safe to call more than once. A part file is
+   * removed only while its owner record names this upload.
    */
   async abort(discard = false): Promise<void> {
     if (this.#done) return;
     this.#done = true;
     await this.#flushing;
     try {
+      if (!this.#keep || discard) await this.#discard(null);
+      else await this.#owner?.releaseIfHeld();
+    } finally {
+      this.#close();
+    }
+  }
+
+  /**
+   * Removes what a failed or abandoned upload wrote: its temp file, or its
+   * part file while this upload owns it (the lock is still held) and the
+   * bytes are no use: a failed commit for another reason than a lost claim.
+   */
+  async #discard(failure: unknown): Promise<void> {
+    if (this.#owner === null) {
+      this.#close(); // closed before removal, as some platforms want
+      return await this.#removeTemp();
+    }
+    if (isNetkitError(failure, "BUSY")) return; // someone else's now
+    if (!(await this.#owner.holds().catch(() => false))) return;
+    await this.#removeTemp();
+    await this.#owner.release();
+  }
+
+  #close(): void {
+    try {
       this.file.close();
-    } catch { /* already closed */ }
-    if (!this.#keep || discard) await this.#removeTemp();
+    } catch { /* closed already */ }
   }
 
   async #removeTemp(): Promise<void> {
@@ -253,13 +304,19 @@ export class AtomicFile implements AsyncDisposable {
   }
 }
 
+/**
+ * False only when process `pid` of this host is surely gone. Unknown counts
+ * as alive, leaving the file to the age rule: off Linux, and where `/proc`
+ * cannot be read (Deno asks for every permission to stat `/proc/<pid>`,
+ * which netkit's binary does not have).
+ */
 function pidAlive(pid: number): boolean {
-  if (Deno.build.os !== "linux") return true; // unknown: leave it to the age rule
+  if (Deno.build.os !== "linux") return true;
   try {
     Deno.statSync(`/proc/${pid}`);
     return true;
-  } catch {
-    return false;
+  } catch (e) {
+    return !(e instanceof Deno.errors.NotFound);
   }
 }
 
@@ -277,7 +334,7 @@ async function removeIfOlder(path: string, cutoff: number): Promise<number> {
  * Removes temp files and folders that no live writer owns: those of a dead
  * process on this host, and any left untouched for `staleAfterMs` (writers
  * on other hosts sharing the folder keep theirs fresh by writing), and
- * resumable part files untouched for `partialTtlMs`.
+ * resumable part files (and their owner records) untouched for `partialTtlMs`.
  *
  * @returns how many files were removed
  */
@@ -289,7 +346,9 @@ export async function cleanStaleTemps(
   let removed = 0;
   const now = Date.now();
   for await (const entry of Deno.readDir(dir)) {
-    if (entry.isFile && entry.name.startsWith(PARTIAL_PREFIX)) {
+    if (
+      entry.isFile && (entry.name.startsWith(PARTIAL_PREFIX) || entry.name.startsWith(OWNER_PREFIX))
+    ) {
       removed += await removeIfOlder(`${dir}/${entry.name}`, now - partialTtlMs);
       continue;
     }

@@ -420,7 +420,10 @@ async function get(
       if (isNetkitError(e) || isDisconnect(e)) throw e;
       throw new NetkitError("INTERNAL", `read failed: ${(e as Error).message}`);
     }
-    const digest = known ?? (job ? await job.finish(info.size) : hasher!.digest());
+    const digest = known ??
+      (job
+        ? await job.finish(info.size).catch(() => hashAgain(file, info.size, hash))
+        : hasher!.digest());
     job = null;
     store.digests.set(key, digest);
     await writer.send({ type: "END", digest });
@@ -429,6 +432,18 @@ async function get(
     job?.cancel();
     file.close();
   }
+}
+
+/**
+ * The digest of the open `file`, read again from its start: when the hash
+ * Worker, which opens the file by name, found another version there (the
+ * file was replaced after it was opened here, on this host or another).
+ */
+async function hashAgain(file: Deno.FsFile, size: number, hash: HashName): Promise<Uint8Array> {
+  const hasher = await createHasher(hash);
+  await file.seek(0, Deno.SeekMode.Start);
+  await hashPrefix(file, size, hasher);
+  return hasher.digest();
 }
 
 async function put(
@@ -485,11 +500,10 @@ async function put(
     if (result.error.code === "CHECKSUM_MISMATCH") await upload.abort(true);
     throw result.reported ? new Reported(result.error) : result.error;
   }
-  await upload.commit(overwrite);
-  try {
-    const info = await Deno.stat(upload.finalPath);
-    store.digests.set(digestKey(info, hash), result.digest);
-  } catch { /* replaced or removed already: nothing to remember */ }
+  // Keyed by the published file itself: its name may already lead to
+  // another host's upload.
+  const published = await upload.commit(overwrite);
+  store.digests.set(digestKey(published, hash), result.digest);
   await writer.send({ type: "PUT_OK", size: m.size, digest: result.digest });
   return m.size - upload.offset;
 }

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { NetkitError } from "../core/errors.ts";
 import { AtomicFile, cleanStaleTemps, TEMP_PREFIX } from "../core/atomic_file.ts";
 import { tempDir } from "./temp_dir.ts";
+import { PERMISSIONS } from "../scripts/compile.ts";
 
 const enc = new TextEncoder();
 
@@ -232,3 +233,33 @@ Deno.test("cleanStaleTemps removes dead temps, keeps live ones" + PROC, LINUX, a
   assert.equal(await cleanStaleTemps(d.path, 60_000), 1);
   assert.equal((await temps(d.path)).length, 3);
 });
+
+Deno.test(
+  "cleanStaleTemps with netkit's own permissions keeps a live process's temp file" + PROC,
+  LINUX,
+  async () => {
+    // netkit runs with --allow-read, under which Deno refuses to stat
+    // /proc/<pid>: a writer whose liveness cannot be read counts as alive.
+    await using d = await tempDir("atomic-");
+    const host = await hostTag(d.path);
+    const live = `${TEMP_PREFIX}${host}.${Deno.pid}.00aa`;
+    await Deno.writeTextFile(`${d.path}/${live}`, "in flight in another process");
+    const script = `${d.path}/sweep.ts`;
+    const module = new URL("../core/atomic_file.ts", import.meta.url).href;
+    await Deno.writeTextFile(
+      script,
+      `import { cleanStaleTemps } from "${module}";\n` +
+        `console.log(await cleanStaleTemps(Deno.args[0]));\n`,
+    );
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", ...PERMISSIONS, script, d.path],
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    const said = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 0, said);
+    assert.equal(new TextDecoder().decode(out.stdout).trim(), "0", said);
+    assert.ok((await entries(d.path)).includes(live));
+  },
+);

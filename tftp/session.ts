@@ -126,7 +126,7 @@ async function serveWrite(
   return await receiveBlocks(ch, sink, t, {
     resend,
     maxBytes: ctx.maxWriteSize,
-    finish: () => out.commit(),
+    finish: async () => void await out.commit(),
     dally: true,
   });
 }
