@@ -77,7 +77,7 @@ Deno.test({
     });
 
     await step("an overwrite through A is never served through B or C mixed or half", async () => {
-      await overwriteRounds({ cluster, local, writer: A, readers: [B, C], rounds: 6 });
+      await overwriteRounds({ cluster, local, writer: A, readers: [B, C], rounds: 4 });
     });
 
     await step(

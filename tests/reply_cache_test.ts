@@ -3,32 +3,11 @@ import { assertSameBytes } from "./same_bytes.ts";
 import { isNetkitError } from "../core/errors.ts";
 import { ReplyCache } from "../server/reply_cache.ts";
 import { bytes, connect, serve, tempDir } from "./file_helpers.ts";
+import { fileInfo } from "./file_info.ts";
 
 /** A FileInfo with the fields the identity is made of. */
 function info(ino: number, size: number, mtimeMs: number, ctimeMs = mtimeMs): Deno.FileInfo {
-  return {
-    isFile: true,
-    isDirectory: false,
-    isSymlink: false,
-    size,
-    mtime: new Date(mtimeMs),
-    atime: null,
-    birthtime: null,
-    ctime: new Date(ctimeMs),
-    dev: 1,
-    ino,
-    mode: 0o644,
-    nlink: 1,
-    uid: 0,
-    gid: 0,
-    rdev: 0,
-    blksize: 4096,
-    blocks: 1,
-    isBlockDevice: false,
-    isCharDevice: false,
-    isFifo: false,
-    isSocket: false,
-  };
+  return fileInfo({ ino, size, mtimeMs, ctimeMs });
 }
 
 /** A `stat` for a cache that must not need one: nothing is kept for the name. */

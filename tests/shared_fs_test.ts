@@ -16,6 +16,7 @@ import { isVersion, versionKey, versionOf } from "../core/file_version.ts";
 import { AtomicFile, PARTIAL_PREFIX } from "../core/atomic_file.ts";
 import { PartOwner } from "../core/part_owner.ts";
 import { tempDir } from "./temp_dir.ts";
+import { fileInfo } from "./file_info.ts";
 import { Library } from "../core/library.ts";
 import { type FileContext, fileResponse } from "../http/file_response.ts";
 import { FileCache } from "../http/file_cache.ts";
@@ -78,29 +79,7 @@ function info(
   ctimeMs: number,
   dev = 47,
 ): Deno.FileInfo {
-  return {
-    isFile: true,
-    isDirectory: false,
-    isSymlink: false,
-    size,
-    mtime: new Date(mtimeMs),
-    atime: null,
-    birthtime: null,
-    ctime: new Date(ctimeMs),
-    dev,
-    ino,
-    mode: 0o644,
-    nlink: 1,
-    uid: 0,
-    gid: 0,
-    rdev: 0,
-    blksize: 4096,
-    blocks: 1,
-    isBlockDevice: false,
-    isCharDevice: false,
-    isFifo: false,
-    isSocket: false,
-  };
+  return fileInfo({ ino, size, mtimeMs, ctimeMs, dev });
 }
 
 Deno.test("file versions: two GlusterFS inodes that round to one number are told apart", () => {

@@ -50,15 +50,17 @@ async function prepare(ctx: BenchContext, size: number): Promise<string> {
   return path;
 }
 
-function netkitClient(ctx: BenchContext, port: number, args: string[]): string[] {
+/** The arguments that run `netkit client 127.0.0.1:PORT ARGS...` for a benchmark. */
+export function netkitClient(ctx: BenchContext, port: number, args: string[]): string[] {
   const prof = ctx.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${ctx.cpuProfDir}`] : [];
   return [...DENO_RUN, ...prof, MAIN, "client", `127.0.0.1:${port}`, ...args, "--timeout", "60s"];
 }
 
 /** One program's round: run it, check it, clean up. */
-type Round = (run: number) => Promise<{ ms: number; ok: boolean }>;
+export type Round = (run: number) => Promise<{ ms: number; ok: boolean }>;
 
-async function rounds(
+/** Runs every program `o.runs` times (after an uncounted warm-up round), turns rotating. */
+export async function rounds(
   ctx: BenchContext,
   o: BigOptions,
   programs: Array<[string, Round]>,

@@ -73,8 +73,11 @@ ${servers(SERVICE_PORTS.http)}
       proxy_connect_timeout 2s;
       proxy_request_buffering on;
       proxy_buffering off;
-      proxy_read_timeout 300s;
-      proxy_send_timeout 300s;
+      # Between two reads or writes, not for a whole transfer: how long a
+      # request in flight waits for a host that vanished (netkit answers an
+      # upload once it is flushed to disk: allow for that).
+      proxy_read_timeout 60s;
+      proxy_send_timeout 60s;
       proxy_set_header Host $host;
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
     }
@@ -93,7 +96,8 @@ ${servers(SERVICE_PORTS.files)}
     proxy_next_upstream on;
     proxy_next_upstream_tries 3;
     proxy_connect_timeout 2s;
-    proxy_timeout 10m;
+    # Just over netkit's idle timeout (60 s), which ends silent sessions itself.
+    proxy_timeout 65s;
   }
 }
 `;
@@ -111,8 +115,9 @@ global
 
 defaults
   timeout connect 2s
-  timeout client 10m
-  timeout server 10m
+  # Just over netkit's idle timeout (60 s), which ends silent sessions itself.
+  timeout client 65s
+  timeout server 65s
   timeout check 2s
   retries 3
   option redispatch 1

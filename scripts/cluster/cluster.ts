@@ -12,7 +12,14 @@
 import { dismissGuard, type ExitGuard, startExitGuard } from "./exit_guard.ts";
 import { clusterDir, Ledger } from "./ledger.ts";
 import { cutHost, freePrefix, hostAddress, makeNetwork, plugHost } from "./network.ts";
-import { hostPaths, killBricks, makeVolume, restartBricks, VOLUME_OPTIONS } from "./gluster.ts";
+import {
+  hostPaths,
+  killBricks,
+  makeVolume,
+  mountVolume,
+  restartBricks,
+  VOLUME_OPTIONS,
+} from "./gluster.ts";
 import {
   libraryOn,
   prepareLibrary,
@@ -164,6 +171,15 @@ export class Cluster implements AsyncDisposable {
   /** Puts host `i` back into both balancers and waits until haproxy's checks pass. */
   undrain(i: number): Promise<void> {
     return setDrained(this.#ledger, i, false);
+  }
+
+  /**
+   * Mounts the volume once more on host `i`, at `path` (under the
+   * cluster's folder) with the FUSE mount `options`; `down` removes it.
+   */
+  async mountAgain(i: number, path: string, options: string[]): Promise<void> {
+    if (!path.startsWith(`${this.dir}/`)) throw new Error(`${path} is not under ${this.dir}`);
+    await mountVolume(this.#ledger, i, { path, options });
   }
 
   /** Sends one command to haproxy's admin socket. */

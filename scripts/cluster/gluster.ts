@@ -129,12 +129,23 @@ async function listeningIn(ns: string, port: number): Promise<boolean> {
   return stdout.trim() !== "";
 }
 
-/** Mounts the volume on host `i` (FUSE client in its namespace) and waits until it answers. */
-export async function mountVolume(ledger: Ledger, i: number): Promise<void> {
+/**
+ * Mounts the volume on host `i` (FUSE client in its namespace) and waits
+ * until it answers: at the host's own mount point with the cluster's mount
+ * options, or at `at` with `extra` options (a second mount, e.g. for a
+ * benchmark; anything under the cluster's folder is unmounted by `down`).
+ */
+export async function mountVolume(
+  ledger: Ledger,
+  i: number,
+  at?: { path: string; options: string[] },
+): Promise<void> {
   const { name, prefix } = ledger.data;
   const p = hostPaths(name, i);
+  const path = at?.path ?? p.mount;
   const servers = BRICK_HOSTS.filter((b) => b !== i).map((b) => hostAddress(prefix, b));
   const server = i <= BRICK_HOSTS.length ? hostAddress(prefix, i) : servers[0];
+  await Deno.mkdir(path, { recursive: true });
   await run("nsenter", [
     `--net=/run/netns/${namespaceOf(name, i)}`,
     "mount",
@@ -142,15 +153,15 @@ export async function mountVolume(ledger: Ledger, i: number): Promise<void> {
     "glusterfs",
     "-o",
     [
-      `log-file=${p.logs}/client.log`,
+      `log-file=${p.logs}/client${at ? "-extra" : ""}.log`,
       `backup-volfile-servers=${servers.join(":")}`,
-      ...ledger.data.mountOptions,
+      ...(at?.options ?? ledger.data.mountOptions),
     ].join(","),
     `${server}:/${VOLUME}`,
-    p.mount,
+    path,
   ], { timeoutMs: 30_000 });
-  ledger.addMount(p.mount);
-  await until(() => isMounted(p.mount), { timeoutMs: 15_000, what: `the mount on host ${i}` });
+  ledger.addMount(path);
+  await until(() => isMounted(path), { timeoutMs: 15_000, what: `the mount on host ${i}` });
 }
 
 /** True when `path` is a GlusterFS mount point now. */
