@@ -195,12 +195,8 @@ function openOnce(root: string, segments: readonly string[], options: JailFsOpti
     const entry = Deno.lstatSync(path);
     if (!entry.isSymlink && entry.ino !== null) return openSame(path, entry, what);
   }
-  const path = joinInRoot(root, segments);
-  const real = Deno.realPathSync(path);
-  if (!options.followSymlinks && !isInside(root, real)) {
-    throw new NetkitError("FORBIDDEN", "symlink leads outside the root");
-  }
-  return openSame(real, Deno.statSync(real), what);
+  const { real, info } = resolveInsideSync(root, segments, options);
+  return openSame(real, info, what);
 }
 
 /**

@@ -24,9 +24,12 @@ import { isStaleHandle, retryRead } from "./stale_handle.ts";
 /** Prefix of part files' owner records (hidden and refused by the jail, like the part files). */
 export const OWNER_PREFIX = `${INTERNAL_PREFIX}owner.`;
 
-/** The owner record of the part file named `partName` in `dir`. */
+/** The owner record of the part file named `partName` in `dir` (`.netkit-owner.partial.…`). */
 export function ownerRecordOf(dir: string, partName: string): string {
-  return `${dir}/${OWNER_PREFIX}${partName}`;
+  const bare = partName.startsWith(INTERNAL_PREFIX)
+    ? partName.slice(INTERNAL_PREFIX.length)
+    : partName;
+  return `${dir}/${OWNER_PREFIX}${bare}`;
 }
 
 /** A writer's claim on a part file, made while it holds the part file's lock. */
