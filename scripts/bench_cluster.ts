@@ -7,7 +7,7 @@
  * brings up its own cluster (`bench`) and removes it. Markdown on stdout.
  *
  * Usage: deno run -A --unstable-net --unstable-worker-options scripts/bench_cluster.ts [options]
- *   --only LIST      fs, small, publish, loss (default: all)
+ *   --only LIST      staleness, fs, small, publish, loss (default: all)
  *   --runs N         rounds of the big transfers (default 3)
  *   --size SIZE      big file (default 1GiB)
  *   --clients N      clients fetching 64 KiB (default 50)
@@ -25,11 +25,12 @@ import type { BenchContext } from "./bench/context.ts";
 import { bigTransfers, type Library, smallGets } from "./bench/cluster_fs.ts";
 import { hostLoss, lossTable, publishAcross, publishTable } from "./bench/cluster_loss.ts";
 import { loadTable, seriesTable } from "./bench/report.ts";
+import { raceWithRenames, staleness, stalenessTable } from "./bench/cluster_staleness.ts";
 import { startNetkitServer } from "./bench/refs.ts";
 import { stop } from "./bench/proc.ts";
 import { tempDir } from "../tests/temp_dir.ts";
 
-const ALL = ["fs", "small", "publish", "loss"];
+const ALL = ["staleness", "fs", "small", "publish", "loss"];
 
 async function main(args: string[]): Promise<number> {
   const { values } = parseFlags(args, {
@@ -65,7 +66,7 @@ async function main(args: string[]): Promise<number> {
     log,
   };
   await using cluster = await startCluster({ name: "bench", log, removeOnExit: true });
-  const [h1] = cluster.hosts;
+  const [h1, h2] = cluster.hosts;
   const load = (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
   print(`## Cluster benchmark, ${new Date().toISOString()} (load ${load})\n`);
   const fresh = `${cluster.dir}/fresh`;
@@ -74,6 +75,24 @@ async function main(args: string[]): Promise<number> {
     { name: "GlusterFS", root: `${h1.mount}/bench` },
     { name: "GlusterFS, kernel caches off", root: `${fresh}/bench` },
   ];
+  if (only.includes("staleness")) {
+    const fresh2 = `${cluster.dir}/fresh2`;
+    await cluster.mountAgain(2, fresh2, ["entry-timeout=0", "attribute-timeout=0"]);
+    const rounds = 10;
+    const rows: Parameters<typeof stalenessTable>[0] = [
+      ["host 2, the cluster's mount", staleness(`${h1.mount}/s1`, `${h2.mount}/s1`, rounds)],
+      ["host 2, kernel caches off", staleness(`${h1.mount}/s2`, `${fresh2}/s2`, rounds)],
+    ];
+    print(`### How long host 1's changes stay unseen on host 2 (${rounds} rounds)\n`);
+    print(stalenessTable(rows));
+    const race = await raceWithRenames(`${h1.mount}/race`, `${h2.mount}/race`, 400);
+    print(
+      `\nReads on host 2 (lstat, open, fstat, read; and realpath, stat) of a file host 1 ` +
+        `overwrote 400 times, 5 ms apart: ` +
+        `${race.reads} reads, ${race.estale} ESTALE, ${race.enoent} ENOENT; ` +
+        `${race.retryFailed} still failed on one immediate retry.\n`,
+    );
+  }
   if (only.includes("fs") || only.includes("small")) {
     await cluster.mountAgain(1, fresh, ["entry-timeout=0", "attribute-timeout=0"]);
     await Deno.mkdir(libs[1].root, { recursive: true });
