@@ -9,7 +9,6 @@
 
 import {
   createHasher,
-  type DigestSource,
   type Hasher,
   type HashName,
   isHashName,
@@ -26,7 +25,12 @@ import {
   PutFlag,
   type Welcome,
 } from "../protocol/file/messages.ts";
-import { hashPrefix, receiveData, sendData } from "../protocol/file/data_path.ts";
+import {
+  type DigestSource,
+  hashPrefix,
+  receiveData,
+  sendData,
+} from "../protocol/file/data_path.ts";
 import { FileWriter } from "../core/disk_io.ts";
 import { type ChunkWriter, type FileHashJob, followWrites, HashPool } from "../core/hash_pool.ts";
 import { TrackedConn } from "../core/tracked_conn.ts";

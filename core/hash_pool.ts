@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { DigestSource, HashName } from "./hash.ts";
+import type { HashName } from "./hash.ts";
 import { NetkitError } from "./errors.ts";
 
 /** A message to the hash Worker. */
@@ -169,7 +169,10 @@ export function followWrites(
   start: number,
   total: number,
   out: ChunkWriter,
-): { out: ChunkWriter; source: DigestSource } {
+): {
+  out: ChunkWriter;
+  source: { update(bytes: Uint8Array): void; digest(): Promise<Uint8Array> };
+} {
   let written = start;
   return {
     out: {

@@ -8,13 +8,7 @@
  * @module
  */
 
-import {
-  createHasher,
-  type DigestSource,
-  type Hasher,
-  type HashName,
-  SUPPORTED_HASHES,
-} from "../core/hash.ts";
+import { createHasher, type Hasher, type HashName, SUPPORTED_HASHES } from "../core/hash.ts";
 import { chooseHash } from "../protocol/file/hash_choice.ts";
 import { isNetkitError, NetkitError } from "../core/errors.ts";
 import { transferBuffers } from "../protocol/file/buffer_pool.ts";
@@ -43,7 +37,12 @@ import {
 import type { FileStore } from "./file_store.ts";
 import { offloadHash, type ResolvedFileServerOptions } from "./options.ts";
 import { TrackedConn } from "../core/tracked_conn.ts";
-import { hashPrefix, receiveData, sendData } from "../protocol/file/data_path.ts";
+import {
+  type DigestSource,
+  hashPrefix,
+  receiveData,
+  sendData,
+} from "../protocol/file/data_path.ts";
 import { readFullSync } from "../core/disk_io.ts";
 import { formatHostPort } from "../core/net.ts";
 
