@@ -1,10 +1,13 @@
-// Folder archives over real sockets: ?archive=zip checked by Info-ZIP
-// `unzip -t`, ?archive=tar.gz unpacked by `tar`, the jail's rules inside
-// archives, and a ZIP64 archive past 4 GiB streamed to a sparse file.
+// Folder archives: ?archive=zip checked by Info-ZIP `unzip -t`,
+// ?archive=tar.gz unpacked by `tar`, the jail's rules inside archives, and a
+// ZIP64 archive past 4 GiB streamed to a sparse file. No socket: the
+// archives stream from the handler's Response body (`Request -> Response`)
+// into a file the real tools then read.
 
 import assert from "node:assert/strict";
 import { assertSameBytes } from "./same_bytes.ts";
-import { containsText, makeFixture, pattern, SECRET, serve } from "./http_helpers.ts";
+import { containsText, makeFixture, pattern, SECRET } from "./http_helpers.ts";
+import { handlerFor } from "./http_handler_helpers.ts";
 import { tempDir } from "./temp_dir.ts";
 import { zipChunks } from "../http/zip.ts";
 import { walkFolder } from "../http/archive.ts";
@@ -33,9 +36,9 @@ Deno.test({
   ignore: !UNZIP,
   async fn() {
     await using fx = await makeFixture();
-    await using s = await serve({ root: fx.root });
+    await using h = await handlerFor({ root: fx.root });
     await using dir = await tempDir("zip-");
-    const res = await fetch(s.url + "?archive=zip");
+    const res = await h.fetch("/?archive=zip");
     assert.equal(res.status, 200);
     assert.equal(res.headers.get("content-type"), "application/zip");
     assert.ok(res.headers.get("content-length") === null, "streamed, no length");
@@ -64,17 +67,18 @@ Deno.test({
     }).output();
     assertSameBytes(data.stdout, pattern(10_000));
     // A subfolder is named after itself; HEAD sends no body.
-    const sub = await fetch(s.url + "docs/?archive=zip", { method: "HEAD" });
+    const sub = await h.fetch("/docs/?archive=zip", { method: "HEAD" });
     assert.equal(sub.status, 200);
+    assert.equal(sub.body, null);
     assert.ok(sub.headers.get("content-disposition")!.includes('filename="docs.zip"'));
   },
 });
 
 Deno.test("?archive=tar.gz unpacks with tar to the same files", async () => {
   await using fx = await makeFixture();
-  await using s = await serve({ root: fx.root });
+  await using h = await handlerFor({ root: fx.root });
   await using dir = await tempDir("tar-");
-  const res = await fetch(s.url + "docs/?archive=tar.gz");
+  const res = await h.fetch("/docs/?archive=tar.gz");
   assert.deepEqual([res.status, res.headers.get("content-type")], [200, "application/gzip"]);
   await Deno.writeFile(dir.join("d.tar.gz"), new Uint8Array(await res.arrayBuffer()));
   const x = await run("tar", ["-xzf", dir.join("d.tar.gz")], dir.path);
@@ -85,20 +89,20 @@ Deno.test("?archive=tar.gz unpacks with tar to the same files", async () => {
 
 Deno.test("?archive= on a file, a missing folder or an unknown format is not an archive", async () => {
   await using fx = await makeFixture();
-  await using s = await serve({ root: fx.root });
-  const file = await fetch(s.url + "hello.txt?archive=zip");
+  await using h = await handlerFor({ root: fx.root });
+  const file = await h.fetch("/hello.txt?archive=zip");
   assert.deepEqual([file.status, await file.text()], [200, "hello, world\n"]);
-  const missing = await fetch(s.url + "nope/?archive=zip");
+  const missing = await h.fetch("/nope/?archive=zip");
   assert.equal(missing.status, 404);
   await missing.body?.cancel();
-  const other = await fetch(s.url + "docs/?archive=rar");
+  const other = await h.fetch("/docs/?archive=rar");
   assert.ok((other.headers.get("content-type") ?? "").startsWith("text/html"));
   await other.body?.cancel();
-  const hidden = await fetch(s.url + ".git/?archive=zip");
+  const hidden = await h.fetch("/.git/?archive=zip");
   assert.equal(hidden.status, 404);
   await hidden.body?.cancel();
-  await using off = await serve({ root: fx.root, archive: false });
-  const r = await fetch(off.url + "?archive=zip");
+  await using off = await handlerFor({ root: fx.root, archive: false });
+  const r = await off.fetch("/?archive=zip");
   assert.ok((r.headers.get("content-type") ?? "").startsWith("text/html"));
   await r.body?.cancel();
 });
