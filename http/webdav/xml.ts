@@ -203,8 +203,8 @@ export function isElement(el: XmlElement | undefined, ns: string, local: string)
 
 // Characters XML 1.0 cannot carry at all: C0 controls but tab, CR and LF,
 // lone surrogates, U+FFFE and U+FFFF.
-// deno-lint-ignore no-control-regex
 const NOT_XML =
+  // deno-lint-ignore no-control-regex
   /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** Escapes text for element content and double-quoted attributes; characters XML cannot carry become U+FFFD. */
