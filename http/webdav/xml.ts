@@ -207,12 +207,28 @@ const NOT_XML =
   // deno-lint-ignore no-control-regex
   /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
-/** Escapes text for element content and double-quoted attributes; characters XML cannot carry become U+FFFD. */
+const ESCAPES: Readonly<Record<string, string>> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "\r": "&#13;",
+  "\t": "&#9;",
+  "\n": "&#10;",
+};
+
+/**
+ * Escapes text for element content and double-quoted attributes; CR is
+ * escaped so a reader's line-end normalization keeps it, and characters
+ * XML cannot carry become U+FFFD.
+ */
 export function escapeXml(text: string): string {
-  return text.replace(NOT_XML, "\ufffd").replace(
-    /[&<>"]/g,
-    (c) => c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : "&quot;",
-  );
+  return text.replace(NOT_XML, "\ufffd").replace(/[&<>"\r]/g, (c) => ESCAPES[c]);
+}
+
+/** {@linkcode escapeXml} for an attribute value: tab and line feed too, which readers turn into spaces. */
+function escapeAttr(text: string): string {
+  return escapeXml(text).replace(/[\t\n]/g, (c) => ESCAPES[c]);
 }
 
 /**
@@ -223,10 +239,10 @@ export function escapeXml(text: string): string {
  */
 export function elementXml(el: XmlElement, inheritedDefault: string | null = null): string {
   let out = `<${el.local}`;
-  if (el.ns !== inheritedDefault) out += ` xmlns="${escapeXml(el.ns)}"`;
+  if (el.ns !== inheritedDefault) out += ` xmlns="${escapeAttr(el.ns)}"`;
   el.attrs.forEach((a, i) => {
-    if (a.ns === "") out += ` ${a.local}="${escapeXml(a.value)}"`;
-    else out += ` xmlns:a${i}="${escapeXml(a.ns)}" a${i}:${a.local}="${escapeXml(a.value)}"`;
+    if (a.ns === "") out += ` ${a.local}="${escapeAttr(a.value)}"`;
+    else out += ` xmlns:a${i}="${escapeAttr(a.ns)}" a${i}:${a.local}="${escapeAttr(a.value)}"`;
   });
   if (el.children.length === 0) return out + "/>";
   out += ">";
