@@ -56,6 +56,8 @@ export async function createHttpHandler(options: StaticOptions): Promise<HttpHan
         upload: options.upload ?? false,
         auth: gate.schemes,
         archives,
+        mkdir: options.mkdir ?? false,
+        move: (options.webdav ?? false) && (options.upload ?? false) && (options.delete ?? false),
       }),
   });
   const layers: Layer[] = [];
