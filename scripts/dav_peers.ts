@@ -76,7 +76,7 @@ async function stop(child: Deno.ChildProcess): Promise<void> {
  * loopback port, with its config, lock database and logs in a temp folder.
  * As root it runs its workers as `www-data`, so `root` is handed to that user.
  */
-export async function startApache(root: string): Promise<DavPeer> {
+export async function startApache(root: string, cpu?: string): Promise<DavPeer> {
   const bin = which("apache2");
   if (bin === null) throw new Error("apache2 is not installed");
   const dir = await Deno.makeTempDir({ prefix: "netkit-apache-" });
@@ -110,8 +110,8 @@ DavLockDB ${dir}/lock/DavLock
     await new Deno.Command("chown", { args: ["-R", "www-data:www-data", root, `${dir}/lock`] })
       .output();
   }
-  const child = new Deno.Command(bin, {
-    args: ["-f", `${dir}/httpd.conf`, "-DFOREGROUND"],
+  const child = new Deno.Command(cpu ? "taskset" : bin, {
+    args: [...(cpu ? ["-c", cpu, bin] : []), "-f", `${dir}/httpd.conf`, "-DFOREGROUND"],
     stdout: "null",
     stderr: "null",
   }).spawn();
