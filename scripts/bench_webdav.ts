@@ -20,7 +20,7 @@
 
 import { parseArgs } from "node:util";
 import { fmt, median, table } from "./bench/stats.ts";
-import { freePort, startApache, waitListening, which } from "./dav_peers.ts";
+import { freePort, spawnListening, startApache, stop, which } from "./dav_peers.ts";
 
 const { values: v } = parseArgs({
   args: Deno.args,
@@ -76,15 +76,11 @@ async function startNetkit(root: string, webdav: boolean): Promise<Netkit> {
     "--no-compress",
     ...(webdav ? ["--webdav"] : []),
   ];
-  const child = new Deno.Command("taskset", { args, stdout: "null", stderr: "null" }).spawn();
-  await waitListening(port, child, 30_000);
+  const child = await spawnListening("taskset", args, port);
   return {
     url: `http://127.0.0.1:${port}/`,
     pid: child.pid,
-    async [Symbol.asyncDispose]() {
-      child.kill("SIGTERM");
-      await child.status;
-    },
+    [Symbol.asyncDispose]: () => stop(child),
   };
 }
 

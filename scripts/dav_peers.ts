@@ -58,7 +58,24 @@ export async function waitListening(port: number, child: Deno.ChildProcess, ms =
   throw new Error(exited ? "the peer exited at start" : `nothing listens on ${port}`);
 }
 
-async function stop(child: Deno.ChildProcess): Promise<void> {
+/** Spawns `cmd` (output discarded) and waits until it listens on `port`; stops it if it never does. */
+export async function spawnListening(
+  cmd: string,
+  args: string[],
+  port: number,
+): Promise<Deno.ChildProcess> {
+  const child = new Deno.Command(cmd, { args, stdout: "null", stderr: "null" }).spawn();
+  try {
+    await waitListening(port, child, 30_000);
+  } catch (e) {
+    await stop(child);
+    throw e;
+  }
+  return child;
+}
+
+/** Stops a child by its PID: SIGTERM, then SIGKILL after 5 s. */
+export async function stop(child: Deno.ChildProcess): Promise<void> {
   try {
     child.kill("SIGTERM");
   } catch { /* gone */ }
@@ -110,15 +127,15 @@ DavLockDB ${dir}/lock/DavLock
     await new Deno.Command("chown", { args: ["-R", "www-data:www-data", root, `${dir}/lock`] })
       .output();
   }
-  const child = new Deno.Command(cpu ? "taskset" : bin, {
-    args: [...(cpu ? ["-c", cpu, bin] : []), "-f", `${dir}/httpd.conf`, "-DFOREGROUND"],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
+  let child: Deno.ChildProcess;
   try {
-    await waitListening(port, child);
+    child = await spawnListening(cpu ? "taskset" : bin, [
+      ...(cpu ? ["-c", cpu, bin] : []),
+      "-f",
+      `${dir}/httpd.conf`,
+      "-DFOREGROUND",
+    ], port);
   } catch (e) {
-    await stop(child);
     const log = await Deno.readTextFile(`${dir}/error.log`).catch(() => "");
     await Deno.remove(dir, { recursive: true }).catch(() => {});
     throw new Error(`apache2 did not start: ${(e as Error).message}\n${log}`);
@@ -140,17 +157,15 @@ export async function startRclone(root: string): Promise<DavPeer> {
   const bin = which("rclone");
   if (bin === null) throw new Error("rclone is not installed");
   const port = freePort();
-  const child = new Deno.Command(bin, {
-    args: ["serve", "webdav", root, "--addr", `127.0.0.1:${port}`, "--config", "/dev/null"],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  try {
-    await waitListening(port, child);
-  } catch (e) {
-    await stop(child);
-    throw e;
-  }
+  const child = await spawnListening(bin, [
+    "serve",
+    "webdav",
+    root,
+    "--addr",
+    `127.0.0.1:${port}`,
+    "--config",
+    "/dev/null",
+  ], port);
   return {
     name: "rclone serve webdav",
     url: `http://127.0.0.1:${port}/`,

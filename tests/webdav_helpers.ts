@@ -14,6 +14,15 @@ import { type TempDir, tempDir } from "./temp_dir.ts";
 /** The credentials of the test servers. */
 export const CREDS = "alice:s3cret";
 
+/** `--webdav` with every write switched on, for alice. */
+export const DAV_OPTIONS = {
+  webdav: true,
+  upload: true,
+  mkdir: true,
+  delete: true,
+  auth: CREDS,
+} as const;
+
 /** A WebDAV server on a fresh folder. */
 export interface DavServer extends AsyncDisposable {
   dir: TempDir;
@@ -29,15 +38,7 @@ export async function davServer(o: Partial<HttpServerOptions> = {}): Promise<Dav
   const dir = await tempDir("dav-");
   const root = dir.join("root");
   await Deno.mkdir(root);
-  const server = await serve({
-    root,
-    webdav: true,
-    upload: true,
-    mkdir: true,
-    delete: true,
-    auth: CREDS,
-    ...o,
-  });
+  const server = await serve({ root, ...DAV_OPTIONS, ...o });
   return {
     dir,
     root,

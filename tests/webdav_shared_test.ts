@@ -11,21 +11,12 @@ import type { StaticOptions } from "../http/options.ts";
 import { makeFixture, SECRET, serve } from "./http_helpers.ts";
 import { tempDir } from "./temp_dir.ts";
 import { CORPUS } from "./traversal_corpus.ts";
-import { CREDS, lockBody } from "./webdav_helpers.ts";
+import { CREDS, DAV_OPTIONS, lockBody } from "./webdav_helpers.ts";
 
 const AUTH = `Basic ${btoa(CREDS)}`;
 
 async function handler(root: string, o: Partial<StaticOptions> = {}): Promise<HttpHandler> {
-  return await createHttpHandler({
-    root,
-    webdav: true,
-    upload: true,
-    mkdir: true,
-    delete: true,
-    auth: CREDS,
-    compress: false,
-    ...o,
-  });
+  return await createHttpHandler({ root, ...DAV_OPTIONS, compress: false, ...o });
 }
 
 async function call(

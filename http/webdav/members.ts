@@ -48,6 +48,9 @@ export async function handlePut(ctx: DavContext, req: Request, path: UrlPath): P
   const segments = checkTarget(ctx.writes, path);
   const existing = ctx.library.tryFind(segments);
   if (existing?.info.isDirectory) throw notAllowed("a folder has that name");
+  if (existing === null && !ctx.library.tryFind(segments.slice(0, -1))?.info.isDirectory) {
+    throw new DavError(409, "the parent folder does not exist");
+  }
   const etag = existing ? etagOf(existing.info) : null;
   if (!putPreconditionsHold(req, etag, existing?.info.mtime ?? null)) {
     throw new DavError(412, "precondition failed");
