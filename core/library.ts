@@ -27,7 +27,7 @@ import {
   resolveInsideSync,
 } from "./jail_fs.ts";
 import { AtomicFile, cleanStaleTemps, tempName } from "./atomic_file.ts";
-import { type DeadProp, DeadPropStore } from "./dead_props.ts";
+import { type DeadProp, DeadPropStore, PROPS_DIR } from "./dead_props.ts";
 import { LOCKS_DIR, LockStore } from "./lock_store.ts";
 
 /** How a {@linkcode Library} treats names and links. */
@@ -580,6 +580,7 @@ export class Library {
     if (this.#swept.size > 10_000) this.#swept.clear();
     this.#swept.set(dir, now);
     cleanStaleTemps(dir).catch(() => {});
+    cleanStaleTemps(`${dir}/${PROPS_DIR}`).catch(() => {}); // a crashed property change's temp
   }
 
   #jail() {

@@ -13,7 +13,7 @@
  * Servers run on CPU 0, clients on CPU 1 (`taskset`), over 127.0.0.1.
  *
  *     deno run -A --unstable-net scripts/bench_webdav.ts [--files 10000] [--big 100000]
- *       [--rounds 7] [--size-mib 256] [--transfer-rounds 5]
+ *       [--rounds 7] [--size-mib 256] [--transfer-rounds 5] [--only propfind,transfers]
  *
  * @module
  */
@@ -30,6 +30,7 @@ const { values: v } = parseArgs({
     rounds: { type: "string", default: "7" },
     "size-mib": { type: "string", default: "256" },
     "transfer-rounds": { type: "string", default: "5" },
+    only: { type: "string", default: "propfind,transfers" },
   },
 });
 const FILES = Number(v.files);
@@ -294,9 +295,9 @@ if (import.meta.main) {
   try {
     const load = Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
     console.log(`# WebDAV benchmark, ${new Date().toISOString()}, load ${load}\n`);
-    console.log(await propfindBench(base));
-    console.log();
-    console.log(await transferBench(base));
+    const only = (v.only ?? "").split(",");
+    if (only.includes("propfind")) console.log(await propfindBench(base) + "\n");
+    if (only.includes("transfers")) console.log(await transferBench(base));
   } finally {
     await new Deno.Command("rm", { args: ["-rf", base] }).output();
   }
