@@ -16,7 +16,7 @@ import { parseUrlPath, rawPathOf } from "./url_path.ts";
 import type { WriteContext } from "./write_common.ts";
 import { davErrorResponse } from "./webdav/dav_error.ts";
 import { guardWrite } from "./webdav/lock_guard.ts";
-import { pathKey } from "./webdav/lock_rules.ts";
+import { selfAndParent } from "./webdav/lock_rules.ts";
 import { principalOf } from "./webdav/policy.ts";
 
 const WRITES = new Set(["PUT", "PATCH", "MKCOL", "DELETE", "POST"]);
@@ -62,12 +62,8 @@ export function writesLayer(ctx: WriteContext, gate: CredentialGate): Layer {
     }
     // WebDAV locks, taken through any instance sharing the folder, stop plain writes too.
     const s = path.segments;
-    const targets = [{ path: pathKey(s), tree: false }, {
-      path: pathKey(s.slice(0, -1)),
-      tree: false,
-    }];
     try {
-      await guardWrite(ctx.library, req, s, targets, principalOf(req));
+      await guardWrite(ctx.library, req, s, selfAndParent(s), principalOf(req));
     } catch (e) {
       return davErrorResponse(e, common);
     }

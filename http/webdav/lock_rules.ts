@@ -56,6 +56,14 @@ export interface Protected {
   tree: boolean;
 }
 
+/** A resource and its folder, whose membership changes when it is made or removed. */
+export function selfAndParent(segments: readonly string[]): Protected[] {
+  return [
+    { path: pathKey(segments), tree: false },
+    { path: pathKey(segments.slice(0, -1)), tree: false },
+  ];
+}
+
 /**
  * The locks blocking a request: for each protected resource, the locks that
  * cover it (one of them must be submitted, by its creator) and, for a tree,

@@ -19,7 +19,7 @@ import type { DavContext } from "./context.ts";
 import { DavError } from "./dav_error.ts";
 import { etagOf } from "./live_props.ts";
 import { guardWrite, hrefOfKey } from "./lock_guard.ts";
-import { below, pathKey } from "./lock_rules.ts";
+import { below, pathKey, selfAndParent } from "./lock_rules.ts";
 import { dropLocksUnder } from "./locking.ts";
 import { multistatus, statusResponse } from "./multistatus.ts";
 
@@ -33,14 +33,6 @@ function hasBody(req: Request): boolean {
 /** 405 for a method that does not fit what is at the path (the layer adds `Allow`). */
 function notAllowed(why: string): DavError {
   return new DavError(405, why);
-}
-
-/** The locks of the path itself and of its folder (whose membership changes). */
-function selfAndParent(segments: readonly string[]) {
-  return [
-    { path: pathKey(segments), tree: false },
-    { path: pathKey(segments.slice(0, -1)), tree: false },
-  ];
 }
 
 /** Answers PUT: the body replaces the file or creates it. */
