@@ -120,7 +120,8 @@ export async function handlePropfind(
   try {
     found = await library.stat(path.segments);
   } catch (e) {
-    if (isNetkitError(e, "NOT_FOUND")) throw new DavError(404, "not found");
+    // A name the jail refuses (a hidden one without --hidden) is as absent as for GET.
+    if (isNetkitError(e, "NOT_FOUND", "INVALID_NAME")) throw new DavError(404, "not found");
     throw e;
   }
   if ((found.info.isFile && path.slash) || !(found.info.isFile || found.info.isDirectory)) {
