@@ -226,7 +226,8 @@ async function transferBench(base: string): Promise<string> {
   const rclone = async (args: string[]) => {
     const t0 = performance.now();
     const out = await new Deno.Command("taskset", {
-      args: ["-c", "1", rcloneBin!, "--config", rconf, "-q", ...args],
+      // --ignore-times: transfer even when the destination looks the same.
+      args: ["-c", "1", rcloneBin!, "--config", rconf, "-q", "--ignore-times", ...args],
       env: {
         RCLONE_CONFIG_NK_TYPE: "webdav",
         RCLONE_CONFIG_NK_URL: dav.url,
