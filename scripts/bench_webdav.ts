@@ -271,7 +271,12 @@ async function transferBench(base: string): Promise<string> {
   const rows = cases.map((
     [n],
   ) => [n, `${fmt(median(times.get(n)!), 3)} s`, `${fmt(rate(n))} GB/s`]);
-  const ratio = (a: string, b: string) => `${a} / ${b}: ${fmt(rate(a) / rate(b))}x`;
+  const paired = (a: string, b: string) => {
+    const ta = times.get(a)!, tb = times.get(b)!;
+    return median(ta.map((t, i) => tb[i] / t));
+  };
+  const ratio = (a: string, b: string) =>
+    `${a} / ${b}: ${fmt(rate(a) / rate(b))}x of medians, ${fmt(paired(a, b))}x paired`;
   return [
     `GET and PUT of ${
       SIZE >> 20
