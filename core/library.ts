@@ -27,6 +27,8 @@ import {
   resolveInsideSync,
 } from "./jail_fs.ts";
 import { AtomicFile, cleanStaleTemps, tempName } from "./atomic_file.ts";
+import { type DeadProp, DeadPropStore, PROPS_DIR } from "./dead_props.ts";
+import { LOCKS_DIR, LockStore } from "./lock_store.ts";
 
 /** How a {@linkcode Library} treats names and links. */
 export interface LibraryOptions {
@@ -39,6 +41,8 @@ export interface LibraryOptions {
    * part files, at most, in ms. @default 600000 (10 minutes)
    */
   sweepEveryMs?: number;
+  /** The clock of WebDAV lock timeouts, ms. @default Date.now */
+  now?: () => number;
 }
 
 /** A path that passed the jail: its segments, canonical path and metadata. */
@@ -80,6 +84,14 @@ export interface CopyOptions extends TransferOptions {
   depth?: 0 | "infinity";
 }
 
+/** The entry a move or copy starts from: its canonical folder, name, path and metadata (not followed). */
+interface Source {
+  dir: string;
+  name: string;
+  path: string;
+  info: Deno.FileInfo;
+}
+
 /** Entries stat'ed at once when listing: enough to overlap a network file system's latency. */
 const LIST_BATCH = 64;
 
@@ -91,14 +103,18 @@ export class Library {
   readonly hidden: boolean;
   /** Symlinks out of the root are followed. */
   readonly followSymlinks: boolean;
+  /** WebDAV write locks, seen by every instance sharing the folder. */
+  readonly locks: LockStore;
   readonly #sweepEveryMs: number;
   readonly #swept = new Map<string, number>();
+  readonly #props = new DeadPropStore();
 
   private constructor(root: string, options: LibraryOptions) {
     this.root = root;
     this.hidden = options.hidden ?? false;
     this.followSymlinks = options.followSymlinks ?? false;
     this.#sweepEveryMs = options.sweepEveryMs ?? 10 * 60_000;
+    this.locks = new LockStore(`${root}/${LOCKS_DIR}`, options.now);
   }
 
   /**
@@ -291,7 +307,8 @@ export class Library {
   /**
    * Removes a file, a link, or a folder: an empty one, or with `recursive`
    * a whole tree. A tree leaves its name in one step (renamed aside first,
-   * then emptied), so no reader on any host sees it half gone.
+   * then emptied), so no reader on any host sees it half gone. Its dead
+   * properties go with it (set aside first, put back if the removal fails).
    *
    * @throws {NetkitError} `NOT_FOUND`; `EXISTS` for a folder that is not
    *   empty without `recursive`; `FORBIDDEN` for the root
@@ -299,33 +316,52 @@ export class Library {
   async remove(segments: readonly string[], recursive = false): Promise<void> {
     if (segments.length === 0) throw new NetkitError("FORBIDDEN", "the root cannot be removed");
     const dir = await this.#parent(segments, false);
-    const path = `${dir}/${segments.at(-1)}`;
+    const name = segments.at(-1)!;
     const what = segments.join("/");
+    const path = `${dir}/${name}`;
+    await this.#withProps([dir], async () => {
+      const aside = await this.#props.setAside(dir, name);
+      try {
+        await this.#removeEntry(dir, path, recursive, what);
+      } catch (e) {
+        await this.#props.place(aside, dir, name);
+        throw e;
+      }
+      await this.#props.discard(aside);
+    }, () => this.#removeEntry(dir, path, recursive, what));
+  }
+
+  async #removeEntry(dir: string, path: string, recursive: boolean, what: string): Promise<void> {
     let info: Deno.FileInfo;
     try {
       info = await Deno.lstat(path);
     } catch (e) {
       throw fsError(e, what);
     }
-    if (!info.isDirectory || !recursive) {
-      try {
-        await Deno.remove(path);
-      } catch (e) {
-        if ((e as { code?: string })?.code === "ENOTEMPTY") {
-          throw new NetkitError("EXISTS", `${what}: the folder is not empty`);
-        }
-        throw fsError(e, what);
-      }
+    if (info.isDirectory && recursive) {
+      await removeTree(await this.#setAside(dir, path, what));
       return;
     }
-    await removeTree(await this.#setAside(dir, path, what));
+    try {
+      await Deno.remove(path);
+    } catch (e) {
+      if ((e as { code?: string })?.code !== "ENOTEMPTY") throw fsError(e, what);
+      // Only the properties of entries long gone may keep a folder from being empty.
+      if (!(await this.#props.clearIfOnlyEntry(path))) {
+        throw new NetkitError("EXISTS", `${what}: the folder is not empty`);
+      }
+      await Deno.remove(path).catch((e2) => {
+        throw fsError(e2, what);
+      });
+    }
   }
 
   /**
    * Moves `from` to `to`: a single `rename` where the name is free or may be
    * replaced, a `link` (files) or a claimed empty folder (folders) where it
    * must not be, so that of two racing moves to one name exactly one wins.
-   * Never copies: nothing is half-moved.
+   * Never copies: nothing is half-moved. Dead properties move with the
+   * entry; those of a replaced entry vanish.
    *
    * @returns true when something at `to` was replaced
    * @throws {NetkitError} `NOT_FOUND` (no source, or no destination folder),
@@ -339,10 +375,38 @@ export class Library {
   ): Promise<boolean> {
     const src = await this.#source(from);
     const dstDir = await this.#parent(to, false);
-    const dst = `${dstDir}/${to.at(-1)}`;
+    const dstName = to.at(-1)!;
+    const dst = `${dstDir}/${dstName}`;
     this.#checkTarget(src, dst, from, to);
-    const taken = await this.#taken(dst, to, options.overwrite ?? false);
-    const what = to.join("/");
+    const move = async () => {
+      const taken = await this.#taken(dst, to, options.overwrite ?? false);
+      await this.#moveEntry(src, dstDir, dst, taken, to.join("/"));
+      return taken;
+    };
+    return await this.#withProps([src.dir, dstDir], async () => {
+      const carried = await this.#props.setAside(src.dir, src.name);
+      const replaced = await this.#props.setAside(dstDir, dstName);
+      let taken: boolean;
+      try {
+        taken = await move();
+      } catch (e) {
+        await this.#props.place(carried, src.dir, src.name);
+        await this.#props.place(replaced, dstDir, dstName);
+        throw e;
+      }
+      await this.#props.place(carried, dstDir, dstName);
+      await this.#props.discard(replaced);
+      return taken;
+    }, move);
+  }
+
+  async #moveEntry(
+    src: Source,
+    dstDir: string,
+    dst: string,
+    taken: boolean,
+    what: string,
+  ): Promise<void> {
     try {
       if (taken && !src.info.isDirectory && !(await Deno.lstat(dst)).isDirectory) {
         await Deno.rename(src.path, dst); // a file over a file: replaced in one step
@@ -360,14 +424,14 @@ export class Library {
     } catch (e) {
       throw fsError(e, what);
     }
-    return taken;
   }
 
   /**
    * Copies `from` to `to`: the bytes (a folder's whole tree, unless
    * `depth` is 0) go to a temp entry in the destination's folder, are
    * flushed to disk, and appear under the name in one step, create-only
-   * unless `overwrite`. A copy is never seen half done.
+   * unless `overwrite`. A copy is never seen half done. Dead properties
+   * are copied too (a tree's members' with the tree).
    *
    * @returns true when something at `to` was replaced
    * @throws {NetkitError} as {@linkcode move}
@@ -383,6 +447,24 @@ export class Library {
     this.#checkTarget(src, dst, from, to);
     const overwrite = options.overwrite ?? false;
     const taken = await this.#taken(dst, to, overwrite);
+    await this.#copyEntry(src, dstDir, dst, to, overwrite, taken, options.depth);
+    if (await this.#anyProps([src.dir, dstDir])) {
+      await this.#props.locked([dstDir], true, async () => {
+        await this.#props.write(dstDir, to.at(-1)!, await this.#props.read(src.dir, src.name));
+      });
+    }
+    return taken;
+  }
+
+  async #copyEntry(
+    src: Source,
+    dstDir: string,
+    dst: string,
+    to: readonly string[],
+    overwrite: boolean,
+    taken: boolean,
+    depth: CopyOptions["depth"],
+  ): Promise<void> {
     const what = to.join("/");
     if (!src.info.isDirectory) {
       await using up = await AtomicFile.create(dstDir, to.at(-1)!, { overwrite });
@@ -395,12 +477,12 @@ export class Library {
         await removeTree(await this.#setAside(dstDir, dst, what));
       }
       await up.commit();
-      return taken;
+      return;
     }
     const temp = `${dstDir}/${tempName()}`;
     try {
       await Deno.mkdir(temp);
-      if (options.depth !== 0) await copyTree(src.path, temp);
+      if (depth !== 0) await copyTree(src.path, temp);
       await syncDir(temp);
       if (taken) {
         const aside = await this.#setAside(dstDir, dst, what);
@@ -414,7 +496,69 @@ export class Library {
       await removeTree(temp);
       throw fsError(e, what);
     }
-    return taken;
+  }
+
+  /**
+   * The dead properties of an entry (or of the root).
+   *
+   * @throws {NetkitError} `NOT_FOUND` when there is no such entry
+   */
+  async deadProps(segments: readonly string[]): Promise<DeadProp[]> {
+    const { dir, name } = await this.#propsKey(segments);
+    return await this.#props.read(dir, name);
+  }
+
+  /**
+   * Changes the dead properties of an entry (or of the root) all at once:
+   * `change` gets the current ones and returns the new set (or throws to
+   * change nothing), under a lock every instance sharing the folder honours.
+   *
+   * @throws {NetkitError} `NOT_FOUND` when there is no such entry
+   */
+  async patchDeadProps(
+    segments: readonly string[],
+    change: (props: DeadProp[]) => DeadProp[],
+  ): Promise<void> {
+    const { dir, name } = await this.#propsKey(segments);
+    await this.#props.locked([dir], true, async () => {
+      if (name !== null) await this.#source(segments); // still there, under the lock
+      await this.#props.write(dir, name, change(await this.#props.read(dir, name)));
+    });
+  }
+
+  /**
+   * A reader of the dead properties of a folder's entries, for listings: one
+   * `readDir` up front, then a file read only for entries that have any.
+   */
+  async deadPropsOf(folder: readonly string[]): Promise<(name: string) => Promise<DeadProp[]>> {
+    const dir = (await this.stat(folder)).real;
+    const names = await this.#props.names(dir);
+    return (name) => names.has(name) ? this.#props.read(dir, name) : Promise.resolve([]);
+  }
+
+  /** Where the properties of `segments` live: its canonical folder and name (null: the root). */
+  async #propsKey(segments: readonly string[]): Promise<{ dir: string; name: string | null }> {
+    if (segments.length === 0) return { dir: this.root, name: null };
+    const { dir, name } = await this.#source(segments);
+    return { dir, name };
+  }
+
+  /**
+   * Runs `withProps` under the property lock of `dirs` when any of them has
+   * properties, else `plain`: a folder that never had any costs one `lstat`.
+   */
+  async #withProps<T>(
+    dirs: string[],
+    withProps: () => Promise<T>,
+    plain: () => Promise<T>,
+  ): Promise<T> {
+    return (await this.#anyProps(dirs))
+      ? await this.#props.locked(dirs, false, withProps)
+      : await plain();
+  }
+
+  async #anyProps(dirs: string[]): Promise<boolean> {
+    return (await Promise.all(dirs.map((d) => this.#props.has(d)))).some(Boolean);
   }
 
   /**
@@ -436,6 +580,7 @@ export class Library {
     if (this.#swept.size > 10_000) this.#swept.clear();
     this.#swept.set(dir, now);
     cleanStaleTemps(dir).catch(() => {});
+    cleanStaleTemps(`${dir}/${PROPS_DIR}`).catch(() => {}); // a crashed property change's temp
   }
 
   #jail() {
@@ -480,11 +625,13 @@ export class Library {
   }
 
   /** The entry to move or copy, not followed if it is a link. */
-  async #source(segments: readonly string[]): Promise<{ path: string; info: Deno.FileInfo }> {
+  async #source(segments: readonly string[]): Promise<Source> {
     if (segments.length === 0) throw new NetkitError("FORBIDDEN", "the root cannot be moved");
-    const path = `${await this.#parent(segments, false)}/${segments.at(-1)}`;
+    const dir = await this.#parent(segments, false);
+    const name = segments.at(-1)!;
+    const path = `${dir}/${name}`;
     try {
-      return { path, info: await Deno.lstat(path) };
+      return { dir, name, path, info: await Deno.lstat(path) };
     } catch (e) {
       throw fsError(e, segments.join("/"));
     }
@@ -492,7 +639,7 @@ export class Library {
 
   /** Refuses a move or copy onto the source itself or into its own subtree. */
   #checkTarget(
-    src: { path: string; info: Deno.FileInfo },
+    src: Source,
     dst: string,
     from: readonly string[],
     to: readonly string[],

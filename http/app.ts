@@ -16,6 +16,8 @@ import { renderPage } from "./listing_page.ts";
 import type { StaticOptions } from "./options.ts";
 import { commonHeaders, createStaticHandler, type StaticHandler } from "./static.ts";
 import { writesLayer } from "./writes.ts";
+import { webdavLayer } from "./webdav/layer.ts";
+import { flagPolicy } from "./webdav/policy.ts";
 
 /** The composed handler and what it holds. */
 export interface HttpHandler extends StaticHandler {
@@ -40,6 +42,7 @@ export async function createHttpHandler(options: StaticOptions): Promise<HttpHan
   const library = await Library.open(options.root, {
     hidden: options.hidden,
     followSymlinks: options.followSymlinks,
+    now: options.clock,
   });
   const common = commonHeaders(options);
   const gate = new CredentialGate(options, common);
@@ -53,14 +56,28 @@ export async function createHttpHandler(options: StaticOptions): Promise<HttpHan
         upload: options.upload ?? false,
         auth: gate.schemes,
         archives,
+        mkdir: options.mkdir ?? false,
+        move: (options.webdav ?? false) && (options.upload ?? false) && (options.delete ?? false),
       }),
   });
   const layers: Layer[] = [];
-  if ((options.authRead ?? false) && gate.configured) layers.push(readCredentials(gate));
+  const authRead = (options.authRead ?? false) && gate.configured;
+  if (authRead) layers.push(readCredentials(gate));
+  const writes = { library, options, common, stallMs: options.stallTimeout ?? 60_000 };
+  if (options.webdav) {
+    const dav = {
+      library,
+      common,
+      writes,
+      policy: flagPolicy(options),
+      macFiles: options.macosFiles ?? "refuse",
+      maxLockSeconds: options.maxLockSeconds ?? 3600,
+      maxXmlBytes: 1 << 20,
+    };
+    layers.push(webdavLayer(dav, gate, authRead));
+  }
   if (archives) layers.push(archiveLayer(library, common));
-  layers.push(
-    writesLayer({ library, options, common, stallMs: options.stallTimeout ?? 60_000 }, gate),
-  );
+  layers.push(writesLayer(writes, gate));
   const handle: Handler = layers.reduceRight((next, layer) => layer(next), files.handle);
   return { ...files, handle, library };
 }

@@ -60,7 +60,15 @@ Uploads and other writes (off by default; every write needs credentials):
   --token TOKEN          bearer token (also from NETKIT_TOKEN)
   --auth-read            require the credentials for reading too
   --insecure-auth        allow credentials over plain HTTP on a network address
-  --no-archive           do not offer folders as ?archive=zip / ?archive=tar.gz`;
+  --no-archive           do not offer folders as ?archive=zip / ?archive=tar.gz
+
+WebDAV (mount the folder in Finder, Explorer, GNOME Files, davfs2, rclone):
+  --webdav               answer WebDAV (class 1 and 2: PROPFIND, LOCK...);
+                         --upload allows PUT (replacing files), COPY, MOVE,
+                         PROPPATCH, LOCK; --mkdir MKCOL; --delete DELETE and
+                         the source of a MOVE
+  --macos-files MODE     Finder's ._* and .DS_Store files: refuse (default),
+                         hide (accepted, never kept) or keep (needs --hidden)`;
 
 const FLAGS = {
   root: { type: "string" },

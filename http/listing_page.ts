@@ -13,6 +13,7 @@ import { escapeHtml, type ListingEntry } from "./listing.ts";
 import { formatSize } from "../core/format.ts";
 import { PAGE_CSS } from "./page_style.ts";
 import { PAGE_JS } from "./page_script.ts";
+import { ACTIONS_CSS, ACTIONS_JS } from "./page_actions.ts";
 
 /** Sort keys of the page. */
 export type SortKey = "name" | "size" | "date";
@@ -27,6 +28,10 @@ export interface PageOptions {
   auth: { basic: boolean; token: boolean };
   /** Offer the folder as zip and tar.gz. */
   archives: boolean;
+  /** Offer "New folder" (the server takes MKCOL). @default false */
+  mkdir?: boolean;
+  /** Offer "Rename" on each row (the server takes MOVE). @default false */
+  move?: boolean;
 }
 
 /** The sort asked for by a query string; unknown values fall back to name, ascending. */
@@ -85,8 +90,8 @@ function when(ms: number | null): string {
   }</span></time>`;
 }
 
-function uploadBox(auth: PageOptions["auth"]): string {
-  const fields = [
+function credentialFields(auth: PageOptions["auth"]): string {
+  return [
     auth.basic
       ? `<input id="user" name="user" autocomplete="username" placeholder="User" aria-label="User">` +
         `<input id="pass" name="pass" type="password" autocomplete="current-password" placeholder="Password" aria-label="Password">`
@@ -95,6 +100,10 @@ function uploadBox(auth: PageOptions["auth"]): string {
       ? `<input id="token" name="token" type="password" autocomplete="off" placeholder="Token" aria-label="Token">`
       : "",
   ].join("");
+}
+
+function uploadBox(auth: PageOptions["auth"]): string {
+  const fields = credentialFields(auth);
   return `<section id="up" hidden aria-label="Upload">
 <label><input type="file" id="files" multiple><span class="pick">Choose files</span></label>
 <span class="hint">or drop them anywhere on this page</span>
@@ -115,8 +124,13 @@ export function renderPage(urlPath: string, entries: ListingEntry[], o: PageOpti
   const nonce = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
   const rows = sortListing(entries, sort.key, sort.desc).map((e) => {
     const href = "./" + encodeURIComponent(e.name) + (e.dir ? "/" : "");
+    const rename = o.move
+      ? `<button type="button" class="mv" hidden data-name="${escapeHtml(e.name)}" data-dir="${
+        e.dir ? 1 : 0
+      }" aria-label="Rename ${escapeHtml(e.name)}">Rename</button>`
+      : "";
     return `<tr${e.dir ? ` class="dir"` : ""}><td class="name"><a href="${escapeHtml(href)}">` +
-      `${escapeHtml(e.name)}${e.dir ? "/" : ""}</a></td>` +
+      `${escapeHtml(e.name)}${e.dir ? "/" : ""}</a>${rename}</td>` +
       `<td class="size">${e.dir ? "—" : formatSize(e.size)}</td>` +
       `<td class="date">${when(e.mtimeMs)}</td></tr>`;
   });
@@ -132,6 +146,15 @@ export function renderPage(urlPath: string, entries: ListingEntry[], o: PageOpti
   const archives = o.archives
     ? `<span>Download folder: <a href="?archive=zip" download>zip</a> <a href="?archive=tar.gz" download>tar.gz</a></span>`
     : "";
+  const actions = (o.mkdir ?? false) || (o.move ?? false);
+  const newFolder = o.mkdir
+    ? `<form id="newdir" hidden aria-label="New folder"><input id="dirname" placeholder="Folder name" aria-label="New folder name" autocomplete="off"><button>New folder</button></form>`
+    : "";
+  const signIn = actions && !o.upload
+    ? `<details id="signin"><summary>Sign in</summary><div class="cred">${
+      credentialFields(o.auth)
+    }</div></details>`
+    : "";
   const title = escapeHtml(segments.length ? segments.at(-1)! : "Files");
   const csp = `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; ` +
     `connect-src 'self'; img-src 'self' data:; form-action 'none'; base-uri 'none'`;
@@ -141,12 +164,13 @@ export function renderPage(urlPath: string, entries: ListingEntry[], o: PageOpti
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <title>${title} · netkit</title>
-<style nonce="${nonce}">${PAGE_CSS}</style>
+<style nonce="${nonce}">${PAGE_CSS}${actions ? ACTIONS_CSS : ""}</style>
 </head><body>
 <header>${crumbs(segments)}<h1>Index of ${escapeHtml(urlPath)}</h1></header>
-${o.upload ? uploadBox(o.auth) : ""}
+${o.upload ? uploadBox(o.auth) : ""}${signIn}
+${actions ? `<p id="actmsg" role="status" aria-live="polite"></p>` : ""}
 <main>
-<div class="bar"><span>${summary}</span>${archives}</div>
+<div class="bar"><span>${summary}</span>${archives}${newFolder}</div>
 <table><thead><tr>${header("name", "Name", sort)}${header("size", "Size", sort, "size")}${
     header("date", `Modified<span class="t"> (UTC)</span>`, sort)
   }</tr></thead>
@@ -157,7 +181,9 @@ ${up}${rows.join("\n")}${
 </tbody></table>
 </main>
 <footer>netkit http</footer>
-${o.upload ? `<script nonce="${nonce}">${PAGE_JS}</script>` : ""}
+${o.upload ? `<script nonce="${nonce}">${PAGE_JS}</script>` : ""}${
+    actions ? `<script nonce="${nonce}">${ACTIONS_JS}</script>` : ""
+  }
 </body></html>
 `;
 }

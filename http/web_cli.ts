@@ -22,6 +22,8 @@ export const WEB_FLAGS = {
   "auth-read": { type: "boolean" },
   "insecure-auth": { type: "boolean" },
   "no-archive": { type: "boolean" },
+  webdav: { type: "boolean" },
+  "macos-files": { type: "string" },
 } as const;
 
 type Values = {
@@ -35,6 +37,8 @@ type Values = {
   "auth-read"?: boolean;
   "insecure-auth"?: boolean;
   "no-archive"?: boolean;
+  webdav?: boolean;
+  "macos-files"?: string;
 };
 
 /**
@@ -70,7 +74,12 @@ export function parseWebArgs(v: Values, host: string, tls: boolean): WebOptions 
     token,
     authRead: v["auth-read"] ?? false,
     archive: !v["no-archive"],
+    webdav: v.webdav ?? false,
+    macosFiles: parseMacFiles(v["macos-files"]),
   };
+  if (v["macos-files"] !== undefined && !o.webdav) {
+    throw new UsageError("--macos-files needs --webdav", "http");
+  }
   const credentials = auth !== undefined || token !== undefined;
   if (writesEnabled(o) && !credentials) {
     throw new UsageError(
@@ -88,4 +97,10 @@ export function parseWebArgs(v: Values, host: string, tls: boolean): WebOptions 
     );
   }
   return o;
+}
+
+function parseMacFiles(v: string | undefined): WebOptions["macosFiles"] {
+  if (v === undefined) return "refuse";
+  if (v === "refuse" || v === "hide" || v === "keep") return v;
+  throw new UsageError("--macos-files: expected refuse, hide or keep", "http");
 }

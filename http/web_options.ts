@@ -30,6 +30,10 @@ export interface WebOptions {
   authThrottle?: AuthThrottleOptions;
   /** Offer folders as streamed `?archive=zip` and `?archive=tar.gz`. @default true */
   archive?: boolean;
+  /** Answer WebDAV (RFC 4918 class 1 and 2); writes still follow the switches above. @default false */
+  webdav?: boolean;
+  /** WebDAV: macOS metadata files (`._*`, `.DS_Store`) are refused, hidden (accepted, dropped) or kept. @default "refuse" */
+  macosFiles?: "refuse" | "hide" | "keep";
 }
 
 /** True when any write method is switched on. */

@@ -14,6 +14,10 @@ import { reply } from "./plain_text.ts";
 import { handleUpload } from "./upload.ts";
 import { parseUrlPath, rawPathOf } from "./url_path.ts";
 import type { WriteContext } from "./write_common.ts";
+import { davErrorResponse } from "./webdav/dav_error.ts";
+import { guardWrite } from "./webdav/lock_guard.ts";
+import { selfAndParent } from "./webdav/lock_rules.ts";
+import { principalOf } from "./webdav/policy.ts";
 
 const WRITES = new Set(["PUT", "PATCH", "MKCOL", "DELETE", "POST"]);
 
@@ -48,12 +52,20 @@ export function writesLayer(ctx: WriteContext, gate: CredentialGate): Layer {
   const allow = ["GET", "HEAD", ...allowed].join(", ");
   const { common } = ctx;
 
-  const write = (req: Request): Response | Promise<Response> => {
+  const write = async (req: Request): Promise<Response> => {
     let path;
     try {
+      if (req.url.includes("#")) throw new Error("a fragment in a request target");
       path = parseUrlPath(rawPathOf(req.url));
     } catch {
       return reply(400, "bad path", common);
+    }
+    // WebDAV locks, taken through any instance sharing the folder, stop plain writes too.
+    const s = path.segments;
+    try {
+      await guardWrite(ctx.library, req, s, selfAndParent(s), principalOf(req));
+    } catch (e) {
+      return davErrorResponse(e, common);
     }
     if (req.method === "MKCOL") return handleMkcol(ctx, path);
     if (req.method === "DELETE") return handleDelete(ctx, path);

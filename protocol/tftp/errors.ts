@@ -19,6 +19,7 @@ const TO_TFTP: Readonly<Record<string, number>> = {
   TOO_LARGE: TftpErrorCode.DISK_FULL,
   BAD_FRAME: TftpErrorCode.ILLEGAL_OPERATION,
   EXISTS: TftpErrorCode.FILE_EXISTS,
+  LOCKED: TftpErrorCode.ACCESS_VIOLATION,
 };
 
 const FROM_TFTP: Readonly<Record<number, string>> = {
