@@ -14,9 +14,7 @@ import type { ArchiveEntry } from "./archive_entry.ts";
 import type { Layer } from "./handler.ts";
 import { parseUrlPath, rawPathOf } from "./url_path.ts";
 import { tarStream } from "./tar.ts";
-import { makeZip } from "client-zip";
-import { exactly } from "./archive_entry.ts";
-import { safeArchiveName } from "./archive_name.ts";
+import { zipChunks } from "./zip.ts";
 
 /** The archive formats offered. */
 export type ArchiveFormat = "zip" | "tar.gz";
@@ -137,21 +135,7 @@ export function archiveResponse(
   if (req.method === "HEAD") return new Response(null, { headers });
   const entries = walkFolder(library, segments, o);
   const body = format === "zip"
-    ? makeZip(clientZipInputs(entries))
+    ? ReadableStream.from(zipChunks(entries))
     : tarStream(entries).pipeThrough(new CompressionStream("gzip") as GzipStream);
   return new Response(body, { headers });
-}
-
-/** The walk as client-zip's inputs (names made safe, sizes held to the listing). */
-async function* clientZipInputs(entries: AsyncIterable<ArchiveEntry>) {
-  for await (const e of entries) {
-    const name = safeArchiveName(e.name);
-    const lastModified = new Date(e.mtimeMs);
-    const mode = e.mode & 0o777;
-    if (e.dir) yield { name: `${name}/`, lastModified, mode };
-    else {
-      const input = ReadableStream.from(exactly(await e.open(), e.size));
-      yield { name, lastModified, mode, size: e.size, input };
-    }
-  }
 }
