@@ -4,8 +4,8 @@
  * 8 GiB or more); gzip is applied by the caller through `CompressionStream`.
  * It replaced netkit's own ustar and pax writer: a zero-dependency web-streams
  * library whose header code has had more readers than ours, and the archive
- * streams as fast (gzip is the bound either way) with the same memory
- * (docs/BENCHMARKS.md, "Folder archives").
+ * streams as fast (gzip is the bound either way) and holds no more per
+ * download (docs/BENCHMARKS.md, "Folder archives").
  *
  * modern-tar's packer queues up to 8 MiB of output before it pushes back on
  * its writer, and that size cannot be set. Left alone, every archive being
@@ -21,8 +21,12 @@ import { createTarPacker } from "modern-tar";
 import { type ArchiveEntry, exactly } from "./archive_entry.ts";
 import { safeArchiveName } from "./archive_name.ts";
 
-/** Bytes of output one archive may hold ahead of its reader. */
-export const AHEAD = 256 * 1024;
+/**
+ * Bytes of output one archive may hold ahead of its reader. Small: gzip
+ * and the connection queue more behind it for a slow client, and a larger
+ * value measured more memory per slow download and no more speed.
+ */
+export const AHEAD = 64 * 1024;
 /** Latest mtime the 11-digit octal field holds, in seconds. */
 const MAX_MTIME_S = 8 ** 11 - 1;
 
