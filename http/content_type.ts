@@ -4,8 +4,8 @@
  *
  * The types come from `mime-db`, the database behind most of the
  * ecosystem's lookups (IANA's registry plus the Apache and nginx tables).
- * Where several types claim one extension, the one {@linkcode typeScore}
- * rates highest wins: the rule of `mime-types`, the lookup library built on
+ * Where several types claim one extension, the one `typeScore` rates
+ * highest wins: the rule of `mime-types`, the lookup library built on
  * mime-db (IANA-registered over vendor and `x-` names, `video/mp4` for
  * `.mp4`). mime-db is imported as JSON rather than through `mime-types`,
  * which is CommonJS: loading it brings up Deno's Node compatibility layer in
@@ -43,6 +43,11 @@ const db = mimeDb as Record<string, MimeEntry>;
 /** The type for unknown extensions. */
 export const DEFAULT_TYPE = "application/octet-stream";
 
+const TREE = /^(?:vnd\.|x\.|x-|prs\.)/;
+const TREE_SCORES: Record<string, number> = { "vnd.": 400, "x.": 300, "x-": 200, "prs.": 100 };
+const SOURCE_SCORES: Record<string, number> = { iana: 40, apache: 20, nginx: 10 };
+const TOP_SCORES: Record<string, number> = { video: 3, audio: 2, font: 2, application: 1 };
+
 /**
  * How strongly a type claims its extensions (higher wins), as `mime-types`
  * rates them: a standard-tree subtype over `vnd.`, `x.`, `x-` and `prs.`;
@@ -50,18 +55,13 @@ export const DEFAULT_TYPE = "application/octet-stream";
  * over audio over font over application over the rest; then the shorter
  * name. Octet-stream, the fallback, never wins.
  */
-export function typeScore(type: string, source = db[type]?.source): number {
+function typeScore(type: string, source = db[type]?.source): number {
   if (type === DEFAULT_TYPE) return 0;
   const slash = type.indexOf("/");
   const tree = TREE.exec(type.slice(slash + 1))?.[0] ?? "";
   return (TREE_SCORES[tree] ?? 900) + (SOURCE_SCORES[source ?? ""] ?? 30) +
     (TOP_SCORES[type.slice(0, slash)] ?? 0) + 1 - type.length / 100;
 }
-
-const TREE = /^(?:vnd\.|x\.|x-|prs\.)/;
-const TREE_SCORES: Record<string, number> = { "vnd.": 400, "x.": 300, "x-": 200, "prs.": 100 };
-const SOURCE_SCORES: Record<string, number> = { iana: 40, apache: 20, nginx: 10 };
-const TOP_SCORES: Record<string, number> = { video: 3, audio: 2, font: 2, application: 1 };
 
 /** Extension (lower-case, no dot) to mime-db's best type for it. */
 function dbTypes(): Map<string, string> {
