@@ -1,9 +1,10 @@
 /**
  * Member names no extractor can turn into a path outside the folder it
- * extracts into (zip-slip), whatever it takes for a separator. The library
- * walk should never yield such a name; both archive writers still pass every
- * name through {@linkcode safeArchiveName}, so a name that slips past the
- * listing rules is made harmless rather than trusted.
+ * extracts into (zip-slip), whatever it takes for a separator. Names come
+ * from the library's walk, which can hold any name the file system allows
+ * (`a\b.txt` and `c:x` are plain names on Linux); both archive writers pass
+ * every name through {@linkcode safeArchiveName}, so none is trusted as it
+ * is.
  *
  * @module
  */
