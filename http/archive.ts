@@ -13,7 +13,7 @@ import type { Library } from "../core/library.ts";
 import type { ArchiveEntry } from "./archive_entry.ts";
 import type { Layer } from "./handler.ts";
 import { parseUrlPath, rawPathOf } from "./url_path.ts";
-import { tarChunks } from "./tar.ts";
+import { tarStream } from "./tar.ts";
 import { zipChunks } from "./zip.ts";
 
 /** The archive formats offered. */
@@ -80,6 +80,9 @@ export async function* walkFolder(
   yield* walk([]);
 }
 
+/** `CompressionStream`, typed as the byte transform it is. */
+type GzipStream = TransformStream<Uint8Array, Uint8Array>;
+
 function disposition(base: string): string {
   const ascii = base.replace(/[^\x20-\x7e]|["\\]/g, "_");
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(base)}`;
@@ -131,11 +134,8 @@ export function archiveResponse(
   ];
   if (req.method === "HEAD") return new Response(null, { headers });
   const entries = walkFolder(library, segments, o);
-  const chunks: ReadableStream<Uint8Array> = ReadableStream.from(
-    format === "zip" ? zipChunks(entries) : tarChunks(entries),
-  );
-  const body = format === "zip" ? chunks : chunks.pipeThrough(
-    new CompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>,
-  );
+  const body = format === "zip"
+    ? ReadableStream.from(zipChunks(entries))
+    : tarStream(entries).pipeThrough(new CompressionStream("gzip") as GzipStream);
   return new Response(body, { headers });
 }

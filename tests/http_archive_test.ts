@@ -1,6 +1,7 @@
 // Folder archives: ?archive=zip checked by Info-ZIP `unzip -t`,
-// ?archive=tar.gz unpacked by `tar`, the jail's rules inside archives, and a
-// ZIP64 archive past 4 GiB streamed to a sparse file. No socket: the
+// ?archive=tar.gz unpacked by `tar`, the jail's rules inside archives,
+// hostile member names made safe in both formats, and a ZIP64 archive past
+// 4 GiB (and, opt-in, one of more than 65,535 members). No socket: the
 // archives stream from the handler's Response body (`Request -> Response`)
 // into a file the real tools then read.
 
@@ -10,6 +11,7 @@ import { containsText, makeFixture, pattern, SECRET } from "./http_helpers.ts";
 import { handlerFor } from "./http_handler_helpers.ts";
 import { tempDir } from "./temp_dir.ts";
 import { zipChunks } from "../http/zip.ts";
+import { tarStream } from "../http/tar.ts";
 import { walkFolder } from "../http/archive.ts";
 import { Library } from "../core/library.ts";
 import type { ArchiveEntry } from "../http/archive_entry.ts";
@@ -184,4 +186,77 @@ Deno.test("an archive past its entry limit fails instead of ending incomplete", 
   }
   assert.deepEqual(names, ["f0", "f1", "f2"]);
   assert.ok(error instanceof Error && /too many/.test(error.message), String(error));
+});
+
+const HOSTILE = [
+  "x\\..\\..\\..\\evil.txt",
+  "C:\\Windows\\evil.txt",
+  "/etc/evil.txt",
+  "../../evil.txt",
+  "a/../../evil.txt",
+  "c:x.txt",
+  "a\u001b[31m.txt",
+];
+
+function small(name: string, dir = false): ArchiveEntry {
+  return {
+    name,
+    dir,
+    size: dir ? 0 : 4,
+    mtimeMs: Date.UTC(2024, 0, 2),
+    mode: dir ? 0o755 : 0o644,
+    open: () => Promise.resolve(new Blob(["evil"]).stream()),
+  };
+}
+
+function assertSafe(names: string[]) {
+  assert.equal(names.length, HOSTILE.length + 1, names.join());
+  for (const n of names) {
+    assert.ok(!n.includes("\\") && !n.startsWith("/") && !/^[A-Za-z]:/.test(n), n);
+    assert.ok(!n.split("/").includes(".."), n);
+    // deno-lint-ignore no-control-regex
+    assert.ok(!/[\u0000-\u001f]/.test(n), JSON.stringify(n));
+  }
+}
+
+Deno.test({
+  name: "hostile member names come out safe in zip (unzip -Z1) and tar (tar -t)",
+  ignore: !UNZIP,
+  async fn() {
+    await using dir = await tempDir("names-");
+    async function* entries() {
+      yield small("../up", true);
+      for (const n of HOSTILE) yield small(n);
+    }
+    await Deno.writeFile(dir.join("n.zip"), ReadableStream.from(zipChunks(entries())));
+    const z = await run("unzip", ["-Z1", dir.join("n.zip")]);
+    assert.equal(z.code, 0, z.err);
+    assertSafe(z.out.trim().split("\n"));
+    await Deno.writeFile(dir.join("n.tar"), tarStream(entries()));
+    const t = await run("tar", ["-tf", dir.join("n.tar")]);
+    assert.equal(t.code, 0, t.err);
+    assertSafe(t.out.trim().split("\n"));
+    await Deno.mkdir(dir.join("out"));
+    const x = await run("tar", ["-xf", dir.join("n.tar")], dir.join("out"));
+    assert.equal(x.code, 0, x.err);
+    const u = await run("unzip", ["-q", dir.join("n.zip"), "-d", dir.join("out-zip")]);
+    assert.equal(u.code, 0, u.err);
+    for (const f of ["evil.txt", "etc"]) {
+      await assert.rejects(Deno.stat(dir.join(f)), Deno.errors.NotFound, `${f} escaped`);
+    }
+  },
+});
+
+Deno.test({
+  name: "ZIP64: more than 65,535 members pass unzip -t (NETKIT_SLOW_TESTS)",
+  ignore: !UNZIP || Deno.env.get("NETKIT_SLOW_TESTS") === undefined,
+  async fn() {
+    await using dir = await tempDir("zipmany-");
+    async function* entries() {
+      for (let i = 0; i < 70_000; i++) yield small(`d${i % 100}/f${i}.txt`);
+    }
+    await Deno.writeFile(dir.join("many.zip"), ReadableStream.from(zipChunks(entries())));
+    const t = await run("unzip", ["-tq", dir.join("many.zip")]);
+    assert.equal(t.code, 0, t.out + t.err);
+  },
 });
