@@ -15,7 +15,7 @@
  */
 
 import { isNetkitError, NetkitError } from "./errors.ts";
-import { isInside, isVisibleName, joinInRoot, resolveName } from "./jail.ts";
+import { acceptsName, isInside, joinInRoot, resolveName } from "./jail.ts";
 import {
   canonicalRoot,
   entryExists,
@@ -125,9 +125,16 @@ export class Library {
     return segments;
   }
 
-  /** True when an entry called `name` is shown and served (not hidden, not netkit's own). */
-  isVisible(name: string): boolean {
-    return isVisibleName(name, this.hidden);
+  /**
+   * True when the entry `name` of the folder `segments` is shown and served:
+   * its path passes the jail as {@linkcode check} would (not hidden unless
+   * `hidden`, not netkit's own, no control character, backslash, drive
+   * letter or percent-encoded trick, not too long). Every listing and
+   * archive leaves out what this refuses, so no service shows a name it
+   * would then refuse to serve.
+   */
+  isServable(segments: readonly string[], name: string): boolean {
+    return acceptsName([...segments, name].join("/"), { subdirs: true, hidden: this.hidden });
   }
 
   /** The path of `segments` under the root as written (links not followed). */
@@ -180,9 +187,10 @@ export class Library {
   }
 
   /**
-   * The visible entries of a folder, in batches as they are read: files and
+   * The servable entries of a folder, in batches as they are read: files and
    * folders only (links inside the root followed; links out of it, sockets,
-   * devices and netkit's own temp files left out). Memory stays at one batch.
+   * devices, netkit's own temp files and names the jail refuses left out,
+   * see {@linkcode isServable}). Memory stays at one batch.
    *
    * @throws {NetkitError} `NOT_FOUND` when `segments` is not a folder
    */
@@ -205,7 +213,9 @@ export class Library {
     };
     try {
       for await (const e of Deno.readDir(dir.real)) {
-        if (!this.isVisible(e.name) || !(e.isFile || e.isDirectory || e.isSymlink)) continue;
+        if (!this.isServable(segments, e.name) || !(e.isFile || e.isDirectory || e.isSymlink)) {
+          continue;
+        }
         batch.push(e);
         if (batch.length >= LIST_BATCH) yield await flush();
       }
@@ -216,7 +226,7 @@ export class Library {
   }
 
   /**
-   * The visible entries of a folder sorted by name (code-point order), at
+   * The servable entries of a folder sorted by name (code-point order), at
    * most `limit` of them.
    *
    * @throws {NetkitError} `NOT_FOUND` when `segments` is not a folder

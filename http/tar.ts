@@ -7,6 +7,7 @@
  */
 
 import { type ArchiveEntry, exactly } from "./archive_entry.ts";
+import { safeArchiveName } from "./archive_name.ts";
 
 const BLOCK = 512;
 const encoder = new TextEncoder();
@@ -70,27 +71,46 @@ function splitName(full: Uint8Array): [Uint8Array, Uint8Array] | null {
 }
 
 /**
- * The header blocks for one entry: a pax header first when the name is long
- * or not ASCII, or the size does not fit ustar.
+ * The ustar name for readers that ignore pax headers: the path cut to 100
+ * bytes between characters and made safe again (a cut can end in `..`).
+ */
+function fallbackName(path: string): Uint8Array {
+  let cut = "";
+  let bytes = 0;
+  for (const ch of path) {
+    const n = encoder.encode(ch).length;
+    if (bytes + n > 100) break;
+    cut += ch;
+    bytes += n;
+  }
+  return encoder.encode(safeArchiveName(cut));
+}
+
+/**
+ * The header blocks for one entry, its name made safe by
+ * {@linkcode safeArchiveName}: a pax header first when the name is long or
+ * not ASCII, or the size does not fit ustar.
  */
 export function entryHeader(
   e: Pick<ArchiveEntry, "name" | "dir" | "size" | "mtimeMs" | "mode">,
 ): Uint8Array[] {
-  const full = encoder.encode(e.dir ? `${e.name}/` : e.name);
+  const safe = safeArchiveName(e.name);
+  const path = e.dir ? `${safe}/` : safe;
+  const full = encoder.encode(path);
   const size = e.dir ? 0 : e.size;
   const mtime = Math.floor(e.mtimeMs / 1000);
   const out: Uint8Array[] = [];
-  const split = /^[\x20-\x7e]*$/.test(e.name) ? splitName(full) : null;
+  const split = /^[\x20-\x7e]*$/.test(safe) ? splitName(full) : null;
   const bigSize = size > MAX_USTAR_SIZE;
   if (split === null || bigSize) {
     const recs: Uint8Array[] = [];
-    if (split === null) recs.push(paxRecord("path", e.dir ? `${e.name}/` : e.name));
+    if (split === null) recs.push(paxRecord("path", path));
     if (bigSize) recs.push(paxRecord("size", String(size)));
     const len = recs.reduce((a, r) => a + r.length, 0);
     out.push(header(encoder.encode("PaxHeader"), new Uint8Array(0), len, 0o644, mtime, "x"));
     out.push(...recs, padding(len));
   }
-  const [name, prefix] = split ?? [full.subarray(0, 100), new Uint8Array(0)];
+  const [name, prefix] = split ?? [fallbackName(path), new Uint8Array(0)];
   out.push(
     header(name, prefix, bigSize ? 0 : size, e.mode, mtime, e.dir ? "5" : "0"),
   );
