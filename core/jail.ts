@@ -106,6 +106,27 @@ function checkSegment(s: string, hidden: boolean): void {
   }
 }
 
+// Bidi embeddings, overrides and isolates: they reorder how a name reads
+// (after U+202E, `txt.exe` reads `exe.txt`), and no file name needs them.
+const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * Checks one segment of a name about to be created (an upload, a folder, a
+ * move or copy target), on top of {@linkcode resolveName}: bidi embedding,
+ * override and isolate controls (U+202A to U+202E, U+2066 to U+2069) are
+ * refused, so no new name reads as another. Existing files with them stay
+ * listed and served, their names shown escaped.
+ *
+ * @throws {NetkitError} `INVALID_NAME`
+ */
+export function checkNewSegment(segment: string): void {
+  const bidi = BIDI_CONTROL.exec(segment);
+  if (bidi) {
+    const code = bidi[0].charCodeAt(0).toString(16).toUpperCase();
+    throw invalid(`name contains a bidi control character (U+${code})`);
+  }
+}
+
 function checkWindowsSegment(s: string): void {
   if (WINDOWS_CHARS.test(s)) throw invalid('name contains one of < > : " | ? *');
   if (WINDOWS_DEVICE.test(s)) throw invalid("name is a Windows device name");

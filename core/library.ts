@@ -15,7 +15,7 @@
  */
 
 import { isNetkitError, NetkitError } from "./errors.ts";
-import { acceptsName, isInside, joinInRoot, resolveName } from "./jail.ts";
+import { acceptsName, checkNewSegment, isInside, joinInRoot, resolveName } from "./jail.ts";
 import {
   canonicalRoot,
   entryExists,
@@ -271,7 +271,7 @@ export class Library {
    *   `BUSY` when another upload holds the part file
    */
   async beginUpload(segments: readonly string[], options: UploadOptions = {}): Promise<AtomicFile> {
-    const dir = await this.#parent(segments, options.mkdir ?? false);
+    const dir = await this.#parent(segments, options.mkdir ?? false, true);
     const name = segments.at(-1)!;
     const overwrite = options.overwrite ?? false;
     if (!overwrite && await entryExists(`${dir}/${name}`)) {
@@ -290,7 +290,7 @@ export class Library {
    */
   async mkdir(segments: readonly string[], parents = false): Promise<void> {
     if (segments.length === 0) throw new NetkitError("EXISTS", "the root exists");
-    const dir = await this.#parent(segments, parents);
+    const dir = await this.#parent(segments, parents, true);
     try {
       await Deno.mkdir(`${dir}/${segments.at(-1)}`);
     } catch (e) {
@@ -348,7 +348,7 @@ export class Library {
     options: TransferOptions = {},
   ): Promise<boolean> {
     const src = await this.#source(from);
-    const dstDir = await this.#parent(to, false);
+    const dstDir = await this.#parent(to, false, true);
     const dst = `${dstDir}/${to.at(-1)}`;
     this.#checkTarget(src, dst, from, to);
     const taken = await this.#taken(dst, to, options.overwrite ?? false);
@@ -388,7 +388,7 @@ export class Library {
     options: CopyOptions = {},
   ): Promise<boolean> {
     const src = await this.#source(from);
-    const dstDir = await this.#parent(to, false);
+    const dstDir = await this.#parent(to, false, true);
     const dst = `${dstDir}/${to.at(-1)}`;
     this.#checkTarget(src, dst, from, to);
     const overwrite = options.overwrite ?? false;
@@ -454,14 +454,17 @@ export class Library {
 
   /**
    * The canonical folder that holds the last segment; with `mkdir`, missing
-   * folders are made one by one, each checked by the jail again.
+   * folders are made one by one, each checked by the jail again. With
+   * `create`, the last segment is a name about to be made, and it and every
+   * folder made take the jail's rules for new names too.
    *
    * @throws {NetkitError} `NOT_FOUND` (no such folder), `EXISTS` (a file in
    *   the way), `FORBIDDEN`, `INVALID_NAME`
    */
-  async #parent(segments: readonly string[], mkdir: boolean): Promise<string> {
+  async #parent(segments: readonly string[], mkdir: boolean, create = false): Promise<string> {
     if (segments.length === 0) throw new NetkitError("INVALID_NAME", "a name is needed");
     this.check(segments);
+    if (create) checkNewSegment(segments.at(-1)!);
     let real = this.root;
     for (let i = 0; i < segments.length - 1; i++) {
       const upTo = segments.slice(0, i + 1);
@@ -474,6 +477,7 @@ export class Library {
             ? new NetkitError("NOT_FOUND", `${upTo.join("/")}: the folder does not exist`)
             : e;
         }
+        checkNewSegment(segments[i]);
         try {
           await Deno.mkdir(`${real}/${segments[i]}`);
         } catch (e2) {

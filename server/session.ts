@@ -46,6 +46,7 @@ import { TrackedConn } from "../core/tracked_conn.ts";
 import { hashPrefix, receiveData, sendData } from "../protocol/file/data_path.ts";
 import { readFullSync } from "../core/disk_io.ts";
 import { formatHostPort } from "../core/net.ts";
+import { printableText, quoteName } from "../core/printable.ts";
 
 /** Files up to this size are answered in a single write. */
 const SMALL_FILE_BYTES = 256 * 1024;
@@ -207,11 +208,11 @@ export class Session extends TrackedConn {
           bytes = await list(ctx.store, writer);
           break;
         case "GET":
-          what = `GET ${JSON.stringify(m.name)}${m.offset ? ` @${m.offset}` : ""}`;
+          what = `GET ${quoteName(m.name)}${m.offset ? ` @${m.offset}` : ""}`;
           bytes = await get(m, ctx, writer, hash);
           break;
         case "PUT":
-          what = `PUT ${JSON.stringify(m.name)} ${m.size}`;
+          what = `PUT ${quoteName(m.name)} ${m.size}`;
           bytes = await put(m, ctx, this.#reader, writer, hash);
           break;
         case "QUIT":
@@ -245,7 +246,7 @@ export class Session extends TrackedConn {
     const ctx = this.#ctx;
     const err = isNetkitError(e) ? e : new NetkitError("INTERNAL", "internal server error");
     const what = isNetkitError(e) ? `${err.code}: ${err.message}` : `internal error: ${e}`;
-    ctx.log(`${new Date().toISOString()} ${peerOf(this.conn)} ${what}`);
+    ctx.log(`${new Date().toISOString()} ${peerOf(this.conn)} ${printableText(what)}`);
     try {
       await this.#writer.send(errorMessage(err));
     } catch { /* the peer is gone */ }

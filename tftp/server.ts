@@ -16,7 +16,7 @@ import {
   type RequestPacket,
   TftpErrorCode,
 } from "../protocol/tftp/packet.ts";
-import { printable } from "../protocol/tftp/errors.ts";
+import { printableText, quoteName } from "../core/printable.ts";
 import { Library } from "../core/library.ts";
 import { Channel } from "./channel.ts";
 import { formatHostPort } from "../core/net.ts";
@@ -98,7 +98,7 @@ export async function startTftpServer(
 
   const start = (req: RequestPacket, from: Deno.NetAddr) => {
     const t0 = performance.now();
-    const what = `${req.op} ${JSON.stringify(req.filename)} from ${fmt(from)}`;
+    const what = `${req.op} ${quoteName(req.filename)} from ${fmt(from)}`;
     const task = (async () => {
       let conn: Deno.DatagramConn;
       try {
@@ -118,7 +118,7 @@ export async function startTftpServer(
         const ms = performance.now() - t0;
         log(`${what}: ok, ${r.bytes} bytes in ${ms.toFixed(0)} ms`);
       } catch (e) {
-        log(`${what}: ${printable((e as Error).message ?? String(e))}`);
+        log(`${what}: ${printableText((e as Error).message ?? String(e))}`);
       }
     })().catch(() => {}); // a throwing log callback must not take the server down
     active.add(task);
