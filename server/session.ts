@@ -41,6 +41,7 @@ import {
   type HashPool,
 } from "../core/hash_pool.ts";
 import type { FileStore } from "./file_store.ts";
+import type { Handshakes } from "./handshakes.ts";
 import { offloadHash, type ResolvedFileServerOptions } from "./options.ts";
 import { TrackedConn } from "../core/tracked_conn.ts";
 import { hashPrefix, receiveData, sendData } from "../protocol/file/data_path.ts";
@@ -78,6 +79,8 @@ export interface SessionContext {
    * them, so a session needs no timer and no abort listener of its own.
    */
   sessions: Set<Session>;
+  /** The server's connections still in their handshake; a session leaves it once welcomed. */
+  handshakes: Handshakes;
 }
 
 function peerOf(conn: Deno.Conn): string {
@@ -108,6 +111,8 @@ function isDisconnect(e: unknown): boolean {
 export class Session extends TrackedConn {
   /** True while a request is being served; the shutdown sweep spares it. */
   busy = false;
+  /** `performance.now()` when the connection was accepted (for the handshake deadline). */
+  readonly startedAt: number = this.lastActive;
   readonly #ctx: SessionContext;
   readonly #reader: FrameReader;
   readonly #writer: FrameWriter;
@@ -163,6 +168,7 @@ export class Session extends TrackedConn {
       await this.#fail(e);
     } finally {
       ctx.sessions.delete(this);
+      ctx.handshakes.done(this);
     }
   }
 
@@ -183,6 +189,7 @@ export class Session extends TrackedConn {
     const hash = chooseHash(hello.hashes, SUPPORTED_HASHES);
     const welcome = welcomeFrame(ctx, Math.min(hello.version, PROTOCOL_VERSION), hash);
     this.#hash = hash;
+    ctx.handshakes.done(this);
     await this.#writer.sendEncoded(welcome);
     return true;
   }

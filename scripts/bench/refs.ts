@@ -78,6 +78,9 @@ export async function startNetkitServer(o: NetkitServerOptions): Promise<BenchSe
     "19000",
     "--idle-timeout",
     "10m",
+    // A burst of thousands of clients is in its handshake all at once.
+    "--max-handshakes",
+    "19000",
     // Extra server flags to compare, e.g. NETKIT_BENCH_SERVER_ARGS="--accept-queues 8".
     ...(Deno.env.get("NETKIT_BENCH_SERVER_ARGS") ?? "").split(/\s+/).filter(Boolean),
   ];
