@@ -84,7 +84,10 @@ Deno.test("printableName: seeded fuzz, distinct names stay distinct and nothing 
     const shown = printableName(name);
     const where = `seed ${seed}, case ${i}: ${JSON.stringify(name)} -> ${JSON.stringify(shown)}`;
     const other = seen.get(shown);
-    assert.ok(other === undefined || other === name, `${where} also shows ${JSON.stringify(other)}`);
+    assert.ok(
+      other === undefined || other === name,
+      `${where} also shows ${JSON.stringify(other)}`,
+    );
     seen.set(shown, name);
     assert.ok(!shown.startsWith(" ") && !shown.endsWith(" "), where);
     const left = [...shown].filter((c, at, all) =>
