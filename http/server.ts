@@ -13,6 +13,7 @@ import { DEFAULT_PORT, type HttpServerOptions } from "./options.ts";
 import { createHttpHandler } from "./app.ts";
 import { errorResponse } from "./error_status.ts";
 import { formatHostPort } from "../core/net.ts";
+import { hostCheck } from "./host_header.ts";
 
 /** A running server. */
 export interface HttpServerHandle extends AsyncDisposable {
@@ -75,13 +76,15 @@ export async function serveInProcess(
     return res;
   };
 
+  // Set once listening (no request comes before): the port is known then.
+  let missingHost: ((req: Request) => Response | null) | null = null;
   const serve = (
     req: Request,
     info: Deno.ServeHandlerInfo<Deno.NetAddr>,
   ): Response | Promise<Response> => {
     let res: Response | Promise<Response>;
     try {
-      res = handler.handle(req, info);
+      res = missingHost?.(req) ?? handler.handle(req, info);
     } catch (e) {
       res = errorResponse(e);
     }
@@ -100,7 +103,10 @@ export async function serveInProcess(
     signal: ac.signal,
     automaticCompression: false,
     ...(tls ? { cert: options.cert!, key: options.key! } : {}),
-    onListen: resolve,
+    onListen: (a) => {
+      missingHost = hostCheck(a.port, tls);
+      resolve(a);
+    },
     onError: errorResponse,
   }, serve);
   const addr = await listening;
