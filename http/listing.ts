@@ -29,12 +29,17 @@ export function escapeHtml(text: string): string {
 /**
  * A name as HTML, shown as {@linkcode printableName} shows it in a terminal
  * (characters that do not show, and leading or trailing spaces, as
- * escapes), each escape in a `<mark>` so it stands apart from the letters
- * around it even without a style sheet.
+ * escapes), each escape in a `<mark>` (titled with its code point) so it
+ * stands apart from the letters around it even without a style sheet.
  */
 export function nameHtml(name: string): string {
-  return escapeHtml(printableName(name))
-    .replace(/\\(?:x[0-9a-f]{2}|u\{[0-9a-f]+\}|\\)/g, (e) => `<mark>${e}</mark>`);
+  return escapeHtml(printableName(name)).replace(
+    /\\(?:x([0-9a-f]{2})|u\{([0-9a-f]+)\}|\\)/g,
+    (e, x, u) => {
+      const code = (x ?? u ?? "5c").toUpperCase().padStart(4, "0");
+      return `<mark title="U+${code}">${e}</mark>`;
+    },
+  );
 }
 
 /** A decoded URL path as HTML, each segment as {@linkcode nameHtml} shows it. */

@@ -120,9 +120,9 @@ Deno.test("listings: both HTML renderers mark escapes and never print a bidi con
   });
   for (const html of [page, renderHtml(`/${RLO}dir/`, entries)]) {
     assert.ok(!html.includes(RLO), "a raw bidi control in the page");
-    assert.ok(html.includes("<mark>\\u{202e}</mark>txt.exe"), html);
-    assert.ok(html.includes("<mark>\\x20</mark>lead.txt"), html);
-    assert.ok(html.includes("trail.txt<mark>\\x20</mark>"), html);
+    assert.ok(html.includes('<mark title="U+202E">\\u{202e}</mark>txt.exe'), html);
+    assert.ok(html.includes('<mark title="U+0020">\\x20</mark>lead.txt'), html);
+    assert.ok(html.includes('trail.txt<mark title="U+0020">\\x20</mark>'), html);
     assert.ok(html.includes(`href="./${encodeURIComponent(SPOOF)}"`), "the link keeps the name");
   }
 });
