@@ -3,11 +3,12 @@
  * latency, one fresh connection per request, measured alone and then while
  * N other sockets from this host sit idle or trickle an unfinished request
  * (slow-loris: one byte every 2 s). Compared: `netkit http` and nginx (one
- * worker, 4096 connections, its default timeouts), and `netkit serve-files`
- * with its connection policy and, with `--base DIR` (a checkout from before
- * it, e.g. `git archive cd17407 | tar -x -C DIR`), without. Servers run on
- * CPU 0; run this script on CPU 1. `--nofile N` starts the servers with that
- * open-file limit (1024 is a common default) instead of the hard limit.
+ * worker, 4096 connections, its default timeouts, as in `bench_http.ts`),
+ * and `netkit serve-files` with its connection policy and, with `--base DIR`
+ * (a checkout from before it, e.g. `git archive cd17407 | tar -x -C DIR`),
+ * without. Servers run on CPU 0; run this script on CPU 1. `--nofile N`
+ * starts the servers with that open-file limit (1024 is a common default)
+ * instead of the hard limit.
  *
  * Usage:
  *   taskset -c 1 deno run -A --unstable-net --unstable-worker-options \
@@ -23,7 +24,7 @@ import { parseArgs } from "node:util";
 import { FileClient } from "../client/client.ts";
 import { encodeMessage, PROTOCOL_VERSION } from "../protocol/file/messages.ts";
 import { type Started, startPinned, stop } from "./bench/proc.ts";
-import { DENO_RUN, have, MAIN, waitForListen } from "./bench/refs.ts";
+import { DENO_RUN, have, MAIN, nginxConf, waitForListen } from "./bench/refs.ts";
 import { freePort } from "./bench/proc.ts";
 import { median, percentile, table } from "./bench/stats.ts";
 
@@ -140,24 +141,7 @@ const TARGETS: Target[] = [
     async start() {
       const port = freePort();
       await Deno.mkdir(`${dir}/nginx/tmp`, { recursive: true });
-      await Deno.writeTextFile(
-        `${dir}/nginx/nginx.conf`,
-        `worker_processes 1;
-daemon off;
-pid ${dir}/nginx/nginx.pid;
-error_log ${dir}/nginx/error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/nginx/tmp;
-  proxy_temp_path ${dir}/nginx/tmp;
-  fastcgi_temp_path ${dir}/nginx/tmp;
-  uwsgi_temp_path ${dir}/nginx/tmp;
-  scgi_temp_path ${dir}/nginx/tmp;
-  server { listen 127.0.0.1:${port}; root ${www}; }
-}
-`,
-      );
+      await Deno.writeTextFile(`${dir}/nginx/nginx.conf`, nginxConf(`${dir}/nginx`, www, port));
       const proc = startPinned({
         cpus: "0",
         ...withNofile("nginx", ["-p", `${dir}/nginx`, "-c", `${dir}/nginx/nginx.conf`]),

@@ -33,6 +33,13 @@ function optionValue(rng: Prng): string {
     : stringOf(rng, ["0", "9", "1", " ", "a", "+", "é"], 1 + rng.int(12));
 }
 
+/** Up to `n` options with names from the known ones and values plausible or not. */
+function randomOptions(rng: Prng, n: number): Map<string, string> {
+  const options = new Map<string, string>();
+  for (let i = 0; i < n; i++) options.set(rng.pick(OPTION_NAMES).toLowerCase(), optionValue(rng));
+  return options;
+}
+
 /** A packet the encoder accepts. */
 function randomPacket(rng: Prng): Packet {
   const text = (n: number) => stringOf(rng, ["a", "/", ".", "é", " ", "Z", "\u202e"], n);
@@ -127,13 +134,7 @@ fuzz("TFTP options: the server grants within its limits, and its own client acce
   iterations: 10_000,
   outcomes: ["too large", "acknowledged", "no OACK"],
 }, (rng) => {
-  const requested = new Map<string, string>();
-  for (let i = rng.int(6); i > 0; i--) {
-    requested.set(
-      rng.pick(OPTION_NAMES).toLowerCase(),
-      optionValue(rng),
-    );
-  }
+  const requested = randomOptions(rng, rng.int(6));
   const kind = rng.pick(["read", "write"] as const);
   const limits = {
     maxBlksize: rng.pick([512, 1468, 8192, MAX_BLKSIZE, 100_000]),
@@ -184,20 +185,8 @@ fuzz("TFTP options: a client refuses, with BAD_FRAME only, any OACK beyond what 
   iterations: 10_000,
   outcomes: ["accepted", "refused"],
 }, (rng) => {
-  const requested = new Map<string, string>();
-  for (let i = rng.int(5); i > 0; i--) {
-    requested.set(
-      rng.pick(OPTION_NAMES).toLowerCase(),
-      optionValue(rng),
-    );
-  }
-  const oack = new Map<string, string>();
-  for (let i = 1 + rng.int(4); i > 0; i--) {
-    oack.set(
-      rng.pick(OPTION_NAMES).toLowerCase(),
-      optionValue(rng),
-    );
-  }
+  const requested = randomOptions(rng, rng.int(5));
+  const oack = randomOptions(rng, 1 + rng.int(4));
   try {
     const p = acceptOack(requested, oack);
     for (const k of oack.keys()) assert.ok(requested.has(k), `accepted unasked ${k}`);

@@ -216,3 +216,33 @@ export async function iperf3(
     await server.child.status;
   }
 }
+
+/**
+ * nginx's configuration for the benchmarks: one worker, 4096 connections,
+ * sendfile, no access log, files from `root` on 127.0.0.1:`port`; its own
+ * files in `dir`, which must hold a `tmp` folder.
+ */
+export function nginxConf(dir: string, root: string, port: number): string {
+  return `worker_processes 1;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  default_type application/octet-stream;
+  client_body_temp_path ${dir}/tmp;
+  proxy_temp_path ${dir}/tmp;
+  fastcgi_temp_path ${dir}/tmp;
+  uwsgi_temp_path ${dir}/tmp;
+  scgi_temp_path ${dir}/tmp;
+  server {
+    listen 127.0.0.1:${port};
+    root ${root};
+  }
+}
+`;
+}
