@@ -94,9 +94,10 @@ export async function serveInProcess(
     return log ? done(req, info, res) : res;
   };
 
-  // One Deno.serve at a time. Deno.serve ends, dropping every connection,
-  // when accepting fails (no file descriptor left, say, when one host holds
-  // them all): then a new one takes the port, rather than the process exit.
+  // One Deno.serve at a time. Deno.serve stops accepting for good when an
+  // accept fails (no file descriptor left, say, when one host holds them
+  // all): then its idle and unfinished connections are closed (requests in
+  // flight finish), and a new one takes the port, rather than the process exit.
   let server!: Deno.HttpServer<Deno.NetAddr>;
   let ac!: AbortController;
   // Deno 2.9.6: aborting the signal once shutdown() has begun (or the server
@@ -144,9 +145,10 @@ export async function serveInProcess(
       } catch (e) {
         if (stopping) return;
         if (performance.now() - since > 10_000) pause = 100;
+        server.shutdown().catch(() => {}); // frees the descriptors idle connections hold
         console.error(
-          `netkit http: ${(e as Error).message}: every connection was dropped; ` +
-            `listening again in ${pause} ms`,
+          `netkit http: accepting failed (${(e as Error).message.replace(/^Error: /, "")}): ` +
+            `idle and unfinished connections closed; listening again in ${pause} ms`,
         );
       }
       while (true) {
