@@ -57,11 +57,12 @@ function invalid(why: string): NetkitError {
  * Checks a relative name and splits it into segments.
  *
  * Refuses (never repairs) empty names, absolute paths, `.` and `..`, drive
- * letters (at the start of any segment), backslashes, NUL and other control characters, percent-encoded
- * dots, slashes and NUL (`%2e`, `%2f`, `%5c`, `%00`), over-long names,
- * dot-files unless `hidden`, netkit's internal names, and any `/` unless
- * `subdirs`, and, on Windows (`windows`), device names, `< > : " | ? *` and
- * a trailing dot or space. No decoding happens here.
+ * letters (at the start of any segment), backslashes, NUL and other control
+ * characters, percent-encoded dots, slashes and NUL (`%2e`, `%2f`, `%5c`,
+ * `%00`), over-long names, dot-files unless `hidden`, netkit's internal
+ * names, and any `/` unless `subdirs`, and, on Windows (`windows`), device
+ * names, `< > : " | ? *` and a trailing dot or space. No decoding happens
+ * here.
  *
  * @returns the segments, at least one
  * @throws {NetkitError} `INVALID_NAME` with the reason

@@ -50,8 +50,8 @@ Options:
   --max-connections N    clients served at once; more get BUSY (default: ${d.maxConnections})
   --idle-timeout TIME    drop a connection silent this long (default: ${d.idleTimeoutMs / 1000}s)
   --handshake-timeout TIME
-                         drop a connection that has not completed its handshake
-                         (TLS, HELLO, token) this long after connecting
+                         drop a connection that has not completed TLS and sent
+                         its HELLO this long after connecting
                          (default: ${d.handshakeTimeoutMs / 1000}s)
   --max-handshakes N     connections at once still in their handshake; a new
                          one past this closes the oldest (default: ${d.maxHandshakes})

@@ -1,7 +1,7 @@
 /**
  * Connections that have not completed the handshake yet, in the order they
- * came (as OpenSSH's MaxStartups counts them): each must finish within a
- * deadline, and there may be only so many at once. When a new connection
+ * came (as OpenSSH's MaxStartups counts them): each must send its greeting
+ * within a deadline, and there may be only so many at once. When a new connection
  * finds the table full, the oldest one is closed to make room, so a flood
  * of silent sockets can delay an honest client by one handshake at most,
  * never lock it out: the newest connection is the last to go.
@@ -13,13 +13,19 @@
 export interface Pending {
   /** `performance.now()` when it was accepted. */
   readonly startedAt: number;
+  /**
+   * True once its greeting has arrived: the rest of the handshake (a token
+   * check, which may wait out a failure throttle) is the server's time, so
+   * the deadline no longer applies; it can still be evicted.
+   */
+  readonly heard: boolean;
   /** Closes the connection; its handler then ends. */
   close(): void;
 }
 
 /** What was closed, for the log. */
 export interface HandshakeStats {
-  /** Closed for taking longer than the deadline. */
+  /** Closed for not sending the greeting within the deadline. */
   late: number;
   /** Closed to make room for a newer connection. */
   evicted: number;
@@ -34,7 +40,7 @@ export class Handshakes {
 
   /**
    * @param max connections at once in their handshake
-   * @param deadlineMs how long a handshake may take, ms
+   * @param deadlineMs how long a connection may take to send its greeting, ms
    */
   constructor(max: number, deadlineMs: number) {
     this.#max = max;
@@ -76,12 +82,13 @@ export class Handshakes {
     oldest.close();
   }
 
-  /** Closes every connection whose handshake has run past the deadline at `now`. */
+  /** Closes every connection whose greeting is not in by the deadline at `now`. */
   expire(now: number): void {
     const since = now - this.#deadlineMs;
     // In arrival order: stop at the first one still within its time.
     for (const c of this.#pending) {
       if (c.startedAt >= since) break;
+      if (c.heard) continue;
       this.#pending.delete(c);
       this.#stats.late++;
       c.close();

@@ -23,7 +23,11 @@ export interface FileServerOptions {
   maxConnections?: number;
   /** A connection silent for this long is dropped, ms. @default 30000 */
   idleTimeoutMs?: number;
-  /** A connection must complete its handshake (TLS, HELLO, token) within this, ms. @default 5000 */
+  /**
+   * A connection must have completed TLS and sent its HELLO within this
+   * (the token check after it may take longer: a failure throttle's wait),
+   * ms. @default 10000
+   */
   handshakeTimeoutMs?: number;
   /**
    * Connections at once still in their handshake; a new one past this
@@ -73,7 +77,7 @@ export const FILE_SERVER_DEFAULTS: ResolvedFileServerOptions = {
   readOnly: false,
   maxConnections: 1024,
   idleTimeoutMs: 30_000,
-  handshakeTimeoutMs: 5_000,
+  handshakeTimeoutMs: 10_000,
   maxHandshakes: 256,
   maxPerAddress: 64,
   limitLoopback: false,

@@ -113,6 +113,8 @@ export class Session extends TrackedConn {
   busy = false;
   /** `performance.now()` when the connection was accepted (for the handshake deadline). */
   readonly startedAt: number = this.lastActive;
+  /** True once the HELLO has arrived (the handshake deadline then no longer applies). */
+  heard = false;
   readonly #ctx: SessionContext;
   readonly #reader: FrameReader;
   readonly #writer: FrameWriter;
@@ -184,6 +186,7 @@ export class Session extends TrackedConn {
     if (m === null) return false;
     if (this.#hash !== null) return await this.#request(m, this.#hash);
     const hello = expectHello(m);
+    this.heard = true;
     const ctx = this.#ctx;
     if (ctx.auth) await authenticate(hello, this.conn, ctx.auth, stopping);
     const hash = chooseHash(hello.hashes, SUPPORTED_HASHES);

@@ -43,10 +43,11 @@ function closeAll(conns: Deno.Conn[]): void {
 const workers = (root: string, extra: StartFileServerOptions) =>
   startWorkersFileServer({ root, hostname: "127.0.0.1", port: 0, log: null, workers: 2, ...extra });
 
-Deno.test("handshakes: the deadline closes in arrival order; a full table closes the oldest", () => {
+Deno.test("handshakes: the deadline closes silent ones in arrival order; a full table closes the oldest", () => {
   const closed: string[] = [];
-  const conn = (name: string, startedAt: number) => ({
+  const conn = (name: string, startedAt: number, heard = false) => ({
     startedAt,
+    heard,
     close: () => closed.push(name),
   });
   const h = new Handshakes(3, 1000);
@@ -69,6 +70,16 @@ Deno.test("handshakes: the deadline closes in arrival order; a full table closes
   assert.deepEqual(h.takeStats(), { late: 0, evicted: 0 });
   h.expire(1e9);
   assert.equal(h.evictOldest(), false);
+  // A connection whose greeting is in waits out the server's token check
+  // past the deadline; it can still make room for a newer one.
+  const greeted = conn("g", 2000, true);
+  h.add(greeted);
+  h.add(conn("h", 2100));
+  h.expire(9000);
+  assert.deepEqual(closed.slice(4), ["h"]);
+  assert.equal(h.size, 1);
+  assert.equal(h.evictOldest(), true);
+  assert.deepEqual(closed.slice(4), ["h", "g"]);
 });
 
 Deno.test("address counts: a limit per address, shared through one buffer", () => {

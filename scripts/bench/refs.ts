@@ -78,9 +78,12 @@ export async function startNetkitServer(o: NetkitServerOptions): Promise<BenchSe
     "19000",
     "--idle-timeout",
     "10m",
-    // A burst of thousands of clients is in its handshake all at once.
+    // A burst of thousands of clients is in its handshake all at once, and
+    // on a busy machine the server may take seconds to read their HELLOs.
     "--max-handshakes",
     "19000",
+    "--handshake-timeout",
+    "2m",
     // Extra server flags to compare, e.g. NETKIT_BENCH_SERVER_ARGS="--accept-queues 8".
     ...(Deno.env.get("NETKIT_BENCH_SERVER_ARGS") ?? "").split(/\s+/).filter(Boolean),
   ];
