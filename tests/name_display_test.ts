@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { isHidden, printableName, printableText, quoteName } from "../core/printable.ts";
 import { checkNewSegment } from "../core/jail.ts";
 import { escapeField } from "../http/access_log.ts";
+import { TftpPeerError } from "../protocol/tftp/errors.ts";
 import { renderHtml } from "../http/listing.ts";
 import { renderPage } from "../http/listing_page.ts";
 import { tempDir } from "./temp_dir.ts";
@@ -103,6 +104,8 @@ Deno.test("logs: the access log escapes characters that do not show as UTF-8 byt
   assert.equal(escapeField(`/${SPOOF}`), "/\\xe2\\x80\\xaetxt.exe");
   assert.equal(escapeField("/日本"), "/日本");
   assert.equal(quoteName(SPOOF), '"\\u202etxt.exe"');
+  // A TFTP peer's error message is printed with such characters blanked.
+  assert.equal(new TftpPeerError(1, `no ${SPOOF}\u200b`).message, "peer error 1: no  txt.exe");
 });
 
 Deno.test("listings: both HTML renderers mark escapes and never print a bidi control raw", () => {
