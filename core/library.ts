@@ -15,7 +15,7 @@
  */
 
 import { isNetkitError, NetkitError } from "./errors.ts";
-import { isInside, isVisibleName, joinInRoot, resolveName } from "./jail.ts";
+import { acceptsName, checkNewSegment, isInside, joinInRoot, resolveName } from "./jail.ts";
 import {
   canonicalRoot,
   entryExists,
@@ -141,9 +141,16 @@ export class Library {
     return segments;
   }
 
-  /** True when an entry called `name` is shown and served (not hidden, not netkit's own). */
-  isVisible(name: string): boolean {
-    return isVisibleName(name, this.hidden);
+  /**
+   * True when the entry `name` of the folder `segments` is shown and served:
+   * its path passes the jail as {@linkcode check} would (not hidden unless
+   * `hidden`, not netkit's own, no control character, backslash, drive
+   * letter or percent-encoded trick, not too long). Every listing and
+   * archive leaves out what this refuses, so no service shows a name it
+   * would then refuse to serve.
+   */
+  isServable(segments: readonly string[], name: string): boolean {
+    return acceptsName([...segments, name].join("/"), { subdirs: true, hidden: this.hidden });
   }
 
   /** The path of `segments` under the root as written (links not followed). */
@@ -196,9 +203,10 @@ export class Library {
   }
 
   /**
-   * The visible entries of a folder, in batches as they are read: files and
+   * The servable entries of a folder, in batches as they are read: files and
    * folders only (links inside the root followed; links out of it, sockets,
-   * devices and netkit's own temp files left out). Memory stays at one batch.
+   * devices, netkit's own temp files and names the jail refuses left out,
+   * see {@linkcode isServable}). Memory stays at one batch.
    *
    * @throws {NetkitError} `NOT_FOUND` when `segments` is not a folder
    */
@@ -221,7 +229,9 @@ export class Library {
     };
     try {
       for await (const e of Deno.readDir(dir.real)) {
-        if (!this.isVisible(e.name) || !(e.isFile || e.isDirectory || e.isSymlink)) continue;
+        if (!this.isServable(segments, e.name) || !(e.isFile || e.isDirectory || e.isSymlink)) {
+          continue;
+        }
         batch.push(e);
         if (batch.length >= LIST_BATCH) yield await flush();
       }
@@ -232,7 +242,7 @@ export class Library {
   }
 
   /**
-   * The visible entries of a folder sorted by name (code-point order), at
+   * The servable entries of a folder sorted by name (code-point order), at
    * most `limit` of them.
    *
    * @throws {NetkitError} `NOT_FOUND` when `segments` is not a folder
@@ -277,7 +287,7 @@ export class Library {
    *   `BUSY` when another upload holds the part file
    */
   async beginUpload(segments: readonly string[], options: UploadOptions = {}): Promise<AtomicFile> {
-    const dir = await this.#parent(segments, options.mkdir ?? false);
+    const dir = await this.#parent(segments, options.mkdir ?? false, true);
     const name = segments.at(-1)!;
     const overwrite = options.overwrite ?? false;
     if (!overwrite && await entryExists(`${dir}/${name}`)) {
@@ -296,7 +306,7 @@ export class Library {
    */
   async mkdir(segments: readonly string[], parents = false): Promise<void> {
     if (segments.length === 0) throw new NetkitError("EXISTS", "the root exists");
-    const dir = await this.#parent(segments, parents);
+    const dir = await this.#parent(segments, parents, true);
     try {
       await Deno.mkdir(`${dir}/${segments.at(-1)}`);
     } catch (e) {
@@ -374,7 +384,7 @@ export class Library {
     options: TransferOptions = {},
   ): Promise<boolean> {
     const src = await this.#source(from);
-    const dstDir = await this.#parent(to, false);
+    const dstDir = await this.#parent(to, false, true);
     const dstName = to.at(-1)!;
     const dst = `${dstDir}/${dstName}`;
     this.#checkTarget(src, dst, from, to);
@@ -442,7 +452,7 @@ export class Library {
     options: CopyOptions = {},
   ): Promise<boolean> {
     const src = await this.#source(from);
-    const dstDir = await this.#parent(to, false);
+    const dstDir = await this.#parent(to, false, true);
     const dst = `${dstDir}/${to.at(-1)}`;
     this.#checkTarget(src, dst, from, to);
     const overwrite = options.overwrite ?? false;
@@ -589,14 +599,17 @@ export class Library {
 
   /**
    * The canonical folder that holds the last segment; with `mkdir`, missing
-   * folders are made one by one, each checked by the jail again.
+   * folders are made one by one, each checked by the jail again. With
+   * `create`, the last segment is a name about to be made, and it and every
+   * folder made take the jail's rules for new names too.
    *
    * @throws {NetkitError} `NOT_FOUND` (no such folder), `EXISTS` (a file in
    *   the way), `FORBIDDEN`, `INVALID_NAME`
    */
-  async #parent(segments: readonly string[], mkdir: boolean): Promise<string> {
+  async #parent(segments: readonly string[], mkdir: boolean, create = false): Promise<string> {
     if (segments.length === 0) throw new NetkitError("INVALID_NAME", "a name is needed");
     this.check(segments);
+    if (create) checkNewSegment(segments.at(-1)!);
     let real = this.root;
     for (let i = 0; i < segments.length - 1; i++) {
       const upTo = segments.slice(0, i + 1);
@@ -609,6 +622,7 @@ export class Library {
             ? new NetkitError("NOT_FOUND", `${upTo.join("/")}: the folder does not exist`)
             : e;
         }
+        checkNewSegment(segments[i]);
         try {
           await Deno.mkdir(`${real}/${segments[i]}`);
         } catch (e2) {

@@ -9,7 +9,8 @@
  * @module
  */
 
-import { escapeHtml, type ListingEntry } from "./listing.ts";
+import { escapeHtml, type ListingEntry, nameHtml, pathHtml } from "./listing.ts";
+import { printableName } from "../core/printable.ts";
 import { formatSize } from "../core/format.ts";
 import { PAGE_CSS } from "./page_style.ts";
 import { PAGE_JS } from "./page_script.ts";
@@ -66,8 +67,8 @@ function crumbs(segments: string[]): string {
     href += encodeURIComponent(s) + "/";
     items.push(
       i === segments.length - 1
-        ? `<li aria-current="page">${escapeHtml(s)}</li>`
-        : `<li><a href="${escapeHtml(href)}">${escapeHtml(s)}</a></li>`,
+        ? `<li aria-current="page">${nameHtml(s)}</li>`
+        : `<li><a href="${escapeHtml(href)}">${nameHtml(s)}</a></li>`,
     );
   });
   return `<nav class="crumbs" aria-label="Folders"><ol>${items.join("")}</ol></nav>`;
@@ -130,7 +131,7 @@ export function renderPage(urlPath: string, entries: ListingEntry[], o: PageOpti
       }" aria-label="Rename ${escapeHtml(e.name)}">Rename</button>`
       : "";
     return `<tr${e.dir ? ` class="dir"` : ""}><td class="name"><a href="${escapeHtml(href)}">` +
-      `${escapeHtml(e.name)}${e.dir ? "/" : ""}</a>${rename}</td>` +
+      `${nameHtml(e.name)}${e.dir ? "/" : ""}</a>${rename}</td>` +
       `<td class="size">${e.dir ? "—" : formatSize(e.size)}</td>` +
       `<td class="date">${when(e.mtimeMs)}</td></tr>`;
   });
@@ -155,7 +156,7 @@ export function renderPage(urlPath: string, entries: ListingEntry[], o: PageOpti
       credentialFields(o.auth)
     }</div></details>`
     : "";
-  const title = escapeHtml(segments.length ? segments.at(-1)! : "Files");
+  const title = escapeHtml(segments.length ? printableName(segments.at(-1)!) : "Files");
   const csp = `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; ` +
     `connect-src 'self'; img-src 'self' data:; form-action 'none'; base-uri 'none'`;
   return `<!DOCTYPE html>
@@ -166,7 +167,7 @@ export function renderPage(urlPath: string, entries: ListingEntry[], o: PageOpti
 <title>${title} · netkit</title>
 <style nonce="${nonce}">${PAGE_CSS}${actions ? ACTIONS_CSS : ""}</style>
 </head><body>
-<header>${crumbs(segments)}<h1>Index of ${escapeHtml(urlPath)}</h1></header>
+<header>${crumbs(segments)}<h1>Index of ${pathHtml(urlPath)}</h1></header>
 ${o.upload ? uploadBox(o.auth) : ""}${signIn}
 ${actions ? `<p id="actmsg" role="status" aria-live="polite"></p>` : ""}
 <main>

@@ -49,6 +49,16 @@ Options:
   --hidden               list and accept dot-files
   --max-connections N    clients served at once; more get BUSY (default: ${d.maxConnections})
   --idle-timeout TIME    drop a connection silent this long (default: ${d.idleTimeoutMs / 1000}s)
+  --handshake-timeout TIME
+                         drop a connection that has not completed TLS and sent
+                         its HELLO this long after connecting
+                         (default: ${d.handshakeTimeoutMs / 1000}s)
+  --max-handshakes N     connections at once still in their handshake; a new
+                         one past this closes the oldest (default: ${d.maxHandshakes})
+  --max-per-address N    connections at once from one address (IPv6: one /64);
+                         more get BUSY; 0 for no limit (default: ${d.maxPerAddress})
+  --limit-loopback       apply --max-per-address to loopback clients too
+                         (default: they are exempt)
   --max-upload SIZE      largest upload, e.g. 10G (default: 64GiB)
   --max-frame SIZE       largest frame payload (default: 1MiB)
   --shutdown-grace TIME  on SIGINT/SIGTERM, time for transfers to finish (default: ${
@@ -80,6 +90,10 @@ export async function main(args: string[]): Promise<number> {
     hidden: { type: "boolean" },
     "max-connections": { type: "string" },
     "idle-timeout": { type: "string" },
+    "handshake-timeout": { type: "string" },
+    "max-handshakes": { type: "string" },
+    "max-per-address": { type: "string" },
+    "limit-loopback": { type: "boolean" },
     "max-upload": { type: "string" },
     "max-frame": { type: "string" },
     "shutdown-grace": { type: "string" },
@@ -137,6 +151,16 @@ export async function main(args: string[]): Promise<number> {
     idleTimeoutMs: values["idle-timeout"] === undefined
       ? undefined
       : parseDuration(values["idle-timeout"], "--idle-timeout"),
+    handshakeTimeoutMs: values["handshake-timeout"] === undefined
+      ? undefined
+      : parseDuration(values["handshake-timeout"], "--handshake-timeout"),
+    maxHandshakes: values["max-handshakes"] === undefined
+      ? undefined
+      : parseIntFlag(values["max-handshakes"], "--max-handshakes", 1, 1_000_000),
+    maxPerAddress: values["max-per-address"] === undefined
+      ? undefined
+      : parseIntFlag(values["max-per-address"], "--max-per-address", 0, 1_000_000),
+    limitLoopback: values["limit-loopback"],
     maxUpload: values["max-upload"] === undefined
       ? undefined
       : parseSize(values["max-upload"], "--max-upload"),

@@ -1,6 +1,8 @@
 /**
  * The `serve-files` server: a TCP listener, the shared accept loop, one
- * session per connection, an idle watchdog, and graceful shutdown.
+ * session per connection, the connection policy (a limit per address, a
+ * deadline and a cap for handshakes), an idle watchdog, and graceful
+ * shutdown.
  *
  * @module
  */
@@ -9,6 +11,9 @@ import { ALPN, encodeMessage } from "../protocol/file/messages.ts";
 import { writeAll } from "../protocol/file/frame_stream.ts";
 import { AuthThrottle, type AuthThrottleOptions, TokenCheck } from "../core/auth.ts";
 import { SharedSlots } from "./conn_slots.ts";
+import { AddressCounts } from "./address_counts.ts";
+import { Handshakes } from "./handshakes.ts";
+import { addressKey, isLoopback } from "../core/net.ts";
 import { HashPool } from "../core/hash_pool.ts";
 import { FileStore } from "./file_store.ts";
 import { type AcceptLoop, type ServerModel, startAcceptLoop } from "./listen.ts";
@@ -23,6 +28,8 @@ export interface StartFileServerOptions extends FileServerOptions {
   reusePort?: boolean;
   /** A connection counter shared with other Workers, for one common limit. @default none */
   sharedSlots?: SharedArrayBuffer;
+  /** Per-address counts shared with other Workers, for one common limit. @default none */
+  sharedAddressCounts?: SharedArrayBuffer;
   /** Remove temp files of dead uploads at start. @default true */
   cleanTemps?: boolean;
   /**
@@ -72,7 +79,8 @@ export async function startFileServer(
     : { check: new TokenCheck(o.token), throttle: new AuthThrottle(options.authThrottle) };
   const hashPool = new HashPool(1).acquire();
   const sessions = new Set<Session>();
-  const ctx: SessionContext = { store, options: o, log, auth, hashPool, sessions };
+  const handshakes = new Handshakes(o.maxHandshakes, o.handshakeTimeoutMs);
+  const ctx: SessionContext = { store, options: o, log, auth, hashPool, sessions, handshakes };
   const queues = options.acceptQueues ?? 1;
   if (!Number.isInteger(queues) || queues < 1 || queues > 64) {
     throw new RangeError(`acceptQueues must be from 1 to 64, got ${queues}`);
@@ -107,7 +115,27 @@ export async function startFileServer(
     code: "BUSY",
     message: `server busy: ${o.maxConnections} connections already`,
   });
-  const handler = (conn: Deno.Conn, stopping: AbortSignal) => new Session(conn, ctx).run(stopping);
+  const addressBusyFrame = encodeMessage({
+    type: "ERROR",
+    code: "BUSY",
+    message: `server busy: ${o.maxPerAddress} connections from your address already`,
+  });
+  const perAddress = o.maxPerAddress > 0
+    ? new AddressCounts(o.maxPerAddress, options.sharedAddressCounts)
+    : null;
+  let refused = 0;
+  const handler = (conn: Deno.Conn, stopping: AbortSignal): Promise<void> => {
+    const host = (conn.remoteAddr as Deno.NetAddr).hostname;
+    const key = perAddress && (o.limitLoopback || !isLoopback(host)) ? addressKey(host) : null;
+    if (key !== null && !perAddress!.tryAcquire(key)) {
+      refused++;
+      return writeAll(conn, addressBusyFrame).catch(() => {});
+    }
+    const session = new Session(conn, ctx);
+    handshakes.add(session);
+    const run = session.run(stopping);
+    return key === null ? run : run.finally(() => perAddress!.release(key));
+  };
   // On shutdown, sessions waiting for a request end now; busy ones finish theirs first.
   const stopIdle = () => {
     sessions.forEach((s) => {
@@ -120,6 +148,8 @@ export async function startFileServer(
       model: options.model ?? "async",
       slots,
       onBusy: (conn) => writeAll(conn, busyFrame),
+      // Every slot taken: a connection still in its handshake makes room.
+      onFull: () => handshakes.evictOldest(),
       onError: (e) => log(`${new Date().toISOString()} accept error: ${e}`),
       onClosed: () => events.dispatchEvent(new Event("connectionclose")),
       onStop: stopIdle,
@@ -133,10 +163,22 @@ export async function startFileServer(
     close: (graceMs: number) => Promise.all(loops.map((l) => l.close(graceMs))).then(() => {}),
   };
 
-  // One timer for all connections: drop those silent for longer than the idle timeout.
-  const tick = Math.min(1000, Math.max(50, o.idleTimeoutMs / 4));
+  // One timer for all connections: drop handshakes past their deadline and
+  // connections silent for longer than the idle timeout; say what the
+  // connection policy closed or refused, at most once a tick.
+  const tick = Math.min(1000, Math.max(50, Math.min(o.idleTimeoutMs, o.handshakeTimeoutMs) / 4));
   const watchdog = setInterval(() => {
-    const since = performance.now() - o.idleTimeoutMs;
+    const now = performance.now();
+    handshakes.expire(now);
+    const { late, evicted } = handshakes.takeStats();
+    if (late + evicted + refused > 0) {
+      log(
+        `${new Date().toISOString()} connections closed: ${late} past the handshake deadline, ` +
+          `${evicted} still in their handshake to make room, ${refused} over the per-address limit`,
+      );
+      refused = 0;
+    }
+    const since = now - o.idleTimeoutMs;
     // forEach, not for-of: no iterator result per session on every tick.
     sessions.forEach((s) => {
       if (s.lastActive < since) s.close();

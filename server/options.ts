@@ -23,6 +23,25 @@ export interface FileServerOptions {
   maxConnections?: number;
   /** A connection silent for this long is dropped, ms. @default 30000 */
   idleTimeoutMs?: number;
+  /**
+   * A connection must have completed TLS and sent its HELLO within this
+   * (the token check after it may take longer: a failure throttle's wait),
+   * ms. @default 10000
+   */
+  handshakeTimeoutMs?: number;
+  /**
+   * Connections at once still in their handshake; a new one past this
+   * closes the oldest of them. Split evenly among Workers. @default 256
+   */
+  maxHandshakes?: number;
+  /**
+   * Connections at once from one address (an IPv6 /64); more get BUSY.
+   * Loopback clients are exempt unless `limitLoopback`. 0: no limit.
+   * @default 64
+   */
+  maxPerAddress?: number;
+  /** Apply `maxPerAddress` to loopback clients too. @default false */
+  limitLoopback?: boolean;
   /** Largest frame payload accepted, bytes. @default 1048576 */
   maxFrame?: number;
   /** Largest upload accepted, bytes. @default 68719476736 (64 GiB) */
@@ -58,6 +77,10 @@ export const FILE_SERVER_DEFAULTS: ResolvedFileServerOptions = {
   readOnly: false,
   maxConnections: 1024,
   idleTimeoutMs: 30_000,
+  handshakeTimeoutMs: 10_000,
+  maxHandshakes: 256,
+  maxPerAddress: 64,
+  limitLoopback: false,
   maxFrame: DEFAULT_MAX_FRAME,
   maxUpload: 64 * 1024 ** 3,
   shutdownGraceMs: 10_000,
@@ -99,6 +122,14 @@ export function resolveFileServerOptions(
     "at least 100",
     o.idleTimeoutMs,
   );
+  check(
+    int(o.handshakeTimeoutMs, 100),
+    "handshakeTimeoutMs",
+    "at least 100",
+    o.handshakeTimeoutMs,
+  );
+  check(int(o.maxHandshakes, 1), "maxHandshakes", "at least 1", o.maxHandshakes);
+  check(int(o.maxPerAddress, 0), "maxPerAddress", "0 or more", o.maxPerAddress);
   check(
     int(o.maxFrame, MIN_MAX_FRAME, 64 * 1024 * 1024),
     "maxFrame",

@@ -35,6 +35,7 @@ import {
   type HashPool,
 } from "../core/hash_pool.ts";
 import type { FileStore } from "./file_store.ts";
+import type { Handshakes } from "./handshakes.ts";
 import { offloadHash, type ResolvedFileServerOptions } from "./options.ts";
 import { TrackedConn } from "../core/tracked_conn.ts";
 import {
@@ -45,6 +46,7 @@ import {
 } from "../protocol/file/data_path.ts";
 import { readFullSync } from "../core/disk_io.ts";
 import { formatHostPort } from "../core/net.ts";
+import { printableText, quoteName } from "../core/printable.ts";
 
 /** Files up to this size are answered in a single write. */
 const SMALL_FILE_BYTES = 256 * 1024;
@@ -76,6 +78,8 @@ export interface SessionContext {
    * them, so a session needs no timer and no abort listener of its own.
    */
   sessions: Set<Session>;
+  /** The server's connections still in their handshake; a session leaves it once welcomed. */
+  handshakes: Handshakes;
 }
 
 function peerOf(conn: Deno.Conn): string {
@@ -106,6 +110,10 @@ function isDisconnect(e: unknown): boolean {
 export class Session extends TrackedConn {
   /** True while a request is being served; the shutdown sweep spares it. */
   busy = false;
+  /** `performance.now()` when the connection was accepted (for the handshake deadline). */
+  readonly startedAt: number = this.lastActive;
+  /** True once the HELLO has arrived (the handshake deadline then no longer applies). */
+  heard = false;
   readonly #ctx: SessionContext;
   readonly #reader: FrameReader;
   readonly #writer: FrameWriter;
@@ -161,6 +169,7 @@ export class Session extends TrackedConn {
       await this.#fail(e);
     } finally {
       ctx.sessions.delete(this);
+      ctx.handshakes.done(this);
     }
   }
 
@@ -176,11 +185,13 @@ export class Session extends TrackedConn {
     if (m === null) return false;
     if (this.#hash !== null) return await this.#request(m, this.#hash);
     const hello = expectHello(m);
+    this.heard = true;
     const ctx = this.#ctx;
     if (ctx.auth) await authenticate(hello, this.conn, ctx.auth, stopping);
     const hash = chooseHash(hello.hashes, SUPPORTED_HASHES);
     const welcome = welcomeFrame(ctx, Math.min(hello.version, PROTOCOL_VERSION), hash);
     this.#hash = hash;
+    ctx.handshakes.done(this);
     await this.#writer.sendEncoded(welcome);
     return true;
   }
@@ -206,11 +217,11 @@ export class Session extends TrackedConn {
           bytes = await list(ctx.store, writer);
           break;
         case "GET":
-          what = `GET ${JSON.stringify(m.name)}${m.offset ? ` @${m.offset}` : ""}`;
+          what = `GET ${quoteName(m.name)}${m.offset ? ` @${m.offset}` : ""}`;
           bytes = await get(m, ctx, writer, hash);
           break;
         case "PUT":
-          what = `PUT ${JSON.stringify(m.name)} ${m.size}`;
+          what = `PUT ${quoteName(m.name)} ${m.size}`;
           bytes = await put(m, ctx, this.#reader, writer, hash);
           break;
         case "QUIT":
@@ -244,7 +255,7 @@ export class Session extends TrackedConn {
     const ctx = this.#ctx;
     const err = isNetkitError(e) ? e : new NetkitError("INTERNAL", "internal server error");
     const what = isNetkitError(e) ? `${err.code}: ${err.message}` : `internal error: ${e}`;
-    ctx.log(`${new Date().toISOString()} ${peerOf(this.conn)} ${what}`);
+    ctx.log(`${new Date().toISOString()} ${peerOf(this.conn)} ${printableText(what)}`);
     try {
       await this.#writer.send(errorMessage(err));
     } catch { /* the peer is gone */ }

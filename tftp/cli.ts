@@ -21,6 +21,7 @@ import { baseName } from "../core/local_path.ts";
 import { type TftpClientOptions, tftpGet, tftpPut } from "./client.ts";
 import { startTftpServer } from "./server.ts";
 import { formatSize } from "../core/format.ts";
+import { printableName } from "../core/printable.ts";
 import { ProgressLine } from "../core/progress.ts";
 import { formatHostPort } from "../core/net.ts";
 import { onShutdownSignal } from "../core/signals.ts";
@@ -166,7 +167,7 @@ async function transfer(kind: "get" | "put", args: string[]): Promise<number> {
   const [hostPort, file, third] = positionals;
   const { hostname, port } = parseHostPort(hostPort, 69);
   const quiet = v.quiet || third === "-";
-  const progress = new ProgressLine(file, { enabled: quiet ? false : undefined });
+  const progress = new ProgressLine(printableName(file), { enabled: quiet ? false : undefined });
   const options: TftpClientOptions = {
     hostname,
     port,
@@ -186,7 +187,7 @@ async function transfer(kind: "get" | "put", args: string[]): Promise<number> {
     if (!quiet) {
       const s = (performance.now() - t0) / 1000;
       console.error(
-        `${kind} ${file}: ${formatSize(bytes)} in ${s.toFixed(2)} s`,
+        `${kind} ${printableName(file)}: ${formatSize(bytes)} in ${s.toFixed(2)} s`,
       );
     }
     return 0;

@@ -16,10 +16,10 @@ import {
   type RequestPacket,
   TftpErrorCode,
 } from "../protocol/tftp/packet.ts";
-import { printable } from "../protocol/tftp/errors.ts";
+import { printableText, quoteName } from "../core/printable.ts";
 import { Library } from "../core/library.ts";
 import { Channel } from "./channel.ts";
-import { formatHostPort } from "../core/net.ts";
+import { addressKey, formatHostPort } from "../core/net.ts";
 import { runSession } from "./session.ts";
 
 /** Options of {@linkcode startTftpServer}. */
@@ -38,7 +38,10 @@ export interface TftpServerOptions {
   maxWriteSize?: number;
   /** Transfers in flight at once. @default 64 */
   maxTransfers?: number;
-  /** Transfers in flight at once from one client address, so one host cannot take every slot. @default 16 */
+  /**
+   * Transfers in flight at once from one client address (an IPv6 /64), so
+   * one host cannot take every slot. @default 16
+   */
   maxPerHost?: number;
   /** Retransmission timeout, in ms, unless a client negotiates one. @default 1000 */
   timeoutMs?: number;
@@ -98,7 +101,7 @@ export async function startTftpServer(
 
   const start = (req: RequestPacket, from: Deno.NetAddr) => {
     const t0 = performance.now();
-    const what = `${req.op} ${JSON.stringify(req.filename)} from ${fmt(from)}`;
+    const what = `${req.op} ${quoteName(req.filename)} from ${fmt(from)}`;
     const task = (async () => {
       let conn: Deno.DatagramConn;
       try {
@@ -118,16 +121,17 @@ export async function startTftpServer(
         const ms = performance.now() - t0;
         log(`${what}: ok, ${r.bytes} bytes in ${ms.toFixed(0)} ms`);
       } catch (e) {
-        log(`${what}: ${printable((e as Error).message ?? String(e))}`);
+        log(`${what}: ${printableText((e as Error).message ?? String(e))}`);
       }
     })().catch(() => {}); // a throwing log callback must not take the server down
     active.add(task);
-    perHost.set(from.hostname, (perHost.get(from.hostname) ?? 0) + 1);
+    const host = addressKey(from.hostname);
+    perHost.set(host, (perHost.get(host) ?? 0) + 1);
     task.finally(() => {
       active.delete(task);
-      const n = perHost.get(from.hostname)! - 1;
-      if (n > 0) perHost.set(from.hostname, n);
-      else perHost.delete(from.hostname);
+      const n = perHost.get(host)! - 1;
+      if (n > 0) perHost.set(host, n);
+      else perHost.delete(host);
     });
   };
 
@@ -167,7 +171,7 @@ export async function startTftpServer(
         await reply(addr, TftpErrorCode.NOT_DEFINED, "server busy, try again later");
         continue;
       }
-      if ((perHost.get(addr.hostname) ?? 0) >= maxPerHost) {
+      if ((perHost.get(addressKey(addr.hostname)) ?? 0) >= maxPerHost) {
         await reply(addr, TftpErrorCode.NOT_DEFINED, "too many transfers from your address");
         continue;
       }
