@@ -126,10 +126,10 @@ export class AuthThrottle {
     const account = attempt.account;
     const pair = account === undefined ? null : `${group}\n${account}`;
     const trusted = pair !== null && (this.#trusted.get(pair) ?? 0) > now;
-    // A trusted pair has one bucket of its own (the account's limits); else
+    // A trusted pair has one bucket of its own (an address's limits); else
     // the attempt needs both the address's and the account's.
     const keys: [Buckets, string][] = trusted
-      ? [[this.#accounts, `pair ${pair}`]]
+      ? [[this.#addresses, `pair ${pair}`]]
       : account === undefined
       ? [[this.#addresses, group]]
       : [[this.#addresses, group], [this.#accounts, account]];

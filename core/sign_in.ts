@@ -164,7 +164,8 @@ export class SignIn {
     key: string,
     signal?: AbortSignal,
   ): Promise<Identity | null> {
-    const account = creds.kind === "password" ? creds.user : undefined;
+    // Token guesses share one pseudo-account (no user name can hold a NUL).
+    const account = creds.kind === "password" ? creds.user : "\0token";
     const ticket = this.#throttle.admit({ address, account });
     await pause(ticket.waitMs, signal);
     const generation = this.generation;

@@ -27,6 +27,10 @@ export interface PageOptions {
   auth: { basic: boolean; token: boolean };
   /** Offer the folder as zip and tar.gz. */
   archives: boolean;
+  /** The folder can be written to but not read: say so instead of "empty". @default false */
+  dropBox?: boolean;
+  /** Offer a "Sign in" link (`?login`). @default false */
+  signIn?: boolean;
 }
 
 /** The sort asked for by a query string; unknown values fall back to name, ascending. */
@@ -143,7 +147,9 @@ export function renderPage(urlPath: string, entries: ListingEntry[], o: PageOpti
 <title>${title} · netkit</title>
 <style nonce="${nonce}">${PAGE_CSS}</style>
 </head><body>
-<header>${crumbs(segments)}<h1>Index of ${escapeHtml(urlPath)}</h1></header>
+<header>${crumbs(segments)}<h1>Index of ${escapeHtml(urlPath)}</h1>${
+    o.signIn ? `<a class="login" href="?login">Sign in</a>` : ""
+  }</header>
 ${o.upload ? uploadBox(o.auth) : ""}
 <main>
 <div class="bar"><span>${summary}</span>${archives}</div>
@@ -152,7 +158,13 @@ ${o.upload ? uploadBox(o.auth) : ""}
   }</tr></thead>
 <tbody>
 ${up}${rows.join("\n")}${
-    entries.length === 0 ? `<tr><td class="empty" colspan="3">This folder is empty.</td></tr>` : ""
+    entries.length === 0
+      ? `<tr><td class="empty" colspan="3">${
+        o.dropBox
+          ? "This is a drop box: you may upload here, but what is inside is not shown."
+          : "This folder is empty."
+      }</td></tr>`
+      : ""
   }
 </tbody></table>
 </main>

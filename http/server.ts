@@ -13,6 +13,7 @@ import { DEFAULT_PORT, type HttpServerOptions } from "./options.ts";
 import { createHttpHandler } from "./app.ts";
 import { errorResponse } from "./error_status.ts";
 import { formatHostPort } from "../core/net.ts";
+import type { ReloadDetail } from "../core/users.ts";
 
 /** A running server. */
 export interface HttpServerHandle extends AsyncDisposable {
@@ -52,6 +53,15 @@ export async function serveInProcess(
 ): Promise<HttpServerHandle> {
   const handler = await createHttpHandler(options);
   const log = options.quiet ? null : new AccessLog(Deno.stderr);
+  handler.users?.addEventListener("reload", (e) => {
+    const d = (e as CustomEvent<ReloadDetail>).detail;
+    if (options.quiet) return;
+    console.error(
+      d.ok
+        ? `netkit http: ${handler.users!.path}: ${d.users} accounts`
+        : `netkit http: ${d.error}; the accounts read before stay`,
+    );
+  });
   const ac = new AbortController();
   const tls = options.cert !== undefined && options.key !== undefined;
 
@@ -163,7 +173,8 @@ export async function startHttpServer(
       reject(new Error(e.message));
       setGone();
     };
-    w.postMessage({ options: { ...options, port, workers: 1 } });
+    // Functions (a test's clock) do not cross to a Worker.
+    w.postMessage({ options: { ...options, port, workers: 1, clock: undefined } });
     return await promise;
   };
   try {

@@ -32,7 +32,8 @@ import {
   type Put,
   PutFlag,
 } from "../protocol/file/messages.ts";
-import type { AuthThrottle, TokenCheck } from "../core/auth.ts";
+import { type AccessRules, anonymous, D, R, type Subject, W } from "../core/access_rules.ts";
+import type { SignIn } from "../core/sign_in.ts";
 import { digestKey } from "./digest_cache.ts";
 import {
   type ChunkWriter,
@@ -68,8 +69,10 @@ export interface SessionContext {
   options: ResolvedFileServerOptions;
   /** Writes one log line (already muted when quiet). */
   log: (line: string) => void;
-  /** Token check and failure throttle, when the server requires a token. */
-  auth: { check: TokenCheck; throttle: AuthThrottle } | null;
+  /** The credential check (token, users), shared by the server's sessions. */
+  signIn: SignIn;
+  /** Who may read, write and replace which names. */
+  rules: AccessRules;
   /** Hashes large transfers on another core. */
   hashPool: HashPool;
   /**
@@ -112,6 +115,8 @@ export class Session extends TrackedConn {
   readonly #writer: FrameWriter;
   /** The hash agreed in the handshake; null until then. */
   #hash: HashName | null = null;
+  /** Who signed in, in the handshake. */
+  #subject: Subject = anonymous();
 
   /**
    * @param conn the accepted connection (a TLS one is handshaken in `run`)
@@ -178,7 +183,7 @@ export class Session extends TrackedConn {
     if (this.#hash !== null) return await this.#request(m, this.#hash);
     const hello = expectHello(m);
     const ctx = this.#ctx;
-    if (ctx.auth) await authenticate(hello, this.conn, ctx.auth, stopping);
+    this.#subject = await authenticate(hello, this.conn, ctx, stopping);
     const hash = chooseHash(hello.hashes, SUPPORTED_HASHES);
     const welcome = welcomeFrame(ctx, Math.min(hello.version, PROTOCOL_VERSION), hash);
     this.#hash = hash;
@@ -204,14 +209,16 @@ export class Session extends TrackedConn {
     try {
       switch (m.type) {
         case "LIST":
-          bytes = await list(ctx.store, writer);
+          bytes = await list(ctx, this.#subject, writer);
           break;
         case "GET":
           what = `GET ${JSON.stringify(m.name)}${m.offset ? ` @${m.offset}` : ""}`;
+          permit(ctx, this.#subject, m.name, R);
           bytes = await get(m, ctx, writer, hash);
           break;
         case "PUT":
           what = `PUT ${JSON.stringify(m.name)} ${m.size}`;
+          permit(ctx, this.#subject, m.name, putNeeds(ctx, m));
           bytes = await put(m, ctx, this.#reader, writer, hash);
           break;
         case "QUIT":
@@ -264,24 +271,68 @@ function expectHello(m: Incoming): Hello {
   return m;
 }
 
-/** Checks the HELLO's token, after the failure throttle's delay for the client's address. */
+/**
+ * Signs the client in from its HELLO: a user and password (the token field)
+ * against the accounts, or the server's token, through the shared sign-in
+ * check and its throttle; anonymous when it offers nothing and the rules
+ * grant anonymous clients something.
+ *
+ * @throws {NetkitError} `UNAUTHORIZED` for wrong or missing credentials,
+ *   `BUSY` when the throttle refuses the attempt
+ */
 async function authenticate(
   hello: Hello,
   conn: Deno.Conn,
-  auth: { check: TokenCheck; throttle: AuthThrottle },
+  ctx: SessionContext,
   stopping: AbortSignal,
-): Promise<void> {
+): Promise<Subject> {
   const address = (conn.remoteAddr as Deno.NetAddr).hostname;
-  const delay = auth.throttle.delayFor(address);
-  if (delay > 0) await pause(delay, stopping);
-  if (!auth.check.matches(hello.token)) {
-    auth.throttle.fail(address);
+  const { signIn, rules } = ctx;
+  if (hello.user === undefined && hello.token.length === 0) {
+    const anon = anonymous(address);
+    if (rules.reachable(anon, [])) return anon;
+    throw new NetkitError("UNAUTHORIZED", "this server requires a token or a user");
+  }
+  const key = signIn.keyOf(`${hello.user ?? ""}\0${new TextDecoder().decode(hello.token)}`);
+  const id = await signIn.check(
+    hello.user === undefined
+      ? { kind: "token", token: hello.token }
+      : { kind: "password", user: hello.user, password: hello.token },
+    address,
+    key,
+    stopping,
+  );
+  if (id === null) {
     throw new NetkitError(
       "UNAUTHORIZED",
-      hello.token.length ? "wrong token" : "this server requires a token",
+      hello.user === undefined ? "wrong token" : "wrong user or password",
     );
   }
-  auth.throttle.succeed(address);
+  return { user: id.user, signedIn: true, address };
+}
+
+/** The bits a PUT needs: `w`, and `d` too when it would replace a file. */
+function putNeeds(ctx: SessionContext, m: Put): number {
+  if ((m.flags & PutFlag.OVERWRITE) === 0) return W;
+  try {
+    return ctx.store.library.tryFind([ctx.store.check(m.name)]) ? W | D : W;
+  } catch {
+    return W; // a bad name is refused by the request itself
+  }
+}
+
+/**
+ * Checks that `subject` holds `need` on `name`.
+ *
+ * @throws {NetkitError} `UNAUTHORIZED` when signing in could help, else `FORBIDDEN`
+ */
+function permit(ctx: SessionContext, subject: Subject, name: string, need: number): void {
+  if (ctx.rules.can(subject, [name], need)) return;
+  const what = need === R ? "read" : need === W ? "write" : "replace";
+  if (ctx.rules.refusal(subject, [name], need) === "sign-in") {
+    throw new NetkitError("UNAUTHORIZED", `sign in to ${what} ${JSON.stringify(name)}`);
+  }
+  throw new NetkitError("FORBIDDEN", `you may not ${what} ${JSON.stringify(name)}`);
 }
 
 /** WELCOME frames already encoded, per server, by version and hash. */
@@ -297,11 +348,12 @@ function welcomeFrame(ctx: SessionContext, version: number, hash: HashName): Uin
   const key = `${version} ${hash}`;
   let frame = known.get(key);
   if (!frame) {
-    const { options, auth } = ctx;
+    const { options, signIn } = ctx;
     let features = Feature.LIST | Feature.GET | Feature.GET_RESUME;
     features |= options.readOnly ? Feature.READ_ONLY : Feature.PUT | Feature.PUT_RESUME;
     if (options.tls) features |= Feature.TLS;
-    if (auth) features |= Feature.AUTH;
+    if (signIn.configured) features |= Feature.AUTH;
+    if (options.users !== null) features |= Feature.USERS;
     frame = encodeMessage({
       type: "WELCOME",
       version,
@@ -317,21 +369,8 @@ function welcomeFrame(ctx: SessionContext, version: number, hash: HashName): Uin
   return frame;
 }
 
-/** Waits `ms`, or less when the server stops. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done);
-  });
-}
-
-async function list(store: FileStore, writer: FrameWriter): Promise<number> {
-  const entries = await store.list();
+async function list(ctx: SessionContext, subject: Subject, writer: FrameWriter): Promise<number> {
+  const entries = (await ctx.store.list()).filter((e) => ctx.rules.can(subject, [e.name], R));
   let batch: ListEntry[] = [];
   let bytes = 0;
   for (const e of entries) {

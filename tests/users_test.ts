@@ -40,7 +40,7 @@ export function reloadWhere(
   want: (d: ReloadDetail) => boolean,
 ): Promise<ReloadDetail> {
   return new Promise((resolve) => {
-    const on = (e: Event) => {
+    const on: EventListener = (e) => {
       const d = (e as CustomEvent<ReloadDetail>).detail;
       if (!want(d)) return;
       file.removeEventListener("reload", on);
