@@ -13,7 +13,7 @@ import { DEFAULT_PORT, type HttpServerOptions } from "./options.ts";
 import { createHttpHandler } from "./app.ts";
 import { errorResponse } from "./error_status.ts";
 import { formatHostPort } from "../core/net.ts";
-import type { ReloadDetail } from "../core/users.ts";
+import type { ReloadDetail, UserFile } from "../core/users.ts";
 
 /** A running server. */
 export interface HttpServerHandle extends AsyncDisposable {
@@ -21,6 +21,8 @@ export interface HttpServerHandle extends AsyncDisposable {
   readonly addr: Deno.NetAddr;
   /** `http://host:port/` or `https://...`. */
   readonly url: string;
+  /** The accounts of `--users` (in this isolate only: null with Workers). */
+  readonly users: UserFile | null;
   /** Settles when every listener has closed. */
   readonly finished: Promise<void>;
   /** Stops accepting, lets requests in flight finish; safe twice. */
@@ -130,6 +132,7 @@ export async function serveInProcess(
   return {
     addr,
     url: urlOf(addr, tls),
+    users: handler.users,
     finished,
     shutdown() {
       closing ??= server.shutdown().then(() => finished);
@@ -197,6 +200,7 @@ export async function startHttpServer(
     return {
       addr,
       url: urlOf(addr, tls),
+      users: null,
       finished,
       shutdown() {
         closing ??= (async () => {

@@ -9,46 +9,18 @@ import assert from "node:assert/strict";
 import { parseHtpasswd } from "../core/htpasswd.ts";
 import { parsePasswordHash, type PasswordHash, verifyPassword } from "../core/password_hash.ts";
 import { parseShaCrypt, shaCrypt } from "../core/sha_crypt.ts";
-import { type ReloadDetail, UserFile } from "../core/users.ts";
+import { UserFile } from "../core/users.ts";
 import { SignIn } from "../core/sign_in.ts";
 import { KdfPool } from "../core/kdf_pool.ts";
 import { isNetkitError } from "../core/errors.ts";
 import { tempDir } from "./temp_dir.ts";
+import { htpasswd, reloadWhere } from "./users_helpers.ts";
 
 const enc = new TextEncoder();
-
-/** Runs `htpasswd ARGS`; null when apache2-utils is missing. */
-export async function htpasswd(...args: string[]): Promise<string | null> {
-  try {
-    const out = await new Deno.Command("htpasswd", { args, stdout: "piped", stderr: "piped" })
-      .output();
-    if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
-    return new TextDecoder().decode(out.stdout).trim() + "\n"; // -n adds a blank line
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
-}
 
 const HAVE_HTPASSWD = (await htpasswd("-nbB", "probe", "x")) !== null;
 const needs = { ignore: !HAVE_HTPASSWD };
 if (!HAVE_HTPASSWD) console.error("users_test: htpasswd (apache2-utils) not installed: skipped");
-
-/** The first reload event of `file` whose detail passes `want` (a writer may be seen mid-write). */
-export function reloadWhere(
-  file: UserFile,
-  want: (d: ReloadDetail) => boolean,
-): Promise<ReloadDetail> {
-  return new Promise((resolve) => {
-    const on: EventListener = (e) => {
-      const d = (e as CustomEvent<ReloadDetail>).detail;
-      if (!want(d)) return;
-      file.removeEventListener("reload", on);
-      resolve(d);
-    };
-    file.addEventListener("reload", on);
-  });
-}
 
 function accepted(text: string): PasswordHash {
   const h = parsePasswordHash(text);
