@@ -34,6 +34,8 @@ export interface ShareGrant {
   readonly rights: number;
   /** Who made the link (its rights end with theirs), or null for the server's owner. */
   readonly creator: string | null;
+  /** The link's own URL path, ending in `/`: where its pages' crumbs start. */
+  readonly mount: string;
 }
 
 const VERBS: Record<number, string> = {

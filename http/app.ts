@@ -10,6 +10,7 @@
 
 import { R, W } from "../core/access_rules.ts";
 import { Library } from "../core/library.ts";
+import { isInside } from "../core/jail.ts";
 import { SignIn } from "../core/sign_in.ts";
 import { UserFile } from "../core/users.ts";
 import { Access, accessLayer } from "./access.ts";
@@ -20,6 +21,8 @@ import { renderPage } from "./listing_page.ts";
 import type { StaticOptions } from "./options.ts";
 import { commonHeaders, createStaticHandler, type StaticHandler } from "./static.ts";
 import { writesLayer } from "./writes.ts";
+import { shareLayer } from "./share.ts";
+import { ShareSecrets } from "../core/share_secret.ts";
 import { accessRulesOf, writeMethods } from "./web_options.ts";
 
 /** The composed handler and what it holds. */
@@ -61,16 +64,25 @@ export async function createHttpHandler(options: StaticOptions): Promise<HttpHan
     renderListing: (req, urlPath, entries) => {
       const segments = urlPath.split("/").filter((s) => s !== "");
       const subject = access.subjectOf(req);
+      const grant = access.grantOf(req);
       const readable = access.can(req, segments, R);
       const writable = methods.has("PUT") && (access.can(req, segments, W) ||
-        (!subject.signedIn && rules.refusal(subject, segments, W) === "sign-in"));
+        (!grant && !subject.signedIn && rules.refusal(subject, segments, W) === "sign-in"));
+      // Links are made by named users, for what they may read.
+      const share = subject.user !== null && !grant
+        ? new Set(
+          entries.filter((e) => access.can(req, [...segments, e.name], R)).map((e) => e.name),
+        )
+        : undefined;
       return renderPage(urlPath, entries, {
         search: new URL(req.url).search,
         upload: writable,
         auth: access.gate.schemes,
         archives: archives && readable,
         dropBox: !readable,
-        signIn: access.gate.configured && !subject.signedIn,
+        signIn: access.gate.configured && !subject.signedIn && !grant,
+        share,
+        base: grant && { href: grant.mount, depth: grant.root.length },
       });
     },
   });
@@ -81,7 +93,13 @@ export async function createHttpHandler(options: StaticOptions): Promise<HttpHan
     common,
     stallMs: options.stallTimeout ?? 60_000,
   };
-  const layers: Layer[] = [];
+  const layers: Layer[] = [shareLayer({
+    library,
+    access,
+    secrets: new ShareSecrets(library.root),
+    common,
+    now: options.clock ?? Date.now,
+  })];
   // With no credential, no rule and no write, everyone may read everything:
   // nothing to decide per request.
   if (signIn.configured || explicit || methods.size > 0) {
@@ -93,9 +111,15 @@ export async function createHttpHandler(options: StaticOptions): Promise<HttpHan
     }));
   }
   if (archives) {
-    layers.push(
-      archiveLayer(library, common, (req, segments, dir) => access.visible(req, segments, dir)),
-    );
+    layers.push(archiveLayer(library, common, (req, segments, dir) => {
+      if (!access.visible(req, segments, dir)) return false;
+      // Through a link, a symlink must not carry the archive outside the shared folder.
+      const grant = access.grantOf(req);
+      if (!grant) return true;
+      const root = library.tryFind(grant.root);
+      const found = library.tryFind(segments);
+      return root !== null && found !== null && isInside(root.real, found.real);
+    }));
   }
   layers.push(writesLayer(write));
   const handle: Handler = layers.reduceRight((next, layer) => layer(next), files.handle);

@@ -13,6 +13,7 @@ import { escapeHtml, type ListingEntry } from "./listing.ts";
 import { formatSize } from "../core/format.ts";
 import { PAGE_CSS } from "./page_style.ts";
 import { PAGE_JS } from "./page_script.ts";
+import { SHARE_JS } from "./share_script.ts";
 
 /** Sort keys of the page. */
 export type SortKey = "name" | "size" | "date";
@@ -31,6 +32,10 @@ export interface PageOptions {
   dropBox?: boolean;
   /** Offer a "Sign in" link (`?login`). @default false */
   signIn?: boolean;
+  /** Offer a "share" action on each row (the names given are those the user may share). @default none */
+  share?: ReadonlySet<string>;
+  /** Seen through a share link: the crumbs start at the link (`href`), below `depth` segments. */
+  base?: { href: string; depth: number };
 }
 
 /** The sort asked for by a query string; unknown values fall back to name, ascending. */
@@ -58,9 +63,10 @@ export function sortListing(entries: ListingEntry[], key: SortKey, desc: boolean
   );
 }
 
-function crumbs(segments: string[]): string {
-  const items = [`<li><a href="/">Home</a></li>`];
-  let href = "/";
+function crumbs(all: string[], base?: PageOptions["base"]): string {
+  const segments = base ? all.slice(base.depth) : all;
+  let href = base?.href ?? "/";
+  const items = [`<li><a href="${escapeHtml(href)}">${base ? "Shared" : "Home"}</a></li>`];
   segments.forEach((s, i) => {
     href += encodeURIComponent(s) + "/";
     items.push(
@@ -119,12 +125,15 @@ export function renderPage(urlPath: string, entries: ListingEntry[], o: PageOpti
   const nonce = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
   const rows = sortListing(entries, sort.key, sort.desc).map((e) => {
     const href = "./" + encodeURIComponent(e.name) + (e.dir ? "/" : "");
+    const share = o.share?.has(e.name)
+      ? ` <button type="button" class="share" data-href="${escapeHtml(href)}">share</button>`
+      : "";
     return `<tr${e.dir ? ` class="dir"` : ""}><td class="name"><a href="${escapeHtml(href)}">` +
-      `${escapeHtml(e.name)}${e.dir ? "/" : ""}</a></td>` +
+      `${escapeHtml(e.name)}${e.dir ? "/" : ""}</a>${share}</td>` +
       `<td class="size">${e.dir ? "—" : formatSize(e.size)}</td>` +
       `<td class="date">${when(e.mtimeMs)}</td></tr>`;
   });
-  const up = segments.length === 0
+  const up = segments.length <= (o.base?.depth ?? 0)
     ? ""
     : `<tr class="up"><td class="name"><a href="../">../</a></td><td></td><td></td></tr>`;
   const files = entries.filter((e) => !e.dir);
@@ -147,9 +156,9 @@ export function renderPage(urlPath: string, entries: ListingEntry[], o: PageOpti
 <title>${title} · netkit</title>
 <style nonce="${nonce}">${PAGE_CSS}</style>
 </head><body>
-<header>${crumbs(segments)}<h1>Index of ${escapeHtml(urlPath)}</h1>${
-    o.signIn ? `<a class="login" href="?login">Sign in</a>` : ""
-  }</header>
+<header>${crumbs(segments, o.base)}<h1>Index of ${
+    escapeHtml(o.base ? "/" + segments.slice(o.base.depth).map((s) => s + "/").join("") : urlPath)
+  }</h1>${o.signIn ? `<a class="login" href="?login">Sign in</a>` : ""}</header>
 ${o.upload ? uploadBox(o.auth) : ""}
 <main>
 <div class="bar"><span>${summary}</span>${archives}</div>
@@ -169,7 +178,9 @@ ${up}${rows.join("\n")}${
 </tbody></table>
 </main>
 <footer>netkit http</footer>
-${o.upload ? `<script nonce="${nonce}">${PAGE_JS}</script>` : ""}
+${o.upload ? `<script nonce="${nonce}">${PAGE_JS}</script>` : ""}${
+    o.share?.size ? `<script nonce="${nonce}">${SHARE_JS}</script>` : ""
+  }
 </body></html>
 `;
 }

@@ -135,7 +135,9 @@ async function serve(args: string[]): Promise<number> {
   }
   if (!v.root) throw new UsageError("serve needs --root DIR");
   const writeFrom = v["allow-write"];
-  for (const [flag, nets] of [["--allow-read", v["allow-read"]], ["--allow-write", writeFrom]] as const) {
+  for (
+    const [flag, nets] of [["--allow-read", v["allow-read"]], ["--allow-write", writeFrom]] as const
+  ) {
     for (const n of nets ?? []) {
       try {
         parseNetRange(n);
