@@ -20,8 +20,8 @@ import {
   W,
 } from "../core/access_rules.ts";
 import type { Library } from "../core/library.ts";
-import type { CredentialGate } from "./credentials.ts";
-import { addressOf, type Layer, type Peer } from "./handler.ts";
+import { type CredentialGate, lazySubject } from "./credentials.ts";
+import type { Layer, Peer } from "./handler.ts";
 import type { ListingEntry } from "./listing.ts";
 import { reply } from "./plain_text.ts";
 import { encodeSegments, parseUrlPath, rawPathOf } from "./url_path.ts";
@@ -193,9 +193,7 @@ export function accessLayer(access: Access, ctx: AccessLayerContext): Layer {
   return (next) => (req, peer) => {
     const need = METHOD_NEEDS[req.method];
     if (need === undefined || !ctx.methods.has(req.method)) return next(req, peer);
-    const s = access.grantOf(req)
-      ? anonymous(addressOf(peer))
-      : access.gate.subject(req, addressOf(peer));
+    const s = access.grantOf(req) ? lazySubject(null, false, peer) : access.gate.subject(req, peer);
     if (s instanceof Response) return s;
     if (s instanceof Promise) {
       return s.then((x) => x instanceof Response ? x : decide(req, peer, x, need, next));

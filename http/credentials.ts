@@ -8,10 +8,30 @@
  * @module
  */
 
-import { anonymous, type Subject } from "../core/access_rules.ts";
+import type { Subject } from "../core/access_rules.ts";
 import { isNetkitError } from "../core/errors.ts";
 import type { Identity, SignIn } from "../core/sign_in.ts";
+import { addressOf, type Peer } from "./handler.ts";
 import { reply } from "./plain_text.ts";
+
+/**
+ * A subject whose address is read from `peer` only if a rule asks for it
+ * (each read is a call into Deno, and most requests never need it).
+ */
+export function lazySubject(
+  user: string | null,
+  signedIn: boolean,
+  peer: Peer | undefined,
+): Subject {
+  let address: string | undefined;
+  return {
+    user,
+    signedIn,
+    get address() {
+      return address ??= addressOf(peer);
+    },
+  };
+}
 
 const encoder = new TextEncoder();
 
@@ -80,25 +100,25 @@ export class CredentialGate {
    * (from the cache, without an await, once known); or the 401 or 429
    * answer for wrong or throttled credentials.
    */
-  subject(req: Request, address: string): Subject | Response | Promise<Subject | Response> {
+  subject(req: Request, peer: Peer | undefined): Subject | Response | Promise<Subject | Response> {
     const header = req.headers.get("authorization");
-    if (header === null || !this.configured) return anonymous(address);
+    if (header === null || !this.configured) return lazySubject(null, false, peer);
     const key = this.#signIn.keyOf(header);
     const known = this.#signIn.cached(key);
-    if (known !== undefined) return this.#answer(req, known, address);
+    if (known !== undefined) return this.#answer(req, known, peer);
     const offered = parseAuthorization(header);
     if (offered === null) return this.unauthorized(req);
     try {
-      const got = this.#signIn.check(offered, address, key, req.signal);
-      if (!(got instanceof Promise)) return this.#answer(req, got, address);
-      return got.then((id) => this.#answer(req, id, address), (e) => this.#refused(e));
+      const got = this.#signIn.check(offered, addressOf(peer), key, req.signal);
+      if (!(got instanceof Promise)) return this.#answer(req, got, peer);
+      return got.then((id) => this.#answer(req, id, peer), (e) => this.#refused(e));
     } catch (e) {
       return this.#refused(e);
     }
   }
 
-  #answer(req: Request, id: Identity | null, address: string): Subject | Response {
-    return id === null ? this.unauthorized(req) : { user: id.user, signedIn: true, address };
+  #answer(req: Request, id: Identity | null, peer: Peer | undefined): Subject | Response {
+    return id === null ? this.unauthorized(req) : lazySubject(id.user, true, peer);
   }
 
   #refused(e: unknown): Response {

@@ -24,7 +24,7 @@ import {
   verifyShare,
 } from "../core/share_token.ts";
 import type { Access } from "./access.ts";
-import { addressOf, type Layer, type Peer } from "./handler.ts";
+import type { Layer, Peer } from "./handler.ts";
 import { escapeHtml } from "./listing.ts";
 import { reply } from "./plain_text.ts";
 import { encodeSegments, parseUrlPath, rawPathOf } from "./url_path.ts";
@@ -140,7 +140,7 @@ export function shareLayer(ctx: ShareContext): Layer {
     if (!sameOrigin(req.headers.get("origin"), req.url)) {
       return reply(403, "cross-origin request refused", common);
     }
-    const s = await access.gate.subject(req, addressOf(peer));
+    const s = await access.gate.subject(req, peer);
     if (s instanceof Response) return s;
     if (s.user === null) return access.gate.unauthorized(req, "sign in as a user to share");
     access.setSubject(req, s);
