@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { serve } from "./http_helpers.ts";
 import { serve as serveFiles, tempDir as fileTempDir } from "./file_helpers.ts";
 import { tempDir } from "./temp_dir.ts";
+import { runNetkit, startNetkitServer } from "./cli_helpers.ts";
 import { htpasswd, reloadWhere } from "./users_helpers.ts";
 import { FileClient } from "../client/client.ts";
 import { startTftpServer } from "../tftp/server.ts";
@@ -270,5 +271,61 @@ Deno.test({
     }
     await using v6only = await startTftpServer({ root: dir.path, port: 0, readFrom: ["::1"] });
     assert.equal(await tftpAsk(v6only.addr, "127.0.0.1", "RRQ", "f.txt"), "ERROR 2");
+  },
+});
+
+Deno.test({
+  name:
+    "access from the command line: refusals at start, the anonymous-write warning, bad users files",
+  ignore: !HAVE_HTPASSWD,
+  async fn() {
+    await using dir = await tempDir("access-cli-");
+    const root = dir.join("root");
+    await Deno.mkdir(root);
+    const good = await usersFile(dir.path, ["alice"]);
+    const weak = dir.join("weak");
+    await Deno.writeTextFile(
+      weak,
+      (await Deno.readTextFile(good)) + (await htpasswd("-nbm", "eve", "pw")),
+    );
+    const refused: [string[], RegExp][] = [
+      [
+        ["http", "--root", root, "--users", weak],
+        /--users .*weak: line 2: user 'eve': an Apache MD5 hash/,
+      ],
+      [["serve-files", "--root", root, "--users", weak], /line 2: user 'eve'/],
+      [["http", "--root", root, "--host", "0.0.0.0", "--users", good], /in the clear/],
+      [
+        ["http", "--root", root, "--users", good, "--auth-read", "--allow", "/:r:*"],
+        /--auth-read goes without --allow/,
+      ],
+      [
+        ["http", "--root", root, "--allow", "/:r:alice"],
+        /names signed-in users, but there is no --users/,
+      ],
+      [["http", "--root", root, "--allow", "/x:q:-"], /--allow '\/x:q:-': PERMS/],
+      [
+        ["tftp", "serve", "--root", root, "--allow-read", "10.0.0.0/33"],
+        /--allow-read: '10.0.0.0\/33'/,
+      ],
+      [["share", "--root", root, "nothing-here"], /nothing-here: no such file or folder/],
+    ];
+    for (const [args, message] of refused) {
+      const r = await runNetkit(args);
+      assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, message, args.join(" "));
+    }
+    await using s = await startNetkitServer([
+      "http",
+      "--root",
+      root,
+      "--port",
+      "0",
+      "--allow",
+      "/:r:-",
+      "--allow",
+      "/drop:w:-",
+    ]);
+    assert.match(s.stderr(), /warning: --allow \/drop:w:- lets people write without signing in/);
   },
 });
