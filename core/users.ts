@@ -2,10 +2,13 @@
  * The accounts of `--users FILE`: an htpasswd file read at start (refused
  * then, with its line number, if any entry is bad) and read again whenever
  * it changes, so an account added with `htpasswd -B` can sign in without a
- * restart. A change is seen through a file-system watch on its folder (an
- * editor or `htpasswd` may replace the file), and by a cheap `stat` at most
- * once per `checkEveryMs` for file systems that send no events. A file that
- * turns bad while running is reported and the accounts read last stay.
+ * restart. A change is seen through a file-system watch on the file itself
+ * (not its folder, which may be busy: every event there would cost the
+ * server), renewed whenever the file is replaced by another (an editor's
+ * rename), and by a cheap `stat` once per `checkEveryMs`, for file systems
+ * that send no events (and Deno 2.9 on Linux, whose new watch on a path
+ * just replaced by a rename stays silent: the `stat` sees those changes). A file that turns bad
+ * while running is reported and the accounts read last stay.
  *
  * @module
  */
@@ -15,7 +18,7 @@ import type { PasswordHash } from "./password_hash.ts";
 
 /** Options of {@linkcode UserFile.open}. */
 export interface UserFileOptions {
-  /** Also re-check the file's metadata this often, ms. @default 2000 */
+  /** Also re-check the file's metadata this often, ms. @default 1000 */
   checkEveryMs?: number;
   /** Watch the folder for changes. @default true */
   watch?: boolean;
@@ -29,6 +32,11 @@ const SETTLE_MS = 50;
 
 function stamp(info: Deno.FileInfo): string {
   return `${info.size} ${info.mtime?.getTime()} ${info.ino} ${info.dev}`;
+}
+
+/** The file identity part of a stamp. */
+function inode(stamp: string): string {
+  return stamp.split(" ").slice(2).join(" ");
 }
 
 async function readUsers(
@@ -118,29 +126,36 @@ export class UserFile extends EventTarget {
   }
 
   #follow(o: UserFileOptions): void {
-    const every = o.checkEveryMs ?? 2000;
+    const every = o.checkEveryMs ?? 1000;
     if (every > 0) {
       const timer = setInterval(() => this.check(), every);
       Deno.unrefTimer(timer);
       this.#timer = timer;
     }
-    if (o.watch ?? true) {
-      const dir = this.path.includes("/")
-        ? this.path.slice(0, this.path.lastIndexOf("/")) || "/"
-        : ".";
-      try {
-        this.#watcher = Deno.watchFs(dir, { recursive: false });
-        (async () => {
-          // A writer may truncate, then write: read once its events settle.
-          let settle: ReturnType<typeof setTimeout> | undefined;
-          for await (const _ of this.#watcher!) {
-            clearTimeout(settle);
-            settle = setTimeout(() => this.check(), SETTLE_MS);
-          }
-          clearTimeout(settle);
-        })().catch(() => {});
-      } catch { /* no watch here: the timer still sees changes */ }
+    if (o.watch ?? true) this.#watch();
+  }
+
+  /** Watches the file (the one at the path now); a replaced file gets a new watch on its reload. */
+  #watch(): void {
+    try {
+      this.#watcher?.close();
+    } catch { /* closed already */ }
+    let watcher: Deno.FsWatcher;
+    try {
+      watcher = this.#watcher = Deno.watchFs(this.path, { recursive: false });
+    } catch {
+      this.#watcher = null; // no watch here: the timer still sees changes
+      return;
     }
+    (async () => {
+      // A writer may truncate, then write: read once its events settle.
+      let settle: ReturnType<typeof setTimeout> | undefined;
+      for await (const _ of watcher) {
+        clearTimeout(settle);
+        settle = setTimeout(() => this.check(), SETTLE_MS);
+      }
+      clearTimeout(settle);
+    })().catch(() => {});
   }
 
   /** Reads the file again if its metadata changed; resolves once done. */
@@ -166,6 +181,7 @@ export class UserFile extends EventTarget {
       now = `gone: ${(e as Error).message}`;
     }
     if (now === this.#stamp) return;
+    const replaced = inode(now) !== inode(this.#stamp);
     this.#stamp = now;
     let detail: ReloadDetail;
     try {
@@ -174,6 +190,7 @@ export class UserFile extends EventTarget {
       this.#users = read.users;
       this.#dummy = typical(read.users);
       this.#generation++;
+      if (replaced && this.#watcher) this.#watch(); // the old watch follows the old file
       detail = { ok: true, users: read.users.size };
     } catch (e) {
       detail = { ok: false, error: (e as Error).message };

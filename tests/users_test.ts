@@ -154,6 +154,34 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "users file: replaced by rename (as editors save), then edited in place: both seen by the watch",
+  ...needs,
+  async fn() {
+    await using dir = await tempDir("users-");
+    const path = dir.join("htpasswd");
+    await Deno.writeTextFile(path, await htpasswd("-nbB", "alice", "a") ?? "");
+    const file = await UserFile.open(path, { checkEveryMs: 200 });
+    try {
+      const replaced = reloadWhere(file, (d) => d.ok && d.users === 2);
+      const temp = dir.join("htpasswd.new");
+      await Deno.writeTextFile(
+        temp,
+        (await Deno.readTextFile(path)) + await htpasswd("-nbB", "bob", "b"),
+      );
+      await Deno.rename(temp, path);
+      await replaced;
+      const edited = reloadWhere(file, (d) => d.ok && d.users === 3);
+      await htpasswd("-bB", path, "carol", "c");
+      await edited;
+      assert.ok(file.has("carol"));
+    } finally {
+      file.close();
+    }
+  },
+});
+
+Deno.test({
   name: "sign-in: one KDF per credential; wrong and unknown alike; the throttle refuses a flood",
   ...needs,
   async fn() {
