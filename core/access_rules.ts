@@ -241,6 +241,11 @@ export class AccessRules {
     return this.rules.some((r) => (r.perms & perm) !== 0);
   }
 
+  /** True when some rule names an address range (`@NET`): subjects need their address. */
+  get usesNets(): boolean {
+    return this.rules.some((r) => r.who.some((w) => w.kind === "net"));
+  }
+
   /** True when some rule names signed-in users (`*` or a name). */
   wantsSignIn(): boolean {
     return this.rules.some((r) => r.who.some((w) => w.kind === "signed-in" || w.kind === "user"));

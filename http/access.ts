@@ -20,7 +20,7 @@ import {
   W,
 } from "../core/access_rules.ts";
 import type { Library } from "../core/library.ts";
-import { type CredentialGate, lazySubject } from "./credentials.ts";
+import type { CredentialGate } from "./credentials.ts";
 import type { Layer, Peer } from "./handler.ts";
 import type { ListingEntry } from "./listing.ts";
 import { reply } from "./plain_text.ts";
@@ -51,14 +51,19 @@ function within(root: readonly string[], segments: readonly string[]): boolean {
   return true;
 }
 
+// What each request was found to be rides on the request itself: a WeakMap
+// keyed by tens of thousands of short-lived requests a second made every
+// young-generation GC pay for its entries.
+const SUBJECT = Symbol("netkit.subject");
+const GRANT = Symbol("netkit.grant");
+type Marked = Request & { [SUBJECT]?: Subject; [GRANT]?: ShareGrant };
+
 /** The rules, the gate, and what each request was found to be. */
 export class Access {
   /** The rule set in force (the one built from the switches when none was given). */
   readonly rules: AccessRules;
   /** Finds each request's subject. */
   readonly gate: CredentialGate;
-  readonly #subjects = new WeakMap<Request, Subject>();
-  readonly #grants = new WeakMap<Request, ShareGrant>();
 
   constructor(rules: AccessRules, gate: CredentialGate) {
     this.rules = rules;
@@ -67,27 +72,27 @@ export class Access {
 
   /** The subject a request was found to be (anonymous when it was never asked). */
   subjectOf(req: Request): Subject {
-    return this.#subjects.get(req) ?? anonymous();
+    return (req as Marked)[SUBJECT] ?? anonymous();
   }
 
   /** Records the subject of `req`. */
   setSubject(req: Request, s: Subject): void {
-    this.#subjects.set(req, s);
+    (req as Marked)[SUBJECT] = s;
   }
 
   /** Marks `req` as made through a share link. */
   grant(req: Request, g: ShareGrant): void {
-    this.#grants.set(req, g);
+    (req as Marked)[GRANT] = g;
   }
 
   /** The share grant of `req`, if it came through a link. */
   grantOf(req: Request): ShareGrant | undefined {
-    return this.#grants.get(req);
+    return (req as Marked)[GRANT];
   }
 
   /** The permission bits the sender of `req` holds at `segments`. */
   perms(req: Request, segments: readonly string[]): number {
-    const g = this.#grants.get(req);
+    const g = (req as Marked)[GRANT];
     if (g === undefined) return this.rules.perms(this.subjectOf(req), segments);
     if (!within(g.root, segments)) return 0;
     if (g.creator === null) return g.rights;
@@ -103,7 +108,7 @@ export class Access {
   /** True when a listing or archive shows `segments` to the sender of `req`. */
   visible(req: Request, segments: readonly string[], dir: boolean): boolean {
     if ((this.perms(req, segments) & R) !== 0) return true;
-    if (!dir || this.#grants.has(req)) return false;
+    if (!dir || (req as Marked)[GRANT] !== undefined) return false;
     return this.rules.reachable(this.subjectOf(req), segments);
   }
 
@@ -124,7 +129,9 @@ export class Access {
     common: [string, string][],
   ): Response {
     const s = this.subjectOf(req);
-    if (!this.#grants.has(req) && this.rules.refusal(s, segments, need) === "sign-in") {
+    if (
+      !(req as Marked)[GRANT] !== undefined && this.rules.refusal(s, segments, need) === "sign-in"
+    ) {
       return this.gate.unauthorized(req);
     }
     return reply(403, `forbidden: you may not ${VERBS[need] ?? "do that"} here`, common);
@@ -203,7 +210,7 @@ export function accessLayer(access: Access, ctx: AccessLayerContext): Layer {
   return (next) => (req, peer) => {
     const need = METHOD_NEEDS[req.method];
     if (need === undefined || !ctx.methods.has(req.method)) return next(req, peer);
-    const s = access.grantOf(req) ? lazySubject(null, false, peer) : access.gate.subject(req, peer);
+    const s = access.grantOf(req) ? access.gate.anonymous(peer) : access.gate.subject(req, peer);
     if (s instanceof Response) return s;
     if (s instanceof Promise) {
       return s.then((x) => x instanceof Response ? x : decide(req, peer, x, need, next));

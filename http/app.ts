@@ -53,7 +53,7 @@ export async function createHttpHandler(options: StaticOptions): Promise<HttpHan
   });
   const common = commonHeaders(options);
   const rules = accessRulesOf(options);
-  const access = new Access(rules, new CredentialGate(signIn, common));
+  const access = new Access(rules, new CredentialGate(signIn, common, rules.usesNets));
   const explicit = (options.allow?.length ?? 0) > 0;
   const methods = writeMethods(options);
   const archives = options.archive ?? true;

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Subject } from "../core/access_rules.ts";
+import { anonymous, type Subject } from "../core/access_rules.ts";
 import { isNetkitError } from "../core/errors.ts";
 import type { Identity, SignIn } from "../core/sign_in.ts";
 import { addressOf, type Peer } from "./handler.ts";
@@ -16,24 +16,30 @@ import { reply } from "./plain_text.ts";
 
 /**
  * A subject whose address is read from `peer` only if a rule asks for it
- * (each read is a call into Deno, and most requests never need it).
+ * (each read is a call into Deno). A class, not an object literal with a
+ * getter: V8 builds those on a slow path, and a server makes one a request.
  */
-export function lazySubject(
-  user: string | null,
-  signedIn: boolean,
-  peer: Peer | undefined,
-): Subject {
-  let address: string | undefined;
-  return {
-    user,
-    signedIn,
-    get address() {
-      return address ??= addressOf(peer);
-    },
-  };
+export class PeerSubject implements Subject {
+  readonly user: string | null;
+  readonly signedIn: boolean;
+  readonly #peer: Peer | undefined;
+  #address: string | undefined;
+
+  constructor(user: string | null, signedIn: boolean, peer: Peer | undefined) {
+    this.user = user;
+    this.signedIn = signedIn;
+    this.#peer = peer;
+  }
+
+  get address(): string {
+    return this.#address ??= addressOf(this.#peer);
+  }
 }
 
 const encoder = new TextEncoder();
+
+/** The anonymous subject, shared when no rule looks at addresses. */
+const ANONYMOUS: Subject = Object.freeze(anonymous());
 
 /** Decodes strict base64 to bytes, or null when it is not base64. */
 export function decodeBase64(text: string): Uint8Array | null {
@@ -75,14 +81,24 @@ export function parseAuthorization(header: string): Offered | null {
 export class CredentialGate {
   readonly #signIn: SignIn;
   readonly #common: [string, string][];
+  readonly #addresses: boolean;
+  /** One subject per signed-in identity, when no rule looks at addresses. */
+  readonly #subjects = new WeakMap<Identity, Subject>();
 
   /**
    * @param signIn the credential check
    * @param common headers on every response
+   * @param addresses some rule looks at the client's address (`@NET`)
    */
-  constructor(signIn: SignIn, common: [string, string][]) {
+  constructor(signIn: SignIn, common: [string, string][], addresses = true) {
     this.#signIn = signIn;
     this.#common = common;
+    this.#addresses = addresses;
+  }
+
+  /** The subject of a request from `peer` that offers no credentials. */
+  anonymous(peer: Peer | undefined): Subject {
+    return this.#addresses ? new PeerSubject(null, false, peer) : ANONYMOUS;
   }
 
   /** True when any credential is configured. */
@@ -102,14 +118,14 @@ export class CredentialGate {
    */
   subject(req: Request, peer: Peer | undefined): Subject | Response | Promise<Subject | Response> {
     const header = req.headers.get("authorization");
-    if (header === null || !this.configured) return lazySubject(null, false, peer);
+    if (header === null || !this.configured) return this.anonymous(peer);
     const key = this.#signIn.keyOf(header);
     const known = this.#signIn.cached(key);
     if (known !== undefined) return this.#answer(req, known, peer);
     const offered = parseAuthorization(header);
     if (offered === null) return this.unauthorized(req);
     try {
-      const got = this.#signIn.check(offered, addressOf(peer), key, req.signal);
+      const got = this.#signIn.check(offered, addressOf(peer), key);
       if (!(got instanceof Promise)) return this.#answer(req, got, peer);
       return got.then((id) => this.#answer(req, id, peer), (e) => this.#refused(e));
     } catch (e) {
@@ -118,7 +134,11 @@ export class CredentialGate {
   }
 
   #answer(req: Request, id: Identity | null, peer: Peer | undefined): Subject | Response {
-    return id === null ? this.unauthorized(req) : lazySubject(id.user, true, peer);
+    if (id === null) return this.unauthorized(req);
+    if (this.#addresses) return new PeerSubject(id.user, true, peer);
+    let s = this.#subjects.get(id);
+    if (!s) this.#subjects.set(id, s = { user: id.user, signedIn: true, address: "" });
+    return s;
   }
 
   #refused(e: unknown): Response {
