@@ -2,7 +2,8 @@
  * Signing in, the same for every service: a user's password (from
  * `--auth USER:PASSWORD` or the `--users` htpasswd file) or the server's
  * token, checked at most once per credential: the verdict is cached under a
- * keyed SHA-256 of the credential (never the credential itself), bounded,
+ * salted SHA-256 of the credential (a random per-process salt; never the
+ * credential itself), bounded,
  * expiring, and void as soon as the users file changes. A check that is not
  * cached passes the shared throttle first (`auth_throttle.ts`), then runs
  * its KDF in the Worker (`kdf_pool.ts`). An unknown user costs the same KDF
@@ -15,7 +16,6 @@ import { createHash } from "node:crypto";
 import { AuthThrottle, type AuthThrottleOptions, pause } from "./auth_throttle.ts";
 import { TokenCheck } from "./auth.ts";
 import { KdfPool } from "./kdf_pool.ts";
-import { LruCache } from "./lru.ts";
 import type { UserFile } from "./users.ts";
 
 /** What a client offers. */
@@ -63,7 +63,9 @@ export class SignIn {
   readonly #users: UserFile | null;
   readonly #throttle: AuthThrottle;
   readonly #kdf = new KdfPool();
-  readonly #cache: LruCache<string, Verdict>;
+  /** Verdicts by key, oldest first (a hit does not reorder: each expires anyway). */
+  readonly #cache = new Map<string, Verdict>();
+  readonly #cacheEntries: number;
   readonly #inFlight = new Map<string, Promise<Identity | null>>();
   readonly #salt = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16))
     .join("");
@@ -81,11 +83,7 @@ export class SignIn {
     this.#token = o.token ? new TokenCheck(o.token) : null;
     this.#users = o.users ?? null;
     this.#throttle = new AuthThrottle(o.now ? { now: o.now, ...o.throttle } : o.throttle);
-    this.#cache = new LruCache({
-      maxBytes: Number.MAX_SAFE_INTEGER,
-      maxEntries: o.cacheEntries ?? 10_000,
-      sizeOf: () => 1,
-    });
+    this.#cacheEntries = o.cacheEntries ?? 10_000;
     this.#cacheMs = o.cacheMs ?? 300_000;
     this.#failureCacheMs = o.failureCacheMs ?? 60_000;
     this.#now = o.now ?? Date.now;
@@ -108,11 +106,11 @@ export class SignIn {
 
   /**
    * The cache key of a credential as the client spelled it (an HTTP
-   * `Authorization` value, say): a keyed SHA-256, so the cache never holds
-   * the credential.
+   * `Authorization` value, say): a keyed hash, so the cache never holds the
+   * credential.
    */
   keyOf(spelling: string): string {
-    return createHash("sha256").update(this.#salt).update(spelling).digest("base64");
+    return createHash("sha256").update(this.#salt + spelling).digest("hex");
   }
 
   /**
@@ -173,7 +171,9 @@ export class SignIn {
     if (identity) ticket.succeed();
     else ticket.fail();
     const ttl = identity ? this.#cacheMs : this.#failureCacheMs;
+    this.#cache.delete(key);
     this.#cache.set(key, { identity, generation, until: this.#now() + ttl });
+    if (this.#cache.size > this.#cacheEntries) this.#cache.delete(this.#cache.keys().next().value!);
     return identity;
   }
 
