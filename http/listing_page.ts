@@ -156,9 +156,11 @@ export function renderPage(urlPath: string, entries: ListingEntry[], o: PageOpti
 <title>${title} · netkit</title>
 <style nonce="${nonce}">${PAGE_CSS}</style>
 </head><body>
-<header>${crumbs(segments, o.base)}<h1>Index of ${
+<header>${o.signIn ? `<a class="login" href="?login">Sign in</a>` : ""}${
+    crumbs(segments, o.base)
+  }<h1>Index of ${
     escapeHtml(o.base ? "/" + segments.slice(o.base.depth).map((s) => s + "/").join("") : urlPath)
-  }</h1>${o.signIn ? `<a class="login" href="?login">Sign in</a>` : ""}</header>
+  }</h1></header>
 ${o.upload ? uploadBox(o.auth) : ""}
 <main>
 <div class="bar"><span>${summary}</span>${archives}</div>
