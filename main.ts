@@ -13,6 +13,7 @@ import * as serveFiles from "./server/cli.ts";
 import * as client from "./client/cli.ts";
 import * as http from "./http/cli.ts";
 import * as tftp from "./tftp/cli.ts";
+import * as share from "./share/cli.ts";
 
 /** What every subcommand module exports. */
 interface Command {
@@ -29,6 +30,7 @@ const COMMANDS: Record<string, Command> = {
   client,
   http,
   tftp,
+  share,
 };
 
 /** The version line: netkit's version from deno.json and the runtime's. */

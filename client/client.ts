@@ -51,8 +51,10 @@ export interface ConnectOptions {
   signal?: AbortSignal;
   /** Speak TLS; `caCerts` (PEM) adds trusted roots, e.g. a self-signed server's. @default off */
   tls?: { caCerts?: string[] } | null;
-  /** The server's shared token. @default none */
+  /** The server's shared token, or the user's password with `user`. @default none */
   token?: string;
+  /** Sign in as this user (the server's `--users`); `token` is then the password. @default none */
+  user?: string;
   /**
    * Transfers at least this large are hashed by a Worker that reads the file
    * itself; smaller ones inline. Inline is faster for one transfer on a busy
@@ -213,6 +215,7 @@ export class FileClient implements AsyncDisposable {
         hashes: options.hashes ?? [...SUPPORTED_HASHES],
         token: new TextEncoder().encode(options.token ?? ""),
         client: "netkit-client",
+        user: options.user,
       });
       const m = await greeting.next();
       if (m?.type !== "WELCOME") throw unexpected(m, "WELCOME");

@@ -15,6 +15,7 @@ import { formatSize } from "../core/format.ts";
 import { PAGE_CSS } from "./page_style.ts";
 import { PAGE_JS } from "./page_script.ts";
 import { ACTIONS_CSS, ACTIONS_JS } from "./page_actions.ts";
+import { SHARE_JS } from "./share_script.ts";
 
 /** Sort keys of the page. */
 export type SortKey = "name" | "size" | "date";
@@ -33,6 +34,14 @@ export interface PageOptions {
   mkdir?: boolean;
   /** Offer "Rename" on each row (the server takes MOVE). @default false */
   move?: boolean;
+  /** The folder can be written to but not read: say so instead of "empty". @default false */
+  dropBox?: boolean;
+  /** Offer a "Sign in" link (`?login`). @default false */
+  signIn?: boolean;
+  /** Offer a "share" action on each row (the names given are those the user may share). @default none */
+  share?: ReadonlySet<string>;
+  /** Seen through a share link: the crumbs start at the link (`href`), below `depth` segments. */
+  base?: { href: string; depth: number };
 }
 
 /** The sort asked for by a query string; unknown values fall back to name, ascending. */
@@ -60,9 +69,10 @@ export function sortListing(entries: ListingEntry[], key: SortKey, desc: boolean
   );
 }
 
-function crumbs(segments: string[]): string {
-  const items = [`<li><a href="/">Home</a></li>`];
-  let href = "/";
+function crumbs(all: string[], base?: PageOptions["base"]): string {
+  const segments = base ? all.slice(base.depth) : all;
+  let href = base?.href ?? "/";
+  const items = [`<li><a href="${escapeHtml(href)}">${base ? "Shared" : "Home"}</a></li>`];
   segments.forEach((s, i) => {
     href += encodeURIComponent(s) + "/";
     items.push(
@@ -130,12 +140,15 @@ export function renderPage(urlPath: string, entries: ListingEntry[], o: PageOpti
         e.dir ? 1 : 0
       }" aria-label="Rename ${escapeHtml(e.name)}">Rename</button>`
       : "";
+    const share = o.share?.has(e.name)
+      ? ` <button type="button" class="share" data-href="${escapeHtml(href)}">share</button>`
+      : "";
     return `<tr${e.dir ? ` class="dir"` : ""}><td class="name"><a href="${escapeHtml(href)}">` +
-      `${nameHtml(e.name)}${e.dir ? "/" : ""}</a>${rename}</td>` +
+      `${nameHtml(e.name)}${e.dir ? "/" : ""}</a>${rename}${share}</td>` +
       `<td class="size">${e.dir ? "—" : formatSize(e.size)}</td>` +
       `<td class="date">${when(e.mtimeMs)}</td></tr>`;
   });
-  const up = segments.length === 0
+  const up = segments.length <= (o.base?.depth ?? 0)
     ? ""
     : `<tr class="up"><td class="name"><a href="../">../</a></td><td></td><td></td></tr>`;
   const files = entries.filter((e) => !e.dir);
@@ -151,7 +164,8 @@ export function renderPage(urlPath: string, entries: ListingEntry[], o: PageOpti
   const newFolder = o.mkdir
     ? `<form id="newdir" hidden aria-label="New folder"><input id="dirname" placeholder="Folder name" aria-label="New folder name" autocomplete="off"><button>New folder</button></form>`
     : "";
-  const signIn = actions && !o.upload
+  // The folder actions' own sign-in fields, unless the page offers the browser's.
+  const davSignIn = actions && !o.upload && !o.signIn
     ? `<details id="signin"><summary>Sign in</summary><div class="cred">${
       credentialFields(o.auth)
     }</div></details>`
@@ -167,8 +181,12 @@ export function renderPage(urlPath: string, entries: ListingEntry[], o: PageOpti
 <title>${title} · netkit</title>
 <style nonce="${nonce}">${PAGE_CSS}${actions ? ACTIONS_CSS : ""}</style>
 </head><body>
-<header>${crumbs(segments)}<h1>Index of ${pathHtml(urlPath)}</h1></header>
-${o.upload ? uploadBox(o.auth) : ""}${signIn}
+<header>${o.signIn ? `<a class="login" href="?login">Sign in</a>` : ""}${
+    crumbs(segments, o.base)
+  }<h1>Index of ${
+    pathHtml(o.base ? "/" + segments.slice(o.base.depth).map((s) => s + "/").join("") : urlPath)
+  }</h1></header>
+${o.upload ? uploadBox(o.auth) : ""}${davSignIn}
 ${actions ? `<p id="actmsg" role="status" aria-live="polite"></p>` : ""}
 <main>
 <div class="bar"><span>${summary}</span>${archives}${newFolder}</div>
@@ -177,14 +195,20 @@ ${actions ? `<p id="actmsg" role="status" aria-live="polite"></p>` : ""}
   }</tr></thead>
 <tbody>
 ${up}${rows.join("\n")}${
-    entries.length === 0 ? `<tr><td class="empty" colspan="3">This folder is empty.</td></tr>` : ""
+    entries.length === 0
+      ? `<tr><td class="empty" colspan="3">${
+        o.dropBox
+          ? "This is a drop box: you may upload here, but what is inside is not shown."
+          : "This folder is empty."
+      }</td></tr>`
+      : ""
   }
 </tbody></table>
 </main>
 <footer>netkit http</footer>
 ${o.upload ? `<script nonce="${nonce}">${PAGE_JS}</script>` : ""}${
     actions ? `<script nonce="${nonce}">${ACTIONS_JS}</script>` : ""
-  }
+  }${o.share?.size ? `<script nonce="${nonce}">${SHARE_JS}</script>` : ""}
 </body></html>
 `;
 }

@@ -14,6 +14,7 @@ import { createHttpHandler } from "./app.ts";
 import { errorResponse } from "./error_status.ts";
 import { formatHostPort } from "../core/net.ts";
 import { hostCheck } from "./host_header.ts";
+import type { ReloadDetail, UserFile } from "../core/users.ts";
 
 /** A running server. */
 export interface HttpServerHandle extends AsyncDisposable {
@@ -21,6 +22,8 @@ export interface HttpServerHandle extends AsyncDisposable {
   readonly addr: Deno.NetAddr;
   /** `http://host:port/` or `https://...`. */
   readonly url: string;
+  /** The accounts of `--users` (in this isolate only: null with Workers). */
+  readonly users: UserFile | null;
   /** Settles when every listener has closed. */
   readonly finished: Promise<void>;
   /** Stops accepting, lets requests in flight finish; safe twice. */
@@ -53,6 +56,15 @@ export async function serveInProcess(
 ): Promise<HttpServerHandle> {
   const handler = await createHttpHandler(options);
   const log = options.quiet ? null : new AccessLog(Deno.stderr);
+  handler.users?.addEventListener("reload", (e) => {
+    const d = (e as CustomEvent<ReloadDetail>).detail;
+    if (options.quiet) return;
+    console.error(
+      d.ok
+        ? `netkit http: ${handler.users!.path}: ${d.users} accounts`
+        : `netkit http: ${d.error}; the accounts read before stay`,
+    );
+  });
   const tls = options.cert !== undefined && options.key !== undefined;
 
   const done = (
@@ -182,6 +194,7 @@ export async function serveInProcess(
   return {
     addr,
     url: urlOf(addr, tls),
+    users: handler.users,
     finished,
     shutdown() {
       stop();
@@ -226,7 +239,8 @@ export async function startHttpServer(
       reject(new Error(e.message));
       setGone();
     };
-    w.postMessage({ options: { ...options, port, workers: 1 } });
+    // Functions (a test's clock) do not cross to a Worker.
+    w.postMessage({ options: { ...options, port, workers: 1, clock: undefined } });
     return await promise;
   };
   try {
@@ -249,6 +263,7 @@ export async function startHttpServer(
     return {
       addr,
       url: urlOf(addr, tls),
+      users: null,
       finished,
       shutdown() {
         closing ??= (async () => {

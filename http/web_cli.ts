@@ -1,14 +1,16 @@
 /**
- * The command-line flags of `netkit http` for writes and credentials, parsed
- * into {@linkcode WebOptions}, with the start-up refusals: writes without
- * credentials, and credentials sent in the clear over a network.
+ * The command-line flags of `netkit http` for writes, credentials and
+ * access rules, parsed into {@linkcode WebOptions}, with the start-up
+ * refusals: writes without credentials (unless rules say who), bad rules,
+ * and credentials sent in the clear over a network.
  *
  * @module
  */
 
+import { AccessRules } from "../core/access_rules.ts";
 import { parseSize, UsageError } from "../core/cli_args.ts";
 import { isLoopback } from "../core/net.ts";
-import { type WebOptions, writesEnabled } from "./web_options.ts";
+import { credentialsConfigured, type WebOptions, writesEnabled } from "./web_options.ts";
 
 /** The flags, merged into the `http` flag table. */
 export const WEB_FLAGS = {
@@ -19,6 +21,8 @@ export const WEB_FLAGS = {
   delete: { type: "boolean" },
   auth: { type: "string" },
   token: { type: "string" },
+  users: { type: "string" },
+  allow: { type: "string", multiple: true },
   "auth-read": { type: "boolean" },
   "insecure-auth": { type: "boolean" },
   "no-archive": { type: "boolean" },
@@ -34,6 +38,8 @@ type Values = {
   delete?: boolean;
   auth?: string;
   token?: string;
+  users?: string;
+  allow?: string[];
   "auth-read"?: boolean;
   "insecure-auth"?: boolean;
   "no-archive"?: boolean;
@@ -59,8 +65,15 @@ export function parseWebArgs(v: Values, host: string, tls: boolean): WebOptions 
     throw new UsageError("--token: must not be empty", "http");
   }
   const auth = v.auth;
-  if (auth !== undefined && auth.indexOf(":") < 1) {
-    throw new UsageError("--auth: expected USER:PASSWORD", "http");
+  if (auth !== undefined && (auth.indexOf(":") < 1 || auth.endsWith(":"))) {
+    throw new UsageError("--auth: expected USER:PASSWORD (neither empty)", "http");
+  }
+  const allow = v.allow ?? [];
+  let rules: AccessRules | null = null;
+  try {
+    if (allow.length > 0) rules = AccessRules.parse(allow);
+  } catch (e) {
+    throw new UsageError(`--allow ${(e as Error).message}`, "http");
   }
   const o: WebOptions = {
     upload: v.upload ?? false,
@@ -72,6 +85,8 @@ export function parseWebArgs(v: Values, host: string, tls: boolean): WebOptions 
     delete: v.delete ?? false,
     auth,
     token,
+    users: v.users,
+    allow,
     authRead: v["auth-read"] ?? false,
     archive: !v["no-archive"],
     webdav: v.webdav ?? false,
@@ -80,15 +95,27 @@ export function parseWebArgs(v: Values, host: string, tls: boolean): WebOptions 
   if (v["macos-files"] !== undefined && !o.webdav) {
     throw new UsageError("--macos-files needs --webdav", "http");
   }
-  const credentials = auth !== undefined || token !== undefined;
-  if (writesEnabled(o) && !credentials) {
+  const credentials = credentialsConfigured(o);
+  if (writesEnabled(o) && !credentials && rules === null) {
     throw new UsageError(
-      "--upload, --mkdir and --delete need --auth USER:PASSWORD or --token TOKEN",
+      "--upload, --mkdir and --delete need --auth, --users or --token (or --allow rules that say who)",
       "http",
     );
   }
   if (o.authRead && !credentials) {
-    throw new UsageError("--auth-read needs --auth or --token", "http");
+    throw new UsageError("--auth-read needs --auth, --users or --token", "http");
+  }
+  if (o.authRead && rules !== null) {
+    throw new UsageError(
+      "--auth-read goes without --allow: say it as a rule (--allow /:r:*)",
+      "http",
+    );
+  }
+  if (rules?.wantsSignIn() && !credentials) {
+    throw new UsageError(
+      "--allow names signed-in users, but there is no --users, --auth or --token",
+      "http",
+    );
   }
   if (credentials && !tls && !isLoopback(host) && !v["insecure-auth"]) {
     throw new UsageError(

@@ -9,7 +9,9 @@
 
 import { ALPN, encodeMessage } from "../protocol/file/messages.ts";
 import { writeAll } from "../protocol/file/frame_stream.ts";
-import { AuthThrottle, type AuthThrottleOptions, TokenCheck } from "../core/auth.ts";
+import type { AuthThrottleOptions } from "../core/auth_throttle.ts";
+import { SignIn } from "../core/sign_in.ts";
+import { UserFile } from "../core/users.ts";
 import { SharedSlots } from "./conn_slots.ts";
 import { AddressCounts } from "./address_counts.ts";
 import { Handshakes } from "./handshakes.ts";
@@ -17,8 +19,9 @@ import { addressKey, isLoopback } from "../core/net.ts";
 import { HashPool } from "../core/hash_pool.ts";
 import { FileStore } from "./file_store.ts";
 import { type AcceptLoop, type ServerModel, startAcceptLoop } from "./listen.ts";
-import { type FileServerOptions, resolveFileServerOptions } from "./options.ts";
+import { fileRulesOf, type FileServerOptions, resolveFileServerOptions } from "./options.ts";
 import { Session, type SessionContext } from "./session.ts";
+import type { ReloadDetail } from "../core/users.ts";
 
 /** Options of {@linkcode startFileServer}: the server options plus its model. */
 export interface StartFileServerOptions extends FileServerOptions {
@@ -40,7 +43,7 @@ export interface StartFileServerOptions extends FileServerOptions {
    * mistake. Not with the loop model. @default 1
    */
   acceptQueues?: number;
-  /** How wrong tokens are slowed down. @default 3 free failures, then 250 ms doubling to 8 s */
+  /** How sign-in attempts are paced. @default see {@linkcode AuthThrottleOptions} */
   authThrottle?: AuthThrottleOptions;
 }
 
@@ -54,6 +57,8 @@ export interface FileServer extends AsyncDisposable {
   readonly connections: number;
   /** Fires a `"connectionclose"` event each time a client connection has ended. */
   readonly events: EventTarget;
+  /** The accounts of `users`, when given (tests wait for its reloads). */
+  readonly users: UserFile | null;
   /** Resolves when the server has stopped. */
   readonly finished: Promise<void>;
   /**
@@ -74,13 +79,26 @@ export async function startFileServer(
   const store = await FileStore.open(o.root, { hidden: o.hidden });
   if (options.cleanTemps ?? true) await store.library.cleanTemps();
   const log = o.log ?? (() => {});
-  const auth = o.token === null
-    ? null
-    : { check: new TokenCheck(o.token), throttle: new AuthThrottle(options.authThrottle) };
+  const rules = fileRulesOf(o);
+  const users = o.users === null ? null : await UserFile.open(o.users);
+  users?.addEventListener("reload", (e) => {
+    const d = (e as CustomEvent<ReloadDetail>).detail;
+    log(d.ok ? `${o.users}: ${d.users} accounts` : `${d.error}; the accounts read before stay`);
+  });
+  const signIn = new SignIn({ token: o.token, users, throttle: options.authThrottle });
   const hashPool = new HashPool(1).acquire();
   const sessions = new Set<Session>();
   const handshakes = new Handshakes(o.maxHandshakes, o.handshakeTimeoutMs);
-  const ctx: SessionContext = { store, options: o, log, auth, hashPool, sessions, handshakes };
+  const ctx: SessionContext = {
+    store,
+    options: o,
+    log,
+    signIn,
+    rules,
+    hashPool,
+    sessions,
+    handshakes,
+  };
   const queues = options.acceptQueues ?? 1;
   if (!Number.isInteger(queues) || queues < 1 || queues > 64) {
     throw new RangeError(`acceptQueues must be from 1 to 64, got ${queues}`);
@@ -189,6 +207,8 @@ export async function startFileServer(
   const finished = loop.finished.finally(() => {
     clearInterval(watchdog);
     hashPool.release();
+    signIn.close();
+    users?.close();
   });
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -201,6 +221,7 @@ export async function startFileServer(
     addr: listeners[0].addr as Deno.NetAddr,
     root: store.root,
     events,
+    users,
     get connections() {
       return loop.active;
     },

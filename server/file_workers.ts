@@ -106,6 +106,7 @@ export async function startWorkersFileServer(
       addr: { transport: "tcp", hostname: o.hostname, port },
       root,
       events,
+      users: null, // each Worker follows the file itself
       get connections() {
         return slots.used;
       },

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { AccessRules } from "../core/access_rules.ts";
 import { DEFAULT_MAX_FRAME, MIN_MAX_FRAME } from "../protocol/file/frame.ts";
 
 /** Options of {@linkcode startFileServer}. */
@@ -52,6 +53,15 @@ export interface FileServerOptions {
   log?: ((line: string) => void) | null;
   /** Shared secret every client must present in HELLO; `null` for none. @default null */
   token?: string | null;
+  /** An htpasswd file of accounts: a HELLO may name a user, its token the password. @default null */
+  users?: string | null;
+  /**
+   * Access rules over the flat library, `PATH:PERMS:WHO` each
+   * (`core/access_rules.ts`; a path is `/` or `/NAME`). Without any: all may
+   * read and write (the signed-in only, when a token or users are set).
+   * @default []
+   */
+  allow?: string[];
   /** PEM certificate chain and key: serve over TLS; `null` for plain TCP. @default null */
   tls?: { cert: string; key: string } | null;
   /**
@@ -86,6 +96,8 @@ export const FILE_SERVER_DEFAULTS: ResolvedFileServerOptions = {
   shutdownGraceMs: 10_000,
   log: (line) => console.error(line),
   token: null,
+  users: null,
+  allow: [],
   tls: null,
   hashOffloadMinBytes: null,
 };
@@ -137,6 +149,7 @@ export function resolveFileServerOptions(
     o.maxFrame,
   );
   check(int(o.maxUpload, 0), "maxUpload", "0 or more", o.maxUpload);
+  fileRulesOf(o); // a bad rule fails here, naming itself
   check(
     int(o.shutdownGraceMs, 0),
     "shutdownGraceMs",
@@ -154,4 +167,16 @@ export function offloadHash(
 ): boolean {
   const min = options.hashOffloadMinBytes ?? (hash === "sha256" ? 8 << 20 : Infinity);
   return size >= min;
+}
+
+/**
+ * The rules in force: `allow` as given, or the rules the switches always
+ * meant: everyone (with a token or users: the signed-in) may read, write
+ * and replace.
+ *
+ * @throws {RangeError} for a bad rule
+ */
+export function fileRulesOf(o: ResolvedFileServerOptions): AccessRules {
+  if (o.allow.length > 0) return AccessRules.parse(o.allow);
+  return AccessRules.parse([`/:rwd:${o.token !== null || o.users !== null ? "*" : "-"}`]);
 }

@@ -26,7 +26,9 @@ import {
   type Put,
   PutFlag,
 } from "../protocol/file/messages.ts";
-import type { AuthThrottle, TokenCheck } from "../core/auth.ts";
+import { type AccessRules, anonymous, R, type Subject } from "../core/access_rules.ts";
+import { authenticate, permit, putNeeds } from "./session_access.ts";
+import type { SignIn } from "../core/sign_in.ts";
 import { digestKey } from "./digest_cache.ts";
 import {
   type ChunkWriter,
@@ -69,8 +71,10 @@ export interface SessionContext {
   options: ResolvedFileServerOptions;
   /** Writes one log line (already muted when quiet). */
   log: (line: string) => void;
-  /** Token check and failure throttle, when the server requires a token. */
-  auth: { check: TokenCheck; throttle: AuthThrottle } | null;
+  /** The credential check (token, users), shared by the server's sessions. */
+  signIn: SignIn;
+  /** Who may read, write and replace which names. */
+  rules: AccessRules;
   /** Hashes large transfers on another core. */
   hashPool: HashPool;
   /**
@@ -119,6 +123,8 @@ export class Session extends TrackedConn {
   readonly #writer: FrameWriter;
   /** The hash agreed in the handshake; null until then. */
   #hash: HashName | null = null;
+  /** Who signed in, in the handshake. */
+  #subject: Subject = anonymous();
 
   /**
    * @param conn the accepted connection (a TLS one is handshaken in `run`)
@@ -187,7 +193,7 @@ export class Session extends TrackedConn {
     const hello = expectHello(m);
     this.heard = true;
     const ctx = this.#ctx;
-    if (ctx.auth) await authenticate(hello, this.conn, ctx.auth, stopping);
+    this.#subject = await authenticate(hello, this.conn, ctx, stopping);
     const hash = chooseHash(hello.hashes, SUPPORTED_HASHES);
     const welcome = welcomeFrame(ctx, Math.min(hello.version, PROTOCOL_VERSION), hash);
     this.#hash = hash;
@@ -214,14 +220,16 @@ export class Session extends TrackedConn {
     try {
       switch (m.type) {
         case "LIST":
-          bytes = await list(ctx.store, writer);
+          bytes = await list(ctx, this.#subject, writer);
           break;
         case "GET":
           what = `GET ${quoteName(m.name)}${m.offset ? ` @${m.offset}` : ""}`;
+          permit(ctx, this.#subject, m.name, R);
           bytes = await get(m, ctx, writer, hash);
           break;
         case "PUT":
           what = `PUT ${quoteName(m.name)} ${m.size}`;
+          permit(ctx, this.#subject, m.name, putNeeds(ctx, m));
           bytes = await put(m, ctx, this.#reader, writer, hash);
           break;
         case "QUIT":
@@ -274,26 +282,6 @@ function expectHello(m: Incoming): Hello {
   return m;
 }
 
-/** Checks the HELLO's token, after the failure throttle's delay for the client's address. */
-async function authenticate(
-  hello: Hello,
-  conn: Deno.Conn,
-  auth: { check: TokenCheck; throttle: AuthThrottle },
-  stopping: AbortSignal,
-): Promise<void> {
-  const address = (conn.remoteAddr as Deno.NetAddr).hostname;
-  const delay = auth.throttle.delayFor(address);
-  if (delay > 0) await pause(delay, stopping);
-  if (!auth.check.matches(hello.token)) {
-    auth.throttle.fail(address);
-    throw new NetkitError(
-      "UNAUTHORIZED",
-      hello.token.length ? "wrong token" : "this server requires a token",
-    );
-  }
-  auth.throttle.succeed(address);
-}
-
 /** WELCOME frames already encoded, per server, by version and hash. */
 const welcomes = new WeakMap<SessionContext, Map<string, Uint8Array>>();
 
@@ -307,11 +295,12 @@ function welcomeFrame(ctx: SessionContext, version: number, hash: HashName): Uin
   const key = `${version} ${hash}`;
   let frame = known.get(key);
   if (!frame) {
-    const { options, auth } = ctx;
+    const { options, signIn } = ctx;
     let features = Feature.LIST | Feature.GET | Feature.GET_RESUME;
     features |= options.readOnly ? Feature.READ_ONLY : Feature.PUT | Feature.PUT_RESUME;
     if (options.tls) features |= Feature.TLS;
-    if (auth) features |= Feature.AUTH;
+    if (signIn.configured) features |= Feature.AUTH;
+    if (options.users !== null) features |= Feature.USERS;
     frame = encodeMessage({
       type: "WELCOME",
       version,
@@ -327,21 +316,8 @@ function welcomeFrame(ctx: SessionContext, version: number, hash: HashName): Uin
   return frame;
 }
 
-/** Waits `ms`, or less when the server stops. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done);
-  });
-}
-
-async function list(store: FileStore, writer: FrameWriter): Promise<number> {
-  const entries = await store.list();
+async function list(ctx: SessionContext, subject: Subject, writer: FrameWriter): Promise<number> {
+  const entries = (await ctx.store.list()).filter((e) => ctx.rules.can(subject, [e.name], R));
   let batch: ListEntry[] = [];
   let bytes = 0;
   for (const e of entries) {

@@ -18,6 +18,8 @@ import {
 } from "../protocol/tftp/packet.ts";
 import { printableText, quoteName } from "../core/printable.ts";
 import { Library } from "../core/library.ts";
+import { AccessRules } from "../core/access_rules.ts";
+import { parseNetRange } from "../core/net_range.ts";
 import { Channel } from "./channel.ts";
 import { addressKey, formatHostPort } from "../core/net.ts";
 import { runSession } from "./session.ts";
@@ -32,6 +34,10 @@ export interface TftpServerOptions {
   port?: number;
   /** Accept uploads (WRQ). @default false */
   allowWrite?: boolean;
+  /** Client address ranges that may read (`10.0.0.0/8`, `::1`, `any`). @default everyone */
+  readFrom?: string[];
+  /** Client address ranges that may write (with `allowWrite`). @default everyone */
+  writeFrom?: string[];
   /** Let uploads replace existing files. @default false */
   overwrite?: boolean;
   /** Largest upload, in bytes. @default 1 GiB */
@@ -65,10 +71,25 @@ export interface TftpServer extends AsyncDisposable {
   close(): Promise<void>;
 }
 
+/**
+ * The rules of a TFTP server (it has no users): reading and writing by
+ * client address range; replacing a file is writing with `overwrite`.
+ *
+ * @throws {RangeError} for a bad range
+ */
+export function tftpRulesOf(o: TftpServerOptions): AccessRules {
+  const who = (nets: string[] | undefined) =>
+    nets && nets.length > 0 ? nets.map((n) => `@${parseNetRange(n).text}`).join(",") : "-";
+  const rules = [`/:r:${who(o.readFrom)}`];
+  if (o.allowWrite) rules.push(`/:${o.overwrite ? "wd" : "w"}:${who(o.writeFrom)}`);
+  return AccessRules.parse(rules);
+}
+
 /** Starts a TFTP server; see {@linkcode TftpServerOptions} for defaults. */
 export async function startTftpServer(
   options: TftpServerOptions,
 ): Promise<TftpServer> {
+  const rules = tftpRulesOf(options);
   const library = await Library.open(options.root);
   if (options.allowWrite) await library.cleanTemps();
   const hostname = options.hostname ?? "127.0.0.1";
@@ -82,6 +103,7 @@ export async function startTftpServer(
     library,
     allowWrite: options.allowWrite ?? false,
     overwrite: options.overwrite ?? false,
+    rules,
     maxWriteSize: options.maxWriteSize ?? 1024 ** 3,
     maxBlksize: options.maxBlksize ?? MAX_BLKSIZE,
     maxWindowsize: options.maxWindowsize ?? 64,
@@ -117,7 +139,7 @@ export async function startTftpServer(
       }
       using ch = new Channel(conn, from);
       try {
-        const r = await runSession(ch, req, ctx);
+        const r = await runSession(ch, req, ctx, from.hostname);
         const ms = performance.now() - t0;
         log(`${what}: ok, ${r.bytes} bytes in ${ms.toFixed(0)} ms`);
       } catch (e) {

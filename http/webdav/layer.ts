@@ -2,17 +2,18 @@
  * WebDAV for `netkit http --webdav` (RFC 4918, class 1 and 2) as a layer:
  * OPTIONS, PROPFIND, PROPPATCH, PUT, MKCOL, DELETE, COPY, MOVE, LOCK and
  * UNLOCK are answered here; GET, HEAD and everything else pass to the
- * handler inside. Each request is checked in one order: the path (400), a
- * macOS metadata name (`--macos-files`), the method switched on (405 with
- * `Allow`), the origin of a write (403 cross-origin), the credentials
- * (401), the policy for the path (403), then the handler, whose refusals
- * all become answers in one place.
+ * handler inside. Who sent the request was found by the access layer in
+ * front (`http/access.ts`), which also checked the permission the method
+ * needs on the request's path. Here each request is checked in one order:
+ * the path (400), a macOS metadata name (`--macos-files`), the method
+ * switched on (405 with `Allow`), the origin of a write (403 cross-origin),
+ * the policy for the path (403), then the handler, whose refusals all
+ * become answers in one place.
  *
  * @module
  */
 
-import type { CredentialGate } from "../credentials.ts";
-import { addressOf, type Handler, type Layer, type Peer } from "../handler.ts";
+import type { Handler, Layer, Peer } from "../handler.ts";
 import { parseUrlPath, rawPathOf, type UrlPath } from "../url_path.ts";
 import { sameOrigin } from "../writes.ts";
 import type { DavContext } from "./context.ts";
@@ -57,11 +58,8 @@ const ROUTES: Readonly<Record<string, Route>> = {
   UNLOCK: handleUnlock,
 };
 
-/**
- * The WebDAV layer over `ctx`'s library; `gate` checks credentials, for
- * every write and, with `authRead`, for PROPFIND too.
- */
-export function webdavLayer(ctx: DavContext, gate: CredentialGate, authRead: boolean): Layer {
+/** The WebDAV layer over `ctx`'s library, deciding through `ctx.policy`. */
+export function webdavLayer(ctx: DavContext): Layer {
   const { common, policy } = ctx;
   const allow = policy.methods.join(", ");
   const cors = common.some(([k]) => k === "access-control-allow-origin");
@@ -125,21 +123,16 @@ export function webdavLayer(ctx: DavContext, gate: CredentialGate, authRead: boo
       return davErrorResponse(new DavError(400, "bad path"), common);
     }
     const needs = METHOD_ACTIONS[method];
-    if (needs === undefined) { // PROPFIND: a read
-      if (!authRead || !gate.configured) return answer(req, path);
-      return gate.guard(req, addressOf(peer), () => answer(req, path));
-    }
+    if (needs === undefined) return answer(req, path); // PROPFIND: a read
     if (!sameOrigin(req.headers.get("origin"), req.url)) {
       return davErrorResponse(new DavError(403, "cross-origin write refused"), common);
     }
-    return gate.guard(req, addressOf(peer), () => {
-      // COPY and MOVE are decided on both of their paths by their handler.
-      const own = method === "COPY" || method === "MOVE" ? [] : needs;
-      if (!own.every((a) => policy.may(req, a, path.segments))) {
-        return davErrorResponse(new DavError(403, "not allowed here"), common);
-      }
-      return answer(req, path);
-    });
+    // COPY and MOVE are decided on both of their paths by their handler.
+    const own = method === "COPY" || method === "MOVE" ? [] : needs;
+    if (!own.every((a) => policy.may(req, a, path.segments))) {
+      return davErrorResponse(new DavError(403, "not allowed here"), common);
+    }
+    return answer(req, path);
   };
 
   function hideMacReads(req: Request, peer: Peer | undefined, next: Handler) {

@@ -1,16 +1,16 @@
 /**
  * Who may do what through WebDAV, decided in one place: the
  * {@linkcode DavPolicy} answers "may this request do this to this path",
- * and names the principal a lock belongs to. {@linkcode flagPolicy} is the
- * policy of the command-line switches (`--upload` for PUT, COPY, MOVE,
- * PROPPATCH, LOCK and UNLOCK, `--mkdir` for MKCOL, `--delete` for DELETE and
- * the source of a MOVE); a rules engine can replace it whole.
+ * names the principal a lock belongs to, and hides from PROPFIND what the
+ * sender may not see. {@linkcode accessPolicy} asks the one rule engine
+ * (`core/access_rules.ts`, through `http/access.ts`), which the access
+ * layer in front of WebDAV has already told who sent the request.
  *
  * @module
  */
 
-import { decodeBase64 } from "../auth.ts";
-import type { WebOptions } from "../web_options.ts";
+import { D, R, W } from "../../core/access_rules.ts";
+import type { Access } from "../access.ts";
 
 /** What a request does to one path. */
 export type DavAction = "read" | "write" | "mkdir" | "delete";
@@ -21,6 +21,8 @@ export interface DavPolicy {
   readonly methods: readonly string[];
   /** True when `req` may do `action` to `segments` (else 403). */
   may(req: Request, action: DavAction, segments: readonly string[]): boolean;
+  /** True when a PROPFIND of the folder above shows `segments` to the sender of `req`. */
+  visible(req: Request, segments: readonly string[], dir: boolean): boolean;
   /** Who makes the request, as locks record it ("" for nobody). */
   principalOf(req: Request): string;
 }
@@ -41,37 +43,33 @@ export const METHOD_ACTIONS: Readonly<Record<string, readonly DavAction[]>> = {
   DELETE: ["delete"],
 };
 
-/** The policy of the command-line switches. */
-export function flagPolicy(o: WebOptions): DavPolicy {
-  const granted = new Set<DavAction>(["read"]);
-  if (o.upload) granted.add("write");
-  if (o.mkdir) granted.add("mkdir");
-  if (o.delete) granted.add("delete");
-  const methods: string[] = [...READ_METHODS];
-  for (const [m, needs] of Object.entries(METHOD_ACTIONS)) {
-    if (m !== "PATCH" && needs.every((a) => granted.has(a))) methods.push(m);
-  }
-  return {
-    methods,
-    may: (_req, action) => granted.has(action),
-    principalOf,
-  };
-}
+const BITS: Readonly<Record<DavAction, number>> = { read: R, write: W, mkdir: W, delete: D };
 
 /**
- * The principal of a request as the credentials name it: `user:NAME` for
- * HTTP Basic, `token` for a bearer token, "" for none. The credentials are
- * checked before any write, so a name here is one that passed.
+ * The WebDAV methods switched on, from the plain HTTP ones the switches and
+ * rules turned on (`PUT` for writing, `MKCOL`, `DELETE`): writing brings
+ * PROPPATCH, LOCK, UNLOCK and COPY; MOVE needs writing and deleting.
  */
-export function principalOf(req: Request): string {
-  const h = req.headers.get("authorization");
-  if (h === null) return "";
-  const sp = h.indexOf(" ");
-  const scheme = h.slice(0, sp).toLowerCase();
-  if (scheme === "bearer") return "token";
-  if (scheme !== "basic") return "";
-  const bytes = decodeBase64(h.slice(sp + 1).trim());
-  if (bytes === null) return "";
-  const text = new TextDecoder().decode(bytes);
-  return `user:${text.slice(0, Math.max(0, text.indexOf(":")))}`;
+export function davMethods(http: ReadonlySet<string>): Set<string> {
+  const on = new Set<string>(READ_METHODS);
+  const write = http.has("PUT");
+  if (write) ["PUT", "PROPPATCH", "LOCK", "UNLOCK", "COPY"].forEach((m) => on.add(m));
+  if (http.has("MKCOL")) on.add("MKCOL");
+  if (http.has("DELETE")) on.add("DELETE");
+  if (write && http.has("DELETE")) on.add("MOVE");
+  return on;
+}
+
+/** The policy of the rule engine, over the methods switched on. */
+export function accessPolicy(access: Access, methods: readonly string[]): DavPolicy {
+  return {
+    methods,
+    may: (req, action, segments) => access.can(req, segments, BITS[action]),
+    visible: (req, segments, dir) => access.visible(req, segments, dir),
+    principalOf(req) {
+      const s = access.subjectOf(req);
+      if (s.user !== null) return `user:${s.user}`;
+      return s.signedIn ? "token" : "";
+    },
+  };
 }

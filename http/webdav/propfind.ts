@@ -154,7 +154,9 @@ export async function handlePropfind(
         let out = "";
         for (const e of batch) {
           if (hideMac && isMacMetadata(e.name)) continue;
-          out += one([...segments, e.name], e.info, propsOf ? await propsOf(e.name) : []);
+          const member = [...segments, e.name];
+          if (!ctx.policy.visible(req, member, e.info.isDirectory)) continue;
+          out += one(member, e.info, propsOf ? await propsOf(e.name) : []);
         }
         yield out;
       }
