@@ -8,10 +8,12 @@
 
 import denoJson from "./deno.json" with { type: "json" };
 import { UsageError } from "./core/cli_args.ts";
+import { printableText } from "./core/printable.ts";
 import * as serveFiles from "./server/cli.ts";
 import * as client from "./client/cli.ts";
 import * as http from "./http/cli.ts";
 import * as tftp from "./tftp/cli.ts";
+import * as share from "./share/cli.ts";
 
 /** What every subcommand module exports. */
 interface Command {
@@ -28,6 +30,7 @@ const COMMANDS: Record<string, Command> = {
   client,
   http,
   tftp,
+  share,
 };
 
 /** The version line: netkit's version from deno.json and the runtime's. */
@@ -93,11 +96,11 @@ if (import.meta.main) {
     code = await run(Deno.args);
   } catch (e) {
     if (e instanceof UsageError) {
-      console.error(`netkit: ${e.message}`);
+      console.error(`netkit: ${printableText(e.message)}`);
       console.error(`Try 'netkit ${e.command ? e.command + " " : ""}--help'.`);
       code = 2;
     } else {
-      console.error(`netkit: ${e instanceof Error ? e.message : String(e)}`);
+      console.error(`netkit: ${printableText(e instanceof Error ? e.message : String(e))}`);
       code = 1;
     }
   }

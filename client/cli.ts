@@ -42,6 +42,8 @@ Options:
   --ca FILE       also trust this PEM certificate (e.g. a self-signed server's)
   --token TOKEN   the server's shared token; better: set NETKIT_TOKEN in the
                   environment (kept out of the process list)
+  --user NAME     sign in as NAME (a server with --users); the password comes
+                  from NETKIT_PASSWORD, else it is asked for
   -h, --help      show this help
 
 Every transfer is verified end to end (XXH3-128 or SHA-256, as the server
@@ -68,11 +70,20 @@ export async function main(args: string[]): Promise<number> {
     tls: { type: "boolean" },
     ca: { type: "string" },
     token: { type: "string" },
+    user: { type: "string" },
   }, "client");
   const tls = values.tls || values.ca !== undefined
     ? { caCerts: values.ca === undefined ? undefined : [await readPem(values.ca, "--ca")] }
     : null;
-  const token = values.token ?? Deno.env.get("NETKIT_TOKEN");
+  const user = values.user;
+  if (user !== undefined && values.token !== undefined) {
+    throw new UsageError(
+      "--user takes its password from NETKIT_PASSWORD or the prompt, not --token",
+    );
+  }
+  const token = user === undefined
+    ? values.token ?? Deno.env.get("NETKIT_TOKEN")
+    : Deno.env.get("NETKIT_PASSWORD") ?? askPassword(user);
   const words = [...positionals];
   const address = words.length > 0 && !ONE_SHOT.has(words[0]) ? words.shift()! : "127.0.0.1";
   const { hostname, port } = parseHostPort(address, 7070);
@@ -80,7 +91,7 @@ export async function main(args: string[]): Promise<number> {
   const timeoutMs = values.timeout === undefined
     ? undefined
     : parseDuration(values.timeout, "--timeout");
-  const connect = () => FileClient.connect({ hostname, port, timeoutMs, tls, token });
+  const connect = () => FileClient.connect({ hostname, port, timeoutMs, tls, token, user });
 
   const [command, ...rest] = words;
   if (command === undefined) {
@@ -123,4 +134,29 @@ export async function main(args: string[]): Promise<number> {
     );
   }
   return 0;
+}
+
+/** Asks for `user`'s password on the terminal, without echo. */
+function askPassword(user: string): string {
+  if (!Deno.stdin.isTerminal()) {
+    throw new UsageError("--user needs NETKIT_PASSWORD when stdin is not a terminal");
+  }
+  Deno.stderr.writeSync(new TextEncoder().encode(`Password for ${user}: `));
+  Deno.stdin.setRaw(true);
+  const bytes: number[] = [];
+  try {
+    const buf = new Uint8Array(1);
+    while (bytes.length < 1024) {
+      if (!Deno.stdin.readSync(buf)) break;
+      const c = buf[0];
+      if (c === 3) throw new UsageError("cancelled");
+      if (c === 13 || c === 10) break;
+      if (c === 127 || c === 8) bytes.pop();
+      else bytes.push(c);
+    }
+  } finally {
+    Deno.stdin.setRaw(false);
+    Deno.stderr.writeSync(new TextEncoder().encode("\n"));
+  }
+  return new TextDecoder().decode(new Uint8Array(bytes));
 }

@@ -9,7 +9,6 @@
 
 import {
   createHasher,
-  type DigestSource,
   type Hasher,
   type HashName,
   isHashName,
@@ -26,7 +25,12 @@ import {
   PutFlag,
   type Welcome,
 } from "../protocol/file/messages.ts";
-import { hashPrefix, receiveData, sendData } from "../protocol/file/data_path.ts";
+import {
+  type DigestSource,
+  hashPrefix,
+  receiveData,
+  sendData,
+} from "../protocol/file/data_path.ts";
 import { FileWriter } from "../core/disk_io.ts";
 import { type ChunkWriter, type FileHashJob, followWrites, HashPool } from "../core/hash_pool.ts";
 import { TrackedConn } from "../core/tracked_conn.ts";
@@ -47,8 +51,10 @@ export interface ConnectOptions {
   signal?: AbortSignal;
   /** Speak TLS; `caCerts` (PEM) adds trusted roots, e.g. a self-signed server's. @default off */
   tls?: { caCerts?: string[] } | null;
-  /** The server's shared token. @default none */
+  /** The server's shared token, or the user's password with `user`. @default none */
   token?: string;
+  /** Sign in as this user (the server's `--users`); `token` is then the password. @default none */
+  user?: string;
   /**
    * Transfers at least this large are hashed by a Worker that reads the file
    * itself; smaller ones inline. Inline is faster for one transfer on a busy
@@ -209,6 +215,7 @@ export class FileClient implements AsyncDisposable {
         hashes: options.hashes ?? [...SUPPORTED_HASHES],
         token: new TextEncoder().encode(options.token ?? ""),
         client: "netkit-client",
+        user: options.user,
       });
       const m = await greeting.next();
       if (m?.type !== "WELCOME") throw unexpected(m, "WELCOME");

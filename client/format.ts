@@ -1,12 +1,14 @@
 /**
- * Human-readable output for the client: the listing table and names made
- * safe for a terminal. Pure functions, so they are tested without a terminal.
+ * Human-readable output for the client: the listing table, every name
+ * shown unambiguously (`core/printable.ts`). Pure functions, so they are
+ * tested without a terminal.
  *
  * @module
  */
 
 import type { ListEntry } from "../protocol/file/messages.ts";
 import { formatSize, formatTime } from "../core/format.ts";
+import { printableName } from "../core/printable.ts";
 
 /** The listing as an aligned table with a header and a total line. */
 export function formatListing(entries: readonly ListEntry[]): string {
@@ -14,7 +16,7 @@ export function formatListing(entries: readonly ListEntry[]): string {
   const sizes = entries.map((e) => formatSize(e.size));
   const w = Math.max(4, ...sizes.map((s) => s.length));
   const lines = entries.map((e, i) =>
-    `${sizes[i].padStart(w)}  ${formatTime(e.mtimeMs)}  ${printable(e.name)}`
+    `${sizes[i].padStart(w)}  ${formatTime(e.mtimeMs)}  ${printableName(e.name)}`
   );
   const total = entries.reduce((n, e) => n + e.size, 0);
   return [
@@ -22,11 +24,4 @@ export function formatListing(entries: readonly ListEntry[]): string {
     ...lines,
     `${entries.length} file${entries.length === 1 ? "" : "s"}, ${formatSize(total)}`,
   ].join("\n");
-}
-
-/** A name with control characters shown as escapes, so a hostile name cannot drive the terminal. */
-export function printable(name: string): string {
-  // deno-lint-ignore no-control-regex
-  const controls = /[\u0000-\u001f\u007f-\u009f]/g;
-  return name.replace(controls, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }

@@ -14,6 +14,7 @@ import { type Command, CommandError, parseCommand, PROMPT_HELP } from "./command
 import { formatListing } from "./format.ts";
 import { downloadWithProgress, uploadWithProgress } from "./transfers.ts";
 import { baseName } from "../core/local_path.ts";
+import { printableName, printableText } from "../core/printable.ts";
 
 /** Options of {@linkcode runRepl}. */
 export interface ReplOptions {
@@ -120,7 +121,7 @@ export async function runRepl(options: ReplOptions): Promise<number> {
         }
         let dest = cmd.dest ?? safeLocalName(name);
         if (cmd.name === undefined) {
-          const answer = await ask(`Save as [${dest ?? ""}]: `);
+          const answer = await ask(`Save as [${printableName(dest ?? "")}]: `);
           if (answer === null) return false;
           dest = answer || dest;
         }
@@ -145,7 +146,7 @@ export async function runRepl(options: ReplOptions): Promise<number> {
         }
         let name = cmd.name ?? baseName(file);
         if (cmd.file === undefined) {
-          const answer = await ask(`Name on the server [${name}]: `);
+          const answer = await ask(`Name on the server [${printableName(name)}]: `);
           if (answer === null) return false;
           name = answer || name;
         }
@@ -183,9 +184,9 @@ export async function runRepl(options: ReplOptions): Promise<number> {
 }
 
 function message(e: unknown): string {
-  if (isNetkitError(e)) return `${e.message} [${e.code}]`;
-  if (e instanceof CommandError) return e.message;
-  return e instanceof Error ? e.message : String(e);
+  if (isNetkitError(e)) return `${printableText(e.message)} [${e.code}]`;
+  if (e instanceof CommandError) return printableText(e.message);
+  return printableText(e instanceof Error ? e.message : String(e));
 }
 
 function numbered(entries: readonly ListEntry[]): string {

@@ -10,7 +10,7 @@ import type { FileClient, TransferResult } from "./client.ts";
 import { ProgressLine } from "../core/progress.ts";
 import { toHex } from "../core/hash.ts";
 import { formatRate, formatSize } from "../core/format.ts";
-import { printable } from "./format.ts";
+import { printableName } from "../core/printable.ts";
 
 /** Flags both transfers take. */
 export interface TransferFlags {
@@ -28,7 +28,7 @@ async function withProgress(
   run: (bar: ProgressLine) => Promise<TransferResult>,
   report: (r: TransferResult, ms: number) => string,
 ): Promise<string> {
-  const bar = new ProgressLine(printable(label), { enabled: progress });
+  const bar = new ProgressLine(printableName(label), { enabled: progress });
   const started = performance.now();
   try {
     const r = await run(bar);
@@ -79,7 +79,7 @@ export function describeTransfer(
 ): string {
   const rate = formatRate(r.transferred, ms / 1000);
   const resumed = r.transferred < r.size ? `, resumed: ${formatSize(r.transferred)} sent` : "";
-  return `${verb} ${printable(from)} -> ${printable(to)}: ${formatSize(r.size)} in ${
+  return `${verb} ${printableName(from)} -> ${printableName(to)}: ${formatSize(r.size)} in ${
     (ms / 1000).toFixed(2)
   }s (${rate}${resumed}), verified ${r.hash} ${toHex(r.digest)}`;
 }

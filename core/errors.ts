@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   INTERNAL: "a fault of this program",
   FORBIDDEN: "not allowed (a symlink out of the root, a permission)",
   BAD_OFFSET: "an offset past the end",
+  LOCKED: "a lock held by someone else (WebDAV) is in the way",
 } as const;
 
 /** One of the codes in {@linkcode ERROR_CODES}, such as `"NOT_FOUND"`. */

@@ -24,18 +24,6 @@ export interface Hasher {
   digest(): Uint8Array;
 }
 
-/**
- * Where a transfer's digest comes from: an incremental hash fed with the
- * bytes as they pass, or a job elsewhere (another core) that delivers the
- * digest at the end and ignores `update`.
- */
-export interface DigestSource {
-  /** Feeds bytes (ignored by sources that hash elsewhere). */
-  update(bytes: Uint8Array): void;
-  /** The digest, once every byte has passed. */
-  digest(): Uint8Array | Promise<Uint8Array>;
-}
-
 /** True when `name` is a supported algorithm. */
 export function isHashName(name: string): name is HashName {
   return (SUPPORTED_HASHES as readonly string[]).includes(name);

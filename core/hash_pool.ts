@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { DigestSource, HashName } from "./hash.ts";
+import type { HashName } from "./hash.ts";
 import { NetkitError } from "./errors.ts";
 import { type FileVersion, versionOf } from "./file_version.ts";
 
@@ -170,7 +170,10 @@ export function followWrites(
   start: number,
   total: number,
   out: ChunkWriter,
-): { out: ChunkWriter; source: DigestSource } {
+): {
+  out: ChunkWriter;
+  source: { update(bytes: Uint8Array): void; digest(): Promise<Uint8Array> };
+} {
   let written = start;
   return {
     out: {

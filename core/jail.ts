@@ -57,11 +57,12 @@ function invalid(why: string): NetkitError {
  * Checks a relative name and splits it into segments.
  *
  * Refuses (never repairs) empty names, absolute paths, `.` and `..`, drive
- * letters, backslashes, NUL and other control characters, percent-encoded
- * dots, slashes and NUL (`%2e`, `%2f`, `%5c`, `%00`), over-long names,
- * dot-files unless `hidden`, netkit's internal names, and any `/` unless
- * `subdirs`, and, on Windows (`windows`), device names, `< > : " | ? *` and
- * a trailing dot or space. No decoding happens here.
+ * letters (at the start of any segment), backslashes, NUL and other control
+ * characters, percent-encoded dots, slashes and NUL (`%2e`, `%2f`, `%5c`,
+ * `%00`), over-long names, dot-files unless `hidden`, netkit's internal
+ * names, and any `/` unless `subdirs`, and, on Windows (`windows`), device
+ * names, `< > : " | ? *` and a trailing dot or space. No decoding happens
+ * here.
  *
  * @returns the segments, at least one
  * @throws {NetkitError} `INVALID_NAME` with the reason
@@ -80,7 +81,6 @@ export function resolveName(name: string, rules: NameRules = {}): string[] {
     throw invalid("name contains a control character or backslash");
   }
   if (name.startsWith("/")) throw invalid("name is an absolute path");
-  if (DRIVE.test(name)) throw invalid("name starts with a drive letter");
   if (ENCODED_TRICK.test(name)) {
     throw invalid("name contains a percent-encoded dot, slash or NUL");
   }
@@ -96,6 +96,8 @@ export function resolveName(name: string, rules: NameRules = {}): string[] {
 function checkSegment(s: string, hidden: boolean): void {
   if (s === "") throw invalid("name has an empty path segment");
   if (s === "." || s === "..") throw invalid("name contains . or ..");
+  // In any segment: `a/c:x` joined by a Windows client is `a\c:x`, a stream of `a\c`.
+  if (DRIVE.test(s)) throw invalid("name starts with a drive letter");
   if (encoder.encode(s).length > MAX_SEGMENT_BYTES) {
     throw invalid("name segment is longer than 255 bytes");
   }
@@ -105,16 +107,44 @@ function checkSegment(s: string, hidden: boolean): void {
   }
 }
 
+// Bidi embeddings, overrides and isolates: they reorder how a name reads
+// (after U+202E, `txt.exe` reads `exe.txt`), and no file name needs them.
+const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * Checks one segment of a name about to be created (an upload, a folder, a
+ * move or copy target), on top of {@linkcode resolveName}: bidi embedding,
+ * override and isolate controls (U+202A to U+202E, U+2066 to U+2069) are
+ * refused, so no new name reads as another. Existing files with them stay
+ * listed and served, their names shown escaped.
+ *
+ * @throws {NetkitError} `INVALID_NAME`
+ */
+export function checkNewSegment(segment: string): void {
+  const bidi = BIDI_CONTROL.exec(segment);
+  if (bidi) {
+    const code = bidi[0].charCodeAt(0).toString(16).toUpperCase();
+    throw invalid(`name contains a bidi control character (U+${code})`);
+  }
+}
+
 function checkWindowsSegment(s: string): void {
   if (WINDOWS_CHARS.test(s)) throw invalid('name contains one of < > : " | ? *');
   if (WINDOWS_DEVICE.test(s)) throw invalid("name is a Windows device name");
   if (s.endsWith(".") || s.endsWith(" ")) throw invalid("name ends with a dot or space");
 }
 
-/** True when a single entry name is visible under the given `hidden` rule. */
-export function isVisibleName(name: string, hidden: boolean): boolean {
-  if (name.startsWith(INTERNAL_PREFIX)) return false;
-  return hidden || !name.startsWith(".");
+/**
+ * True when {@linkcode resolveName} accepts `name` under `rules`: what
+ * listings use to leave out every name the jail would refuse to serve.
+ */
+export function acceptsName(name: string, rules: NameRules = {}): boolean {
+  try {
+    resolveName(name, rules);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

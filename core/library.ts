@@ -15,7 +15,7 @@
  */
 
 import { isNetkitError, NetkitError } from "./errors.ts";
-import { isInside, isVisibleName, joinInRoot, resolveName } from "./jail.ts";
+import { acceptsName, checkNewSegment, isInside, joinInRoot, resolveName } from "./jail.ts";
 import {
   canonicalRoot,
   entryExists,
@@ -28,6 +28,8 @@ import {
 } from "./jail_fs.ts";
 import { AtomicFile, cleanStaleTemps, tempName } from "./atomic_file.ts";
 import { retryRead } from "./stale_handle.ts";
+import { type DeadProp, DeadPropStore, PROPS_DIR } from "./dead_props.ts";
+import { LOCKS_DIR, LockStore } from "./lock_store.ts";
 
 /** How a {@linkcode Library} treats names and links. */
 export interface LibraryOptions {
@@ -40,6 +42,8 @@ export interface LibraryOptions {
    * part files, at most, in ms. @default 600000 (10 minutes)
    */
   sweepEveryMs?: number;
+  /** The clock of WebDAV lock timeouts, ms. @default Date.now */
+  now?: () => number;
 }
 
 /** A path that passed the jail: its segments, canonical path and metadata. */
@@ -81,6 +85,14 @@ export interface CopyOptions extends TransferOptions {
   depth?: 0 | "infinity";
 }
 
+/** The entry a move or copy starts from: its canonical folder, name, path and metadata (not followed). */
+interface Source {
+  dir: string;
+  name: string;
+  path: string;
+  info: Deno.FileInfo;
+}
+
 /** Entries stat'ed at once when listing: enough to overlap a network file system's latency. */
 const LIST_BATCH = 64;
 
@@ -92,14 +104,18 @@ export class Library {
   readonly hidden: boolean;
   /** Symlinks out of the root are followed. */
   readonly followSymlinks: boolean;
+  /** WebDAV write locks, seen by every instance sharing the folder. */
+  readonly locks: LockStore;
   readonly #sweepEveryMs: number;
   readonly #swept = new Map<string, number>();
+  readonly #props = new DeadPropStore();
 
   private constructor(root: string, options: LibraryOptions) {
     this.root = root;
     this.hidden = options.hidden ?? false;
     this.followSymlinks = options.followSymlinks ?? false;
     this.#sweepEveryMs = options.sweepEveryMs ?? 10 * 60_000;
+    this.locks = new LockStore(`${root}/${LOCKS_DIR}`, options.now);
   }
 
   /**
@@ -126,9 +142,16 @@ export class Library {
     return segments;
   }
 
-  /** True when an entry called `name` is shown and served (not hidden, not netkit's own). */
-  isVisible(name: string): boolean {
-    return isVisibleName(name, this.hidden);
+  /**
+   * True when the entry `name` of the folder `segments` is shown and served:
+   * its path passes the jail as {@linkcode check} would (not hidden unless
+   * `hidden`, not netkit's own, no control character, backslash, drive
+   * letter or percent-encoded trick, not too long). Every listing and
+   * archive leaves out what this refuses, so no service shows a name it
+   * would then refuse to serve.
+   */
+  isServable(segments: readonly string[], name: string): boolean {
+    return acceptsName([...segments, name].join("/"), { subdirs: true, hidden: this.hidden });
   }
 
   /** The path of `segments` under the root as written (links not followed). */
@@ -181,9 +204,10 @@ export class Library {
   }
 
   /**
-   * The visible entries of a folder, in batches as they are read: files and
+   * The servable entries of a folder, in batches as they are read: files and
    * folders only (links inside the root followed; links out of it, sockets,
-   * devices and netkit's own temp files left out). Memory stays at one batch.
+   * devices, netkit's own temp files and names the jail refuses left out,
+   * see {@linkcode isServable}). Memory stays at one batch.
    *
    * @throws {NetkitError} `NOT_FOUND` when `segments` is not a folder
    */
@@ -206,7 +230,9 @@ export class Library {
     };
     try {
       for await (const e of Deno.readDir(dir.real)) {
-        if (!this.isVisible(e.name) || !(e.isFile || e.isDirectory || e.isSymlink)) continue;
+        if (!this.isServable(segments, e.name) || !(e.isFile || e.isDirectory || e.isSymlink)) {
+          continue;
+        }
         batch.push(e);
         if (batch.length >= LIST_BATCH) yield await flush();
       }
@@ -217,7 +243,7 @@ export class Library {
   }
 
   /**
-   * The visible entries of a folder sorted by name (code-point order), at
+   * The servable entries of a folder sorted by name (code-point order), at
    * most `limit` of them.
    *
    * @throws {NetkitError} `NOT_FOUND` when `segments` is not a folder
@@ -262,7 +288,7 @@ export class Library {
    *   `BUSY` when another upload holds the part file
    */
   async beginUpload(segments: readonly string[], options: UploadOptions = {}): Promise<AtomicFile> {
-    const dir = await this.#parent(segments, options.mkdir ?? false);
+    const dir = await this.#parent(segments, options.mkdir ?? false, true);
     const name = segments.at(-1)!;
     const overwrite = options.overwrite ?? false;
     if (!overwrite && await entryExists(`${dir}/${name}`)) {
@@ -281,7 +307,7 @@ export class Library {
    */
   async mkdir(segments: readonly string[], parents = false): Promise<void> {
     if (segments.length === 0) throw new NetkitError("EXISTS", "the root exists");
-    const dir = await this.#parent(segments, parents);
+    const dir = await this.#parent(segments, parents, true);
     try {
       await Deno.mkdir(`${dir}/${segments.at(-1)}`);
     } catch (e) {
@@ -292,7 +318,8 @@ export class Library {
   /**
    * Removes a file, a link, or a folder: an empty one, or with `recursive`
    * a whole tree. A tree leaves its name in one step (renamed aside first,
-   * then emptied), so no reader on any host sees it half gone.
+   * then emptied), so no reader on any host sees it half gone. Its dead
+   * properties go with it (set aside first, put back if the removal fails).
    *
    * @throws {NetkitError} `NOT_FOUND`; `EXISTS` for a folder that is not
    *   empty without `recursive`; `FORBIDDEN` for the root
@@ -300,33 +327,52 @@ export class Library {
   async remove(segments: readonly string[], recursive = false): Promise<void> {
     if (segments.length === 0) throw new NetkitError("FORBIDDEN", "the root cannot be removed");
     const dir = await this.#parent(segments, false);
-    const path = `${dir}/${segments.at(-1)}`;
+    const name = segments.at(-1)!;
     const what = segments.join("/");
+    const path = `${dir}/${name}`;
+    await this.#withProps([dir], async () => {
+      const aside = await this.#props.setAside(dir, name);
+      try {
+        await this.#removeEntry(dir, path, recursive, what);
+      } catch (e) {
+        await this.#props.place(aside, dir, name);
+        throw e;
+      }
+      await this.#props.discard(aside);
+    }, () => this.#removeEntry(dir, path, recursive, what));
+  }
+
+  async #removeEntry(dir: string, path: string, recursive: boolean, what: string): Promise<void> {
     let info: Deno.FileInfo;
     try {
       info = await Deno.lstat(path);
     } catch (e) {
       throw fsError(e, what);
     }
-    if (!info.isDirectory || !recursive) {
-      try {
-        await Deno.remove(path);
-      } catch (e) {
-        if ((e as { code?: string })?.code === "ENOTEMPTY") {
-          throw new NetkitError("EXISTS", `${what}: the folder is not empty`);
-        }
-        throw fsError(e, what);
-      }
+    if (info.isDirectory && recursive) {
+      await removeTree(await this.#setAside(dir, path, what));
       return;
     }
-    await removeTree(await this.#setAside(dir, path, what));
+    try {
+      await Deno.remove(path);
+    } catch (e) {
+      if ((e as { code?: string })?.code !== "ENOTEMPTY") throw fsError(e, what);
+      // Only the properties of entries long gone may keep a folder from being empty.
+      if (!(await this.#props.clearIfOnlyEntry(path))) {
+        throw new NetkitError("EXISTS", `${what}: the folder is not empty`);
+      }
+      await Deno.remove(path).catch((e2) => {
+        throw fsError(e2, what);
+      });
+    }
   }
 
   /**
    * Moves `from` to `to`: a single `rename` where the name is free or may be
    * replaced, a `link` (files) or a claimed empty folder (folders) where it
    * must not be, so that of two racing moves to one name exactly one wins.
-   * Never copies: nothing is half-moved.
+   * Never copies: nothing is half-moved. Dead properties move with the
+   * entry; those of a replaced entry vanish.
    *
    * @returns true when something at `to` was replaced
    * @throws {NetkitError} `NOT_FOUND` (no source, or no destination folder),
@@ -339,11 +385,39 @@ export class Library {
     options: TransferOptions = {},
   ): Promise<boolean> {
     const src = await this.#source(from);
-    const dstDir = await this.#parent(to, false);
-    const dst = `${dstDir}/${to.at(-1)}`;
+    const dstDir = await this.#parent(to, false, true);
+    const dstName = to.at(-1)!;
+    const dst = `${dstDir}/${dstName}`;
     this.#checkTarget(src, dst, from, to);
-    const taken = await this.#taken(dst, to, options.overwrite ?? false);
-    const what = to.join("/");
+    const move = async () => {
+      const taken = await this.#taken(dst, to, options.overwrite ?? false);
+      await this.#moveEntry(src, dstDir, dst, taken, to.join("/"));
+      return taken;
+    };
+    return await this.#withProps([src.dir, dstDir], async () => {
+      const carried = await this.#props.setAside(src.dir, src.name);
+      const replaced = await this.#props.setAside(dstDir, dstName);
+      let taken: boolean;
+      try {
+        taken = await move();
+      } catch (e) {
+        await this.#props.place(carried, src.dir, src.name);
+        await this.#props.place(replaced, dstDir, dstName);
+        throw e;
+      }
+      await this.#props.place(carried, dstDir, dstName);
+      await this.#props.discard(replaced);
+      return taken;
+    }, move);
+  }
+
+  async #moveEntry(
+    src: Source,
+    dstDir: string,
+    dst: string,
+    taken: boolean,
+    what: string,
+  ): Promise<void> {
     try {
       if (taken && !src.info.isDirectory && !(await Deno.lstat(dst)).isDirectory) {
         await Deno.rename(src.path, dst); // a file over a file: replaced in one step
@@ -361,14 +435,14 @@ export class Library {
     } catch (e) {
       throw fsError(e, what);
     }
-    return taken;
   }
 
   /**
    * Copies `from` to `to`: the bytes (a folder's whole tree, unless
    * `depth` is 0) go to a temp entry in the destination's folder, are
    * flushed to disk, and appear under the name in one step, create-only
-   * unless `overwrite`. A copy is never seen half done.
+   * unless `overwrite`. A copy is never seen half done. Dead properties
+   * are copied too (a tree's members' with the tree).
    *
    * @returns true when something at `to` was replaced
    * @throws {NetkitError} as {@linkcode move}
@@ -379,11 +453,29 @@ export class Library {
     options: CopyOptions = {},
   ): Promise<boolean> {
     const src = await this.#source(from);
-    const dstDir = await this.#parent(to, false);
+    const dstDir = await this.#parent(to, false, true);
     const dst = `${dstDir}/${to.at(-1)}`;
     this.#checkTarget(src, dst, from, to);
     const overwrite = options.overwrite ?? false;
     const taken = await this.#taken(dst, to, overwrite);
+    await this.#copyEntry(src, dstDir, dst, to, overwrite, taken, options.depth);
+    if (await this.#anyProps([src.dir, dstDir])) {
+      await this.#props.locked([dstDir], true, async () => {
+        await this.#props.write(dstDir, to.at(-1)!, await this.#props.read(src.dir, src.name));
+      });
+    }
+    return taken;
+  }
+
+  async #copyEntry(
+    src: Source,
+    dstDir: string,
+    dst: string,
+    to: readonly string[],
+    overwrite: boolean,
+    taken: boolean,
+    depth: CopyOptions["depth"],
+  ): Promise<void> {
     const what = to.join("/");
     if (!src.info.isDirectory) {
       await using up = await AtomicFile.create(dstDir, to.at(-1)!, { overwrite });
@@ -396,12 +488,12 @@ export class Library {
         await removeTree(await this.#setAside(dstDir, dst, what));
       }
       await up.commit();
-      return taken;
+      return;
     }
     const temp = `${dstDir}/${tempName()}`;
     try {
       await Deno.mkdir(temp);
-      if (options.depth !== 0) await copyTree(src.path, temp);
+      if (depth !== 0) await copyTree(src.path, temp);
       await syncDir(temp);
       if (taken) {
         const aside = await this.#setAside(dstDir, dst, what);
@@ -415,7 +507,69 @@ export class Library {
       await removeTree(temp);
       throw fsError(e, what);
     }
-    return taken;
+  }
+
+  /**
+   * The dead properties of an entry (or of the root).
+   *
+   * @throws {NetkitError} `NOT_FOUND` when there is no such entry
+   */
+  async deadProps(segments: readonly string[]): Promise<DeadProp[]> {
+    const { dir, name } = await this.#propsKey(segments);
+    return await this.#props.read(dir, name);
+  }
+
+  /**
+   * Changes the dead properties of an entry (or of the root) all at once:
+   * `change` gets the current ones and returns the new set (or throws to
+   * change nothing), under a lock every instance sharing the folder honours.
+   *
+   * @throws {NetkitError} `NOT_FOUND` when there is no such entry
+   */
+  async patchDeadProps(
+    segments: readonly string[],
+    change: (props: DeadProp[]) => DeadProp[],
+  ): Promise<void> {
+    const { dir, name } = await this.#propsKey(segments);
+    await this.#props.locked([dir], true, async () => {
+      if (name !== null) await this.#source(segments); // still there, under the lock
+      await this.#props.write(dir, name, change(await this.#props.read(dir, name)));
+    });
+  }
+
+  /**
+   * A reader of the dead properties of a folder's entries, for listings: one
+   * `readDir` up front, then a file read only for entries that have any.
+   */
+  async deadPropsOf(folder: readonly string[]): Promise<(name: string) => Promise<DeadProp[]>> {
+    const dir = (await this.stat(folder)).real;
+    const names = await this.#props.names(dir);
+    return (name) => names.has(name) ? this.#props.read(dir, name) : Promise.resolve([]);
+  }
+
+  /** Where the properties of `segments` live: its canonical folder and name (null: the root). */
+  async #propsKey(segments: readonly string[]): Promise<{ dir: string; name: string | null }> {
+    if (segments.length === 0) return { dir: this.root, name: null };
+    const { dir, name } = await this.#source(segments);
+    return { dir, name };
+  }
+
+  /**
+   * Runs `withProps` under the property lock of `dirs` when any of them has
+   * properties, else `plain`: a folder that never had any costs one `lstat`.
+   */
+  async #withProps<T>(
+    dirs: string[],
+    withProps: () => Promise<T>,
+    plain: () => Promise<T>,
+  ): Promise<T> {
+    return (await this.#anyProps(dirs))
+      ? await this.#props.locked(dirs, false, withProps)
+      : await plain();
+  }
+
+  async #anyProps(dirs: string[]): Promise<boolean> {
+    return (await Promise.all(dirs.map((d) => this.#props.has(d)))).some(Boolean);
   }
 
   /**
@@ -437,6 +591,7 @@ export class Library {
     if (this.#swept.size > 10_000) this.#swept.clear();
     this.#swept.set(dir, now);
     cleanStaleTemps(dir).catch(() => {});
+    cleanStaleTemps(`${dir}/${PROPS_DIR}`).catch(() => {}); // a crashed property change's temp
   }
 
   #jail() {
@@ -445,14 +600,17 @@ export class Library {
 
   /**
    * The canonical folder that holds the last segment; with `mkdir`, missing
-   * folders are made one by one, each checked by the jail again.
+   * folders are made one by one, each checked by the jail again. With
+   * `create`, the last segment is a name about to be made, and it and every
+   * folder made take the jail's rules for new names too.
    *
    * @throws {NetkitError} `NOT_FOUND` (no such folder), `EXISTS` (a file in
    *   the way), `FORBIDDEN`, `INVALID_NAME`
    */
-  async #parent(segments: readonly string[], mkdir: boolean): Promise<string> {
+  async #parent(segments: readonly string[], mkdir: boolean, create = false): Promise<string> {
     if (segments.length === 0) throw new NetkitError("INVALID_NAME", "a name is needed");
     this.check(segments);
+    if (create) checkNewSegment(segments.at(-1)!);
     let real = this.root;
     for (let i = 0; i < segments.length - 1; i++) {
       const upTo = segments.slice(0, i + 1);
@@ -465,6 +623,7 @@ export class Library {
             ? new NetkitError("NOT_FOUND", `${upTo.join("/")}: the folder does not exist`)
             : e;
         }
+        checkNewSegment(segments[i]);
         try {
           await Deno.mkdir(`${real}/${segments[i]}`);
         } catch (e2) {
@@ -481,11 +640,13 @@ export class Library {
   }
 
   /** The entry to move or copy, not followed if it is a link. */
-  async #source(segments: readonly string[]): Promise<{ path: string; info: Deno.FileInfo }> {
+  async #source(segments: readonly string[]): Promise<Source> {
     if (segments.length === 0) throw new NetkitError("FORBIDDEN", "the root cannot be moved");
-    const path = `${await this.#parent(segments, false)}/${segments.at(-1)}`;
+    const dir = await this.#parent(segments, false);
+    const name = segments.at(-1)!;
+    const path = `${dir}/${name}`;
     try {
-      return { path, info: await Deno.lstat(path) };
+      return { dir, name, path, info: await Deno.lstat(path) };
     } catch (e) {
       throw fsError(e, segments.join("/"));
     }
@@ -493,7 +654,7 @@ export class Library {
 
   /** Refuses a move or copy onto the source itself or into its own subtree. */
   #checkTarget(
-    src: { path: string; info: Deno.FileInfo },
+    src: Source,
     dst: string,
     from: readonly string[],
     to: readonly string[],

@@ -7,6 +7,8 @@
  * @module
  */
 
+import { isHidden } from "../core/printable.ts";
+
 const MONTHS = [
   "Jan",
   "Feb",
@@ -38,13 +40,25 @@ export function clfTime(ms: number): string {
   return cachedTime;
 }
 
-/** Escapes a logged field: quotes, backslashes and non-printables as `\xHH`. */
+const utf8 = new TextEncoder();
+
+/**
+ * Escapes a logged field as Apache does: quotes, backslashes, controls and
+ * bytes past ASCII as `\xHH`; letters of other scripts stay readable, but
+ * a character that does not show (a bidi control, a zero-width space) is
+ * written as the `\xHH` of its UTF-8 bytes.
+ */
 export function escapeField(s: string): string {
   // deno-lint-ignore no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\uffff"\\]/g, (c) => {
-    const code = c.charCodeAt(0);
-    return code > 0xff ? c : `\\x${code.toString(16).padStart(2, "0")}`;
+  return s.replace(/[\u0000-\u001f\u007f-\u{10ffff}"\\]/gu, (c) => {
+    const code = c.codePointAt(0)!;
+    if (code <= 0xff) return hex(code);
+    return isHidden(c) ? [...utf8.encode(c)].map(hex).join("") : c;
   });
+}
+
+function hex(byte: number): string {
+  return `\\x${byte.toString(16).padStart(2, "0")}`;
 }
 
 /** One Combined Log Format line, without the newline. */

@@ -13,7 +13,7 @@ import type { Library } from "../core/library.ts";
 import type { ArchiveEntry } from "./archive_entry.ts";
 import type { Layer } from "./handler.ts";
 import { parseUrlPath, rawPathOf } from "./url_path.ts";
-import { tarChunks } from "./tar.ts";
+import { tarStream } from "./tar.ts";
 import { zipChunks } from "./zip.ts";
 
 /** The archive formats offered. */
@@ -27,6 +27,8 @@ export interface WalkOptions {
    * rather than end as a silently incomplete archive. @default 200000
    */
   maxEntries?: number;
+  /** Which entries go in (by their segments under the root); a folder left out is not walked. @default all */
+  include?: (segments: readonly string[], dir: boolean) => boolean;
 }
 
 /** The format asked for by a query string, or null when none (or unknown). */
@@ -64,6 +66,7 @@ export async function* walkFolder(
         throw new NetkitError("TOO_LARGE", `more than ${max} entries: too many for one archive`);
       }
       const path = [...rel, n];
+      if (o.include && !o.include([...segments, ...path], info.isDirectory)) continue;
       count++;
       const entry: ArchiveEntry = {
         name: path.join("/"),
@@ -80,18 +83,28 @@ export async function* walkFolder(
   yield* walk([]);
 }
 
+/** `CompressionStream`, typed as the byte transform it is. */
+type GzipStream = TransformStream<Uint8Array, Uint8Array>;
+
 function disposition(base: string): string {
   const ascii = base.replace(/[^\x20-\x7e]|["\\]/g, "_");
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(base)}`;
 }
 
+/** Whether an entry goes into the archive `req` asked for. */
+export type ArchiveFilter = (req: Request, segments: readonly string[], dir: boolean) => boolean;
+
 /**
  * The archive layer: a GET or HEAD of a folder URL (ending in `/`) with
- * `?archive=zip` or `?archive=tar.gz` is answered with the streamed archive;
- * everything else (bad paths included, for the usual 400, 403 or 404) goes
- * to the handler inside.
+ * `?archive=zip` or `?archive=tar.gz` is answered with the streamed archive
+ * of what `include` lets the sender see; everything else (bad paths
+ * included, for the usual 400, 403 or 404) goes to the handler inside.
  */
-export function archiveLayer(library: Library, common: [string, string][]): Layer {
+export function archiveLayer(
+  library: Library,
+  common: [string, string][],
+  include?: ArchiveFilter,
+): Layer {
   return (next) => (req, peer) => {
     const url = req.url;
     if ((req.method !== "GET" && req.method !== "HEAD") || !url.includes("archive=")) {
@@ -103,7 +116,9 @@ export function archiveLayer(library: Library, common: [string, string][]): Laye
       const path = parseUrlPath(rawPathOf(url));
       if (!path.slash || (path.hidden && !library.hidden)) return next(req, peer);
       if (!library.find(path.segments).info.isDirectory) return next(req, peer);
-      return archiveResponse(library, path.segments, format, req, common);
+      return archiveResponse(library, path.segments, format, req, common, {
+        include: include && ((segments, dir) => include(req, segments, dir)),
+      });
     } catch {
       return next(req, peer);
     }
@@ -131,11 +146,8 @@ export function archiveResponse(
   ];
   if (req.method === "HEAD") return new Response(null, { headers });
   const entries = walkFolder(library, segments, o);
-  const chunks: ReadableStream<Uint8Array> = ReadableStream.from(
-    format === "zip" ? zipChunks(entries) : tarChunks(entries),
-  );
-  const body = format === "zip" ? chunks : chunks.pipeThrough(
-    new CompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>,
-  );
+  const body = format === "zip"
+    ? ReadableStream.from(zipChunks(entries))
+    : tarStream(entries).pipeThrough(new CompressionStream("gzip") as GzipStream);
   return new Response(body, { headers });
 }

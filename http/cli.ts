@@ -14,6 +14,7 @@ import {
   parsePort,
   UsageError,
 } from "../core/cli_args.ts";
+import { AccessRules } from "../core/access_rules.ts";
 import { DEFAULT_PORT, type HttpServerOptions } from "./options.ts";
 import { parseWebArgs, WEB_FLAGS } from "./web_cli.ts";
 import { startHttpServer } from "./server.ts";
@@ -57,10 +58,25 @@ Uploads and other writes (off by default; every write needs credentials):
   --delete               allow DELETE of files and empty folders
   --auth USER:PASSWORD   HTTP Basic credentials (needs TLS or a loopback
                          address, unless --insecure-auth)
+  --users FILE           accounts from an htpasswd file (htpasswd -B), re-read
+                         when it changes
   --token TOKEN          bearer token (also from NETKIT_TOKEN)
   --auth-read            require the credentials for reading too
+  --allow PATH:PERMS:WHO who may do what where (repeatable): PERMS of r (read,
+                         list), w (upload, make folders), d (delete); WHO names
+                         users, * (signed in), - (everyone) or @NET; the
+                         longest matching PATH decides; no rule, no access.
+                         e.g. --allow /:r:- --allow /drop:w:- (docs/access.md)
   --insecure-auth        allow credentials over plain HTTP on a network address
-  --no-archive           do not offer folders as ?archive=zip / ?archive=tar.gz`;
+  --no-archive           do not offer folders as ?archive=zip / ?archive=tar.gz
+
+WebDAV (mount the folder in Finder, Explorer, GNOME Files, davfs2, rclone):
+  --webdav               answer WebDAV (class 1 and 2: PROPFIND, LOCK...);
+                         --upload allows PUT (replacing files), COPY, MOVE,
+                         PROPPATCH, LOCK; --mkdir MKCOL; --delete DELETE and
+                         the source of a MOVE
+  --macos-files MODE     Finder's ._* and .DS_Store files: refuse (default),
+                         hide (accepted, never kept) or keep (needs --hidden)`;
 
 const FLAGS = {
   root: { type: "string" },
@@ -136,7 +152,11 @@ export async function main(args: string[]): Promise<number> {
     options.cert = await readPem(certFile, "--cert");
     options.key = await readPem(keyFile, "--key");
   }
+  for (const r of AccessRules.parse(options.allow ?? []).anonymousWrites()) {
+    console.error(`netkit http: warning: --allow ${r.text} lets people write without signing in`);
+  }
   const server = await startHttpServer(options).catch((e) => {
+    if (String(e?.message).startsWith("--users")) throw new UsageError(e.message, "http");
     if (e instanceof Deno.errors.AddrInUse || /address already in use/i.test(String(e))) {
       const where = formatHostPort(options.hostname ?? "127.0.0.1", options.port ?? DEFAULT_PORT);
       throw new Error(`address in use: ${where}`);

@@ -28,6 +28,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCodeName, number>> = {
   INTERNAL: 500,
   FORBIDDEN: 403,
   BAD_OFFSET: 416,
+  LOCKED: 423,
 };
 
 /**

@@ -7,6 +7,7 @@
  */
 
 import { formatSize, formatTime } from "../core/format.ts";
+import { printableName } from "../core/printable.ts";
 
 /** One visible entry of a folder. */
 export interface ListingEntry {
@@ -25,6 +26,27 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/**
+ * A name as HTML, shown as {@linkcode printableName} shows it in a terminal
+ * (characters that do not show, and leading or trailing spaces, as
+ * escapes), each escape in a `<mark>` (titled with its code point) so it
+ * stands apart from the letters around it even without a style sheet.
+ */
+export function nameHtml(name: string): string {
+  return escapeHtml(printableName(name)).replace(
+    /\\(?:x([0-9a-f]{2})|u\{([0-9a-f]+)\}|\\)/g,
+    (e, x, u) => {
+      const code = (x ?? u ?? "5c").toUpperCase().padStart(4, "0");
+      return `<mark title="U+${code}">${e}</mark>`;
+    },
+  );
+}
+
+/** A decoded URL path as HTML, each segment as {@linkcode nameHtml} shows it. */
+export function pathHtml(urlPath: string): string {
+  return urlPath.split("/").map(nameHtml).join("/");
+}
+
 /** Sorts folders first, then by name in code-point order (stable, locale-free). */
 export function sortEntries(entries: ListingEntry[]): ListingEntry[] {
   return entries.sort((a, b) =>
@@ -38,10 +60,10 @@ export function sortEntries(entries: ListingEntry[]): ListingEntry[] {
  * scheme or another host.
  */
 export function renderHtml(urlPath: string, entries: ListingEntry[]): string {
-  const title = escapeHtml(`Index of ${urlPath}`);
+  const path = urlPath.split("/").map(printableName).join("/");
   const rows = sortEntries(entries).map((e) => {
     const href = "./" + encodeURIComponent(e.name) + (e.dir ? "/" : "");
-    const label = escapeHtml(e.name) + (e.dir ? "/" : "");
+    const label = nameHtml(e.name) + (e.dir ? "/" : "");
     const size = e.dir ? "-" : formatSize(e.size);
     return `<tr><td><a href="${escapeHtml(href)}">${label}</a></td>` +
       `<td class="s">${size}</td><td>${e.mtimeMs === null ? "" : formatTime(e.mtimeMs)}</td></tr>`;
@@ -50,9 +72,9 @@ export function renderHtml(urlPath: string, entries: ListingEntry[]): string {
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title}</title>
+<title>${escapeHtml(`Index of ${path}`)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em}td{padding:.15em 1em .15em 0}.s{text-align:right}</style>
-</head><body><h1>${title}</h1>
+</head><body><h1>Index of ${pathHtml(urlPath)}</h1>
 <table><thead><tr><th>Name</th><th>Size</th><th>Modified (UTC)</th></tr></thead><tbody>
 ${up}${rows.join("\n")}
 </tbody></table></body></html>

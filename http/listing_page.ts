@@ -9,10 +9,13 @@
  * @module
  */
 
-import { escapeHtml, type ListingEntry } from "./listing.ts";
+import { escapeHtml, type ListingEntry, nameHtml, pathHtml } from "./listing.ts";
+import { printableName } from "../core/printable.ts";
 import { formatSize } from "../core/format.ts";
 import { PAGE_CSS } from "./page_style.ts";
 import { PAGE_JS } from "./page_script.ts";
+import { ACTIONS_CSS, ACTIONS_JS } from "./page_actions.ts";
+import { SHARE_JS } from "./share_script.ts";
 
 /** Sort keys of the page. */
 export type SortKey = "name" | "size" | "date";
@@ -27,6 +30,18 @@ export interface PageOptions {
   auth: { basic: boolean; token: boolean };
   /** Offer the folder as zip and tar.gz. */
   archives: boolean;
+  /** Offer "New folder" (the server takes MKCOL). @default false */
+  mkdir?: boolean;
+  /** Offer "Rename" on each row (the server takes MOVE). @default false */
+  move?: boolean;
+  /** The folder can be written to but not read: say so instead of "empty". @default false */
+  dropBox?: boolean;
+  /** Offer a "Sign in" link (`?login`). @default false */
+  signIn?: boolean;
+  /** Offer a "share" action on each row (the names given are those the user may share). @default none */
+  share?: ReadonlySet<string>;
+  /** Seen through a share link: the crumbs start at the link (`href`), below `depth` segments. */
+  base?: { href: string; depth: number };
 }
 
 /** The sort asked for by a query string; unknown values fall back to name, ascending. */
@@ -54,15 +69,16 @@ export function sortListing(entries: ListingEntry[], key: SortKey, desc: boolean
   );
 }
 
-function crumbs(segments: string[]): string {
-  const items = [`<li><a href="/">Home</a></li>`];
-  let href = "/";
+function crumbs(all: string[], base?: PageOptions["base"]): string {
+  const segments = base ? all.slice(base.depth) : all;
+  let href = base?.href ?? "/";
+  const items = [`<li><a href="${escapeHtml(href)}">${base ? "Shared" : "Home"}</a></li>`];
   segments.forEach((s, i) => {
     href += encodeURIComponent(s) + "/";
     items.push(
       i === segments.length - 1
-        ? `<li aria-current="page">${escapeHtml(s)}</li>`
-        : `<li><a href="${escapeHtml(href)}">${escapeHtml(s)}</a></li>`,
+        ? `<li aria-current="page">${nameHtml(s)}</li>`
+        : `<li><a href="${escapeHtml(href)}">${nameHtml(s)}</a></li>`,
     );
   });
   return `<nav class="crumbs" aria-label="Folders"><ol>${items.join("")}</ol></nav>`;
@@ -85,8 +101,8 @@ function when(ms: number | null): string {
   }</span></time>`;
 }
 
-function uploadBox(auth: PageOptions["auth"]): string {
-  const fields = [
+function credentialFields(auth: PageOptions["auth"]): string {
+  return [
     auth.basic
       ? `<input id="user" name="user" autocomplete="username" placeholder="User" aria-label="User">` +
         `<input id="pass" name="pass" type="password" autocomplete="current-password" placeholder="Password" aria-label="Password">`
@@ -95,6 +111,10 @@ function uploadBox(auth: PageOptions["auth"]): string {
       ? `<input id="token" name="token" type="password" autocomplete="off" placeholder="Token" aria-label="Token">`
       : "",
   ].join("");
+}
+
+function uploadBox(auth: PageOptions["auth"]): string {
+  const fields = credentialFields(auth);
   return `<section id="up" hidden aria-label="Upload">
 <label><input type="file" id="files" multiple><span class="pick">Choose files</span></label>
 <span class="hint">or drop them anywhere on this page</span>
@@ -115,12 +135,20 @@ export function renderPage(urlPath: string, entries: ListingEntry[], o: PageOpti
   const nonce = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
   const rows = sortListing(entries, sort.key, sort.desc).map((e) => {
     const href = "./" + encodeURIComponent(e.name) + (e.dir ? "/" : "");
+    const rename = o.move
+      ? `<button type="button" class="mv" hidden data-name="${escapeHtml(e.name)}" data-dir="${
+        e.dir ? 1 : 0
+      }" aria-label="Rename ${escapeHtml(e.name)}">Rename</button>`
+      : "";
+    const share = o.share?.has(e.name)
+      ? ` <button type="button" class="share" data-href="${escapeHtml(href)}">share</button>`
+      : "";
     return `<tr${e.dir ? ` class="dir"` : ""}><td class="name"><a href="${escapeHtml(href)}">` +
-      `${escapeHtml(e.name)}${e.dir ? "/" : ""}</a></td>` +
+      `${nameHtml(e.name)}${e.dir ? "/" : ""}</a>${rename}${share}</td>` +
       `<td class="size">${e.dir ? "—" : formatSize(e.size)}</td>` +
       `<td class="date">${when(e.mtimeMs)}</td></tr>`;
   });
-  const up = segments.length === 0
+  const up = segments.length <= (o.base?.depth ?? 0)
     ? ""
     : `<tr class="up"><td class="name"><a href="../">../</a></td><td></td><td></td></tr>`;
   const files = entries.filter((e) => !e.dir);
@@ -132,7 +160,17 @@ export function renderPage(urlPath: string, entries: ListingEntry[], o: PageOpti
   const archives = o.archives
     ? `<span>Download folder: <a href="?archive=zip" download>zip</a> <a href="?archive=tar.gz" download>tar.gz</a></span>`
     : "";
-  const title = escapeHtml(segments.length ? segments.at(-1)! : "Files");
+  const actions = (o.mkdir ?? false) || (o.move ?? false);
+  const newFolder = o.mkdir
+    ? `<form id="newdir" hidden aria-label="New folder"><input id="dirname" placeholder="Folder name" aria-label="New folder name" autocomplete="off"><button>New folder</button></form>`
+    : "";
+  // The folder actions' own sign-in fields, unless the page offers the browser's.
+  const davSignIn = actions && !o.upload && !o.signIn
+    ? `<details id="signin"><summary>Sign in</summary><div class="cred">${
+      credentialFields(o.auth)
+    }</div></details>`
+    : "";
+  const title = escapeHtml(segments.length ? printableName(segments.at(-1)!) : "Files");
   const csp = `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; ` +
     `connect-src 'self'; img-src 'self' data:; form-action 'none'; base-uri 'none'`;
   return `<!DOCTYPE html>
@@ -141,23 +179,36 @@ export function renderPage(urlPath: string, entries: ListingEntry[], o: PageOpti
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <title>${title} · netkit</title>
-<style nonce="${nonce}">${PAGE_CSS}</style>
+<style nonce="${nonce}">${PAGE_CSS}${actions ? ACTIONS_CSS : ""}</style>
 </head><body>
-<header>${crumbs(segments)}<h1>Index of ${escapeHtml(urlPath)}</h1></header>
-${o.upload ? uploadBox(o.auth) : ""}
+<header>${o.signIn ? `<a class="login" href="?login">Sign in</a>` : ""}${
+    crumbs(segments, o.base)
+  }<h1>Index of ${
+    pathHtml(o.base ? "/" + segments.slice(o.base.depth).map((s) => s + "/").join("") : urlPath)
+  }</h1></header>
+${o.upload ? uploadBox(o.auth) : ""}${davSignIn}
+${actions ? `<p id="actmsg" role="status" aria-live="polite"></p>` : ""}
 <main>
-<div class="bar"><span>${summary}</span>${archives}</div>
+<div class="bar"><span>${summary}</span>${archives}${newFolder}</div>
 <table><thead><tr>${header("name", "Name", sort)}${header("size", "Size", sort, "size")}${
     header("date", `Modified<span class="t"> (UTC)</span>`, sort)
   }</tr></thead>
 <tbody>
 ${up}${rows.join("\n")}${
-    entries.length === 0 ? `<tr><td class="empty" colspan="3">This folder is empty.</td></tr>` : ""
+    entries.length === 0
+      ? `<tr><td class="empty" colspan="3">${
+        o.dropBox
+          ? "This is a drop box: you may upload here, but what is inside is not shown."
+          : "This folder is empty."
+      }</td></tr>`
+      : ""
   }
 </tbody></table>
 </main>
 <footer>netkit http</footer>
-${o.upload ? `<script nonce="${nonce}">${PAGE_JS}</script>` : ""}
+${o.upload ? `<script nonce="${nonce}">${PAGE_JS}</script>` : ""}${
+    actions ? `<script nonce="${nonce}">${ACTIONS_JS}</script>` : ""
+  }${o.share?.size ? `<script nonce="${nonce}">${SHARE_JS}</script>` : ""}
 </body></html>
 `;
 }

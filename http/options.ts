@@ -42,6 +42,10 @@ export interface StaticOptions extends WebOptions {
    * @default 60000
    */
   stallTimeout?: number;
+  /** WebDAV: the longest lock granted, in seconds. @default 3600 */
+  maxLockSeconds?: number;
+  /** The clock of lock timeouts, ms (tests make it virtual). @default Date.now */
+  clock?: () => number;
 }
 
 /** Where and how the server listens, on top of {@linkcode StaticOptions}. */

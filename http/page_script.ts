@@ -8,6 +8,8 @@
  * @module
  */
 
+import { CREDENTIALS_JS } from "./page_actions.ts";
+
 /** The JavaScript of the listing page. */
 export const PAGE_JS = `(() => {
 "use strict";
@@ -25,15 +27,7 @@ const reasons = {
   413: "too large for this server",
   507: "the server's disk is full",
 };
-function authorization() {
-  const t = $("token"), u = $("user"), p = $("pass");
-  if (t && t.value) return "Bearer " + t.value;
-  if (u && (u.value || (p && p.value))) {
-    const bytes = new TextEncoder().encode(u.value + ":" + (p ? p.value : ""));
-    return "Basic " + btoa(String.fromCharCode(...bytes));
-  }
-  return null;
-}
+${CREDENTIALS_JS}
 function row(file) {
   const li = document.createElement("li");
   const name = document.createElement("span");

@@ -56,6 +56,8 @@ padding:.35rem 0;border-top:1px solid var(--line);font-size:.9rem}
 #progress li.err progress{accent-color:var(--err);opacity:.6}
 p.note{color:var(--mute);font-size:.9rem}
 footer{margin-top:1rem;color:var(--mute);font-size:.85rem}
+button.share{margin-left:.5rem;font-size:.8rem}.link{margin-top:.3rem;color:var(--mute);font-size:.85rem}
+.link input.url{width:min(42em,100%);font:inherit;color:inherit}a.login{float:right}
 @media (max-width:600px){body{padding:.75rem;font-size:15px}
 th,td{padding:.5rem .3rem}.t{display:none}td.date{font-size:.8rem;padding-top:.65rem}
 #progress li{grid-template-columns:minmax(0,1fr) 5rem}}

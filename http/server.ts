@@ -13,6 +13,8 @@ import { DEFAULT_PORT, type HttpServerOptions } from "./options.ts";
 import { createHttpHandler } from "./app.ts";
 import { errorResponse } from "./error_status.ts";
 import { formatHostPort } from "../core/net.ts";
+import { hostCheck } from "./host_header.ts";
+import type { ReloadDetail, UserFile } from "../core/users.ts";
 
 /** A running server. */
 export interface HttpServerHandle extends AsyncDisposable {
@@ -20,6 +22,8 @@ export interface HttpServerHandle extends AsyncDisposable {
   readonly addr: Deno.NetAddr;
   /** `http://host:port/` or `https://...`. */
   readonly url: string;
+  /** The accounts of `--users` (in this isolate only: null with Workers). */
+  readonly users: UserFile | null;
   /** Settles when every listener has closed. */
   readonly finished: Promise<void>;
   /** Stops accepting, lets requests in flight finish; safe twice. */
@@ -52,7 +56,15 @@ export async function serveInProcess(
 ): Promise<HttpServerHandle> {
   const handler = await createHttpHandler(options);
   const log = options.quiet ? null : new AccessLog(Deno.stderr);
-  const ac = new AbortController();
+  handler.users?.addEventListener("reload", (e) => {
+    const d = (e as CustomEvent<ReloadDetail>).detail;
+    if (options.quiet) return;
+    console.error(
+      d.ok
+        ? `netkit http: ${handler.users!.path}: ${d.users} accounts`
+        : `netkit http: ${d.error}; the accounts read before stay`,
+    );
+  });
   const tls = options.cert !== undefined && options.key !== undefined;
 
   const done = (
@@ -75,13 +87,15 @@ export async function serveInProcess(
     return res;
   };
 
+  // Set once listening (no request comes before): the port is known then.
+  let missingHost: ((req: Request) => Response | null) | null = null;
   const serve = (
     req: Request,
     info: Deno.ServeHandlerInfo<Deno.NetAddr>,
   ): Response | Promise<Response> => {
     let res: Response | Promise<Response>;
     try {
-      res = handler.handle(req, info);
+      res = missingHost?.(req) ?? handler.handle(req, info);
     } catch (e) {
       res = errorResponse(e);
     }
@@ -92,37 +106,99 @@ export async function serveInProcess(
     return log ? done(req, info, res) : res;
   };
 
-  const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
-  const server = Deno.serve({
-    hostname: options.hostname ?? "127.0.0.1",
-    port: options.port ?? DEFAULT_PORT,
-    reusePort,
-    signal: ac.signal,
-    automaticCompression: false,
-    ...(tls ? { cert: options.cert!, key: options.key! } : {}),
-    onListen: resolve,
-    onError: errorResponse,
-  }, serve);
-  const addr = await listening;
-  const finished = server.finished.finally(async () => {
-    handler.close();
-    await log?.flush();
-  });
-  let closing: Promise<void> | null = null;
+  // One Deno.serve at a time. Deno.serve stops accepting for good when an
+  // accept fails (no file descriptor left, say, when one host holds them
+  // all): then its idle and unfinished connections are closed (requests in
+  // flight finish), and a new one takes the port, rather than the process exit.
+  let server!: Deno.HttpServer<Deno.NetAddr>;
+  let ac!: AbortController;
   // Deno 2.9.6: aborting the signal once shutdown() has begun (or the server
   // has closed) throws BadResource from inside the abort listener, where no
   // caller can catch it. So abort only a server that is neither.
   let closed = false;
-  server.finished.then(() => closed = true, () => closed = true);
+  let stopping = false;
+  let wake = () => {};
+  const stop = () => {
+    stopping = true;
+    wake();
+  };
+  const listen = (port: number): Promise<Deno.NetAddr> => {
+    const { promise, resolve } = Promise.withResolvers<Deno.NetAddr>();
+    ac = new AbortController();
+    const s = Deno.serve({
+      hostname: options.hostname ?? "127.0.0.1",
+      port,
+      reusePort,
+      signal: ac.signal,
+      automaticCompression: false,
+      ...(tls ? { cert: options.cert!, key: options.key! } : {}),
+      onListen: (a) => {
+        missingHost = hostCheck(a.port, tls);
+        resolve(a);
+      },
+      onError: errorResponse,
+    }, serve);
+    server = s;
+    closed = false;
+    const ended = () => {
+      if (server === s) closed = true;
+    };
+    s.finished.then(ended, ended);
+    return promise;
+  };
+  const addr = await listen(options.port ?? DEFAULT_PORT);
+  const where = formatHostPort(addr.hostname, addr.port);
+  const finished = (async () => {
+    let pause = 100;
+    while (true) {
+      const since = performance.now();
+      try {
+        return await server.finished;
+      } catch (e) {
+        if (stopping) return;
+        if (performance.now() - since > 10_000) pause = 100;
+        server.shutdown().catch(() => {}); // frees the descriptors idle connections hold
+        console.error(
+          `netkit http: accepting failed (${(e as Error).message.replace(/^Error: /, "")}): ` +
+            `idle and unfinished connections closed; listening again in ${pause} ms`,
+        );
+      }
+      while (true) {
+        await new Promise<void>((r) => {
+          const timer = setTimeout(r, pause);
+          wake = () => {
+            clearTimeout(timer);
+            r();
+          };
+        });
+        pause = Math.min(pause * 2, 5000);
+        if (stopping) return;
+        try {
+          await listen(addr.port);
+          console.error(`netkit http: listening again on ${where}`);
+          break;
+        } catch (e) {
+          console.error(`netkit http: cannot listen again on ${where}: ${(e as Error).message}`);
+        }
+      }
+    }
+  })().finally(async () => {
+    handler.close();
+    await log?.flush();
+  });
+  let closing: Promise<void> | null = null;
   const abort = () => {
+    stop();
     if (!closed && closing === null) ac.abort();
   };
   return {
     addr,
     url: urlOf(addr, tls),
+    users: handler.users,
     finished,
     shutdown() {
-      closing ??= server.shutdown().then(() => finished);
+      stop();
+      closing ??= (closed ? Promise.resolve() : server.shutdown()).then(() => finished);
       return closing;
     },
     abort,
@@ -163,7 +239,8 @@ export async function startHttpServer(
       reject(new Error(e.message));
       setGone();
     };
-    w.postMessage({ options: { ...options, port, workers: 1 } });
+    // Functions (a test's clock) do not cross to a Worker.
+    w.postMessage({ options: { ...options, port, workers: 1, clock: undefined } });
     return await promise;
   };
   try {
@@ -186,6 +263,7 @@ export async function startHttpServer(
     return {
       addr,
       url: urlOf(addr, tls),
+      users: null,
       finished,
       shutdown() {
         closing ??= (async () => {

@@ -40,6 +40,8 @@ export interface StaticHandlerOptions extends Omit<StaticOptions, "root"> {
   common?: [string, string][];
   /** The HTML listing page. @default a plain table ({@linkcode renderHtml}) */
   renderListing?: ListingRenderer;
+  /** The entries of the folder at `segments` that `req` may see. @default all */
+  filterListing?: (req: Request, segments: string[], entries: ListingEntry[]) => ListingEntry[];
 }
 
 const ALLOW = "GET, HEAD";
@@ -162,6 +164,7 @@ export function createStaticHandler(
         true,
       );
     }
+    if (options.filterListing) entries = options.filterListing(req, segments, entries);
     const urlPath = segments.length === 0 ? "/" : `/${segments.join("/")}/`;
     const json = wantsJson(req.headers.get("accept"));
     const body = json ? renderJson(urlPath, entries) : renderListing(req, urlPath, entries);

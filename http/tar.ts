@@ -1,112 +1,88 @@
 /**
- * A streaming tar writer (POSIX ustar, with pax extended headers for long or
- * non-ASCII names and for sizes of 8 GiB or more); gzip is applied by the
- * caller through `CompressionStream`. Header building is pure.
+ * The tar stream of a folder archive. The format is `modern-tar`'s (POSIX
+ * ustar, with pax records for names too long for ustar and for sizes of
+ * 8 GiB or more); gzip is applied by the caller through `CompressionStream`.
+ * It replaced netkit's own ustar and pax writer: a zero-dependency web-streams
+ * library whose header code has had more readers than ours, and the archive
+ * streams as fast (gzip is the bound either way) and holds no more per
+ * download (docs/BENCHMARKS.md, "Folder archives").
+ *
+ * modern-tar's packer queues up to 8 MiB of output before it pushes back on
+ * its writer, and that size cannot be set. Left alone, every archive being
+ * downloaded would hold that much, a slow client's most of all. So the
+ * packer's output is moved at once into this module's own stream, and the
+ * next chunk of a file is written only while that stream wants more: what
+ * one archive holds stays near {@linkcode AHEAD} bytes.
  *
  * @module
  */
 
+import { createTarPacker } from "modern-tar";
 import { type ArchiveEntry, exactly } from "./archive_entry.ts";
-
-const BLOCK = 512;
-const encoder = new TextEncoder();
-/** Largest size the 11-digit octal field holds (8 GiB - 1). */
-export const MAX_USTAR_SIZE = 8 ** 11 - 1;
-
-function octal(b: Uint8Array, at: number, width: number, n: number): void {
-  const s = n.toString(8).padStart(width - 1, "0");
-  b.set(encoder.encode(s.slice(-(width - 1))), at);
-}
-
-function header(
-  name: Uint8Array,
-  prefix: Uint8Array,
-  size: number,
-  mode: number,
-  mtimeSec: number,
-  type: string,
-): Uint8Array {
-  const b = new Uint8Array(BLOCK);
-  b.set(name, 0);
-  octal(b, 100, 8, mode & 0o7777);
-  octal(b, 108, 8, 0);
-  octal(b, 116, 8, 0);
-  octal(b, 124, 12, size);
-  octal(b, 136, 12, Math.max(0, Math.min(mtimeSec, 8 ** 11 - 1)));
-  b.fill(0x20, 148, 156); // checksum counts as spaces
-  b[156] = type.charCodeAt(0);
-  b.set(encoder.encode("ustar\x0000"), 257);
-  b.set(prefix, 345);
-  let sum = 0;
-  for (const x of b) sum += x;
-  const cs = encoder.encode(sum.toString(8).padStart(6, "0") + "\0 ");
-  b.set(cs, 148);
-  return b;
-}
-
-/** One pax record: `LEN key=value\n`, where LEN counts itself. */
-export function paxRecord(key: string, value: string): Uint8Array {
-  const body = encoder.encode(` ${key}=${value}\n`);
-  let len = body.length + 1;
-  while (String(len).length + body.length > len) len++;
-  return encoder.encode(`${String(len)} ${key}=${value}\n`);
-}
-
-function padding(size: number): Uint8Array {
-  return new Uint8Array((BLOCK - (size % BLOCK)) % BLOCK);
-}
-
-/** Splits a name into ustar `prefix` and `name`, or null when it does not fit. */
-function splitName(full: Uint8Array): [Uint8Array, Uint8Array] | null {
-  if (full.length <= 100) return [full, new Uint8Array(0)];
-  for (let i = full.length - 1; i >= 0; i--) {
-    if (full[i] !== 0x2f) continue;
-    if (i <= 155 && full.length - i - 1 <= 100 && full.length - i - 1 > 0) {
-      return [full.subarray(i + 1), full.subarray(0, i)];
-    }
-    if (i < full.length - 101) break;
-  }
-  return null;
-}
+import { safeArchiveName } from "./archive_name.ts";
 
 /**
- * The header blocks for one entry: a pax header first when the name is long
- * or not ASCII, or the size does not fit ustar.
+ * Bytes of output one archive may hold ahead of its reader. Small: gzip
+ * and the connection queue more behind it for a slow client, and a larger
+ * value measured more memory per slow download and no more speed.
  */
-export function entryHeader(
-  e: Pick<ArchiveEntry, "name" | "dir" | "size" | "mtimeMs" | "mode">,
-): Uint8Array[] {
-  const full = encoder.encode(e.dir ? `${e.name}/` : e.name);
-  const size = e.dir ? 0 : e.size;
-  const mtime = Math.floor(e.mtimeMs / 1000);
-  const out: Uint8Array[] = [];
-  const split = /^[\x20-\x7e]*$/.test(e.name) ? splitName(full) : null;
-  const bigSize = size > MAX_USTAR_SIZE;
-  if (split === null || bigSize) {
-    const recs: Uint8Array[] = [];
-    if (split === null) recs.push(paxRecord("path", e.dir ? `${e.name}/` : e.name));
-    if (bigSize) recs.push(paxRecord("size", String(size)));
-    const len = recs.reduce((a, r) => a + r.length, 0);
-    out.push(header(encoder.encode("PaxHeader"), new Uint8Array(0), len, 0o644, mtime, "x"));
-    out.push(...recs, padding(len));
-  }
-  const [name, prefix] = split ?? [full.subarray(0, 100), new Uint8Array(0)];
-  out.push(
-    header(name, prefix, bigSize ? 0 : size, e.mode, mtime, e.dir ? "5" : "0"),
-  );
-  return out;
-}
+export const AHEAD = 64 * 1024;
+/** Latest mtime the 11-digit octal field holds, in seconds. */
+const MAX_MTIME_S = 8 ** 11 - 1;
 
-/** Writes `entries` as one tar stream (not yet compressed), chunk by chunk. */
-export async function* tarChunks(
-  entries: AsyncIterable<ArchiveEntry>,
-): AsyncGenerator<Uint8Array> {
-  for await (const e of entries) {
-    yield* entryHeader(e);
-    if (e.dir) continue;
-    yield* exactly(await e.open(), e.size);
-    const pad = padding(e.size);
-    if (pad.length) yield pad;
-  }
-  yield new Uint8Array(BLOCK * 2);
+/**
+ * Writes `entries` as one tar stream (not yet compressed), each name made
+ * safe by {@linkcode safeArchiveName}, each file opened only when its turn
+ * comes. Cancelling the stream stops the walk and closes the open file; an
+ * error of the walk errors the stream, so an archive never ends early
+ * looking whole.
+ */
+export function tarStream(entries: AsyncIterable<ArchiveEntry>): ReadableStream<Uint8Array> {
+  const { readable, controller: packer } = createTarPacker();
+  let out!: ReadableStreamDefaultController<Uint8Array>;
+  let stopped = false;
+  let wake = () => {};
+  const output = new ReadableStream<Uint8Array>({
+    start: (c) => void (out = c),
+    pull: () => wake(),
+    cancel(reason) {
+      stopped = true;
+      packer.error(reason);
+      wake();
+    },
+  }, new ByteLengthQueuingStrategy({ highWaterMark: AHEAD }));
+  /** Resolves when the reader wants more; throws once it has gone. */
+  const wanted = async () => {
+    while (!stopped && (out.desiredSize ?? 0) <= 0) await new Promise<void>((r) => wake = r);
+    if (stopped) throw new Error("the archive's reader went away");
+  };
+
+  (async () => {
+    for await (const chunk of readable) out.enqueue(chunk);
+    out.close();
+  })().catch((err) => out.error(err));
+
+  (async () => {
+    for await (const e of entries) {
+      await wanted();
+      const name = safeArchiveName(e.name);
+      const seconds = Math.min(Math.max(Math.floor(e.mtimeMs / 1000), 0), MAX_MTIME_S);
+      const body = packer.add({
+        name: e.dir ? `${name}/` : name,
+        type: e.dir ? "directory" : "file",
+        size: e.dir ? 0 : e.size,
+        mode: e.mode & 0o7777,
+        mtime: new Date(seconds * 1000),
+      }).getWriter();
+      if (!e.dir) {
+        for await (const chunk of exactly(await e.open(), e.size)) {
+          await wanted();
+          await body.write(chunk);
+        }
+      }
+      await body.close();
+    }
+    packer.finalize();
+  })().catch((err) => packer.error(err));
+  return output;
 }

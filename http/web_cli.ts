@@ -1,14 +1,16 @@
 /**
- * The command-line flags of `netkit http` for writes and credentials, parsed
- * into {@linkcode WebOptions}, with the start-up refusals: writes without
- * credentials, and credentials sent in the clear over a network.
+ * The command-line flags of `netkit http` for writes, credentials and
+ * access rules, parsed into {@linkcode WebOptions}, with the start-up
+ * refusals: writes without credentials (unless rules say who), bad rules,
+ * and credentials sent in the clear over a network.
  *
  * @module
  */
 
+import { AccessRules } from "../core/access_rules.ts";
 import { parseSize, UsageError } from "../core/cli_args.ts";
 import { isLoopback } from "../core/net.ts";
-import { type WebOptions, writesEnabled } from "./web_options.ts";
+import { credentialsConfigured, type WebOptions, writesEnabled } from "./web_options.ts";
 
 /** The flags, merged into the `http` flag table. */
 export const WEB_FLAGS = {
@@ -19,9 +21,13 @@ export const WEB_FLAGS = {
   delete: { type: "boolean" },
   auth: { type: "string" },
   token: { type: "string" },
+  users: { type: "string" },
+  allow: { type: "string", multiple: true },
   "auth-read": { type: "boolean" },
   "insecure-auth": { type: "boolean" },
   "no-archive": { type: "boolean" },
+  webdav: { type: "boolean" },
+  "macos-files": { type: "string" },
 } as const;
 
 type Values = {
@@ -32,9 +38,13 @@ type Values = {
   delete?: boolean;
   auth?: string;
   token?: string;
+  users?: string;
+  allow?: string[];
   "auth-read"?: boolean;
   "insecure-auth"?: boolean;
   "no-archive"?: boolean;
+  webdav?: boolean;
+  "macos-files"?: string;
 };
 
 /**
@@ -55,8 +65,15 @@ export function parseWebArgs(v: Values, host: string, tls: boolean): WebOptions 
     throw new UsageError("--token: must not be empty", "http");
   }
   const auth = v.auth;
-  if (auth !== undefined && auth.indexOf(":") < 1) {
-    throw new UsageError("--auth: expected USER:PASSWORD", "http");
+  if (auth !== undefined && (auth.indexOf(":") < 1 || auth.endsWith(":"))) {
+    throw new UsageError("--auth: expected USER:PASSWORD (neither empty)", "http");
+  }
+  const allow = v.allow ?? [];
+  let rules: AccessRules | null = null;
+  try {
+    if (allow.length > 0) rules = AccessRules.parse(allow);
+  } catch (e) {
+    throw new UsageError(`--allow ${(e as Error).message}`, "http");
   }
   const o: WebOptions = {
     upload: v.upload ?? false,
@@ -68,18 +85,37 @@ export function parseWebArgs(v: Values, host: string, tls: boolean): WebOptions 
     delete: v.delete ?? false,
     auth,
     token,
+    users: v.users,
+    allow,
     authRead: v["auth-read"] ?? false,
     archive: !v["no-archive"],
+    webdav: v.webdav ?? false,
+    macosFiles: parseMacFiles(v["macos-files"]),
   };
-  const credentials = auth !== undefined || token !== undefined;
-  if (writesEnabled(o) && !credentials) {
+  if (v["macos-files"] !== undefined && !o.webdav) {
+    throw new UsageError("--macos-files needs --webdav", "http");
+  }
+  const credentials = credentialsConfigured(o);
+  if (writesEnabled(o) && !credentials && rules === null) {
     throw new UsageError(
-      "--upload, --mkdir and --delete need --auth USER:PASSWORD or --token TOKEN",
+      "--upload, --mkdir and --delete need --auth, --users or --token (or --allow rules that say who)",
       "http",
     );
   }
   if (o.authRead && !credentials) {
-    throw new UsageError("--auth-read needs --auth or --token", "http");
+    throw new UsageError("--auth-read needs --auth, --users or --token", "http");
+  }
+  if (o.authRead && rules !== null) {
+    throw new UsageError(
+      "--auth-read goes without --allow: say it as a rule (--allow /:r:*)",
+      "http",
+    );
+  }
+  if (rules?.wantsSignIn() && !credentials) {
+    throw new UsageError(
+      "--allow names signed-in users, but there is no --users, --auth or --token",
+      "http",
+    );
   }
   if (credentials && !tls && !isLoopback(host) && !v["insecure-auth"]) {
     throw new UsageError(
@@ -88,4 +124,10 @@ export function parseWebArgs(v: Values, host: string, tls: boolean): WebOptions 
     );
   }
   return o;
+}
+
+function parseMacFiles(v: string | undefined): WebOptions["macosFiles"] {
+  if (v === undefined) return "refuse";
+  if (v === "refuse" || v === "hide" || v === "keep") return v;
+  throw new UsageError("--macos-files: expected refuse, hide or keep", "http");
 }

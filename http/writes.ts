@@ -1,19 +1,23 @@
 /**
  * The write methods of `netkit http` as a layer: `PUT` and `PATCH` uploads,
- * `MKCOL` and `DELETE`, each only when switched on, only from the server's
- * own origin (or from no browser at all), and only with credentials. Other
- * methods pass to the handler inside.
+ * `MKCOL` and `DELETE`, each only when switched on (by its switch or by a
+ * rule that grants it) and only from the server's own origin (or from no
+ * browser at all). Who may write where was decided outside, by the access
+ * layer (`access.ts`). Other methods pass to the handler inside.
  *
  * @module
  */
 
-import type { CredentialGate } from "./credentials.ts";
 import { handleDelete, handleMkcol } from "./folder_ops.ts";
-import { addressOf, type Layer } from "./handler.ts";
+import type { Layer } from "./handler.ts";
 import { reply } from "./plain_text.ts";
 import { handleUpload } from "./upload.ts";
 import { parseUrlPath, rawPathOf } from "./url_path.ts";
 import type { WriteContext } from "./write_common.ts";
+import { writeMethods } from "./web_options.ts";
+import { davErrorResponse } from "./webdav/dav_error.ts";
+import { guardWrite } from "./webdav/lock_guard.ts";
+import { selfAndParent } from "./webdav/lock_rules.ts";
 
 const WRITES = new Set(["PUT", "PATCH", "MKCOL", "DELETE", "POST"]);
 
@@ -31,29 +35,29 @@ export function sameOrigin(origin: string | null, requestUrl: string): boolean {
   }
 }
 
-/** The methods switched on by `options`. */
-export function allowedWrites(
-  o: { upload?: boolean; mkdir?: boolean; delete?: boolean },
-): Set<string> {
-  const allowed = new Set<string>();
-  if (o.upload) allowed.add("PUT").add("PATCH");
-  if (o.mkdir) allowed.add("MKCOL");
-  if (o.delete) allowed.add("DELETE");
-  return allowed;
-}
-
-/** The write layer over `ctx`'s library; `gate` checks credentials. */
-export function writesLayer(ctx: WriteContext, gate: CredentialGate): Layer {
-  const allowed = allowedWrites(ctx.options);
+/**
+ * The write layer over `ctx`'s library. WebDAV locks, taken through any
+ * instance sharing the folder, stop plain writes too: `principalOf` names
+ * the sender of a request as a lock records its owner.
+ */
+export function writesLayer(ctx: WriteContext, principalOf: (req: Request) => string): Layer {
+  const allowed = writeMethods(ctx.options);
   const allow = ["GET", "HEAD", ...allowed].join(", ");
   const { common } = ctx;
 
-  const write = (req: Request): Response | Promise<Response> => {
+  const write = async (req: Request): Promise<Response> => {
     let path;
     try {
+      if (req.url.includes("#")) throw new Error("a fragment in a request target");
       path = parseUrlPath(rawPathOf(req.url));
     } catch {
       return reply(400, "bad path", common);
+    }
+    const s = path.segments;
+    try {
+      await guardWrite(ctx.library, req, s, selfAndParent(s), principalOf(req));
+    } catch (e) {
+      return davErrorResponse(e, common);
     }
     if (req.method === "MKCOL") return handleMkcol(ctx, path);
     if (req.method === "DELETE") return handleDelete(ctx, path);
@@ -69,6 +73,6 @@ export function writesLayer(ctx: WriteContext, gate: CredentialGate): Layer {
     if (!sameOrigin(req.headers.get("origin"), req.url)) {
       return reply(403, "cross-origin write refused", common);
     }
-    return gate.guard(req, addressOf(peer), () => write(req));
+    return write(req);
   };
 }

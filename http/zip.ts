@@ -7,11 +7,19 @@
  * beyond one chunk; the record builders are pure and take sizes and offsets
  * as numbers (exact up to 2^53).
  *
+ * Hand-written on purpose, after measuring the libraries (docs/BENCHMARKS.md,
+ * "Folder archives"): `client-zip`, the streaming writer that fits, computes
+ * CRC-32 in JavaScript, several times slower than `node:zlib`'s `crc32`
+ * used here, and ends an archive of more than 65,535 members without the
+ * ZIP64 end record, which `unzip -t` rejects; `fflate` writes no ZIP64;
+ * `@zip.js/zip.js` was slower still and holds more memory.
+ *
  * @module
  */
 
 import { crc32 } from "node:zlib";
 import { type ArchiveEntry, exactly } from "./archive_entry.ts";
+import { safeArchiveName } from "./archive_name.ts";
 
 const MAX32 = 0xffffffff;
 const MAX16 = 0xffff;
@@ -179,14 +187,18 @@ export function endRecords(count: number, cdSize: number, cdOffset: number): Uin
   return b;
 }
 
-/** Writes `entries` as one zip archive, pulled chunk by chunk. */
+/**
+ * Writes `entries` as one zip archive, pulled chunk by chunk, each name made
+ * safe by {@linkcode safeArchiveName}.
+ */
 export async function* zipChunks(
   entries: AsyncIterable<ArchiveEntry>,
 ): AsyncGenerator<Uint8Array> {
   const records: ZipRecord[] = [];
   let offset = 0;
   for await (const e of entries) {
-    const name = encoder.encode(e.dir ? `${e.name}/` : e.name);
+    const safe = safeArchiveName(e.name);
+    const name = encoder.encode(e.dir ? `${safe}/` : safe);
     const dos = dosDateTime(e.mtimeMs);
     const size = e.dir ? 0 : e.size;
     const zip64 = needsZip64(size);

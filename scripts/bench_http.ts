@@ -18,6 +18,7 @@
 
 import { parseArgs } from "node:util";
 import { PERMISSIONS, UNSTABLE, V8_FLAGS } from "./compile.ts";
+import { nginxConf } from "./bench/refs.ts";
 
 const { values: opt } = parseArgs({
   args: Deno.args,
@@ -154,31 +155,6 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-function nginxConf(): string {
-  return `worker_processes 1;
-daemon off;
-pid ${dir}/nginx/nginx.pid;
-error_log ${dir}/nginx/error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_requests 1000000;
-  default_type application/octet-stream;
-  client_body_temp_path ${dir}/nginx/tmp;
-  proxy_temp_path ${dir}/nginx/tmp;
-  fastcgi_temp_path ${dir}/nginx/tmp;
-  uwsgi_temp_path ${dir}/nginx/tmp;
-  scgi_temp_path ${dir}/nginx/tmp;
-  server {
-    listen 127.0.0.1:${PORTS.nginx};
-    root ${www};
-  }
-}
-`;
-}
-
 // netkit runs with the compiled binary's own flags and permissions.
 const netkitCmd = (port: number, workers: number, extra: string[] = []) => [
   Deno.execPath(),
@@ -211,7 +187,7 @@ try {
     for (let i = 0; i < 16; i++) mib.set(block, i * 65536);
     for (let i = 0; i < 1024; i++) await f.write(mib);
   }
-  await Deno.writeTextFile(`${dir}/nginx/nginx.conf`, nginxConf());
+  await Deno.writeTextFile(`${dir}/nginx/nginx.conf`, nginxConf(`${dir}/nginx`, www, PORTS.nginx));
   const nginx = await start(
     ["nginx", "-p", `${dir}/nginx`, "-c", `${dir}/nginx/nginx.conf`],
     PORTS.nginx,

@@ -54,7 +54,7 @@ export const PERMISSIONS = [
   "--allow-net",
   "--allow-read",
   "--allow-write",
-  "--allow-env=NETKIT_TOKEN,NO_COLOR",
+  "--allow-env=NETKIT_TOKEN,NETKIT_PASSWORD,NO_COLOR",
   "--allow-sys=hostname",
 ] as const;
 

@@ -11,6 +11,7 @@
 export const WORKER_MODULES: readonly string[] = [
   "server/file_server_worker.ts",
   "core/hash_worker.ts",
+  "core/kdf_worker.ts",
   "http/worker.ts",
   "http/compress_worker.ts",
 ];

@@ -19,6 +19,7 @@ import { FILE_SERVER_DEFAULTS } from "./options.ts";
 import { onShutdownSignal } from "../core/signals.ts";
 import { makeLibraryFolder } from "../core/library.ts";
 import { formatHostPort, isLoopback } from "../core/net.ts";
+import { AccessRules } from "../core/access_rules.ts";
 
 /** One line for `netkit --help`. */
 export const SUMMARY = "serve a library folder over netkit's TCP file protocol";
@@ -49,6 +50,16 @@ Options:
   --hidden               list and accept dot-files
   --max-connections N    clients served at once; more get BUSY (default: ${d.maxConnections})
   --idle-timeout TIME    drop a connection silent this long (default: ${d.idleTimeoutMs / 1000}s)
+  --handshake-timeout TIME
+                         drop a connection that has not completed TLS and sent
+                         its HELLO this long after connecting
+                         (default: ${d.handshakeTimeoutMs / 1000}s)
+  --max-handshakes N     connections at once still in their handshake; a new
+                         one past this closes the oldest (default: ${d.maxHandshakes})
+  --max-per-address N    connections at once from one address (IPv6: one /64);
+                         more get BUSY; 0 for no limit (default: ${d.maxPerAddress})
+  --limit-loopback       apply --max-per-address to loopback clients too
+                         (default: they are exempt)
   --max-upload SIZE      largest upload, e.g. 10G (default: 64GiB)
   --max-frame SIZE       largest frame payload (default: 1MiB)
   --shutdown-grace TIME  on SIGINT/SIGTERM, time for transfers to finish (default: ${
@@ -57,6 +68,11 @@ Options:
   --cert FILE --key FILE serve over TLS with this PEM certificate chain and key
   --token TOKEN          require this shared token from every client; better: set
                          NETKIT_TOKEN in the environment (kept out of the process list)
+  --users FILE           accounts from an htpasswd file (htpasswd -B); a client
+                         signs in with 'netkit client --user NAME'
+  --allow PATH:PERMS:WHO who may do what (repeatable): PATH / or /NAME, PERMS of
+                         r (list, get), w (put), d (replace); WHO names users,
+                         * (signed in), - (everyone) or @NET (docs/access.md)
   --hash-offload SIZE    hash transfers this large on another core, in a
                          Worker; 'off' hashes all inline (default: SHA-256
                          transfers from 8MiB, XXH3-128 inline)
@@ -80,12 +96,18 @@ export async function main(args: string[]): Promise<number> {
     hidden: { type: "boolean" },
     "max-connections": { type: "string" },
     "idle-timeout": { type: "string" },
+    "handshake-timeout": { type: "string" },
+    "max-handshakes": { type: "string" },
+    "max-per-address": { type: "string" },
+    "limit-loopback": { type: "boolean" },
     "max-upload": { type: "string" },
     "max-frame": { type: "string" },
     "shutdown-grace": { type: "string" },
     cert: { type: "string" },
     key: { type: "string" },
     token: { type: "string" },
+    users: { type: "string" },
+    allow: { type: "string", multiple: true },
     "hash-offload": { type: "string" },
     quiet: { type: "boolean" },
   }, "serve-files");
@@ -137,6 +159,16 @@ export async function main(args: string[]): Promise<number> {
     idleTimeoutMs: values["idle-timeout"] === undefined
       ? undefined
       : parseDuration(values["idle-timeout"], "--idle-timeout"),
+    handshakeTimeoutMs: values["handshake-timeout"] === undefined
+      ? undefined
+      : parseDuration(values["handshake-timeout"], "--handshake-timeout"),
+    maxHandshakes: values["max-handshakes"] === undefined
+      ? undefined
+      : parseIntFlag(values["max-handshakes"], "--max-handshakes", 1, 1_000_000),
+    maxPerAddress: values["max-per-address"] === undefined
+      ? undefined
+      : parseIntFlag(values["max-per-address"], "--max-per-address", 0, 1_000_000),
+    limitLoopback: values["limit-loopback"],
     maxUpload: values["max-upload"] === undefined
       ? undefined
       : parseSize(values["max-upload"], "--max-upload"),
@@ -148,6 +180,8 @@ export async function main(args: string[]): Promise<number> {
       : parseDuration(values["shutdown-grace"], "--shutdown-grace"),
     log: values.quiet ? null : undefined,
     token,
+    users: values.users ?? null,
+    allow: values.allow,
     tls,
     hashOffloadMinBytes: values["hash-offload"] === undefined
       ? undefined
@@ -156,6 +190,9 @@ export async function main(args: string[]): Promise<number> {
       : parseSize(values["hash-offload"], "--hash-offload"),
   }).catch((e) => {
     if (e instanceof RangeError) throw new UsageError(e.message);
+    if (values.users !== undefined && String(e).includes("--users")) {
+      throw new UsageError(e.message);
+    }
     if (e instanceof Deno.errors.AddrInUse) {
       const where = formatHostPort(values.host ?? d.hostname, Number(values.port ?? d.port));
       throw new Error(`address in use: ${where}`);
@@ -164,15 +201,21 @@ export async function main(args: string[]): Promise<number> {
   });
 
   const { hostname, port } = server.addr;
-  const extras = [tls ? "TLS" : "", token ? "token required" : ""].filter(Boolean).join(", ");
+  const extras = [tls ? "TLS" : "", token ? "token required" : "", values.users ? "users" : ""]
+    .filter(Boolean).join(", ");
+  for (const r of AccessRules.parse(values.allow ?? []).anonymousWrites()) {
+    console.error(
+      `netkit serve-files: warning: --allow ${r.text} lets people write without signing in`,
+    );
+  }
   console.error(
     `netkit serve-files: serving ${server.root} on ${formatHostPort(hostname, port)} (${
       model === "workers" ? `workers model, ${workers} workers` : `${model} model`
     }${extras ? `, ${extras}` : ""})`,
   );
-  if (token && !tls && !isLoopback(hostname)) {
+  if ((token || values.users) && !tls && !isLoopback(hostname)) {
     console.error(
-      "netkit serve-files: warning: the token crosses the network in clear; use --cert/--key",
+      "netkit serve-files: warning: tokens and passwords cross the network in clear; use --cert/--key",
     );
   }
 

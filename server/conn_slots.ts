@@ -11,6 +11,11 @@
 export interface ConnectionSlots {
   /** Takes a slot; false when the limit is reached. */
   tryAcquire(): boolean;
+  /**
+   * Takes a slot past the limit, for a connection let in while another is
+   * being closed to make room (its slot is on its way back).
+   */
+  take(): void;
   /** Gives a slot back. */
   release(): void;
   /** Slots taken now. */
@@ -41,6 +46,10 @@ export class SharedSlots implements ConnectionSlots {
     if (Atomics.add(this.#count, 0, 1) < this.#max) return true;
     Atomics.sub(this.#count, 0, 1);
     return false;
+  }
+
+  take(): void {
+    Atomics.add(this.#count, 0, 1);
   }
 
   release(): void {

@@ -1,19 +1,27 @@
 /**
  * The `serve-files` server: a TCP listener, the shared accept loop, one
- * session per connection, an idle watchdog, and graceful shutdown.
+ * session per connection, the connection policy (a limit per address, a
+ * deadline and a cap for handshakes), an idle watchdog, and graceful
+ * shutdown.
  *
  * @module
  */
 
 import { ALPN, encodeMessage } from "../protocol/file/messages.ts";
 import { writeAll } from "../protocol/file/frame_stream.ts";
-import { AuthThrottle, type AuthThrottleOptions, TokenCheck } from "../core/auth.ts";
+import type { AuthThrottleOptions } from "../core/auth_throttle.ts";
+import { SignIn } from "../core/sign_in.ts";
+import { UserFile } from "../core/users.ts";
 import { SharedSlots } from "./conn_slots.ts";
+import { AddressCounts } from "./address_counts.ts";
+import { Handshakes } from "./handshakes.ts";
+import { addressKey, isLoopback } from "../core/net.ts";
 import { HashPool } from "../core/hash_pool.ts";
 import { FileStore } from "./file_store.ts";
 import { type AcceptLoop, type ServerModel, startAcceptLoop } from "./listen.ts";
-import { type FileServerOptions, resolveFileServerOptions } from "./options.ts";
+import { fileRulesOf, type FileServerOptions, resolveFileServerOptions } from "./options.ts";
 import { Session, type SessionContext } from "./session.ts";
+import type { ReloadDetail } from "../core/users.ts";
 
 /** Options of {@linkcode startFileServer}: the server options plus its model. */
 export interface StartFileServerOptions extends FileServerOptions {
@@ -23,6 +31,8 @@ export interface StartFileServerOptions extends FileServerOptions {
   reusePort?: boolean;
   /** A connection counter shared with other Workers, for one common limit. @default none */
   sharedSlots?: SharedArrayBuffer;
+  /** Per-address counts shared with other Workers, for one common limit. @default none */
+  sharedAddressCounts?: SharedArrayBuffer;
   /** Remove temp files of dead uploads at start. @default true */
   cleanTemps?: boolean;
   /**
@@ -33,7 +43,7 @@ export interface StartFileServerOptions extends FileServerOptions {
    * mistake. Not with the loop model. @default 1
    */
   acceptQueues?: number;
-  /** How wrong tokens are slowed down. @default 3 free failures, then 250 ms doubling to 8 s */
+  /** How sign-in attempts are paced. @default see {@linkcode AuthThrottleOptions} */
   authThrottle?: AuthThrottleOptions;
 }
 
@@ -47,6 +57,8 @@ export interface FileServer extends AsyncDisposable {
   readonly connections: number;
   /** Fires a `"connectionclose"` event each time a client connection has ended. */
   readonly events: EventTarget;
+  /** The accounts of `users`, when given (tests wait for its reloads). */
+  readonly users: UserFile | null;
   /** Resolves when the server has stopped. */
   readonly finished: Promise<void>;
   /**
@@ -67,12 +79,26 @@ export async function startFileServer(
   const store = await FileStore.open(o.root, { hidden: o.hidden });
   if (options.cleanTemps ?? true) await store.library.cleanTemps();
   const log = o.log ?? (() => {});
-  const auth = o.token === null
-    ? null
-    : { check: new TokenCheck(o.token), throttle: new AuthThrottle(options.authThrottle) };
+  const rules = fileRulesOf(o);
+  const users = o.users === null ? null : await UserFile.open(o.users);
+  users?.addEventListener("reload", (e) => {
+    const d = (e as CustomEvent<ReloadDetail>).detail;
+    log(d.ok ? `${o.users}: ${d.users} accounts` : `${d.error}; the accounts read before stay`);
+  });
+  const signIn = new SignIn({ token: o.token, users, throttle: options.authThrottle });
   const hashPool = new HashPool(1).acquire();
   const sessions = new Set<Session>();
-  const ctx: SessionContext = { store, options: o, log, auth, hashPool, sessions };
+  const handshakes = new Handshakes(o.maxHandshakes, o.handshakeTimeoutMs);
+  const ctx: SessionContext = {
+    store,
+    options: o,
+    log,
+    signIn,
+    rules,
+    hashPool,
+    sessions,
+    handshakes,
+  };
   const queues = options.acceptQueues ?? 1;
   if (!Number.isInteger(queues) || queues < 1 || queues > 64) {
     throw new RangeError(`acceptQueues must be from 1 to 64, got ${queues}`);
@@ -107,7 +133,27 @@ export async function startFileServer(
     code: "BUSY",
     message: `server busy: ${o.maxConnections} connections already`,
   });
-  const handler = (conn: Deno.Conn, stopping: AbortSignal) => new Session(conn, ctx).run(stopping);
+  const addressBusyFrame = encodeMessage({
+    type: "ERROR",
+    code: "BUSY",
+    message: `server busy: ${o.maxPerAddress} connections from your address already`,
+  });
+  const perAddress = o.maxPerAddress > 0
+    ? new AddressCounts(o.maxPerAddress, options.sharedAddressCounts)
+    : null;
+  let refused = 0;
+  const handler = (conn: Deno.Conn, stopping: AbortSignal): Promise<void> => {
+    const host = (conn.remoteAddr as Deno.NetAddr).hostname;
+    const key = perAddress && (o.limitLoopback || !isLoopback(host)) ? addressKey(host) : null;
+    if (key !== null && !perAddress!.tryAcquire(key)) {
+      refused++;
+      return writeAll(conn, addressBusyFrame).catch(() => {});
+    }
+    const session = new Session(conn, ctx);
+    handshakes.add(session);
+    const run = session.run(stopping);
+    return key === null ? run : run.finally(() => perAddress!.release(key));
+  };
   // On shutdown, sessions waiting for a request end now; busy ones finish theirs first.
   const stopIdle = () => {
     sessions.forEach((s) => {
@@ -120,6 +166,8 @@ export async function startFileServer(
       model: options.model ?? "async",
       slots,
       onBusy: (conn) => writeAll(conn, busyFrame),
+      // Every slot taken: a connection still in its handshake makes room.
+      onFull: () => handshakes.evictOldest(),
       onError: (e) => log(`${new Date().toISOString()} accept error: ${e}`),
       onClosed: () => events.dispatchEvent(new Event("connectionclose")),
       onStop: stopIdle,
@@ -133,10 +181,22 @@ export async function startFileServer(
     close: (graceMs: number) => Promise.all(loops.map((l) => l.close(graceMs))).then(() => {}),
   };
 
-  // One timer for all connections: drop those silent for longer than the idle timeout.
-  const tick = Math.min(1000, Math.max(50, o.idleTimeoutMs / 4));
+  // One timer for all connections: drop handshakes past their deadline and
+  // connections silent for longer than the idle timeout; say what the
+  // connection policy closed or refused, at most once a tick.
+  const tick = Math.min(1000, Math.max(50, Math.min(o.idleTimeoutMs, o.handshakeTimeoutMs) / 4));
   const watchdog = setInterval(() => {
-    const since = performance.now() - o.idleTimeoutMs;
+    const now = performance.now();
+    handshakes.expire(now);
+    const { late, evicted } = handshakes.takeStats();
+    if (late + evicted + refused > 0) {
+      log(
+        `${new Date().toISOString()} connections closed: ${late} past the handshake deadline, ` +
+          `${evicted} still in their handshake to make room, ${refused} over the per-address limit`,
+      );
+      refused = 0;
+    }
+    const since = now - o.idleTimeoutMs;
     // forEach, not for-of: no iterator result per session on every tick.
     sessions.forEach((s) => {
       if (s.lastActive < since) s.close();
@@ -147,6 +207,8 @@ export async function startFileServer(
   const finished = loop.finished.finally(() => {
     clearInterval(watchdog);
     hashPool.release();
+    signIn.close();
+    users?.close();
   });
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -159,6 +221,7 @@ export async function startFileServer(
     addr: listeners[0].addr as Deno.NetAddr,
     root: store.root,
     events,
+    users,
     get connections() {
       return loop.active;
     },

@@ -3,7 +3,7 @@
  * Worker entry of the `workers` server model: each Worker runs its own file
  * server with its own accept loop on the shared port (`reusePort`), so the
  * kernel spreads connections across Workers and cores. The connection limit
- * is one counter shared by all Workers.
+ * and the per-address limit are counters shared by all Workers.
  *
  * @module
  */
@@ -30,6 +30,7 @@ self.onmessage = async (e: MessageEvent<WorkerCommand>) => {
       model: "async",
       reusePort: true,
       sharedSlots: cmd.slots,
+      sharedAddressCounts: cmd.addressCounts,
       cleanTemps: false,
     });
   } catch (err) {

@@ -2,14 +2,17 @@
  * The `workers` server model for `serve-files`: N Worker isolates, each with
  * its own accept loop on the same port through `reusePort` (a `Deno.Conn`
  * cannot be handed to a Worker, so each Worker accepts for itself). The
- * kernel spreads new connections across them; one shared counter keeps the
- * connection limit; the library's consistency comes from the file system, as
- * it does across processes.
+ * kernel spreads new connections across them; shared counters keep the
+ * connection limit and the per-address limit; each Worker keeps its share of
+ * the handshake cap (a Worker can close only its own connections); the
+ * library's consistency comes from the file system, as it does across
+ * processes.
  *
  * @module
  */
 
 import { SharedSlots } from "./conn_slots.ts";
+import { AddressCounts } from "./address_counts.ts";
 import type { FileServer } from "./file_server.ts";
 import { Library } from "../core/library.ts";
 import { type FileServerOptions, resolveFileServerOptions } from "./options.ts";
@@ -21,6 +24,7 @@ export type WorkerCommand =
     options: Omit<FileServerOptions, "log">;
     quiet: boolean;
     slots: SharedArrayBuffer;
+    addressCounts: SharedArrayBuffer;
   }
   | { type: "close" };
 
@@ -52,6 +56,8 @@ export async function startWorkersFileServer(
   await library.cleanTemps();
   const root = library.root;
   const slots = new SharedSlots(o.maxConnections);
+  const addressCounts = new AddressCounts(o.maxPerAddress);
+  const maxHandshakes = Math.ceil(o.maxHandshakes / count);
   const events = new EventTarget();
   const workers: Worker[] = [];
   const finishedEach: Promise<void>[] = [];
@@ -76,9 +82,10 @@ export async function startWorkersFileServer(
       };
       const cmd: WorkerCommand = {
         type: "start",
-        options: { ...rest, root, port },
+        options: { ...rest, root, port, maxHandshakes },
         quiet: log === null,
         slots: slots.buffer,
+        addressCounts: addressCounts.buffer,
       };
       w.postMessage(cmd);
     });
@@ -99,6 +106,7 @@ export async function startWorkersFileServer(
       addr: { transport: "tcp", hostname: o.hostname, port },
       root,
       events,
+      users: null, // each Worker follows the file itself
       get connections() {
         return slots.used;
       },

@@ -42,6 +42,12 @@ export interface AcceptLoopOptions<C extends Deno.Conn> {
   slots?: ConnectionSlots;
   /** Called for a connection over the limit; must close it. @default closes it */
   onBusy?: (conn: C) => Promise<void> | void;
+  /**
+   * Called when every slot is taken, before refusing a connection: may close
+   * another connection to make room, and returns true to let the new one in
+   * (past the limit until the closed one's slot is back). @default refuses
+   */
+  onFull?: () => boolean;
   /** Called when accepting fails for a reason other than closing. */
   onError?: (e: unknown) => void;
   /** Called after each handled connection has ended and been closed. */
@@ -143,7 +149,12 @@ export function startAcceptLoop<C extends Deno.Conn>(
         continue;
       }
       running++;
-      if (!slots.tryAcquire()) busy(conn);
+      let admitted = slots.tryAcquire();
+      if (!admitted && options.onFull?.()) {
+        slots.take();
+        admitted = true;
+      }
+      if (!admitted) busy(conn);
       else if (model === "loop") await run(conn);
       else run(conn);
     }

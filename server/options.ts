@@ -5,6 +5,7 @@
  * @module
  */
 
+import { AccessRules } from "../core/access_rules.ts";
 import { DEFAULT_MAX_FRAME, MIN_MAX_FRAME } from "../protocol/file/frame.ts";
 
 /** Options of {@linkcode startFileServer}. */
@@ -23,6 +24,25 @@ export interface FileServerOptions {
   maxConnections?: number;
   /** A connection silent for this long is dropped, ms. @default 30000 */
   idleTimeoutMs?: number;
+  /**
+   * A connection must have completed TLS and sent its HELLO within this
+   * (the token check after it may take longer: a failure throttle's wait),
+   * ms. @default 10000
+   */
+  handshakeTimeoutMs?: number;
+  /**
+   * Connections at once still in their handshake; a new one past this
+   * closes the oldest of them. Split evenly among Workers. @default 256
+   */
+  maxHandshakes?: number;
+  /**
+   * Connections at once from one address (an IPv6 /64); more get BUSY.
+   * Loopback clients are exempt unless `limitLoopback`. 0: no limit.
+   * @default 64
+   */
+  maxPerAddress?: number;
+  /** Apply `maxPerAddress` to loopback clients too. @default false */
+  limitLoopback?: boolean;
   /** Largest frame payload accepted, bytes. @default 1048576 */
   maxFrame?: number;
   /** Largest upload accepted, bytes. @default 68719476736 (64 GiB) */
@@ -33,6 +53,15 @@ export interface FileServerOptions {
   log?: ((line: string) => void) | null;
   /** Shared secret every client must present in HELLO; `null` for none. @default null */
   token?: string | null;
+  /** An htpasswd file of accounts: a HELLO may name a user, its token the password. @default null */
+  users?: string | null;
+  /**
+   * Access rules over the flat library, `PATH:PERMS:WHO` each
+   * (`core/access_rules.ts`; a path is `/` or `/NAME`). Without any: all may
+   * read and write (the signed-in only, when a token or users are set).
+   * @default []
+   */
+  allow?: string[];
   /** PEM certificate chain and key: serve over TLS; `null` for plain TCP. @default null */
   tls?: { cert: string; key: string } | null;
   /**
@@ -58,11 +87,17 @@ export const FILE_SERVER_DEFAULTS: ResolvedFileServerOptions = {
   readOnly: false,
   maxConnections: 1024,
   idleTimeoutMs: 30_000,
+  handshakeTimeoutMs: 10_000,
+  maxHandshakes: 256,
+  maxPerAddress: 64,
+  limitLoopback: false,
   maxFrame: DEFAULT_MAX_FRAME,
   maxUpload: 64 * 1024 ** 3,
   shutdownGraceMs: 10_000,
   log: (line) => console.error(line),
   token: null,
+  users: null,
+  allow: [],
   tls: null,
   hashOffloadMinBytes: null,
 };
@@ -100,12 +135,21 @@ export function resolveFileServerOptions(
     o.idleTimeoutMs,
   );
   check(
+    int(o.handshakeTimeoutMs, 100),
+    "handshakeTimeoutMs",
+    "at least 100",
+    o.handshakeTimeoutMs,
+  );
+  check(int(o.maxHandshakes, 1), "maxHandshakes", "at least 1", o.maxHandshakes);
+  check(int(o.maxPerAddress, 0), "maxPerAddress", "0 or more", o.maxPerAddress);
+  check(
     int(o.maxFrame, MIN_MAX_FRAME, 64 * 1024 * 1024),
     "maxFrame",
     `from ${MIN_MAX_FRAME} to 64 MiB`,
     o.maxFrame,
   );
   check(int(o.maxUpload, 0), "maxUpload", "0 or more", o.maxUpload);
+  fileRulesOf(o); // a bad rule fails here, naming itself
   check(
     int(o.shutdownGraceMs, 0),
     "shutdownGraceMs",
@@ -123,4 +167,16 @@ export function offloadHash(
 ): boolean {
   const min = options.hashOffloadMinBytes ?? (hash === "sha256" ? 8 << 20 : Infinity);
   return size >= min;
+}
+
+/**
+ * The rules in force: `allow` as given, or the rules the switches always
+ * meant: everyone (with a token or users: the signed-in) may read, write
+ * and replace.
+ *
+ * @throws {RangeError} for a bad rule
+ */
+export function fileRulesOf(o: ResolvedFileServerOptions): AccessRules {
+  if (o.allow.length > 0) return AccessRules.parse(o.allow);
+  return AccessRules.parse([`/:rwd:${o.token !== null || o.users !== null ? "*" : "-"}`]);
 }

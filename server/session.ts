@@ -8,13 +8,7 @@
  * @module
  */
 
-import {
-  createHasher,
-  type DigestSource,
-  type Hasher,
-  type HashName,
-  SUPPORTED_HASHES,
-} from "../core/hash.ts";
+import { createHasher, type Hasher, type HashName, SUPPORTED_HASHES } from "../core/hash.ts";
 import { chooseHash } from "../protocol/file/hash_choice.ts";
 import { isNetkitError, NetkitError } from "../core/errors.ts";
 import { transferBuffers } from "../protocol/file/buffer_pool.ts";
@@ -32,7 +26,9 @@ import {
   type Put,
   PutFlag,
 } from "../protocol/file/messages.ts";
-import type { AuthThrottle, TokenCheck } from "../core/auth.ts";
+import { type AccessRules, anonymous, R, type Subject } from "../core/access_rules.ts";
+import { authenticate, permit, putNeeds } from "./session_access.ts";
+import type { SignIn } from "../core/sign_in.ts";
 import { digestKey } from "./digest_cache.ts";
 import {
   type ChunkWriter,
@@ -41,11 +37,18 @@ import {
   type HashPool,
 } from "../core/hash_pool.ts";
 import type { FileStore } from "./file_store.ts";
+import type { Handshakes } from "./handshakes.ts";
 import { offloadHash, type ResolvedFileServerOptions } from "./options.ts";
 import { TrackedConn } from "../core/tracked_conn.ts";
-import { hashPrefix, receiveData, sendData } from "../protocol/file/data_path.ts";
+import {
+  type DigestSource,
+  hashPrefix,
+  receiveData,
+  sendData,
+} from "../protocol/file/data_path.ts";
 import { readFullSync } from "../core/disk_io.ts";
 import { formatHostPort } from "../core/net.ts";
+import { printableText, quoteName } from "../core/printable.ts";
 
 /** Files up to this size are answered in a single write. */
 const SMALL_FILE_BYTES = 256 * 1024;
@@ -68,8 +71,10 @@ export interface SessionContext {
   options: ResolvedFileServerOptions;
   /** Writes one log line (already muted when quiet). */
   log: (line: string) => void;
-  /** Token check and failure throttle, when the server requires a token. */
-  auth: { check: TokenCheck; throttle: AuthThrottle } | null;
+  /** The credential check (token, users), shared by the server's sessions. */
+  signIn: SignIn;
+  /** Who may read, write and replace which names. */
+  rules: AccessRules;
   /** Hashes large transfers on another core. */
   hashPool: HashPool;
   /**
@@ -77,6 +82,8 @@ export interface SessionContext {
    * them, so a session needs no timer and no abort listener of its own.
    */
   sessions: Set<Session>;
+  /** The server's connections still in their handshake; a session leaves it once welcomed. */
+  handshakes: Handshakes;
 }
 
 function peerOf(conn: Deno.Conn): string {
@@ -107,11 +114,17 @@ function isDisconnect(e: unknown): boolean {
 export class Session extends TrackedConn {
   /** True while a request is being served; the shutdown sweep spares it. */
   busy = false;
+  /** `performance.now()` when the connection was accepted (for the handshake deadline). */
+  readonly startedAt: number = this.lastActive;
+  /** True once the HELLO has arrived (the handshake deadline then no longer applies). */
+  heard = false;
   readonly #ctx: SessionContext;
   readonly #reader: FrameReader;
   readonly #writer: FrameWriter;
   /** The hash agreed in the handshake; null until then. */
   #hash: HashName | null = null;
+  /** Who signed in, in the handshake. */
+  #subject: Subject = anonymous();
 
   /**
    * @param conn the accepted connection (a TLS one is handshaken in `run`)
@@ -162,6 +175,7 @@ export class Session extends TrackedConn {
       await this.#fail(e);
     } finally {
       ctx.sessions.delete(this);
+      ctx.handshakes.done(this);
     }
   }
 
@@ -177,11 +191,13 @@ export class Session extends TrackedConn {
     if (m === null) return false;
     if (this.#hash !== null) return await this.#request(m, this.#hash);
     const hello = expectHello(m);
+    this.heard = true;
     const ctx = this.#ctx;
-    if (ctx.auth) await authenticate(hello, this.conn, ctx.auth, stopping);
+    this.#subject = await authenticate(hello, this.conn, ctx, stopping);
     const hash = chooseHash(hello.hashes, SUPPORTED_HASHES);
     const welcome = welcomeFrame(ctx, Math.min(hello.version, PROTOCOL_VERSION), hash);
     this.#hash = hash;
+    ctx.handshakes.done(this);
     await this.#writer.sendEncoded(welcome);
     return true;
   }
@@ -204,14 +220,16 @@ export class Session extends TrackedConn {
     try {
       switch (m.type) {
         case "LIST":
-          bytes = await list(ctx.store, writer);
+          bytes = await list(ctx, this.#subject, writer);
           break;
         case "GET":
-          what = `GET ${JSON.stringify(m.name)}${m.offset ? ` @${m.offset}` : ""}`;
+          what = `GET ${quoteName(m.name)}${m.offset ? ` @${m.offset}` : ""}`;
+          permit(ctx, this.#subject, m.name, R);
           bytes = await get(m, ctx, writer, hash);
           break;
         case "PUT":
-          what = `PUT ${JSON.stringify(m.name)} ${m.size}`;
+          what = `PUT ${quoteName(m.name)} ${m.size}`;
+          permit(ctx, this.#subject, m.name, putNeeds(ctx, m));
           bytes = await put(m, ctx, this.#reader, writer, hash);
           break;
         case "QUIT":
@@ -245,7 +263,7 @@ export class Session extends TrackedConn {
     const ctx = this.#ctx;
     const err = isNetkitError(e) ? e : new NetkitError("INTERNAL", "internal server error");
     const what = isNetkitError(e) ? `${err.code}: ${err.message}` : `internal error: ${e}`;
-    ctx.log(`${new Date().toISOString()} ${peerOf(this.conn)} ${what}`);
+    ctx.log(`${new Date().toISOString()} ${peerOf(this.conn)} ${printableText(what)}`);
     try {
       await this.#writer.send(errorMessage(err));
     } catch { /* the peer is gone */ }
@@ -264,26 +282,6 @@ function expectHello(m: Incoming): Hello {
   return m;
 }
 
-/** Checks the HELLO's token, after the failure throttle's delay for the client's address. */
-async function authenticate(
-  hello: Hello,
-  conn: Deno.Conn,
-  auth: { check: TokenCheck; throttle: AuthThrottle },
-  stopping: AbortSignal,
-): Promise<void> {
-  const address = (conn.remoteAddr as Deno.NetAddr).hostname;
-  const delay = auth.throttle.delayFor(address);
-  if (delay > 0) await pause(delay, stopping);
-  if (!auth.check.matches(hello.token)) {
-    auth.throttle.fail(address);
-    throw new NetkitError(
-      "UNAUTHORIZED",
-      hello.token.length ? "wrong token" : "this server requires a token",
-    );
-  }
-  auth.throttle.succeed(address);
-}
-
 /** WELCOME frames already encoded, per server, by version and hash. */
 const welcomes = new WeakMap<SessionContext, Map<string, Uint8Array>>();
 
@@ -297,11 +295,12 @@ function welcomeFrame(ctx: SessionContext, version: number, hash: HashName): Uin
   const key = `${version} ${hash}`;
   let frame = known.get(key);
   if (!frame) {
-    const { options, auth } = ctx;
+    const { options, signIn } = ctx;
     let features = Feature.LIST | Feature.GET | Feature.GET_RESUME;
     features |= options.readOnly ? Feature.READ_ONLY : Feature.PUT | Feature.PUT_RESUME;
     if (options.tls) features |= Feature.TLS;
-    if (auth) features |= Feature.AUTH;
+    if (signIn.configured) features |= Feature.AUTH;
+    if (options.users !== null) features |= Feature.USERS;
     frame = encodeMessage({
       type: "WELCOME",
       version,
@@ -317,21 +316,8 @@ function welcomeFrame(ctx: SessionContext, version: number, hash: HashName): Uin
   return frame;
 }
 
-/** Waits `ms`, or less when the server stops. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done);
-  });
-}
-
-async function list(store: FileStore, writer: FrameWriter): Promise<number> {
-  const entries = await store.list();
+async function list(ctx: SessionContext, subject: Subject, writer: FrameWriter): Promise<number> {
+  const entries = (await ctx.store.list()).filter((e) => ctx.rules.can(subject, [e.name], R));
   let batch: ListEntry[] = [];
   let bytes = 0;
   for (const e of entries) {

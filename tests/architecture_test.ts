@@ -18,7 +18,7 @@ import { fileURLToPath as fromFileUrl } from "node:url";
 import { WORKER_MODULES } from "../scripts/worker_modules.ts";
 
 const ROOT = fromFileUrl(new URL("..", import.meta.url));
-const SERVICES = ["server", "client", "http", "tftp"];
+const SERVICES = ["server", "client", "http", "tftp", "share"];
 const SERVING = ["server", "http", "tftp"];
 
 interface Module {

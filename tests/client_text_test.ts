@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { CommandError, parseCommand, tokenize } from "../client/commands.ts";
-import { formatListing, printable } from "../client/format.ts";
+import { formatListing } from "../client/format.ts";
+import { printableName } from "../core/printable.ts";
 import { formatDuration, formatSize } from "../core/format.ts";
 import { formatProgress } from "../core/progress.ts";
 import { partPathFor } from "../client/part_file.ts";
@@ -66,7 +67,7 @@ Deno.test("format: sizes, durations and a listing", () => {
 });
 
 Deno.test("format: hostile names cannot drive the terminal", () => {
-  assert.equal(printable("a\x1b[2Jb\u009b\n"), "a\\x1b[2Jb\\x9b\\x0a");
+  assert.equal(printableName("a\x1b[2Jb\u009b\n"), "a\\x1b[2Jb\\x9b\\x0a");
   const line = formatListing([{ name: "\x1b]0;pwned\x07", size: 1, mtimeMs: 0 }]);
   assert.ok(![...line.replaceAll("\n", "")].some((c) => c.charCodeAt(0) < 0x20));
 });

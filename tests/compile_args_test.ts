@@ -44,7 +44,7 @@ Deno.test("compile args: narrow permissions baked in, no run/ffi/all, unstable f
   assert.equal(args.at(-1), "main.ts");
   for (const f of [...UNSTABLE, ...V8_FLAGS, ...PERMISSIONS]) assert.ok(args.includes(f), f);
   assert.deepEqual([...PERMISSIONS].sort(), [
-    "--allow-env=NETKIT_TOKEN,NO_COLOR",
+    "--allow-env=NETKIT_TOKEN,NETKIT_PASSWORD,NO_COLOR",
     "--allow-net",
     "--allow-read",
     "--allow-sys=hostname",

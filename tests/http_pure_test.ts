@@ -1,10 +1,10 @@
 // Pure policy of `netkit http`, tested without sockets: ranges, validators,
-// URL path decoding, content types, encoding negotiation, listings, the log.
+// URL path decoding, encoding negotiation, listings, the log (content types:
+// http_content_type_test.ts).
 import assert from "node:assert/strict";
 import { parseRange, planMultipart } from "../http/range.ts";
 import { evaluate, fileEtag, ifRangeAllows } from "../http/conditional.ts";
 import { decodePath, parseUrlPath, rawPathOf } from "../http/url_path.ts";
-import { contentTypeFor, isCompressible } from "../http/content_type.ts";
 import { negotiateEncoding } from "../http/compress.ts";
 import { escapeHtml, renderHtml, renderJson, wantsJson } from "../http/listing.ts";
 import { escapeField, formatCombined } from "../http/access_log.ts";
@@ -190,17 +190,6 @@ Deno.test("safeLocation() never yields a protocol-relative URL", () => {
     assert.ok(s.startsWith("/") && !s.startsWith("//") && !s.startsWith("/\\"), s);
   }
   assert.equal(safeLocation("/docs/"), "/docs/");
-});
-
-Deno.test("contentTypeFor() gives charset for text and octet-stream for unknown", () => {
-  assert.equal(contentTypeFor("a.HTML"), "text/html; charset=utf-8");
-  assert.equal(contentTypeFor("x.json"), "application/json; charset=utf-8");
-  assert.equal(contentTypeFor("x.png"), "image/png");
-  assert.equal(contentTypeFor("noext"), "application/octet-stream");
-  assert.equal(contentTypeFor(".bashrc"), "application/octet-stream");
-  assert.ok(isCompressible("text/css; charset=utf-8"));
-  assert.ok(!isCompressible("image/png"));
-  assert.ok(!isCompressible("application/gzip"));
 });
 
 Deno.test("negotiateEncoding() reads q-values and prefers br on a tie", () => {

@@ -1,14 +1,18 @@
-// Range requests against a running server, checked byte for byte with fetch
-// and curl: single ranges, suffixes, 416, If-Range, multipart/byteranges.
+// Range requests, checked byte for byte: single ranges, suffixes, 416,
+// If-Range, multipart/byteranges. Through the handler (`Request -> Response`,
+// no socket) except two tests on a real server: "curl --range" (curl as the
+// peer) and multipart/byteranges, read raw off the wire, where a streamed
+// body must be framed by its Content-Length (Deno.serve's part of the job).
 import assert from "node:assert/strict";
 import { assertSameBytes } from "./same_bytes.ts";
 import { curl, makeFixture, pattern, rawRequest, serve } from "./http_helpers.ts";
+import { handlerFor } from "./http_handler_helpers.ts";
 
 const DATA = pattern(10_000); // root/data.bin
 
 Deno.test("bytes=a-b, a- and -n give 206 with the exact bytes and Content-Range", async () => {
   await using fx = await makeFixture();
-  await using s = await serve({ root: fx.root });
+  await using h = await handlerFor({ root: fx.root });
   const cases: [string, number, number][] = [
     ["bytes=0-0", 0, 0],
     ["bytes=100-299", 100, 299],
@@ -17,7 +21,7 @@ Deno.test("bytes=a-b, a- and -n give 206 with the exact bytes and Content-Range"
     ["bytes=5000-999999", 5000, 9999],
   ];
   for (const [range, start, end] of cases) {
-    const r = await fetch(s.url + "data.bin", { headers: { range } });
+    const r = await h.fetch("/data.bin", { headers: { range } });
     assert.equal(r.status, 206, range);
     assert.equal(
       r.headers.get("content-range"),
@@ -46,9 +50,9 @@ Deno.test("curl --range gets exactly the requested bytes", async () => {
 
 Deno.test("an unsatisfiable range gives 416 with bytes */SIZE", async () => {
   await using fx = await makeFixture();
-  await using s = await serve({ root: fx.root });
+  await using h = await handlerFor({ root: fx.root });
   for (const range of ["bytes=10000-", "bytes=20000-30000", "bytes=-0"]) {
-    const r = await fetch(s.url + "data.bin", { headers: { range } });
+    const r = await h.fetch("/data.bin", { headers: { range } });
     assert.equal(r.status, 416, range);
     assert.equal(r.headers.get("content-range"), "bytes */10000", range);
     await r.body?.cancel();
@@ -57,11 +61,11 @@ Deno.test("an unsatisfiable range gives 416 with bytes */SIZE", async () => {
 
 Deno.test("a malformed Range is ignored and the whole file is sent", async () => {
   await using fx = await makeFixture();
-  await using s = await serve({ root: fx.root });
+  await using h = await handlerFor({ root: fx.root });
   for (
     const range of ["bytes=x-y", "lines=1-2", "bytes=5-1", "bytes=0-10,5-20"]
   ) {
-    const r = await fetch(s.url + "data.bin", { headers: { range } });
+    const r = await h.fetch("/data.bin", { headers: { range } });
     assert.equal(r.status, 200, range);
     assert.equal((await r.bytes()).length, 10_000, range);
   }
@@ -69,12 +73,12 @@ Deno.test("a malformed Range is ignored and the whole file is sent", async () =>
 
 Deno.test("If-Range with the current ETag or date honours the range, else 200", async () => {
   await using fx = await makeFixture();
-  await using s = await serve({ root: fx.root });
-  const h = await fetch(s.url + "data.bin", { method: "HEAD" });
-  const etag = h.headers.get("etag")!;
-  const lm = h.headers.get("last-modified")!;
+  await using h = await handlerFor({ root: fx.root });
+  const probe = await h.fetch("/data.bin", { method: "HEAD" });
+  const etag = probe.headers.get("etag")!;
+  const lm = probe.headers.get("last-modified")!;
   for (const ifRange of [etag, lm]) {
-    const r = await fetch(s.url + "data.bin", {
+    const r = await h.fetch("/data.bin", {
       headers: { range: "bytes=0-9", "if-range": ifRange },
     });
     assert.equal(r.status, 206, ifRange);
@@ -83,7 +87,7 @@ Deno.test("If-Range with the current ETag or date honours the range, else 200", 
   for (
     const ifRange of ['"stale"', "Mon, 01 Jan 2001 00:00:00 GMT", `W/${etag}`]
   ) {
-    const r = await fetch(s.url + "data.bin", {
+    const r = await h.fetch("/data.bin", {
       headers: { range: "bytes=0-9", "if-range": ifRange },
     });
     assert.equal(r.status, 200, ifRange);
@@ -104,6 +108,7 @@ Deno.test("several ranges give multipart/byteranges with exact parts", async () 
   const type = r.headers.get("content-type")!;
   const m = /^multipart\/byteranges; boundary=([0-9a-f]+)$/.exec(type);
   assert.ok(m, type);
+  assert.equal(r.headers.get("transfer-encoding"), undefined, "framed by its length");
   assert.equal(Number(r.headers.get("content-length")), r.body.length);
   const text = new TextDecoder("latin1").decode(r.body);
   const parts = text.split(`--${m[1]}`);
@@ -132,8 +137,8 @@ Deno.test("several ranges give multipart/byteranges with exact parts", async () 
 
 Deno.test("ranges are never compressed", async () => {
   await using fx = await makeFixture();
-  await using s = await serve({ root: fx.root });
-  const r = await fetch(s.url + "page.html", {
+  await using h = await handlerFor({ root: fx.root });
+  const r = await h.fetch("/page.html", {
     headers: { range: "bytes=0-13", "accept-encoding": "gzip, br" },
   });
   assert.equal(r.status, 206);

@@ -9,8 +9,8 @@
 import assert from "node:assert/strict";
 import { NetkitError } from "../core/errors.ts";
 import {
+  acceptsName,
   isInside,
-  isVisibleName,
   joinInRoot,
   MAX_SEGMENT_BYTES,
   type NameRules,
@@ -45,6 +45,7 @@ const ALWAYS_REFUSED: [string, string][] = [
   ["drive relative", "c:x"],
   ["bare drive", "Z:"],
   ["drive with slash", "c:/windows/win.ini"],
+  ["drive in a subfolder", "a/c:x.txt"],
   ["backslash", "a\\b"],
   ["backslash parent", "..\\x"],
   ["backslash parent deep", "a\\..\\..\\x"],
@@ -154,16 +155,22 @@ Deno.test("resolveName: a whole path longer than 4096 bytes is refused", () => {
   assert.throws(() => resolveName(long, SUB), invalidName("too long"));
 });
 
-Deno.test("isVisibleName hides internal names always and dot-files unless hidden", () => {
+Deno.test("acceptsName hides internal names always, dot-files unless hidden, and all the jail refuses", () => {
   const table: [string, boolean, boolean][] = [
     ["a.txt", true, true],
     [".env", false, true],
     [".netkit-tmp.h.1.ab", false, false],
     [".netkit-x", false, false],
     ["netkit-tmp", true, true],
+    ["c:x.txt", false, false],
+    ["a\\b.txt", false, false],
+    ["%41%2e%2e.txt", false, false],
+    ["a\nb.txt", false, false],
+    ["a\x1b[31m.txt", false, false],
+    ["x".repeat(256), false, false],
   ];
   for (const [name, plain, hidden] of table) {
-    assert.deepEqual([isVisibleName(name, false), isVisibleName(name, true)], [
+    assert.deepEqual([acceptsName(name), acceptsName(name, { hidden: true })], [
       plain,
       hidden,
     ], name);

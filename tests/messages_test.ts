@@ -90,7 +90,12 @@ Deno.test("decoded byte fields are copies, not views of the input", () => {
 Deno.test("every strict prefix of a payload is a BAD_FRAME", () => {
   for (const m of SAMPLES) {
     const p = encodePayload(m);
+    // A HELLO's user is an optional last field: the HELLO without it is whole.
+    const whole = m.type === "HELLO" && m.user
+      ? encodePayload({ ...m, user: undefined }).length
+      : -1;
     for (let n = 0; n < p.length; n++) {
+      if (n === whole) continue;
       badFrame(() => decodeMessage(frameTypeOf(m), p.subarray(0, n)));
     }
   }
@@ -99,8 +104,20 @@ Deno.test("every strict prefix of a payload is a BAD_FRAME", () => {
 Deno.test("a trailing byte after any payload is a BAD_FRAME", () => {
   for (const m of SAMPLES) {
     const p = concat([encodePayload(m), new Uint8Array([0])]);
-    badFrame(() => decodeMessage(frameTypeOf(m), p), "trailing");
+    // After a HELLO without a user, the byte would start one: a truncated name.
+    const part = m.type === "HELLO" && !m.user ? "truncated" : "trailing";
+    badFrame(() => decodeMessage(frameTypeOf(m), p), part);
   }
+});
+
+Deno.test("HELLO: the optional user round-trips, and its absence is the old encoding", () => {
+  const base = SAMPLES[0] as Extract<typeof SAMPLES[number], { type: "HELLO" }>;
+  const withUser = { ...base, user: "alice" };
+  assert.deepEqual(decodeMessage(FrameType.HELLO, encodePayload(withUser)), withUser);
+  const plain = encodePayload(base);
+  assert.equal(encodePayload({ ...base, user: undefined }).length, plain.length);
+  assert.equal(encodePayload(withUser).length, plain.length + 2 + 5);
+  badFrame(() => decodeMessage(FrameType.HELLO, concat([plain, new Uint8Array(2)])), "empty user");
 });
 
 Deno.test("DATA and unknown types have no message form", () => {

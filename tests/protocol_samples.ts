@@ -27,6 +27,14 @@ export const SAMPLES: readonly Message[] = [
     client: "",
   },
   {
+    type: "HELLO",
+    version: 1,
+    hashes: ["sha256"],
+    token: new TextEncoder().encode("pässword"),
+    client: "netkit-client",
+    user: "zoë",
+  },
+  {
     type: "WELCOME",
     version: 1,
     features: 0xffffffff,

@@ -255,6 +255,24 @@ Deno.test("tftp protocol: one client address cannot take every slot", async () =
   );
 });
 
+Deno.test("tftp protocol: a flood of requests from one host gets its 16 transfers, no more", async () => {
+  await using dir = await tempDir();
+  await Deno.writeFile(`${dir.path}/f`, pseudoRandomBytes(5000));
+  // Defaults: 16 per host, 64 in all. Nobody ACKs, so every transfer stays open.
+  await using server = await startServer(dir.path, { timeoutMs: 5000 });
+  const peers = Array.from({ length: 40 }, () => new RawPeer());
+  try {
+    for (const p of peers) await p.send(rrq("f"), server.addr);
+    const answers = await Promise.all(peers.map((p) => p.expect()));
+    const ops = answers.map((a) => a.packet.op);
+    assert.equal(ops.filter((op) => op === "DATA").length, 16, ops.join());
+    assert.equal(ops.filter((op) => op === "ERROR").length, 24, ops.join());
+    assert.equal(server.active, 16);
+  } finally {
+    peers.forEach((p) => p[Symbol.dispose]());
+  }
+});
+
 Deno.test("tftp protocol: stale blocks after an upload's final ACK do not end the dally early", async () => {
   await using dir = await tempDir();
   await using server = await startServer(dir.path, { allowWrite: true });

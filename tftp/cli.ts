@@ -20,7 +20,9 @@ import { AtomicFile } from "../core/atomic_file.ts";
 import { baseName } from "../core/local_path.ts";
 import { type TftpClientOptions, tftpGet, tftpPut } from "./client.ts";
 import { startTftpServer } from "./server.ts";
+import { parseNetRange } from "../core/net_range.ts";
 import { formatSize } from "../core/format.ts";
+import { printableName } from "../core/printable.ts";
 import { ProgressLine } from "../core/progress.ts";
 import { formatHostPort } from "../core/net.ts";
 import { onShutdownSignal } from "../core/signals.ts";
@@ -38,7 +40,10 @@ Serve options:
   --root DIR             folder to serve (required); nothing outside it is reachable
   --host ADDR            address to bind (default 127.0.0.1)
   --port N               UDP port (default 6969; 0 picks a free one)
-  --allow-write          accept uploads (off by default)
+  --allow-read NET       only clients in NET may read (repeatable; e.g.
+                         10.0.0.0/8, ::1; default: everyone)
+  --allow-write [NET]    accept uploads (off by default), from NET only when
+                         given (repeatable)
   --overwrite            let uploads replace existing files (create-only by default)
   --max-write-size SIZE  largest upload (default 1G)
   --max-transfers N      transfers in flight at once (default 64)
@@ -62,7 +67,8 @@ const SERVE_FLAGS = {
   root: { type: "string" },
   host: { type: "string" },
   port: { type: "string" },
-  "allow-write": { type: "boolean" },
+  "allow-read": { type: "string", multiple: true },
+  "allow-write": { type: "string", multiple: true },
   overwrite: { type: "boolean" },
   "max-write-size": { type: "string" },
   "max-transfers": { type: "string" },
@@ -118,16 +124,36 @@ function intFlag(
 }
 
 async function serve(args: string[]): Promise<number> {
-  const { values: v, positionals } = parseFlags(args, SERVE_FLAGS, "tftp");
+  // A bare --allow-write (as before it took a range) means from anywhere.
+  const spelled = args.map((a, i) =>
+    a === "--allow-write" && (i + 1 >= args.length || args[i + 1].startsWith("-"))
+      ? "--allow-write=any"
+      : a
+  );
+  const { values: v, positionals } = parseFlags(spelled, SERVE_FLAGS, "tftp");
   if (positionals.length) {
     throw new UsageError(`unexpected argument '${positionals[0]}'`);
   }
   if (!v.root) throw new UsageError("serve needs --root DIR");
+  const writeFrom = v["allow-write"];
+  for (
+    const [flag, nets] of [["--allow-read", v["allow-read"]], ["--allow-write", writeFrom]] as const
+  ) {
+    for (const n of nets ?? []) {
+      try {
+        parseNetRange(n);
+      } catch (e) {
+        throw new UsageError(`${flag}: ${(e as Error).message}`, "tftp");
+      }
+    }
+  }
   const server = await startTftpServer({
     root: v.root,
     hostname: v.host,
     port: v.port === undefined ? undefined : parsePort(v.port),
-    allowWrite: v["allow-write"],
+    allowWrite: v["allow-write"] !== undefined,
+    readFrom: v["allow-read"],
+    writeFrom: writeFrom?.includes("any") ? undefined : writeFrom,
     overwrite: v.overwrite,
     maxWriteSize: v["max-write-size"] === undefined
       ? undefined
@@ -143,7 +169,7 @@ async function serve(args: string[]): Promise<number> {
   const { hostname, port } = server.addr;
   console.log(
     `netkit tftp: serving ${v.root} on udp ${formatHostPort(hostname, port)} (${
-      v["allow-write"] ? (v.overwrite ? "read-write" : "read, create") : "read-only"
+      v["allow-write"] !== undefined ? (v.overwrite ? "read-write" : "read, create") : "read-only"
     })`,
   );
   const stopped = Promise.withResolvers<void>();
@@ -166,7 +192,7 @@ async function transfer(kind: "get" | "put", args: string[]): Promise<number> {
   const [hostPort, file, third] = positionals;
   const { hostname, port } = parseHostPort(hostPort, 69);
   const quiet = v.quiet || third === "-";
-  const progress = new ProgressLine(file, { enabled: quiet ? false : undefined });
+  const progress = new ProgressLine(printableName(file), { enabled: quiet ? false : undefined });
   const options: TftpClientOptions = {
     hostname,
     port,
@@ -186,7 +212,7 @@ async function transfer(kind: "get" | "put", args: string[]): Promise<number> {
     if (!quiet) {
       const s = (performance.now() - t0) / 1000;
       console.error(
-        `${kind} ${file}: ${formatSize(bytes)} in ${s.toFixed(2)} s`,
+        `${kind} ${printableName(file)}: ${formatSize(bytes)} in ${s.toFixed(2)} s`,
       );
     }
     return 0;

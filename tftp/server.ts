@@ -16,10 +16,12 @@ import {
   type RequestPacket,
   TftpErrorCode,
 } from "../protocol/tftp/packet.ts";
-import { printable } from "../protocol/tftp/errors.ts";
+import { printableText, quoteName } from "../core/printable.ts";
 import { Library } from "../core/library.ts";
+import { AccessRules } from "../core/access_rules.ts";
+import { parseNetRange } from "../core/net_range.ts";
 import { Channel } from "./channel.ts";
-import { formatHostPort } from "../core/net.ts";
+import { addressKey, formatHostPort } from "../core/net.ts";
 import { runSession } from "./session.ts";
 
 /** Options of {@linkcode startTftpServer}. */
@@ -32,13 +34,20 @@ export interface TftpServerOptions {
   port?: number;
   /** Accept uploads (WRQ). @default false */
   allowWrite?: boolean;
+  /** Client address ranges that may read (`10.0.0.0/8`, `::1`, `any`). @default everyone */
+  readFrom?: string[];
+  /** Client address ranges that may write (with `allowWrite`). @default everyone */
+  writeFrom?: string[];
   /** Let uploads replace existing files. @default false */
   overwrite?: boolean;
   /** Largest upload, in bytes. @default 1 GiB */
   maxWriteSize?: number;
   /** Transfers in flight at once. @default 64 */
   maxTransfers?: number;
-  /** Transfers in flight at once from one client address, so one host cannot take every slot. @default 16 */
+  /**
+   * Transfers in flight at once from one client address (an IPv6 /64), so
+   * one host cannot take every slot. @default 16
+   */
   maxPerHost?: number;
   /** Retransmission timeout, in ms, unless a client negotiates one. @default 1000 */
   timeoutMs?: number;
@@ -62,10 +71,25 @@ export interface TftpServer extends AsyncDisposable {
   close(): Promise<void>;
 }
 
+/**
+ * The rules of a TFTP server (it has no users): reading and writing by
+ * client address range; replacing a file is writing with `overwrite`.
+ *
+ * @throws {RangeError} for a bad range
+ */
+export function tftpRulesOf(o: TftpServerOptions): AccessRules {
+  const who = (nets: string[] | undefined) =>
+    nets && nets.length > 0 ? nets.map((n) => `@${parseNetRange(n).text}`).join(",") : "-";
+  const rules = [`/:r:${who(o.readFrom)}`];
+  if (o.allowWrite) rules.push(`/:${o.overwrite ? "wd" : "w"}:${who(o.writeFrom)}`);
+  return AccessRules.parse(rules);
+}
+
 /** Starts a TFTP server; see {@linkcode TftpServerOptions} for defaults. */
 export async function startTftpServer(
   options: TftpServerOptions,
 ): Promise<TftpServer> {
+  const rules = tftpRulesOf(options);
   const library = await Library.open(options.root);
   if (options.allowWrite) await library.cleanTemps();
   const hostname = options.hostname ?? "127.0.0.1";
@@ -79,6 +103,7 @@ export async function startTftpServer(
     library,
     allowWrite: options.allowWrite ?? false,
     overwrite: options.overwrite ?? false,
+    rules,
     maxWriteSize: options.maxWriteSize ?? 1024 ** 3,
     maxBlksize: options.maxBlksize ?? MAX_BLKSIZE,
     maxWindowsize: options.maxWindowsize ?? 64,
@@ -98,7 +123,7 @@ export async function startTftpServer(
 
   const start = (req: RequestPacket, from: Deno.NetAddr) => {
     const t0 = performance.now();
-    const what = `${req.op} ${JSON.stringify(req.filename)} from ${fmt(from)}`;
+    const what = `${req.op} ${quoteName(req.filename)} from ${fmt(from)}`;
     const task = (async () => {
       let conn: Deno.DatagramConn;
       try {
@@ -114,20 +139,21 @@ export async function startTftpServer(
       }
       using ch = new Channel(conn, from);
       try {
-        const r = await runSession(ch, req, ctx);
+        const r = await runSession(ch, req, ctx, from.hostname);
         const ms = performance.now() - t0;
         log(`${what}: ok, ${r.bytes} bytes in ${ms.toFixed(0)} ms`);
       } catch (e) {
-        log(`${what}: ${printable((e as Error).message ?? String(e))}`);
+        log(`${what}: ${printableText((e as Error).message ?? String(e))}`);
       }
     })().catch(() => {}); // a throwing log callback must not take the server down
     active.add(task);
-    perHost.set(from.hostname, (perHost.get(from.hostname) ?? 0) + 1);
+    const host = addressKey(from.hostname);
+    perHost.set(host, (perHost.get(host) ?? 0) + 1);
     task.finally(() => {
       active.delete(task);
-      const n = perHost.get(from.hostname)! - 1;
-      if (n > 0) perHost.set(from.hostname, n);
-      else perHost.delete(from.hostname);
+      const n = perHost.get(host)! - 1;
+      if (n > 0) perHost.set(host, n);
+      else perHost.delete(host);
     });
   };
 
@@ -167,7 +193,7 @@ export async function startTftpServer(
         await reply(addr, TftpErrorCode.NOT_DEFINED, "server busy, try again later");
         continue;
       }
-      if ((perHost.get(addr.hostname) ?? 0) >= maxPerHost) {
+      if ((perHost.get(addressKey(addr.hostname)) ?? 0) >= maxPerHost) {
         await reply(addr, TftpErrorCode.NOT_DEFINED, "too many transfers from your address");
         continue;
       }

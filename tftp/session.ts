@@ -7,6 +7,7 @@
  * @module
  */
 
+import { type AccessRules, anonymous, D, R, W } from "../core/access_rules.ts";
 import { NetkitError } from "../core/errors.ts";
 import { encodePacket, type RequestPacket } from "../protocol/tftp/packet.ts";
 import { negotiate, type ServerLimits } from "../protocol/tftp/options.ts";
@@ -30,6 +31,8 @@ export interface SessionContext extends ServerLimits {
   allowWrite: boolean;
   /** Let a WRQ replace an existing file. */
   overwrite: boolean;
+  /** Which client addresses may read and write (`@NET` rules: TFTP has no users). */
+  rules: AccessRules;
   /** Local retransmission timeout, unless the client negotiates one. */
   timeoutMs: number;
   /** Retransmissions before giving up. */
@@ -46,6 +49,7 @@ export async function runSession(
   ch: Channel,
   req: RequestPacket,
   ctx: SessionContext,
+  client: string,
 ): Promise<TransferResult> {
   try {
     if (req.mode === "mail") {
@@ -55,6 +59,12 @@ export async function runSession(
     const segments = resolveName(req.filename.replace(/^\/+/, ""), {
       subdirs: true,
     });
+    const need = req.op === "RRQ"
+      ? R
+      : ctx.overwrite && ctx.library.tryFind(segments) !== null
+      ? W | D
+      : W;
+    if (ctx.allowWrite || need === R) permit(ctx, client, segments, need);
     return req.op === "RRQ"
       ? await serveRead(ch, req, segments, ctx)
       : await serveWrite(ch, req, segments, ctx);
@@ -129,4 +139,10 @@ async function serveWrite(
     finish: async () => void await out.commit(),
     dally: true,
   });
+}
+
+function permit(ctx: SessionContext, client: string, segments: string[], need: number): void {
+  if (ctx.rules.can(anonymous(client), segments, need)) return;
+  const what = need === R ? "read" : need === W ? "write" : "replace";
+  throw new NetkitError("FORBIDDEN", `${client} may not ${what} ${segments.join("/")}`);
 }

@@ -27,6 +27,7 @@ export const WIRE_ERROR_CODES: Readonly<Record<string, number>> = {
   INTERNAL: 16,
   FORBIDDEN: 17,
   BAD_OFFSET: 18,
+  LOCKED: 19,
 };
 
 const NAMES = new Map<number, string>(

@@ -160,6 +160,11 @@ export class FieldReader {
     }
   }
   /** Fails unless every byte was consumed: trailing garbage is a bad frame. */
+  /** True when every byte has been read. */
+  get atEnd(): boolean {
+    return this.#at === this.#buf.length;
+  }
+
   end(): void {
     if (this.#at !== this.#buf.length) {
       throw new ProtocolError("BAD_FRAME", "payload has trailing bytes");

@@ -30,6 +30,8 @@ export const Feature = {
   TLS: 1 << 5,
   AUTH: 1 << 6,
   READ_ONLY: 1 << 7,
+  /** The server has user accounts: HELLO may name a user, its token the password. */
+  USERS: 1 << 8,
 } as const;
 
 /** PUT flags. */
@@ -60,6 +62,12 @@ export interface Hello {
   token: Uint8Array;
   /** Free-form client name for logs. */
   client: string;
+  /**
+   * The user signing in (then `token` is the password). An optional trailing
+   * field: sent only when there is a user, so a HELLO without one is byte
+   * for byte what servers before it expect.
+   */
+  user?: string;
 }
 /** Server greeting: the answer to HELLO. */
 export interface Welcome {
@@ -170,6 +178,7 @@ export function encodePayload(m: Message): Uint8Array {
       w.raw(HELLO_MAGIC).u16(m.version).u8(m.hashes.length);
       for (const h of m.hashes) w.str(h);
       w.bytes16(m.token).str(m.client);
+      if (m.user) w.str(m.user);
       break;
     case "WELCOME":
       w.u16(m.version).u32(m.features).u32(m.maxFrame).u64(m.maxUpload)
@@ -243,6 +252,10 @@ export function decodeMessage(
         token: r.bytes16(),
         client: r.str(),
       };
+      if (!r.atEnd) {
+        m.user = r.str();
+        if (m.user === "") throw new ProtocolError("BAD_FRAME", "HELLO names an empty user");
+      }
       break;
     }
     case FrameType.WELCOME:

@@ -19,6 +19,7 @@ const TO_TFTP: Readonly<Record<string, number>> = {
   TOO_LARGE: TftpErrorCode.DISK_FULL,
   BAD_FRAME: TftpErrorCode.ILLEGAL_OPERATION,
   EXISTS: TftpErrorCode.FILE_EXISTS,
+  LOCKED: TftpErrorCode.ACCESS_VIOLATION,
 };
 
 const FROM_TFTP: Readonly<Record<number, string>> = {
@@ -47,11 +48,12 @@ export class TftpPeerError extends ProtocolError {
   }
 }
 
-/** Strips control characters and cuts a peer's message so it prints on one line. */
+/**
+ * Blanks control and format characters (bidi controls, zero-width ones) and
+ * cuts a peer's message so it prints on one line, reading as it is.
+ */
 export function printable(message: string, max = 200): string {
-  // deno-lint-ignore no-control-regex
-  return message.replace(/[\u0000-\u001f\u007f-\u009f]/g, " ").slice(0, max)
-    .trim();
+  return message.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, " ").slice(0, max).trim();
 }
 
 /**

@@ -78,6 +78,12 @@ export async function startNetkitServer(o: NetkitServerOptions): Promise<BenchSe
     "19000",
     "--idle-timeout",
     "10m",
+    // A burst of thousands of clients is in its handshake all at once, and
+    // on a busy machine the server may take seconds to read their HELLOs.
+    "--max-handshakes",
+    "19000",
+    "--handshake-timeout",
+    "2m",
     // Extra server flags to compare, e.g. NETKIT_BENCH_SERVER_ARGS="--accept-queues 8".
     ...(Deno.env.get("NETKIT_BENCH_SERVER_ARGS") ?? "").split(/\s+/).filter(Boolean),
   ];
@@ -212,4 +218,34 @@ export async function iperf3(
     } catch { /* exited already */ }
     await server.child.status;
   }
+}
+
+/**
+ * nginx's configuration for the benchmarks: one worker, 4096 connections,
+ * sendfile, no access log, files from `root` on 127.0.0.1:`port`; its own
+ * files in `dir`, which must hold a `tmp` folder.
+ */
+export function nginxConf(dir: string, root: string, port: number): string {
+  return `worker_processes 1;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  default_type application/octet-stream;
+  client_body_temp_path ${dir}/tmp;
+  proxy_temp_path ${dir}/tmp;
+  fastcgi_temp_path ${dir}/tmp;
+  uwsgi_temp_path ${dir}/tmp;
+  scgi_temp_path ${dir}/tmp;
+  server {
+    listen 127.0.0.1:${port};
+    root ${root};
+  }
+}
+`;
 }

@@ -1,0 +1,75 @@
+/**
+ * Who may do what through WebDAV, decided in one place: the
+ * {@linkcode DavPolicy} answers "may this request do this to this path",
+ * names the principal a lock belongs to, and hides from PROPFIND what the
+ * sender may not see. {@linkcode accessPolicy} asks the one rule engine
+ * (`core/access_rules.ts`, through `http/access.ts`), which the access
+ * layer in front of WebDAV has already told who sent the request.
+ *
+ * @module
+ */
+
+import { D, R, W } from "../../core/access_rules.ts";
+import type { Access } from "../access.ts";
+
+/** What a request does to one path. */
+export type DavAction = "read" | "write" | "mkdir" | "delete";
+
+/** The permission decision of the WebDAV layer. */
+export interface DavPolicy {
+  /** The methods switched on at all (the `Allow` header; others get 405). */
+  readonly methods: readonly string[];
+  /** True when `req` may do `action` to `segments` (else 403). */
+  may(req: Request, action: DavAction, segments: readonly string[]): boolean;
+  /** True when a PROPFIND of the folder above shows `segments` to the sender of `req`. */
+  visible(req: Request, segments: readonly string[], dir: boolean): boolean;
+  /** Who makes the request, as locks record it ("" for nobody). */
+  principalOf(req: Request): string;
+}
+
+/** Methods every WebDAV server answers. */
+export const READ_METHODS = ["OPTIONS", "GET", "HEAD", "PROPFIND"] as const;
+
+/** The actions each writing method needs, on its target (and a MOVE's source). */
+export const METHOD_ACTIONS: Readonly<Record<string, readonly DavAction[]>> = {
+  PUT: ["write"],
+  PATCH: ["write"],
+  PROPPATCH: ["write"],
+  LOCK: ["write"],
+  UNLOCK: ["write"],
+  COPY: ["write"],
+  MOVE: ["write", "delete"],
+  MKCOL: ["mkdir"],
+  DELETE: ["delete"],
+};
+
+const BITS: Readonly<Record<DavAction, number>> = { read: R, write: W, mkdir: W, delete: D };
+
+/**
+ * The WebDAV methods switched on, from the plain HTTP ones the switches and
+ * rules turned on (`PUT` for writing, `MKCOL`, `DELETE`): writing brings
+ * PROPPATCH, LOCK, UNLOCK and COPY; MOVE needs writing and deleting.
+ */
+export function davMethods(http: ReadonlySet<string>): Set<string> {
+  const on = new Set<string>(READ_METHODS);
+  const write = http.has("PUT");
+  if (write) ["PUT", "PROPPATCH", "LOCK", "UNLOCK", "COPY"].forEach((m) => on.add(m));
+  if (http.has("MKCOL")) on.add("MKCOL");
+  if (http.has("DELETE")) on.add("DELETE");
+  if (write && http.has("DELETE")) on.add("MOVE");
+  return on;
+}
+
+/** The policy of the rule engine, over the methods switched on. */
+export function accessPolicy(access: Access, methods: readonly string[]): DavPolicy {
+  return {
+    methods,
+    may: (req, action, segments) => access.can(req, segments, BITS[action]),
+    visible: (req, segments, dir) => access.visible(req, segments, dir),
+    principalOf(req) {
+      const s = access.subjectOf(req);
+      if (s.user !== null) return `user:${s.user}`;
+      return s.signedIn ? "token" : "";
+    },
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * The rule engine (`core/access_rules.ts`) and address ranges
+ * (`core/net_range.ts`) as pure functions: tables of (rule set, subject,
+ * path) → bits, and the parser's refusals.
+ */
+
+import assert from "node:assert/strict";
+import { AccessRules, anonymous, D, parseRule, R, type Subject, W } from "../core/access_rules.ts";
+import { addressGroup, inRange, parseNetRange } from "../core/net_range.ts";
+
+const user = (name: string, address = "192.0.2.1"): Subject => ({
+  user: name,
+  signedIn: true,
+  address,
+});
+const token: Subject = { user: null, signedIn: true, address: "192.0.2.1" };
+const anon = anonymous("192.0.2.1");
+const seg = (p: string) => p.split("/").filter(Boolean);
+
+const ISSUE = ["/:r:-", "/uploads:rw:alice,bob", "/drop:w:-"];
+
+Deno.test("access rules: the issue's example, as a table", () => {
+  const rules = AccessRules.parse(ISSUE);
+  const table: [Subject, string, number][] = [
+    [anon, "/", R],
+    [anon, "/readme.txt", R],
+    [anon, "/uploads/a.txt", 0], // the longer path decides: only alice and bob
+    [user("alice"), "/uploads/a.txt", R | W],
+    [user("bob"), "/uploads/deep/er/a.txt", R | W],
+    [user("carol"), "/uploads/a.txt", 0],
+    [user("carol"), "/readme.txt", R], // "-" is everyone, signed in or not
+    [anon, "/drop", W],
+    [anon, "/drop/x.bin", W],
+    [user("alice"), "/drop/x.bin", W],
+    [anon, "/dropper/x", R], // whole segments: /drop is no prefix of /dropper
+    [token, "/uploads/a.txt", 0],
+  ];
+  for (const [s, path, bits] of table) {
+    assert.equal(rules.perms(s, seg(path)), bits, `${s.user ?? "-"} ${path}`);
+  }
+  assert.ok(rules.canMove(user("alice"), seg("/uploads/a"), seg("/uploads/b")) === false); // no d
+  assert.ok(rules.canCopy(user("alice"), seg("/readme.txt"), seg("/uploads/r.txt")));
+  assert.deepEqual(rules.anonymousWrites().map((r) => r.text), ["/drop:w:-"]);
+  assert.deepEqual([...rules.userNames()], ["alice", "bob"]);
+});
+
+Deno.test("access rules: no rule means no access; deny rules; '*' and names; union at one path", () => {
+  const rules = AccessRules.parse([
+    "/pub:r:-",
+    "/team:rwd:*",
+    "/team/secret::-",
+    "/team/secret:r:carol",
+    "/home/alice:rwd:alice",
+  ]);
+  const table: [Subject, string, number][] = [
+    [anon, "/", 0],
+    [anon, "/other.txt", 0],
+    [anon, "/pub/x", R],
+    [anon, "/team/x", 0],
+    [token, "/team/x", R | W | D],
+    [user("dan"), "/team/x", R | W | D],
+    [user("dan"), "/team/secret/x", 0],
+    [user("carol"), "/team/secret/x", R],
+    [user("alice"), "/home/alice/notes", R | W | D],
+    [user("bob"), "/home/alice/notes", 0],
+  ];
+  for (const [s, path, bits] of table) {
+    assert.equal(rules.perms(s, seg(path)), bits, `${s.user ?? "-"} ${path}`);
+  }
+  // Folders worth showing: a way in to something further down.
+  assert.ok(rules.reachable(user("alice"), []));
+  assert.ok(rules.reachable(user("alice"), ["home"]));
+  assert.ok(!rules.reachable(user("bob"), ["home"]));
+  assert.ok(!rules.reachable(user("dan"), ["team", "secret"]));
+  assert.ok(rules.visible(anon, ["pub"], true));
+  assert.ok(!rules.visible(anon, ["team"], true));
+  assert.ok(!rules.visible(user("dan"), ["home"], true));
+  // 401 (sign in could help) or 403.
+  assert.equal(rules.refusal(anon, seg("/team/x"), W), "sign-in");
+  assert.equal(rules.refusal(anon, seg("/pub/x"), W), "forbidden");
+  assert.equal(rules.refusal(user("bob"), seg("/home/alice/x"), R), "forbidden");
+});
+
+Deno.test("access rules: address ranges as WHO", () => {
+  const rules = AccessRules.parse(["/:r:@10.0.0.0/8,@2001:db8::/32", "/in:w:@127.0.0.1"]);
+  assert.equal(rules.perms(anonymous("10.1.2.3"), []), R);
+  assert.equal(rules.perms(anonymous("11.1.2.3"), []), 0);
+  assert.equal(rules.perms(anonymous("2001:db8:1::5"), ["x"]), R);
+  assert.equal(rules.perms(anonymous("::ffff:10.9.9.9"), ["x"]), R); // IPv4-mapped
+  assert.equal(rules.perms(anonymous("127.0.0.1"), ["in", "f"]), W);
+  assert.equal(rules.perms(anonymous("127.0.0.2"), ["in", "f"]), 0);
+  assert.equal(rules.anonymousWrites().length, 1);
+});
+
+Deno.test("access rules: the parser refuses what it cannot read, naming the rule", () => {
+  for (
+    const bad of [
+      "/x",
+      "/x:r",
+      "x:r:-",
+      "/x:rx:-",
+      "/x:r:",
+      "/../x:r:-",
+      "/x:r:a b",
+      "/x:r:@300.1.1.1",
+      "/x:r:@10.0.0.0/33",
+      "/x:r:alice,,bob",
+    ]
+  ) {
+    assert.throws(
+      () => parseRule(bad),
+      (e: unknown) => e instanceof RangeError && /'/.test(String(e)),
+      bad,
+    );
+  }
+  assert.deepEqual(parseRule("/a/b/:-:-").path, ["a", "b"]);
+  assert.equal(parseRule("/:dwr:*").perms, R | W | D);
+  assert.equal(parseRule("/::-").perms, 0);
+});
+
+Deno.test("net ranges: parse, match, group", () => {
+  assert.ok(inRange(parseNetRange("192.168.0.0/16"), "192.168.4.5"));
+  assert.ok(!inRange(parseNetRange("192.168.0.0/16"), "192.169.0.1"));
+  assert.ok(inRange(parseNetRange("10.0.0.1"), "10.0.0.1"));
+  assert.ok(!inRange(parseNetRange("10.0.0.1"), "10.0.0.2"));
+  assert.ok(inRange(parseNetRange("any"), "::1"));
+  assert.ok(inRange(parseNetRange("::1"), "0:0:0:0:0:0:0:1"));
+  assert.ok(!inRange(parseNetRange("10.0.0.0/8"), "::1"));
+  assert.ok(inRange(parseNetRange("fe80::/10"), "fe80::1%eth0".split("%")[0]));
+  assert.ok(inRange(parseNetRange("0.0.0.0/0"), "8.8.8.8"));
+  assert.equal(addressGroup("2001:db8:1:2:aaaa::1"), addressGroup("2001:db8:1:2:bbbb::9"));
+  assert.notEqual(addressGroup("2001:db8:1:2::1"), addressGroup("2001:db8:1:3::1"));
+  assert.equal(addressGroup("::ffff:127.0.0.1"), "127.0.0.1");
+  for (const bad of ["", "1.2.3", "1.2.3.4/", "1.2.3.4/x", "::1/129", "host.example"]) {
+    assert.throws(() => parseNetRange(bad), RangeError, bad);
+  }
+});
