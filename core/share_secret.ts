@@ -12,6 +12,7 @@
  */
 
 import { INTERNAL_PREFIX } from "./jail.ts";
+import { versionKey } from "./file_version.ts";
 import type { ShareSecret } from "./share_token.ts";
 
 /** The library's hidden netkit folder, for state every instance shares. */
@@ -63,10 +64,11 @@ export class ShareSecrets {
       this.#create();
       info = Deno.statSync(this.#path);
     }
-    const stamp = `${info.ino} ${info.dev} ${info.mtime?.getTime()} ${info.size}`;
-    if (this.#known?.stamp === stamp) return this.#known.secret;
+    // The file's whole version, never its inode alone (rounded above 2^53, file_version.ts).
+    const stamp = versionKey(info);
+    if (stamp !== null && this.#known?.stamp === stamp) return this.#known.secret;
     const secret = decode(Deno.readTextFileSync(this.#path), this.#path);
-    this.#known = { stamp, secret };
+    this.#known = stamp === null ? null : { stamp, secret };
     return secret;
   }
 
