@@ -28,6 +28,7 @@ import {
 import { assertSameBytes } from "./same_bytes.ts";
 import { tempDir } from "./temp_dir.ts";
 import { overwriteRounds, racingOverwrites, restartUnderLoad } from "./cluster_steps.ts";
+import { davAcrossHosts, shareLinksAcrossHosts } from "./cluster_state_steps.ts";
 
 const skip = await missingForCluster();
 if (skip !== null) console.error(`cluster tests skipped: ${skip}`);
@@ -177,15 +178,14 @@ Deno.test({
       await restartUnderLoad({ cluster, local, host: B });
     });
 
-    await t.step({
-      name: "WebDAV locks and dead properties are seen by every host (issue 13: not landed)",
-      ignore: true,
-      fn() {},
-    });
-    await t.step({
-      name: "share links signed on one host open on every host (issue 14: not landed)",
-      ignore: true,
-      fn() {},
-    });
+    await step(
+      "WebDAV locks and dead properties made through one host hold on every host",
+      () => davAcrossHosts(cluster),
+    );
+
+    await step(
+      "a share link opens through every host; revoked on one host, it closes on all",
+      () => shareLinksAcrossHosts(cluster),
+    );
   },
 });

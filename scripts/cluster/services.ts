@@ -63,7 +63,16 @@ function serviceArgs(ledger: Ledger, service: Service, i: number): string[] {
   ];
   if (service === "files") return ["serve-files", ...common, "--shutdown-grace", "10s"];
   // The hosts' network is private: the balancer in front terminates TLS.
-  return ["http", ...common, "--upload", "--overwrite", "--mkdir", "--delete", "--insecure-auth"];
+  return [
+    "http",
+    ...common,
+    "--webdav",
+    "--upload",
+    "--overwrite",
+    "--mkdir",
+    "--delete",
+    "--insecure-auth",
+  ];
 }
 
 /**
