@@ -82,7 +82,8 @@ export class AccessLog {
   #lines: string[] = [];
   #size = 0;
   #dropped = 0;
-  #writing = false;
+  /** The write under way, if any. */
+  #writing: Promise<void> | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
   readonly #encoder = new TextEncoder();
 
@@ -103,19 +104,28 @@ export class AccessLog {
     }
     this.#lines.push(line);
     this.#size += line.length + 1;
-    if (this.#timer === undefined && !this.#writing) {
+    if (this.#timer === undefined) {
       const t = setTimeout(() => this.flush(), 20);
       Deno.unrefTimer(t);
       this.#timer = t;
     }
   }
 
-  /** Writes everything queued so far. */
+  /**
+   * Writes everything queued so far; resolves once it is written, also when
+   * a write was already under way (a shutdown must not end the process
+   * before its last lines are out).
+   */
   async flush(): Promise<void> {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#writing) return;
-    this.#writing = true;
+    while (this.#lines.length > 0 || this.#writing !== null) {
+      this.#writing ??= this.#drain().finally(() => this.#writing = null);
+      await this.#writing;
+    }
+  }
+
+  async #drain(): Promise<void> {
     try {
       while (this.#lines.length > 0) {
         if (this.#dropped > 0) {
@@ -132,8 +142,6 @@ export class AccessLog {
       }
     } catch {
       // stderr closed: nothing sensible to do but stop logging
-    } finally {
-      this.#writing = false;
     }
   }
 }

@@ -7,7 +7,7 @@ import { evaluate, fileEtag, ifRangeAllows } from "../http/conditional.ts";
 import { decodePath, parseUrlPath, rawPathOf } from "../http/url_path.ts";
 import { negotiateEncoding } from "../http/compress.ts";
 import { escapeHtml, renderHtml, renderJson, wantsJson } from "../http/listing.ts";
-import { escapeField, formatCombined } from "../http/access_log.ts";
+import { AccessLog, escapeField, formatCombined } from "../http/access_log.ts";
 import { safeLocation } from "../http/static.ts";
 
 Deno.test("parseRange() reads a-b, a- and -n and clamps to the size", () => {
@@ -247,4 +247,36 @@ Deno.test("formatCombined() writes a Combined Log Format line with escaped field
     '127.0.0.1 - - [26/Nov/2026:15:00:01 +0000] "GET /a\\x22b HTTP/1.1" 200 12 "-" "curl/8\\x0a"',
   );
   assert.equal(escapeField("é"), "\\xe9");
+});
+
+Deno.test("AccessLog.flush waits for a write under way, and for lines queued behind it", async () => {
+  const written: string[] = [];
+  const waiting: (() => void)[] = [];
+  let called = Promise.withResolvers<void>();
+  // A writer that holds each write until the test lets it go.
+  const slow = {
+    write(p: Uint8Array): Promise<number> {
+      return new Promise((resolve) => {
+        waiting.push(() => {
+          written.push(new TextDecoder().decode(p));
+          resolve(p.length);
+        });
+        called.resolve();
+      });
+    },
+  };
+  const log = new AccessLog(slow);
+  log.log("first");
+  const under = log.flush();
+  await called.promise; // the first write is under way, held
+  called = Promise.withResolvers();
+  log.log("second"); // queued behind it
+  let done = false;
+  const last = log.flush().then(() => done = true);
+  waiting.shift()!();
+  await called.promise; // the second line is being written
+  assert.equal(done, false, "flush resolved before the queued line was written");
+  waiting.shift()!();
+  await Promise.all([under, last]);
+  assert.deepEqual(written, ["first\n", "second\n"]);
 });
