@@ -1,9 +1,10 @@
 /**
  * Response compression decided by netkit, never by `Deno.serve`: picks br or
  * gzip from `Accept-Encoding`, and keeps compressed bytes in a bounded cache
- * keyed by path and file version (`core/file_version.ts`). Small files are compressed inline (cheap);
- * larger ones in a Worker isolate, off the request path, while the
- * uncompressed file is served until the compressed bytes are ready.
+ * keyed by path and file version (`core/file_version.ts`). Small files are
+ * compressed inline (cheap); larger ones in a Worker isolate, off the request
+ * path, while the uncompressed file is served until the compressed bytes are
+ * ready.
  *
  * @module
  */

@@ -182,11 +182,6 @@ export class Cluster implements AsyncDisposable {
     await mountVolume(this.#ledger, i, { path, options });
   }
 
-  /** Sends one command to haproxy's admin socket. */
-  haproxy(command: string): Promise<string> {
-    return haproxyAdmin(this.name, command);
-  }
-
   /** Removes everything the cluster made; lines say what could not be removed. */
   async down(): Promise<string[]> {
     const problems = await tearDown(this.name);
