@@ -57,8 +57,7 @@ async function* lines(input: ReadableStream<Uint8Array>): AsyncGenerator<string>
   if (rest !== "") yield rest;
 }
 
-const MENU =
-  "  1) list   2) download   3) upload   4) quit      (or: ls, get NAME, put FILE, help)";
+const MENU = "  1) list  2) download  3) upload  4) quit  (or: ls, get NAME, put FILE, help)";
 
 /** Runs the prompt until `quit` or the end of input; resolves to the exit code. */
 export async function runRepl(options: ReplOptions): Promise<number> {

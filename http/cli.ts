@@ -19,6 +19,7 @@ import { parseWebArgs, WEB_FLAGS } from "./web_cli.ts";
 import { startHttpServer } from "./server.ts";
 import { formatHostPort } from "../core/net.ts";
 import { onShutdownSignal } from "../core/signals.ts";
+import { listenError } from "../core/listen_error.ts";
 
 /** One line for `netkit --help`. */
 export const SUMMARY = "serve a folder over HTTP/1.1 (and HTTP/2 over TLS)";
@@ -137,11 +138,11 @@ export async function main(args: string[]): Promise<number> {
     options.key = await readPem(keyFile, "--key");
   }
   const server = await startHttpServer(options).catch((e) => {
-    if (e instanceof Deno.errors.AddrInUse || /address already in use/i.test(String(e))) {
-      const where = formatHostPort(options.hostname ?? "127.0.0.1", options.port ?? DEFAULT_PORT);
-      throw new Error(`address in use: ${where}`);
-    }
-    throw e;
+    throw listenError(e, {
+      hostname: options.hostname ?? "127.0.0.1",
+      port: options.port ?? DEFAULT_PORT,
+      tls: certFile && keyFile ? { certFile, keyFile } : null,
+    });
   });
   const workers = options.workers ?? 1;
   const { hostname, port } = server.addr;

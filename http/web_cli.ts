@@ -58,6 +58,9 @@ export function parseWebArgs(v: Values, host: string, tls: boolean): WebOptions 
   if (auth !== undefined && auth.indexOf(":") < 1) {
     throw new UsageError("--auth: expected USER:PASSWORD", "http");
   }
+  if (auth !== undefined && auth.slice(auth.indexOf(":") + 1) === "") {
+    throw new UsageError("--auth: the password is empty (expected USER:PASSWORD)", "http");
+  }
   const o: WebOptions = {
     upload: v.upload ?? false,
     overwrite: v.overwrite ?? false,

@@ -19,11 +19,12 @@ import {
 import { AtomicFile } from "../core/atomic_file.ts";
 import { baseName } from "../core/local_path.ts";
 import { type TftpClientOptions, tftpGet, tftpPut } from "./client.ts";
-import { startTftpServer } from "./server.ts";
+import { DEFAULT_TFTP_PORT, startTftpServer } from "./server.ts";
 import { formatSize } from "../core/format.ts";
 import { ProgressLine } from "../core/progress.ts";
 import { formatHostPort } from "../core/net.ts";
 import { onShutdownSignal } from "../core/signals.ts";
+import { listenError } from "../core/listen_error.ts";
 
 /** One line for `netkit --help`. */
 export const SUMMARY = "TFTP server and client over UDP (RFC 1350 + options)";
@@ -37,7 +38,7 @@ export const USAGE = `Usage:
 Serve options:
   --root DIR             folder to serve (required); nothing outside it is reachable
   --host ADDR            address to bind (default 127.0.0.1)
-  --port N               UDP port (default 6969; 0 picks a free one)
+  --port N               UDP port (default ${DEFAULT_TFTP_PORT}; 0 picks a free one)
   --allow-write          accept uploads (off by default)
   --overwrite            let uploads replace existing files (create-only by default)
   --max-write-size SIZE  largest upload (default 1G)
@@ -123,10 +124,11 @@ async function serve(args: string[]): Promise<number> {
     throw new UsageError(`unexpected argument '${positionals[0]}'`);
   }
   if (!v.root) throw new UsageError("serve needs --root DIR");
+  const port = v.port === undefined ? DEFAULT_TFTP_PORT : parsePort(v.port);
   const server = await startTftpServer({
     root: v.root,
     hostname: v.host,
-    port: v.port === undefined ? undefined : parsePort(v.port),
+    port,
     allowWrite: v["allow-write"],
     overwrite: v.overwrite,
     maxWriteSize: v["max-write-size"] === undefined
@@ -139,10 +141,12 @@ async function serve(args: string[]): Promise<number> {
     timeoutMs: timeoutFlag(v.timeout),
     retries: intFlag(v.retries, "--retries", 0, 100),
     log: (line) => console.error(line),
+  }).catch((e) => {
+    throw listenError(e, { hostname: v.host ?? "127.0.0.1", port, transport: "udp" });
   });
-  const { hostname, port } = server.addr;
+  const bound = server.addr;
   console.log(
-    `netkit tftp: serving ${v.root} on udp ${formatHostPort(hostname, port)} (${
+    `netkit tftp: serving ${v.root} on udp ${formatHostPort(bound.hostname, bound.port)} (${
       v["allow-write"] ? (v.overwrite ? "read-write" : "read, create") : "read-only"
     })`,
   );

@@ -18,6 +18,9 @@ export const DEFAULT_MAX_FRAME = 1 << 20;
 /** Smallest maximum payload a peer may announce (64 KiB). */
 export const MIN_MAX_FRAME = 1 << 16;
 
+/** Largest maximum payload a server may be set to (64 MiB). */
+export const MAX_MAX_FRAME = 64 << 20;
+
 /** Frame types. Values are wire constants and never change. */
 export const FrameType = {
   HELLO: 0x01,
