@@ -11,6 +11,7 @@ import { formatListing } from "./format.ts";
 import { runRepl, safeLocalName } from "./repl.ts";
 import { downloadWithProgress, uploadWithProgress } from "./transfers.ts";
 import { baseName } from "../core/local_path.ts";
+import { downloadPath } from "../core/local_file.ts";
 
 /** One line for `netkit --help`. */
 export const SUMMARY = "list, download and upload files on a netkit file server";
@@ -26,7 +27,8 @@ HOST defaults to 127.0.0.1 and PORT to 7070.
 Commands:
   ls [--json]                      list the library
   get NAME [DEST] [--resume] [--overwrite]
-                                   download NAME to DEST (default: ./NAME)
+                                   download NAME to DEST (default: ./NAME;
+                                   a folder: NAME in it; '-': stdout)
   put FILE [NAME] [--resume] [--overwrite]
                                    upload FILE as NAME (default: its base name)
 
@@ -98,14 +100,18 @@ export async function main(args: string[]): Promise<number> {
   if (values.fsync && command !== "get") throw new UsageError("--fsync goes with get");
   if (values.resume && command === "ls") throw new UsageError("--resume goes with get or put");
 
+  // Where a download lands is settled before connecting: a bad DEST costs no connection.
+  const dest = command !== "get"
+    ? ""
+    : rest[1] === "-"
+    ? "-"
+    : await downloadPath(rest[1], safeLocalName(rest[0]));
   await using client = await connect();
   if (command === "ls") {
     const entries = await client.list();
     console.log(values.json ? JSON.stringify(entries, null, 2) : formatListing(entries));
   } else if (command === "get") {
     const name = rest[0];
-    const dest = rest[1] ?? safeLocalName(name);
-    if (!dest) throw new UsageError(`get: '${name}' is no safe local name; give DEST`);
     console.error(
       await downloadWithProgress(client, name, dest, {
         resume: values.resume,

@@ -32,6 +32,7 @@ import { type ChunkWriter, type FileHashJob, followWrites, HashPool } from "../c
 import { TrackedConn } from "../core/tracked_conn.ts";
 import { formatHostPort } from "../core/net.ts";
 import { finishPart, openPart, type PartFile } from "./part_file.ts";
+import { openLocalFile } from "../core/local_file.ts";
 
 /** Options of {@linkcode FileClient.connect}. */
 export interface ConnectOptions {
@@ -316,6 +317,9 @@ export class FileClient implements AsyncDisposable {
           keepPart = result.error.code !== "CHECKSUM_MISMATCH";
           throw result.error;
         }
+        // Verified: whatever goes wrong from here (a folder took the name,
+        // say) leaves no part file behind.
+        keepPart = false;
         await finishPart(part, dest, options.overwrite ?? false, options.sync ?? false);
         return { size: total, transferred: length, digest: result.digest, hash: this.hash };
       } catch (e) {
@@ -328,13 +332,38 @@ export class FileClient implements AsyncDisposable {
   }
 
   /**
+   * Streams `name` from its first byte into `out` (standard output, say).
+   * The digest is checked at the end, so on a mismatch the bytes have been
+   * written already: the error says so, as with any pipe.
+   */
+  downloadTo(
+    name: string,
+    out: ChunkWriter,
+    options: Pick<DownloadOptions, "onProgress"> = {},
+  ): Promise<TransferResult> {
+    return this.#request(async () => {
+      await this.#writer.send({ type: "GET", name, offset: 0 });
+      const ok = await this.#next();
+      if (ok?.type !== "GET_OK") throw unexpected(ok, "GET_OK");
+      const result = await receiveData(this.#reader, ok.size, out, {
+        maxFrame: this.welcome.maxFrame,
+        hasher: await createHasher(this.hash),
+        onProgress: (n) => options.onProgress?.({ done: n, total: ok.size, start: 0 }),
+      });
+      if (!result.ok) throw result.error;
+      return { size: ok.size, transferred: ok.size, digest: result.digest, hash: this.hash };
+    });
+  }
+
+  /**
    * Uploads the local file `path` as `name`, verified end to end. The file
    * appears on the server only once complete and verified.
    */
   upload(path: string, name: string, options: UploadOptions = {}): Promise<TransferResult> {
     return this.#request(async () => {
-      using file = await openLocal(path);
-      const size = (await file.stat()).size;
+      const { file, info } = await openLocalFile(path);
+      using _file = file;
+      const size = info.size;
       await this.#writer.send({
         type: "PUT",
         name,
@@ -426,25 +455,5 @@ export class FileClient implements AsyncDisposable {
   /** Quits politely. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.quit();
-  }
-}
-
-async function openLocal(path: string): Promise<Deno.FsFile> {
-  try {
-    const file = await Deno.open(path, { read: true });
-    if (!(await file.stat()).isFile) {
-      file.close();
-      throw new NetkitError("NOT_FOUND", `${path}: not a regular file`);
-    }
-    return file;
-  } catch (e) {
-    if (isNetkitError(e)) throw e;
-    if (e instanceof Deno.errors.NotFound) {
-      throw new NetkitError("NOT_FOUND", `${path}: no such file`);
-    }
-    if (e instanceof Deno.errors.PermissionDenied) {
-      throw new NetkitError("FORBIDDEN", `${path}: permission denied`);
-    }
-    throw e;
   }
 }

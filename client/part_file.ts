@@ -10,6 +10,7 @@
 import { NetkitError } from "../core/errors.ts";
 import { lockExclusive } from "../core/file_lock.ts";
 import { entryExists } from "../core/jail_fs.ts";
+import { checkWritable } from "../core/local_file.ts";
 
 /** An open part file. */
 export interface PartFile {
@@ -45,7 +46,10 @@ export async function openPart(
   if (!options.overwrite && await entryExists(dest)) {
     throw new NetkitError("EXISTS", `${dest} exists already (use --overwrite to replace it)`);
   }
+  // Never replace a folder or a device, nor open a FIFO (that would block).
+  await checkWritable(dest);
   const path = partPathFor(dest);
+  await checkWritable(path);
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path, { read: true, write: true, create: true });

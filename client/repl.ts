@@ -6,7 +6,7 @@
  * @module
  */
 
-import { isNetkitError } from "../core/errors.ts";
+import { isNetkitError, NetkitError } from "../core/errors.ts";
 import { Feature, type ListEntry } from "../protocol/file/messages.ts";
 import { resolveName } from "../core/jail.ts";
 import type { FileClient } from "./client.ts";
@@ -14,6 +14,7 @@ import { type Command, CommandError, parseCommand, PROMPT_HELP } from "./command
 import { formatListing } from "./format.ts";
 import { downloadWithProgress, uploadWithProgress } from "./transfers.ts";
 import { baseName } from "../core/local_path.ts";
+import { downloadPath } from "../core/local_file.ts";
 
 /** Options of {@linkcode runRepl}. */
 export interface ReplOptions {
@@ -108,22 +109,25 @@ export async function runRepl(options: ReplOptions): Promise<number> {
       case "get": {
         const c = await connected();
         let name = cmd.name;
+        let dest = cmd.dest;
         if (name === undefined) {
-          if (lastList.length === 0) lastList = await c.list();
+          // A fresh list, so a number means what is shown and a name is
+          // known to be there before asking where to save it.
+          lastList = await c.list();
           say(numbered(lastList));
           if (lastList.length === 0) return true;
           const pick = await ask("Download which file (number or name)? ");
           if (!pick) return pick !== null;
           name = /^\d+$/.test(pick) ? lastList[Number(pick) - 1]?.name : pick;
           if (name === undefined) throw new CommandError(`no file number ${pick}`);
-        }
-        let dest = cmd.dest ?? safeLocalName(name);
-        if (cmd.name === undefined) {
-          const answer = await ask(`Save as [${dest ?? ""}]: `);
+          if (!lastList.some((e) => e.name === name)) {
+            throw new NetkitError("NOT_FOUND", `${name}: not found`);
+          }
+          const answer = await ask(`Save as [${safeLocalName(name) ?? ""}]: `);
           if (answer === null) return false;
-          dest = answer || dest;
+          dest = answer || undefined;
         }
-        if (!dest) throw new CommandError(`get: give a local name: get NAME DEST`);
+        if (dest !== "-") dest = await downloadPath(dest, safeLocalName(name));
         say(
           await downloadWithProgress(c, name, dest, {
             resume: cmd.resume,

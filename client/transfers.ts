@@ -11,6 +11,7 @@ import { ProgressLine } from "../core/progress.ts";
 import { toHex } from "../core/hash.ts";
 import { formatRate, formatSize } from "../core/format.ts";
 import { printable } from "./format.ts";
+import { NetkitError } from "../core/errors.ts";
 
 /** Flags both transfers take. */
 export interface TransferFlags {
@@ -39,18 +40,34 @@ async function withProgress(
   }
 }
 
-/** Downloads `name` to `dest`; resolves to the report line. */
+/** Writes all of each chunk to standard output. */
+const stdoutWriter = {
+  async write(bytes: Uint8Array): Promise<void> {
+    for (let at = 0; at < bytes.length;) at += await Deno.stdout.write(bytes.subarray(at));
+  },
+};
+
+/**
+ * Downloads `name` to `dest` (`-` for standard output); resolves to the
+ * report line.
+ */
 export function downloadWithProgress(
   client: FileClient,
   name: string,
   dest: string,
   flags: TransferFlags,
 ): Promise<string> {
+  if (dest === "-" && flags.resume) {
+    throw new NetkitError("INVALID_NAME", "--resume needs a file to continue, not '-'");
+  }
   return withProgress(
     name,
     flags.progress,
-    (bar) => client.download(name, dest, { ...flags, onProgress: (p) => bar.update(p) }),
-    (r, ms) => describeTransfer("downloaded", name, dest, r, ms),
+    (bar) =>
+      dest === "-"
+        ? client.downloadTo(name, stdoutWriter, { onProgress: (p) => bar.update(p) })
+        : client.download(name, dest, { ...flags, onProgress: (p) => bar.update(p) }),
+    (r, ms) => describeTransfer("downloaded", name, dest === "-" ? "(stdout)" : dest, r, ms),
   );
 }
 

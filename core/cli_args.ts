@@ -7,6 +7,8 @@
  */
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { readLocalText } from "./local_file.ts";
+import { isNetkitError } from "./errors.ts";
 
 /** Bad command-line input: `main.ts` prints it on one line and exits 2. */
 export class UsageError extends Error {
@@ -255,11 +257,13 @@ export function parseHostPort(text: string, defaultPort: number): HostPort {
 /** Reads a PEM file named by a flag, failing with a message naming the flag. */
 export async function readPem(path: string, flag: string): Promise<string> {
   try {
-    const text = await Deno.readTextFile(path);
+    const text = await readLocalText(path);
     if (!text.includes("-----BEGIN ")) throw new UsageError(`${flag}: ${path} is not a PEM file`);
     return text;
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    throw new UsageError(`${flag}: cannot read ${path}: ${(e as Error).message}`);
+    // netkit's errors name the path already ("x.pem: a FIFO, not a regular file").
+    const why = isNetkitError(e) ? e.message : `${path}: ${(e as Error).message}`;
+    throw new UsageError(`${flag}: cannot read ${why}`);
   }
 }

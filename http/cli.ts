@@ -12,6 +12,7 @@ import {
   parseFlags,
   parseIntFlag,
   parsePort,
+  readPem,
   UsageError,
 } from "../core/cli_args.ts";
 import { DEFAULT_PORT, type HttpServerOptions } from "./options.ts";
@@ -117,17 +118,6 @@ export function parseHttpArgs(
     quiet: v.quiet ?? false,
     ...parseWebArgs(v, v.host ?? "127.0.0.1", v.cert !== undefined),
   };
-}
-
-async function readPem(path: string, flag: string): Promise<string> {
-  try {
-    return await Deno.readTextFile(path);
-  } catch (e) {
-    throw new UsageError(
-      `${flag}: cannot read '${path}': ${(e as Error).message}`,
-      "http",
-    );
-  }
 }
 
 /** Runs `netkit http`; resolves to the exit code once the server has stopped. */

@@ -17,6 +17,8 @@ import {
   UsageError,
 } from "../core/cli_args.ts";
 import { AtomicFile } from "../core/atomic_file.ts";
+import { checkWritable, downloadPath, openLocalFile } from "../core/local_file.ts";
+import { entryExists } from "../core/jail_fs.ts";
 import { baseName } from "../core/local_path.ts";
 import { type TftpClientOptions, tftpGet, tftpPut } from "./client.ts";
 import { DEFAULT_TFTP_PORT, startTftpServer } from "./server.ts";
@@ -56,8 +58,10 @@ Client options (get, put):
   --timeout DURATION     first retransmission timeout, doubled per silent retry up to 4x (default 1s)
   --retries N            retransmissions before giving up (default 5: 19 s)
   -q, --quiet            no progress line
-  HOST's port defaults to 69. get writes DEST (default: FILE's base name,
-  '-' for stdout) only once the whole file has arrived.`;
+  --overwrite            get: replace an existing local file (refused otherwise)
+  HOST's port defaults to 69. get writes DEST (default: FILE's base name;
+  a folder: that name in it; '-' for stdout) only once the whole file has
+  arrived.`;
 
 const SERVE_FLAGS = {
   root: { type: "string" },
@@ -81,6 +85,7 @@ const CLIENT_FLAGS = {
   timeout: { type: "string" },
   retries: { type: "string" },
   quiet: { type: "boolean", short: "q" },
+  overwrite: { type: "boolean" },
 } as const;
 
 /** Runs `netkit tftp ...`; resolves to the exit code. */
@@ -168,6 +173,9 @@ async function transfer(kind: "get" | "put", args: string[]): Promise<number> {
     );
   }
   const [hostPort, file, third] = positionals;
+  if (v.overwrite && kind === "put") {
+    throw new UsageError("--overwrite goes with get (for uploads the server decides)");
+  }
   const { hostname, port } = parseHostPort(hostPort, 69);
   const quiet = v.quiet || third === "-";
   const progress = new ProgressLine(file, { enabled: quiet ? false : undefined });
@@ -184,7 +192,7 @@ async function transfer(kind: "get" | "put", args: string[]): Promise<number> {
   const t0 = performance.now();
   try {
     const bytes = kind === "get"
-      ? await get(file, third ?? baseName(file), options)
+      ? await get(file, third, options, v.overwrite ?? false)
       : await put(file, third ?? baseName(file), options);
     progress.done();
     if (!quiet) {
@@ -199,19 +207,34 @@ async function transfer(kind: "get" | "put", args: string[]): Promise<number> {
     const why = e instanceof Error ? e.message : String(e);
     throw new NetkitError(
       isNetkitError(e) ? e.code : "INTERNAL",
-      `tftp ${kind} ${file}: ${why}`,
+      why.startsWith(`${file}: `) ? `tftp ${kind} ${why}` : `tftp ${kind} ${file}: ${why}`,
     );
+  }
+}
+
+/** `remote`'s base name, or undefined when it has none. */
+function defaultName(remote: string): string | undefined {
+  try {
+    return baseName(remote);
+  } catch {
+    return undefined;
   }
 }
 
 async function get(
   remote: string,
-  dest: string,
+  destArg: string | undefined,
   o: TftpClientOptions,
+  overwrite: boolean,
 ): Promise<number> {
-  if (dest === "-") {
+  if (destArg === "-") {
     return (await tftpGet(remote, Deno.stdout, o)).bytes;
   }
+  const dest = await downloadPath(destArg, defaultName(remote));
+  if (!overwrite && await entryExists(dest)) {
+    throw new NetkitError("EXISTS", `${dest} exists already (use --overwrite to replace it)`);
+  }
+  await checkWritable(dest);
   const slash = dest.lastIndexOf("/");
   const folder = slash < 0 ? "." : dest.slice(0, slash) || "/";
   let dir: string;
@@ -225,7 +248,7 @@ async function get(
     write: async (p: Uint8Array) => (await out.write(p), p.length),
   };
   const r = await tftpGet(remote, sink, o);
-  await out.commit(true);
+  await out.commit(overwrite);
   return r.bytes;
 }
 
@@ -234,8 +257,7 @@ async function put(
   remote: string,
   o: TftpClientOptions,
 ): Promise<number> {
-  using file = await Deno.open(local, { read: true });
-  const info = await file.stat();
-  if (!info.isFile) throw new UsageError(`not a file: ${local}`);
+  const { file, info } = await openLocalFile(local);
+  using _file = file;
   return (await tftpPut(remote, file, info.size, o)).bytes;
 }
