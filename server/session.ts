@@ -55,6 +55,12 @@ const END_MAX_BYTES = encodeMessage({ type: "END", digest: new Uint8Array(32) })
 /** Bytes of listing entries per LIST_ENTRIES frame, well under any frame limit. */
 const LIST_BATCH_BYTES = 60_000;
 
+/**
+ * Why a request was cut short, as its log line says: the idle watchdog
+ * closed the connection, the server was shutting down, or the client went.
+ */
+export type CutReason = "timeout" | "shutdown" | "disconnected";
+
 /** A failure the peer was already told about: logged, not sent again. */
 class Reported extends Error {
   constructor(readonly inner: { code: string; message: string }) {
@@ -112,6 +118,8 @@ export class Session extends TrackedConn {
   readonly #writer: FrameWriter;
   /** The hash agreed in the handshake; null until then. */
   #hash: HashName | null = null;
+  /** Why the server closed the connection, for the log line of a request it cut. */
+  #closedBy: CutReason | null = null;
 
   /**
    * @param conn the accepted connection (a TLS one is handshaken in `run`)
@@ -122,6 +130,15 @@ export class Session extends TrackedConn {
     this.#ctx = ctx;
     this.#reader = new FrameReader(this, ctx.options.maxFrame);
     this.#writer = new FrameWriter(this);
+  }
+
+  /**
+   * Closes the connection; `reason` says why the server did it (the idle
+   * watchdog, the shutdown), so a request cut by it is logged as such.
+   */
+  override close(reason?: CutReason): void {
+    this.#closedBy ??= reason ?? null;
+    super.close();
   }
 
   /**
@@ -175,7 +192,7 @@ export class Session extends TrackedConn {
   async #frame(stopping: AbortSignal): Promise<boolean> {
     const m = await this.#reader.next();
     if (m === null) return false;
-    if (this.#hash !== null) return await this.#request(m, this.#hash);
+    if (this.#hash !== null) return await this.#request(m, this.#hash, stopping);
     const hello = expectHello(m);
     const ctx = this.#ctx;
     if (ctx.auth) await authenticate(hello, this.conn, ctx.auth, stopping);
@@ -193,11 +210,13 @@ export class Session extends TrackedConn {
    * @returns false when the session must end (QUIT, or a broken protocol)
    * @throws a disconnect, or an error that is not a {@linkcode NetkitError}
    */
-  async #request(m: Incoming, hash: HashName): Promise<boolean> {
+  async #request(m: Incoming, hash: HashName, stopping: AbortSignal): Promise<boolean> {
     const ctx = this.#ctx;
     const writer = this.#writer;
     const started = performance.now();
     let what: string = m.type;
+    // Bytes moved, kept up to date so a cut transfer logs how far it came.
+    const moved = { bytes: 0 };
     let bytes = 0;
     let status = "ok";
     this.busy = true;
@@ -208,11 +227,11 @@ export class Session extends TrackedConn {
           break;
         case "GET":
           what = `GET ${JSON.stringify(m.name)}${m.offset ? ` @${m.offset}` : ""}`;
-          bytes = await get(m, ctx, writer, hash);
+          bytes = await get(m, ctx, writer, hash, moved);
           break;
         case "PUT":
           what = `PUT ${JSON.stringify(m.name)} ${m.size}`;
-          bytes = await put(m, ctx, this.#reader, writer, hash);
+          bytes = await put(m, ctx, this.#reader, writer, hash, moved);
           break;
         case "QUIT":
           await writer.send({ type: "BYE" });
@@ -225,7 +244,14 @@ export class Session extends TrackedConn {
         status = e.inner.code;
         return true;
       }
-      if (!isNetkitError(e) || isDisconnect(e)) throw e;
+      if (!isNetkitError(e) || isDisconnect(e)) {
+        // Cut: say by what, and how far it came.
+        status = isDisconnect(e)
+          ? this.#closedBy ?? (stopping.aborted ? "shutdown" : "disconnected")
+          : "INTERNAL";
+        bytes = moved.bytes;
+        throw e;
+      }
       status = e.code;
       await writer.send(errorMessage(e));
       if (e.code === "BAD_FRAME") return false;
@@ -352,6 +378,7 @@ async function get(
   ctx: SessionContext,
   writer: FrameWriter,
   hash: HashName,
+  moved: { bytes: number },
 ): Promise<number> {
   const { store } = ctx;
   if (m.offset === 0) {
@@ -414,7 +441,11 @@ async function get(
     }
     await writer.send(ok);
     try {
-      await sendData(file, length, writer, { chunk: ctx.options.maxFrame, hasher });
+      await sendData(file, length, writer, {
+        chunk: ctx.options.maxFrame,
+        hasher,
+        onProgress: (n) => moved.bytes = n,
+      });
     } catch (e) {
       // Mid-stream failures (a file that shrank, a read error) become an ERROR frame in place of END.
       if (isNetkitError(e) || isDisconnect(e)) throw e;
@@ -437,6 +468,7 @@ async function put(
   reader: FrameReader,
   writer: FrameWriter,
   hash: HashName,
+  moved: { bytes: number },
 ): Promise<number> {
   const { store, options } = ctx;
   if (options.readOnly) {
@@ -470,6 +502,7 @@ async function put(
     result = await receiveData(reader, m.size - upload.offset, out, {
       maxFrame: options.maxFrame,
       hasher: source,
+      onProgress: (n) => moved.bytes = n,
       // The temp file goes before the client hears of the failure, so what
       // it sees next (a listing, say) never holds half an upload.
       onWriteError: async (e) => {
