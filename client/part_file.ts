@@ -2,7 +2,10 @@
  * The local side of a download: a part file beside the destination
  * (`.NAME.netkit-part`), locked while in use, kept after a broken transfer so
  * `--resume` can continue it, and moved to the final name only once the
- * download is verified.
+ * download is verified. Beside it, `.NAME.netkit-part.source` holds the size
+ * and modification time of the remote file its bytes came from, so a resume
+ * after the file changed on the server starts over instead of mixing two
+ * versions.
  *
  * @module
  */
@@ -10,7 +13,8 @@
 import { NetkitError } from "../core/errors.ts";
 import { lockExclusive } from "../core/file_lock.ts";
 import { entryExists } from "../core/jail_fs.ts";
-import { checkWritable } from "../core/local_file.ts";
+import { checkWritable, readLocalText } from "../core/local_file.ts";
+import type { SourceVersion } from "../protocol/file/messages.ts";
 
 /** An open part file. */
 export interface PartFile {
@@ -18,8 +22,15 @@ export interface PartFile {
   file: Deno.FsFile;
   /** Its path. */
   path: string;
-  /** Bytes already present (non-zero only when resuming). */
+  /**
+   * Bytes already present (non-zero only when resuming a part file whose
+   * source version is known).
+   */
   offset: number;
+  /** The version of the remote file the bytes came from, when resuming. */
+  source: SourceVersion | null;
+  /** Empties the file to start over, and records the version its bytes will come from. */
+  begin(source: SourceVersion): Promise<void>;
   /** Closes it (and so releases its lock); safe to call twice. */
   close(): void;
   /** Closes it; removes it unless `keep` and it holds some bytes. */
@@ -31,6 +42,25 @@ export function partPathFor(dest: string): string {
   const cut = Math.max(dest.lastIndexOf("/"), dest.lastIndexOf("\\"));
   const dir = cut >= 0 ? dest.slice(0, cut + 1) : "";
   return `${dir}.${dest.slice(cut + 1)}.netkit-part`;
+}
+
+/**
+ * Where the version of the remote file a part file's bytes came from is
+ * kept (a small JSON file beside it), so a resume can tell a stale part.
+ */
+export function sourcePathFor(partPath: string): string {
+  return `${partPath}.source`;
+}
+
+async function readSource(path: string): Promise<SourceVersion | null> {
+  try {
+    const v = JSON.parse(await readLocalText(path));
+    return Number.isSafeInteger(v?.size) && Number.isSafeInteger(v?.mtimeMs)
+      ? { size: v.size, mtimeMs: v.mtimeMs }
+      : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -66,8 +96,11 @@ export async function openPart(
     file.close();
     throw new NetkitError("BUSY", `another download to ${dest} is in progress`);
   }
+  const sourcePath = sourcePathFor(path);
   let offset = (await file.stat()).size;
-  if (!options.resume && offset > 0) {
+  // Without the version its bytes came from, a part file cannot be trusted.
+  const source = options.resume && offset > 0 ? await readSource(sourcePath) : null;
+  if (source === null && offset > 0) {
     // Only a leftover needs it: on ext4, truncating a file to zero marks it
     // for a flush of all its data at close (auto_da_alloc).
     await file.truncate(0);
@@ -78,18 +111,30 @@ export async function openPart(
     if (open) file.close();
     open = false;
   };
-  return {
+  const part: PartFile = {
     file,
     path,
     offset,
+    source,
+    async begin(v: SourceVersion) {
+      if (part.offset > 0) await file.truncate(0);
+      await file.seek(0, Deno.SeekMode.Start);
+      part.offset = 0;
+      part.source = v;
+      await Deno.writeTextFile(sourcePath, JSON.stringify(v));
+    },
     close,
     async discard(keep: boolean) {
       if (!open) return;
       const size = (await file.stat()).size;
       close();
-      if (!keep || size === 0) await Deno.remove(path).catch(() => {});
+      if (!keep || size === 0) {
+        await Deno.remove(path).catch(() => {});
+        await Deno.remove(sourcePath).catch(() => {});
+      }
     },
   };
+  return part;
 }
 
 /**
@@ -122,4 +167,5 @@ export async function finishPart(
     await Deno.remove(part.path);
   }
   part.close();
+  await Deno.remove(sourcePathFor(part.path)).catch(() => {});
 }

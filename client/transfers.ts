@@ -95,7 +95,11 @@ export function describeTransfer(
   ms: number,
 ): string {
   const rate = formatRate(r.transferred, ms / 1000);
-  const resumed = r.transferred < r.size ? `, resumed: ${formatSize(r.transferred)} sent` : "";
+  const resumed = r.transferred < r.size
+    ? `, resumed: ${formatSize(r.transferred)} sent`
+    : r.restarted
+    ? ", started over: the file had changed since the broken transfer"
+    : "";
   return `${verb} ${printable(from)} -> ${printable(to)}: ${formatSize(r.size)} in ${
     (ms / 1000).toFixed(2)
   }s (${rate}${resumed}), verified ${r.hash} ${toHex(r.digest)}`;

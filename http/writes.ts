@@ -11,7 +11,7 @@ import type { CredentialGate } from "./credentials.ts";
 import { handleDelete, handleMkcol } from "./folder_ops.ts";
 import { addressOf, type Layer } from "./handler.ts";
 import { reply } from "./plain_text.ts";
-import { handleUpload } from "./upload.ts";
+import { cancelledUploadSize, handleUpload, handleUploadCancel } from "./upload.ts";
 import { parseUrlPath, rawPathOf } from "./url_path.ts";
 import type { WriteContext } from "./write_common.ts";
 
@@ -29,6 +29,11 @@ export function sameOrigin(origin: string | null, requestUrl: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A `DELETE` naming a resumable upload's size: it cancels that upload. */
+function isUploadCancel(req: Request): boolean {
+  return req.method === "DELETE" && cancelledUploadSize(req.headers) !== null;
 }
 
 /** The methods switched on by `options`. */
@@ -56,6 +61,7 @@ export function writesLayer(ctx: WriteContext, gate: CredentialGate): Layer {
       return reply(400, "bad path", common);
     }
     if (req.method === "MKCOL") return handleMkcol(ctx, path);
+    if (isUploadCancel(req)) return handleUploadCancel(ctx, req, path);
     if (req.method === "DELETE") return handleDelete(ctx, path);
     return handleUpload(ctx, req, path);
   };
@@ -63,7 +69,8 @@ export function writesLayer(ctx: WriteContext, gate: CredentialGate): Layer {
   return (next) => (req, peer) => {
     // No write switched on: the handler inside answers 405 like any method it lacks.
     if (!WRITES.has(req.method) || allowed.size === 0) return next(req, peer);
-    if (!allowed.has(req.method)) {
+    // Cancelling one's own resumable upload is part of uploading, not a delete.
+    if (!allowed.has(isUploadCancel(req) ? "PUT" : req.method)) {
       return reply(405, "method not allowed", [...common, ["allow", allow]]);
     }
     if (!sameOrigin(req.headers.get("origin"), req.url)) {

@@ -233,6 +233,10 @@ export class Session extends TrackedConn {
           what = `PUT ${JSON.stringify(m.name)} ${m.size}`;
           bytes = await put(m, ctx, this.#reader, writer, hash, moved);
           break;
+        case "CANCEL":
+          what = `CANCEL ${JSON.stringify(m.name)}`;
+          await writer.send({ type: "CANCEL_OK", removed: await cancel(m.name, ctx) });
+          break;
         case "QUIT":
           await writer.send({ type: "BYE" });
           return false;
@@ -324,8 +328,10 @@ function welcomeFrame(ctx: SessionContext, version: number, hash: HashName): Uin
   let frame = known.get(key);
   if (!frame) {
     const { options, auth } = ctx;
-    let features = Feature.LIST | Feature.GET | Feature.GET_RESUME;
-    features |= options.readOnly ? Feature.READ_ONLY : Feature.PUT | Feature.PUT_RESUME;
+    let features = Feature.LIST | Feature.GET | Feature.GET_RESUME | Feature.RESUME_CHECK;
+    features |= options.readOnly
+      ? Feature.READ_ONLY
+      : Feature.PUT | Feature.PUT_RESUME | Feature.CANCEL;
     if (options.tls) features |= Feature.TLS;
     if (auth) features |= Feature.AUTH;
     frame = encodeMessage({
@@ -391,6 +397,11 @@ async function get(
   const { file, info, real } = store.openRead(m.name);
   let job: FileHashJob | null = null;
   try {
+    // A resume of another version of the file starts over (If-Range).
+    const v = m.ifVersion;
+    if (v && (v.size !== info.size || v.mtimeMs !== (info.mtime?.getTime() ?? 0))) {
+      m = { ...m, offset: 0 };
+    }
     if (m.offset > info.size) {
       throw new NetkitError(
         "BAD_OFFSET",
@@ -482,7 +493,12 @@ async function put(
   }
   const overwrite = (m.flags & PutFlag.OVERWRITE) !== 0;
   const resume = (m.flags & PutFlag.RESUME) !== 0;
-  await using upload = await store.createUpload(m.name, overwrite, resume ? m.size : null);
+  await using upload = await store.createUpload(
+    m.name,
+    overwrite,
+    resume ? m.size : null,
+    m.version,
+  );
   let out: ChunkWriter = upload;
   let source: DigestSource;
   let job: FileHashJob | null = null;
@@ -525,4 +541,10 @@ async function put(
   } catch { /* replaced or removed already: nothing to remember */ }
   await writer.send({ type: "PUT_OK", size: m.size, digest: result.digest });
   return m.size - upload.offset;
+}
+
+/** Drops what the server kept of broken resumable uploads to `name`. */
+async function cancel(name: string, ctx: SessionContext): Promise<number> {
+  if (ctx.options.readOnly) throw new NetkitError("READ_ONLY", "this library is read-only");
+  return await ctx.store.library.cancelUpload([ctx.store.check(name)]);
 }

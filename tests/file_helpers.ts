@@ -14,6 +14,7 @@ import {
   type StartFileServerOptions,
 } from "../server/file_server.ts";
 import { FileClient } from "../client/client.ts";
+import { partPathFor, sourcePathFor } from "../client/part_file.ts";
 import { Prng } from "./prng.ts";
 import { type TempDir, tempDir as makeTempDir } from "./temp_dir.ts";
 
@@ -100,4 +101,23 @@ export function untilConnections(server: FileServer, n: number): Promise<void> {
     server.events.addEventListener("connectionclose", check);
     check();
   });
+}
+
+/**
+ * Leaves what a broken download of the library file `remote` to `dest`
+ * leaves: the first bytes (`prefix`) in the part file, and the version of
+ * `remote` they came from beside it.
+ */
+export async function brokenDownload(
+  remote: string,
+  dest: string,
+  prefix: Uint8Array,
+): Promise<void> {
+  const info = await Deno.stat(remote);
+  const part = partPathFor(dest);
+  await Deno.writeFile(part, prefix);
+  await Deno.writeTextFile(
+    sourcePathFor(part),
+    JSON.stringify({ size: info.size, mtimeMs: info.mtime!.getTime() }),
+  );
 }

@@ -166,16 +166,26 @@ Deno.test("auth and tls from the command line: token from NETKIT_TOKEN, --cert/-
  * each of `cuts`, then breaks it with a frame that has no place in a
  * transfer, and waits until the server has let the connection go.
  */
+/** A local file's version as the client sends it: its modification time in ms. */
+async function mtime(path: string): Promise<number> {
+  return (await Deno.stat(path)).mtime!.getTime();
+}
+
+/**
+ * A resumable upload of `data` to `name` cut after `cuts`, sent as the
+ * client does for a local file whose version (mtime) is `version`.
+ */
 async function breakResumableUpload(
   server: FileServer,
   name: string,
   data: Uint8Array,
   cuts: number[],
+  version?: number,
 ): Promise<void> {
   {
     await using r = await raw(server);
     await r.hello();
-    await r.writer.send({ type: "PUT", name, size: data.length, flags: 2 });
+    await r.writer.send({ type: "PUT", name, size: data.length, flags: 2, version });
     assert.deepEqual(await r.reader.next(), { type: "PUT_READY", offset: 0 });
     let at = 0;
     for (const cut of cuts) {
@@ -194,7 +204,13 @@ Deno.test("resume: a broken upload continues from what the server kept, verified
   await using local = await tempDir({ "big.bin": data });
   await using server = await serve(lib.path);
   // First attempt: resumable, cut after 1 MiB + a bit.
-  await breakResumableUpload(server, "big.bin", data, [600_000, 1_200_000]);
+  await breakResumableUpload(
+    server,
+    "big.bin",
+    data,
+    [600_000, 1_200_000],
+    await mtime(local.join("big.bin")),
+  );
   // The part file is kept, hidden; nothing under the final name.
   await using client = await FileClient.connect({ port: server.addr.port });
   assert.deepEqual(await client.list(), []);
@@ -210,7 +226,13 @@ Deno.test("resume: a resumed upload waits for the part file's lock to be let go;
   await using lib = await tempDir();
   await using local = await tempDir({ "big.bin": data });
   await using server = await serve(lib.path);
-  await breakResumableUpload(server, "big.bin", data, [150_000]);
+  await breakResumableUpload(
+    server,
+    "big.bin",
+    data,
+    [150_000],
+    await mtime(local.join("big.bin")),
+  );
   const parts = await namesIn(lib.path);
   assert.equal(parts.length, 1);
   assert.ok(parts[0].startsWith(PARTIAL_PREFIX), parts[0]);
@@ -238,7 +260,8 @@ Deno.test("resume: a part file from different content fails the check and is dro
   await using lib = await tempDir();
   await using local = await tempDir({ "a.bin": data, "b.bin": other });
   await using server = await serve(lib.path);
-  await breakResumableUpload(server, "x.bin", other, [200_000]);
+  // Other bytes, kept for a file of a.bin's size and time: only the digest can tell.
+  await breakResumableUpload(server, "x.bin", other, [200_000], await mtime(local.join("a.bin")));
   await using client = await FileClient.connect({ port: server.addr.port });
   await assert.rejects(client.upload(local.join("a.bin"), "x.bin", { resume: true }), {
     code: "CHECKSUM_MISMATCH",

@@ -32,6 +32,8 @@ export const FrameType = {
   PUT: 0x22,
   PUT_READY: 0x23,
   PUT_OK: 0x24,
+  CANCEL: 0x25,
+  CANCEL_OK: 0x26,
   DATA: 0x30,
   END: 0x31,
   QUIT: 0x40,
