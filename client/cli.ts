@@ -84,7 +84,8 @@ export async function main(args: string[]): Promise<number> {
   const timeoutMs = values.timeout === undefined
     ? undefined
     : parseDuration(values.timeout, "--timeout");
-  const connect = () => FileClient.connect({ hostname, port, timeoutMs, tls, token });
+  const connect = (signal?: AbortSignal) =>
+    FileClient.connect({ hostname, port, timeoutMs, tls, token, signal });
 
   const [command, ...rest] = words;
   if (command === undefined) {

@@ -501,6 +501,11 @@ export class FileClient implements AsyncDisposable {
     this.close();
   }
 
+  /** Milliseconds since the connection last moved a byte. */
+  get idleMs(): number {
+    return performance.now() - this.#conn.lastActive;
+  }
+
   /** True once the connection is closed. */
   get closed(): boolean {
     return this.#closed;
