@@ -245,11 +245,10 @@ Deno.test("by default an edited hot file is served fresh within the revalidate w
   await using s = await serve({ root: fx.root, revalidate: 200 });
   for (let i = 0; i < 3; i++) await (await fetch(s.url + "hello.txt")).text(); // hot now
   await Deno.writeTextFile(`${fx.root}/hello.txt`, "edited\n");
-  const start = Date.now();
+  // The window itself is timed in tests/http_hot_path_test.ts, on a virtual clock.
   let body = "";
-  for (let i = 0; i < 2000 && body !== "edited\n"; i++) {
+  for (let i = 0; i < 100_000 && body !== "edited\n"; i++) {
     body = await (await fetch(s.url + "hello.txt")).text();
   }
   assert.equal(body, "edited\n");
-  assert.ok(Date.now() - start < 1000, `took ${Date.now() - start} ms to see the edit`);
 });

@@ -38,9 +38,13 @@ async function entries(dir: string): Promise<string[]> {
   return names.sort();
 }
 
-/** Polls `check` every 10 ms for at most 3 s (the server notices a dead client on its own time). */
+/**
+ * Polls `check` every 10 ms until it holds (the server notices a dead client
+ * on its own time), for at most 30 s: a bound for a hung server, not a
+ * deadline a busy machine could miss.
+ */
 async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 3000; i++) {
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 10));
   }

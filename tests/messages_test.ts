@@ -184,16 +184,11 @@ Deno.test("string fields keep a leading byte order mark", () => {
 });
 
 Deno.test("LIST_ENTRIES with a count the payload cannot hold fails fast", () => {
-  const t0 = performance.now();
   for (const n of [0xffffffff, 0x10000000, 1_000_000]) {
     const p = payload((w) => w.u8(1).u32(n));
-    badFrame(() => decodeMessage(FrameType.LIST_ENTRIES, p), "count");
+    // The check before the loop says so; a loop over the entries would end "truncated".
+    badFrame(() => decodeMessage(FrameType.LIST_ENTRIES, p), "listing count exceeds payload");
   }
-  // Looping over 2^32 entries would take far longer; 2 s leaves room for a busy machine.
-  assert.ok(
-    performance.now() - t0 < 2000,
-    "rejected without looping over the count",
-  );
   // One entry needs at least 18 bytes: 17 are not enough.
   const short = payload((w) => w.u8(1).u32(1).str("").u64(0).raw(new Uint8Array(7)));
   badFrame(() => decodeMessage(FrameType.LIST_ENTRIES, short));
