@@ -29,13 +29,23 @@ export interface PartFile {
   offset: number;
   /** The version of the remote file the bytes came from, when resuming. */
   source: SourceVersion | null;
-  /** Empties the file to start over, and records the version its bytes will come from. */
+  /**
+   * Empties the file to start over, and records the version its bytes will
+   * come from (for files of {@linkcode RECORD_MIN_BYTES} and more).
+   */
   begin(source: SourceVersion): Promise<void>;
   /** Closes it (and so releases its lock); safe to call twice. */
   close(): void;
   /** Closes it; removes it unless `keep` and it holds some bytes. */
   discard(keep: boolean): Promise<void>;
 }
+
+/**
+ * Downloads at least this large record where their bytes came from, so a
+ * broken one can be resumed; a smaller one starts over (resuming it would
+ * save less than the record costs every download).
+ */
+export const RECORD_MIN_BYTES = 1 << 20;
 
 /** Where the part file of `dest` lives. */
 export function partPathFor(dest: string): string {
@@ -120,8 +130,12 @@ export async function openPart(
       if (part.offset > 0) await file.truncate(0);
       await file.seek(0, Deno.SeekMode.Start);
       part.offset = 0;
+      if (v.size >= RECORD_MIN_BYTES) {
+        await Deno.writeTextFile(sourcePath, JSON.stringify(v));
+      } else if (part.source !== null) {
+        await Deno.remove(sourcePath).catch(() => {});
+      }
       part.source = v;
-      await Deno.writeTextFile(sourcePath, JSON.stringify(v));
     },
     close,
     async discard(keep: boolean) {
