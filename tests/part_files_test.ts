@@ -7,9 +7,8 @@ import assert from "node:assert/strict";
 import { isNetkitError } from "../core/errors.ts";
 import { PARTIAL_PREFIX } from "../core/atomic_file.ts";
 import { partNameOf } from "../core/part_files.ts";
-import { encodeFrame, FrameType } from "../protocol/file/frame.ts";
 import type { FileServer } from "../server/file_server.ts";
-import { bytes, connect, namesIn, raw, serve, tempDir, untilConnections } from "./file_helpers.ts";
+import { breakResumableUpload, bytes, connect, namesIn, serve, tempDir } from "./file_helpers.ts";
 import { serve as serveHttp } from "./http_helpers.ts";
 import { holdLock } from "./lock_holder.ts";
 import { runNetkit } from "./cli_helpers.ts";
@@ -18,18 +17,9 @@ import { canMountSmallDisk, SMALL_DISK_SKIP, smallDisk } from "./small_disk.ts";
 const MiB = 1024 * 1024;
 const AUTH = { authorization: `Basic ${btoa("alice:s3cret")}` };
 
-/** A resumable upload of `size` bytes to `name`, cut after `send` bytes by the client going away. */
-async function breakUpload(server: FileServer, name: string, size: number, send: number) {
-  {
-    await using r = await raw(server);
-    await r.hello();
-    await r.writer.send({ type: "PUT", name, size, flags: 2 });
-    assert.deepEqual(await r.reader.next(), { type: "PUT_READY", offset: 0 });
-    for (let at = 0; at < send; at += MiB) {
-      await r.send(encodeFrame(FrameType.DATA, bytes(Math.min(MiB, send - at), at + 1)));
-    }
-  }
-  await untilConnections(server, 0);
+/** A resumable upload of `size` bytes to `name`, cut after `sent` bytes. */
+function breakUpload(server: FileServer, name: string, size: number, sent: number) {
+  return breakResumableUpload(server, name, bytes(size, size), sent);
 }
 
 async function parts(dir: string): Promise<string[]> {
