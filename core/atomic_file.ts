@@ -199,7 +199,9 @@ export class AtomicFile implements AsyncDisposable {
           await file.truncate(0);
           offset = 0;
         }
-        await dropIdleParts(dir, name, { keep: path });
+        // A new upload supersedes the name's other idle parts; the folder is
+        // read only then, not for every slice of a continuing one.
+        if (offset === 0) await dropIdleParts(dir, name, { keep: path });
         return new AtomicFile(file, dir, path, `${dir}/${name}`, options, { offset });
       } catch (e) {
         file.close();

@@ -275,9 +275,9 @@ export class Library {
     }
     this.#sweep(dir);
     // A full disk first takes back the space of idle part files, the oldest
-    // first: here, then in the other folders uploads went to.
+    // first: here, at the root, and in the folders uploads went to lately.
     const onNoSpace = (retry: () => Promise<boolean>) =>
-      evictIdleParts([dir, this.root, ...this.#swept.keys()], up.tempPath, retry);
+      evictIdleParts([dir, this.root, ...[...this.#swept.keys()].slice(-64)], up.tempPath, retry);
     const up: AtomicFile = options.resumeSize === undefined
       ? await AtomicFile.create(dir, name, { overwrite, onNoSpace })
       : await AtomicFile.resumable(dir, name, options.resumeSize, {

@@ -186,10 +186,11 @@ async function resumeUpload(
   length: number | null,
 ): Promise<Response> {
   const common = ctx.common;
-  const have: [string, string][] = [...common, ["upload-offset", String(up.offset)]];
-  if (slice.kind === "probe") return reply(200, `${up.offset} of ${slice.total} bytes held`, have);
-  // Another upload moved the part file on since heldBytes looked.
+  // Probes were answered before the part file was opened.
+  if (slice.kind === "probe") throw new Error("unreachable: a probe opens no part file");
+  // A first slice that meets bytes already held, or another upload moved on meanwhile.
   if (slice.start !== up.offset) {
+    const have: [string, string][] = [...common, ["upload-offset", String(up.offset)]];
     return reply(416, `the upload continues at byte ${up.offset}`, have);
   }
   if (length !== null && length !== slice.length) {
