@@ -64,11 +64,12 @@ async function terminal(command: string[], dir: string) {
     },
     keys: (...keys: string[]) => tmuxRun(socket, "send-keys", ...keys),
     line: (text: string) => tmuxRun(socket, "send-keys", "-l", text).then(() => term.keys("Enter")),
-    async [Symbol.asyncDispose]() {
+    [Symbol.asyncDispose]() {
       watcher.close();
       try {
         Deno.kill(pid, "SIGTERM"); // the private tmux server, by its PID
       } catch { /* gone already */ }
+      return Promise.resolve();
     },
   };
   await term.line("go");
