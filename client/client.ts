@@ -382,6 +382,12 @@ export class FileClient implements AsyncDisposable {
         hasher: await createHasher(this.hash),
         onProgress: (n) => options.onProgress?.({ done: n, total: ok.size, start: 0 }),
       });
+      if (!result.ok && result.error.code === "CHECKSUM_MISMATCH") {
+        throw new NetkitError(
+          "CHECKSUM_MISMATCH",
+          `${name}: checksum mismatch: the bytes already written are corrupt`,
+        );
+      }
       if (!result.ok) throw result.error;
       return { size: ok.size, transferred: ok.size, digest: result.digest, hash: this.hash };
     });
