@@ -68,7 +68,8 @@ export class AccessLog {
   #lines: string[] = [];
   #size = 0;
   #dropped = 0;
-  #writing = false;
+  /** The write under way; a flush waits for it and for what came meanwhile. */
+  #flushing: Promise<void> | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
   readonly #encoder = new TextEncoder();
 
@@ -89,19 +90,28 @@ export class AccessLog {
     }
     this.#lines.push(line);
     this.#size += line.length + 1;
-    if (this.#timer === undefined && !this.#writing) {
+    if (this.#timer === undefined && this.#flushing === null) {
       const t = setTimeout(() => this.flush(), 20);
       Deno.unrefTimer(t);
       this.#timer = t;
     }
   }
 
-  /** Writes everything queued so far. */
-  async flush(): Promise<void> {
+  /**
+   * Writes everything queued so far, and resolves once it is written: when
+   * a write is already under way, once that one and every line queued
+   * meanwhile are out (so nothing is lost when the server stops).
+   */
+  flush(): Promise<void> {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#writing) return;
-    this.#writing = true;
+    return this.#flushing ??= this.#drain().finally(() => {
+      this.#flushing = null;
+      if (this.#lines.length > 0) this.flush(); // queued as the last write ended
+    });
+  }
+
+  async #drain(): Promise<void> {
     try {
       while (this.#lines.length > 0) {
         if (this.#dropped > 0) {
@@ -118,8 +128,6 @@ export class AccessLog {
       }
     } catch {
       // stderr closed: nothing sensible to do but stop logging
-    } finally {
-      this.#writing = false;
     }
   }
 }
