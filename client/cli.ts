@@ -11,6 +11,8 @@ import { formatListing } from "./format.ts";
 import { runRepl, safeLocalName } from "./repl.ts";
 import { downloadWithProgress, uploadWithProgress } from "./transfers.ts";
 import { baseName } from "../core/local_path.ts";
+import { downloadPath } from "../core/local_file.ts";
+import { printableName } from "../core/printable.ts";
 
 /** One line for `netkit --help`. */
 export const SUMMARY = "list, download and upload files on a netkit file server";
@@ -26,9 +28,12 @@ HOST defaults to 127.0.0.1 and PORT to 7070.
 Commands:
   ls [--json]                      list the library
   get NAME [DEST] [--resume] [--overwrite]
-                                   download NAME to DEST (default: ./NAME)
+                                   download NAME to DEST (default: ./NAME;
+                                   a folder: NAME in it; '-': stdout)
   put FILE [NAME] [--resume] [--overwrite]
                                    upload FILE as NAME (default: its base name)
+  cancel NAME                      drop what the server kept of a broken
+                                   'put --resume' to NAME
 
 Options:
   --json          ls: print JSON
@@ -57,7 +62,7 @@ Examples:
   netkit client 127.0.0.1:7070 get report.pdf /tmp/report.pdf
   netkit client [::1]:7070 put ./photo.jpg holiday.jpg --overwrite`;
 
-const ONE_SHOT = new Set(["ls", "get", "put"]);
+const ONE_SHOT = new Set(["ls", "get", "put", "cancel"]);
 
 /** Runs `netkit client`. */
 export async function main(args: string[]): Promise<number> {
@@ -91,7 +96,8 @@ export async function main(args: string[]): Promise<number> {
   const timeoutMs = values.timeout === undefined
     ? undefined
     : parseDuration(values.timeout, "--timeout");
-  const connect = () => FileClient.connect({ hostname, port, timeoutMs, tls, token, user });
+  const connect = (signal?: AbortSignal) =>
+    FileClient.connect({ hostname, port, timeoutMs, tls, token, user, signal });
 
   const [command, ...rest] = words;
   if (command === undefined) {
@@ -100,23 +106,43 @@ export async function main(args: string[]): Promise<number> {
     }
     return await runRepl({ connect, address: shown });
   }
-  const arity: Record<string, [number, number]> = { ls: [0, 0], get: [1, 2], put: [1, 2] };
+  const arity: Record<string, [number, number]> = {
+    ls: [0, 0],
+    get: [1, 2],
+    put: [1, 2],
+    cancel: [1, 1],
+  };
   const [min, max] = arity[command] ?? [-1, -1];
   if (min < 0) throw new UsageError(`unknown client command '${command}'`);
   if (rest.length < min) throw new UsageError(`${command}: missing argument`);
   if (rest.length > max) throw new UsageError(`${command}: unexpected argument '${rest[max]}'`);
   if (values.json && command !== "ls") throw new UsageError("--json goes with ls");
   if (values.fsync && command !== "get") throw new UsageError("--fsync goes with get");
-  if (values.resume && command === "ls") throw new UsageError("--resume goes with get or put");
+  if (values.resume && (command === "ls" || command === "cancel")) {
+    throw new UsageError("--resume goes with get or put");
+  }
+  if (values.overwrite && (command === "ls" || command === "cancel")) {
+    throw new UsageError("--overwrite goes with get or put");
+  }
 
+  // Where a download lands is settled before connecting: a bad DEST costs no connection.
+  const dest = command !== "get"
+    ? ""
+    : rest[1] === "-"
+    ? "-"
+    : await downloadPath(rest[1], safeLocalName(rest[0]));
   await using client = await connect();
   if (command === "ls") {
     const entries = await client.list();
     console.log(values.json ? JSON.stringify(entries, null, 2) : formatListing(entries));
+  } else if (command === "cancel") {
+    const n = await client.cancelUpload(rest[0]);
+    console.error(
+      `cancelled: dropped what the server kept of ${n} broken upload${n === 1 ? "" : "s"} ` +
+        `to ${printableName(rest[0])}`,
+    );
   } else if (command === "get") {
     const name = rest[0];
-    const dest = rest[1] ?? safeLocalName(name);
-    if (!dest) throw new UsageError(`get: '${name}' is no safe local name; give DEST`);
     console.error(
       await downloadWithProgress(client, name, dest, {
         resume: values.resume,

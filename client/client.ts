@@ -19,10 +19,12 @@ import { DEFAULT_MAX_FRAME } from "../protocol/file/frame.ts";
 import { FrameReader, FrameWriter, type Incoming } from "../protocol/file/frame_stream.ts";
 import {
   ALPN,
+  Feature,
   type ListEntry,
   type Message,
   PROTOCOL_VERSION,
   PutFlag,
+  type SourceVersion,
   type Welcome,
 } from "../protocol/file/messages.ts";
 import {
@@ -36,6 +38,7 @@ import { type ChunkWriter, type FileHashJob, followWrites, HashPool } from "../c
 import { TrackedConn } from "../core/tracked_conn.ts";
 import { formatHostPort } from "../core/net.ts";
 import { finishPart, openPart, type PartFile } from "./part_file.ts";
+import { openLocalFile } from "../core/local_file.ts";
 
 /** Options of {@linkcode FileClient.connect}. */
 export interface ConnectOptions {
@@ -109,10 +112,16 @@ export interface TransferResult {
   digest: Uint8Array;
   /** The algorithm of the digest. */
   hash: HashName;
+  /** A resume found the source changed since the broken transfer, and started over. */
+  restarted?: boolean;
 }
 
 /** Hash Workers shared by every client in this process; they stop when the last client closes. */
 const sharedPool = new HashPool(1);
+
+function sameVersion(a: SourceVersion | null, b: SourceVersion): boolean {
+  return a !== null && a.size === b.size && a.mtimeMs === b.mtimeMs;
+}
 
 function unexpected(m: Incoming | null, wanted: string): NetkitError {
   if (m === null) return new NetkitError("CLOSED", "server closed the connection");
@@ -292,12 +301,30 @@ export class FileClient implements AsyncDisposable {
       const part: PartFile = await openPart(dest, options);
       let keepPart = false;
       let job: FileHashJob | null = null;
+      let restarted = false;
       try {
-        await this.#writer.send({ type: "GET", name, offset: part.offset });
+        // A server that checks versions sends the file whole if it changed.
+        const checks = (this.welcome.features & Feature.RESUME_CHECK) !== 0;
+        const ifVersion = checks && part.source ? part.source : undefined;
+        await this.#writer.send({ type: "GET", name, offset: part.offset, ifVersion });
         const ok = await this.#next();
         if (ok?.type !== "GET_OK") throw unexpected(ok, "GET_OK");
-        if (ok.offset !== part.offset) {
+        const now = { size: ok.size, mtimeMs: ok.mtimeMs };
+        if (ok.offset !== part.offset && !(ifVersion && ok.offset === 0)) {
           throw new NetkitError("BAD_FRAME", "server ignored the offset");
+        }
+        if (part.offset > 0 && ok.offset === part.offset && !sameVersion(part.source, now)) {
+          // An older server sends what was asked: the stream must be cut.
+          this.close();
+          throw new NetkitError(
+            "SIZE_MISMATCH",
+            `${name} changed on the server since the broken download; ` +
+              "the part file was removed: run get again",
+          );
+        }
+        if (ok.offset === 0) {
+          restarted = part.offset > 0;
+          await part.begin(now);
         }
         const total = ok.size;
         const length = total - ok.offset;
@@ -323,8 +350,17 @@ export class FileClient implements AsyncDisposable {
           keepPart = result.error.code !== "CHECKSUM_MISMATCH";
           throw result.error;
         }
+        // Verified: whatever goes wrong from here (a folder took the name,
+        // say) leaves no part file behind.
+        keepPart = false;
         await finishPart(part, dest, options.overwrite ?? false, options.sync ?? false);
-        return { size: total, transferred: length, digest: result.digest, hash: this.hash };
+        return {
+          size: total,
+          transferred: length,
+          digest: result.digest,
+          hash: this.hash,
+          restarted,
+        };
       } catch (e) {
         await part.discard(keepPart);
         throw e;
@@ -335,19 +371,55 @@ export class FileClient implements AsyncDisposable {
   }
 
   /**
+   * Streams `name` from its first byte into `out` (standard output, say).
+   * The digest is checked at the end, so on a mismatch the bytes have been
+   * written already: the error says so, as with any pipe.
+   */
+  downloadTo(
+    name: string,
+    out: ChunkWriter,
+    options: Pick<DownloadOptions, "onProgress"> = {},
+  ): Promise<TransferResult> {
+    return this.#request(async () => {
+      await this.#writer.send({ type: "GET", name, offset: 0 });
+      const ok = await this.#next();
+      if (ok?.type !== "GET_OK") throw unexpected(ok, "GET_OK");
+      const result = await receiveData(this.#reader, ok.size, out, {
+        maxFrame: this.welcome.maxFrame,
+        hasher: await createHasher(this.hash),
+        onProgress: (n) => options.onProgress?.({ done: n, total: ok.size, start: 0 }),
+      });
+      if (!result.ok && result.error.code === "CHECKSUM_MISMATCH") {
+        throw new NetkitError(
+          "CHECKSUM_MISMATCH",
+          `${name}: checksum mismatch: the bytes already written are corrupt`,
+        );
+      }
+      if (!result.ok) throw result.error;
+      return { size: ok.size, transferred: ok.size, digest: result.digest, hash: this.hash };
+    });
+  }
+
+  /**
    * Uploads the local file `path` as `name`, verified end to end. The file
    * appears on the server only once complete and verified.
    */
   upload(path: string, name: string, options: UploadOptions = {}): Promise<TransferResult> {
     return this.#request(async () => {
-      using file = await openLocal(path);
-      const size = (await file.stat()).size;
+      const { file, info } = await openLocalFile(path);
+      using _file = file;
+      const size = info.size;
+      // The part file a server keeps is tied to this version of the file.
+      const version = options.resume && (this.welcome.features & Feature.RESUME_CHECK) !== 0
+        ? info.mtime?.getTime() ?? 0
+        : undefined;
       await this.#writer.send({
         type: "PUT",
         name,
         size,
         flags: (options.overwrite ? PutFlag.OVERWRITE : 0) |
           (options.resume ? PutFlag.RESUME : 0),
+        version,
       });
       const ready = await this.#next();
       if (ready?.type !== "PUT_READY") throw unexpected(ready, "PUT_READY");
@@ -401,8 +473,34 @@ export class FileClient implements AsyncDisposable {
       job = null;
       await this.#writer.send({ type: "END", digest });
       const done: Message | Incoming | null = await answer;
+      if (done?.type === "ERROR" && done.code === "CHECKSUM_MISMATCH" && offset > 0) {
+        throw new NetkitError(
+          "CHECKSUM_MISMATCH",
+          `the ${offset} bytes the server kept of ${name} are not the start of ${path} ` +
+            "(it changed since the broken upload); the server dropped them: run put again",
+        );
+      }
       if (done?.type !== "PUT_OK") throw unexpected(done, "PUT_OK");
       return { size, transferred: size - offset, digest, hash: this.hash };
+    });
+  }
+
+  /**
+   * Drops what the server kept of broken resumable uploads to `name`.
+   *
+   * @returns how many it dropped
+   * @throws {NetkitError} `NOT_FOUND` when it kept none; `BUSY` when an
+   *   upload is writing one now; `UNEXPECTED` for a server too old to cancel
+   */
+  cancelUpload(name: string): Promise<number> {
+    return this.#request(async () => {
+      if ((this.welcome.features & Feature.CANCEL) === 0) {
+        throw new NetkitError("UNEXPECTED", "this server cannot cancel uploads");
+      }
+      await this.#writer.send({ type: "CANCEL", name });
+      const m = await this.#next();
+      if (m?.type !== "CANCEL_OK") throw unexpected(m, "CANCEL_OK");
+      return m.removed;
     });
   }
 
@@ -414,6 +512,11 @@ export class FileClient implements AsyncDisposable {
       await this.#next();
     } catch { /* closing anyway */ }
     this.close();
+  }
+
+  /** Milliseconds since the connection last moved a byte. */
+  get idleMs(): number {
+    return performance.now() - this.#conn.lastActive;
   }
 
   /** True once the connection is closed. */
@@ -433,25 +536,5 @@ export class FileClient implements AsyncDisposable {
   /** Quits politely. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.quit();
-  }
-}
-
-async function openLocal(path: string): Promise<Deno.FsFile> {
-  try {
-    const file = await Deno.open(path, { read: true });
-    if (!(await file.stat()).isFile) {
-      file.close();
-      throw new NetkitError("NOT_FOUND", `${path}: not a regular file`);
-    }
-    return file;
-  } catch (e) {
-    if (isNetkitError(e)) throw e;
-    if (e instanceof Deno.errors.NotFound) {
-      throw new NetkitError("NOT_FOUND", `${path}: no such file`);
-    }
-    if (e instanceof Deno.errors.PermissionDenied) {
-      throw new NetkitError("FORBIDDEN", `${path}: permission denied`);
-    }
-    throw e;
   }
 }

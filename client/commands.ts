@@ -131,7 +131,8 @@ export function parseCommand(line: string): Command {
 export const PROMPT_HELP = `Commands (a number or a word):
   1  ls                          list the library
   2  get NAME [DEST] [--resume] [--overwrite]
-                                 download NAME (to DEST, default: NAME here)
+                                 download NAME (to DEST: a file, a folder,
+                                 or - for stdout; default: NAME here)
   3  put FILE [NAME] [--resume] [--overwrite]
                                  upload the local FILE (as NAME)
   4  quit                        leave

@@ -2,7 +2,10 @@
  * The local side of a download: a part file beside the destination
  * (`.NAME.netkit-part`), locked while in use, kept after a broken transfer so
  * `--resume` can continue it, and moved to the final name only once the
- * download is verified.
+ * download is verified. Beside it, `.NAME.netkit-part.source` holds the size
+ * and modification time of the remote file its bytes came from, so a resume
+ * after the file changed on the server starts over instead of mixing two
+ * versions.
  *
  * @module
  */
@@ -10,6 +13,8 @@
 import { NetkitError } from "../core/errors.ts";
 import { lockExclusive } from "../core/file_lock.ts";
 import { entryExists } from "../core/jail_fs.ts";
+import { checkWritable, readLocalText } from "../core/local_file.ts";
+import type { SourceVersion } from "../protocol/file/messages.ts";
 
 /** An open part file. */
 export interface PartFile {
@@ -17,19 +22,55 @@ export interface PartFile {
   file: Deno.FsFile;
   /** Its path. */
   path: string;
-  /** Bytes already present (non-zero only when resuming). */
+  /**
+   * Bytes already present (non-zero only when resuming a part file whose
+   * source version is known).
+   */
   offset: number;
+  /** The version of the remote file the bytes came from, when resuming. */
+  source: SourceVersion | null;
+  /**
+   * Empties the file to start over, and records the version its bytes will
+   * come from (for files of {@linkcode RECORD_MIN_BYTES} and more).
+   */
+  begin(source: SourceVersion): Promise<void>;
   /** Closes it (and so releases its lock); safe to call twice. */
   close(): void;
   /** Closes it; removes it unless `keep` and it holds some bytes. */
   discard(keep: boolean): Promise<void>;
 }
 
+/**
+ * Downloads at least this large record where their bytes came from, so a
+ * broken one can be resumed; a smaller one starts over (resuming it would
+ * save less than the record costs every download).
+ */
+export const RECORD_MIN_BYTES = 1 << 20;
+
 /** Where the part file of `dest` lives. */
 export function partPathFor(dest: string): string {
   const cut = Math.max(dest.lastIndexOf("/"), dest.lastIndexOf("\\"));
   const dir = cut >= 0 ? dest.slice(0, cut + 1) : "";
   return `${dir}.${dest.slice(cut + 1)}.netkit-part`;
+}
+
+/**
+ * Where the version of the remote file a part file's bytes came from is
+ * kept (a small JSON file beside it), so a resume can tell a stale part.
+ */
+export function sourcePathFor(partPath: string): string {
+  return `${partPath}.source`;
+}
+
+async function readSource(path: string): Promise<SourceVersion | null> {
+  try {
+    const v = JSON.parse(await readLocalText(path));
+    return Number.isSafeInteger(v?.size) && Number.isSafeInteger(v?.mtimeMs)
+      ? { size: v.size, mtimeMs: v.mtimeMs }
+      : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -45,7 +86,10 @@ export async function openPart(
   if (!options.overwrite && await entryExists(dest)) {
     throw new NetkitError("EXISTS", `${dest} exists already (use --overwrite to replace it)`);
   }
+  // Never replace a folder or a device, nor open a FIFO (that would block).
+  await checkWritable(dest);
   const path = partPathFor(dest);
+  await checkWritable(path);
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path, { read: true, write: true, create: true });
@@ -62,8 +106,11 @@ export async function openPart(
     file.close();
     throw new NetkitError("BUSY", `another download to ${dest} is in progress`);
   }
+  const sourcePath = sourcePathFor(path);
   let offset = (await file.stat()).size;
-  if (!options.resume && offset > 0) {
+  // Without the version its bytes came from, a part file cannot be trusted.
+  const source = options.resume && offset > 0 ? await readSource(sourcePath) : null;
+  if (source === null && offset > 0) {
     // Only a leftover needs it: on ext4, truncating a file to zero marks it
     // for a flush of all its data at close (auto_da_alloc).
     await file.truncate(0);
@@ -74,18 +121,34 @@ export async function openPart(
     if (open) file.close();
     open = false;
   };
-  return {
+  const part: PartFile = {
     file,
     path,
     offset,
+    source,
+    async begin(v: SourceVersion) {
+      if (part.offset > 0) await file.truncate(0);
+      await file.seek(0, Deno.SeekMode.Start);
+      part.offset = 0;
+      if (v.size >= RECORD_MIN_BYTES) {
+        await Deno.writeTextFile(sourcePath, JSON.stringify(v));
+      } else if (part.source !== null) {
+        await Deno.remove(sourcePath).catch(() => {});
+      }
+      part.source = v;
+    },
     close,
     async discard(keep: boolean) {
       if (!open) return;
       const size = (await file.stat()).size;
       close();
-      if (!keep || size === 0) await Deno.remove(path).catch(() => {});
+      if (!keep || size === 0) {
+        await Deno.remove(path).catch(() => {});
+        await Deno.remove(sourcePath).catch(() => {});
+      }
     },
   };
+  return part;
 }
 
 /**
@@ -118,4 +181,5 @@ export async function finishPart(
     await Deno.remove(part.path);
   }
   part.close();
+  await Deno.remove(sourcePathFor(part.path)).catch(() => {});
 }

@@ -1,12 +1,16 @@
 /**
  * The interactive prompt: a numbered menu (1 list, 2 download, 3 upload,
  * 4 quit) that also takes words. Every failure is printed and the prompt goes
- * on; a lost server is reconnected on the next command.
+ * on. The connection is the prompt's business, not the user's: one the
+ * server has dropped for idleness is replaced before the next command, and a
+ * command that finds its connection gone is run once more on a fresh one.
+ * Ctrl-C cancels the command under way (a transfer, a question) and returns
+ * to `netkit>`.
  *
  * @module
  */
 
-import { isNetkitError } from "../core/errors.ts";
+import { isNetkitError, NetkitError } from "../core/errors.ts";
 import { Feature, type ListEntry } from "../protocol/file/messages.ts";
 import { resolveName } from "../core/jail.ts";
 import type { FileClient } from "./client.ts";
@@ -15,11 +19,14 @@ import { formatListing } from "./format.ts";
 import { downloadWithProgress, uploadWithProgress } from "./transfers.ts";
 import { baseName } from "../core/local_path.ts";
 import { printableName, printableText } from "../core/printable.ts";
+import { downloadPath } from "../core/local_file.ts";
+import { onInterrupt } from "../core/signals.ts";
+import { Interrupted, LineReader } from "./line_reader.ts";
 
 /** Options of {@linkcode runRepl}. */
 export interface ReplOptions {
-  /** Opens a fresh connection (called at start and after a lost one). */
-  connect: () => Promise<FileClient>;
+  /** Opens a fresh connection (at start, and when one is lost); `signal` gives up. */
+  connect: (signal?: AbortSignal) => Promise<FileClient>;
   /** The server's address, for messages. */
   address: string;
   /** Where lines come from. @default Deno.stdin.readable */
@@ -28,38 +35,17 @@ export interface ReplOptions {
   write?: (text: string) => void;
   /** Show progress bars. @default stderr is a terminal */
   progress?: boolean;
+  /** Subscribes to Ctrl-C until disposed. @default SIGINT */
+  interrupts?: (handler: () => void) => Disposable;
 }
 
-/** Reads lines from a byte stream, one at a time. */
-export class LineReader {
-  readonly #lines: AsyncIterator<string>;
+const MENU = "  1) list  2) download  3) upload  4) quit  (or: ls, get NAME, put FILE, help)";
 
-  constructor(input: ReadableStream<Uint8Array>) {
-    this.#lines = lines(input)[Symbol.asyncIterator]();
-  }
-
-  /** The next line without its line ending, or `null` at the end of input. */
-  async next(): Promise<string | null> {
-    const r = await this.#lines.next();
-    return r.done ? null : r.value;
-  }
-}
-
-async function* lines(input: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  let rest = "";
-  for await (const chunk of input.pipeThrough(new TextDecoderStream())) {
-    rest += chunk;
-    let nl: number;
-    while ((nl = rest.indexOf("\n")) >= 0) {
-      yield rest.slice(0, nl).replace(/\r$/, "");
-      rest = rest.slice(nl + 1);
-    }
-  }
-  if (rest !== "") yield rest;
-}
-
-const MENU =
-  "  1) list   2) download   3) upload   4) quit      (or: ls, get NAME, put FILE, help)";
+/**
+ * A connection kept this close to the server's idle timeout is replaced
+ * before use rather than risk the server dropping it mid-command.
+ */
+const IDLE_MARGIN = 0.8;
 
 /** Runs the prompt until `quit` or the end of input; resolves to the exit code. */
 export async function runRepl(options: ReplOptions): Promise<number> {
@@ -67,19 +53,34 @@ export async function runRepl(options: ReplOptions): Promise<number> {
   const write = options.write ?? ((t: string) => Deno.stdout.writeSync(encoder.encode(t)));
   const say = (t: string) => write(t + "\n");
   const input = new LineReader(options.input ?? Deno.stdin.readable);
-  const ask = async (q: string) => {
+  /** True while a question waits for its answer: the cursor is then after it. */
+  let asking = false;
+  const ask = async (q: string, signal?: AbortSignal) => {
     write(q);
-    const line = await input.next();
-    return line === null ? null : line.trim();
+    asking = true;
+    try {
+      const line = await input.next(signal);
+      return line === null ? null : line.trim();
+    } finally {
+      asking = false;
+    }
   };
   let client: FileClient | null = null;
   let lastList: ListEntry[] = [];
+  /** The command under way, which Ctrl-C cancels. */
+  let current: AbortController | null = null;
+  let prompting = false;
 
-  const connected = async (): Promise<FileClient> => {
-    if (client && !client.closed) return client;
-    client = await options.connect();
-    say(`Connected to ${options.address} (hash ${client.hash}${readOnly(client)}).`);
-    return client;
+  /** The connection to use now, and whether it is fresh (made for this command). */
+  const connected = async (signal?: AbortSignal): Promise<[FileClient, boolean]> => {
+    const idle = client && !client.closed &&
+      client.idleMs >= client.welcome.idleTimeoutMs * IDLE_MARGIN;
+    if (idle) client!.close(); // the server is about to drop it, or has
+    if (client && !client.closed) return [client, false];
+    const quiet = idle;
+    client = await options.connect(signal);
+    if (!quiet) say(`Connected to ${options.address} (hash ${client.hash}${readOnly(client)}).`);
+    return [client, true];
   };
   const readOnly = (c: FileClient) => (c.welcome.features & Feature.READ_ONLY ? ", read-only" : "");
 
@@ -92,86 +93,122 @@ export async function runRepl(options: ReplOptions): Promise<number> {
   }
   say(MENU);
 
-  const run = async (cmd: Command): Promise<boolean> => {
+  /** Runs one command on `c`; resolves false when the prompt should end. */
+  const run = async (cmd: Command, c: FileClient, signal: AbortSignal): Promise<boolean> => {
     switch (cmd.kind) {
-      case "empty":
-        return true;
-      case "help":
-        say(PROMPT_HELP);
-        return true;
-      case "quit":
-        return false;
       case "list": {
-        const c = await connected();
         lastList = await c.list();
         say(numbered(lastList));
         return true;
       }
       case "get": {
-        const c = await connected();
         let name = cmd.name;
+        let dest = cmd.dest;
         if (name === undefined) {
-          if (lastList.length === 0) lastList = await c.list();
+          // A fresh list, so a number means what is shown and a name is
+          // known to be there before asking where to save it.
+          lastList = await c.list();
           say(numbered(lastList));
           if (lastList.length === 0) return true;
-          const pick = await ask("Download which file (number or name)? ");
+          const pick = await ask("Download which file (number or name)? ", signal);
           if (!pick) return pick !== null;
           name = /^\d+$/.test(pick) ? lastList[Number(pick) - 1]?.name : pick;
           if (name === undefined) throw new CommandError(`no file number ${pick}`);
-        }
-        let dest = cmd.dest ?? safeLocalName(name);
-        if (cmd.name === undefined) {
-          const answer = await ask(`Save as [${printableName(dest ?? "")}]: `);
+          if (!lastList.some((e) => e.name === name)) {
+            throw new NetkitError("NOT_FOUND", `${name}: not found`);
+          }
+          const answer = await ask(
+            `Save as [${printableName(safeLocalName(name) ?? "")}]: `,
+            signal,
+          );
           if (answer === null) return false;
-          dest = answer || dest;
+          dest = answer || undefined;
         }
-        if (!dest) throw new CommandError(`get: give a local name: get NAME DEST`);
-        say(
-          await downloadWithProgress(c, name, dest, {
-            resume: cmd.resume,
-            overwrite: cmd.overwrite,
-            progress: options.progress,
-          }),
-        );
+        if (dest !== "-") dest = await downloadPath(dest, safeLocalName(name));
+        const flags = { resume: cmd.resume, overwrite: cmd.overwrite, progress: options.progress };
+        say(await downloadWithProgress(c, name, dest, flags));
         return true;
       }
       case "put": {
-        const c = await connected();
         let file = cmd.file;
         if (file === undefined) {
-          const answer = await ask("Local file to upload: ");
+          const answer = await ask("Local file to upload: ", signal);
           if (answer === null) return false;
           if (!answer) return true;
           file = answer;
         }
         let name = cmd.name ?? baseName(file);
         if (cmd.file === undefined) {
-          const answer = await ask(`Name on the server [${printableName(name)}]: `);
+          const answer = await ask(`Name on the server [${printableName(name)}]: `, signal);
           if (answer === null) return false;
           name = answer || name;
         }
-        say(
-          await uploadWithProgress(c, file, name, {
-            resume: cmd.resume,
-            overwrite: cmd.overwrite,
-            progress: options.progress,
-          }),
-        );
+        const flags = { resume: cmd.resume, overwrite: cmd.overwrite, progress: options.progress };
+        say(await uploadWithProgress(c, file, name, flags));
         return true;
       }
+      default:
+        return true;
     }
   };
 
+  /**
+   * Runs a command that needs the server. Ctrl-C closes the connection
+   * under it (the transfer stops; a download's part file is kept for
+   * `--resume`). A command whose reused connection turns out to be gone
+   * runs once more on a fresh one.
+   */
+  let cancelledAtQuestion = false;
+  const remote = async (cmd: Command): Promise<boolean> => {
+    const ac = new AbortController();
+    current = ac;
+    try {
+      for (let attempt = 0;; attempt++) {
+        let fresh = true;
+        const cut = () => client?.close();
+        ac.signal.addEventListener("abort", cut);
+        try {
+          let c: FileClient;
+          [c, fresh] = await connected(ac.signal);
+          return await run(cmd, c, ac.signal);
+        } catch (e) {
+          if (ac.signal.aborted) throw new Interrupted();
+          if (fresh || attempt > 0 || !isNetkitError(e, "CLOSED")) throw e;
+        } finally {
+          ac.signal.removeEventListener("abort", cut);
+        }
+      }
+    } finally {
+      current = null;
+    }
+  };
+
+  using _interrupts = (options.interrupts ?? onInterrupt)(() => {
+    cancelledAtQuestion = asking;
+    if (current) current.abort();
+    else if (prompting) write("\nnetkit> "); // as a shell does: a fresh prompt
+  });
+
   try {
     while (true) {
+      prompting = true;
       const line = await ask("netkit> ");
+      prompting = false;
       if (line === null) {
         say("");
         break;
       }
       try {
-        if (!(await run(parseCommand(line)))) break;
+        const cmd = parseCommand(line);
+        if (cmd.kind === "quit") break;
+        if (cmd.kind === "help") say(PROMPT_HELP);
+        else if (cmd.kind !== "empty" && !(await remote(cmd))) break;
       } catch (e) {
+        if (e instanceof Interrupted) {
+          // A question leaves the cursor after it; a transfer's line is ended already.
+          say(cancelledAtQuestion ? "\ncancelled" : "cancelled");
+          continue;
+        }
         say(`error: ${message(e)}`);
         if (isNetkitError(e, "CLOSED", "TIMEOUT")) say("(the next command reconnects)");
       }

@@ -11,6 +11,7 @@ import { ProgressLine } from "../core/progress.ts";
 import { toHex } from "../core/hash.ts";
 import { formatRate, formatSize } from "../core/format.ts";
 import { printableName } from "../core/printable.ts";
+import { NetkitError } from "../core/errors.ts";
 
 /** Flags both transfers take. */
 export interface TransferFlags {
@@ -39,18 +40,34 @@ async function withProgress(
   }
 }
 
-/** Downloads `name` to `dest`; resolves to the report line. */
+/** Writes all of each chunk to standard output. */
+const stdoutWriter = {
+  async write(bytes: Uint8Array): Promise<void> {
+    for (let at = 0; at < bytes.length;) at += await Deno.stdout.write(bytes.subarray(at));
+  },
+};
+
+/**
+ * Downloads `name` to `dest` (`-` for standard output); resolves to the
+ * report line.
+ */
 export function downloadWithProgress(
   client: FileClient,
   name: string,
   dest: string,
   flags: TransferFlags,
 ): Promise<string> {
+  if (dest === "-" && flags.resume) {
+    throw new NetkitError("INVALID_NAME", "--resume needs a file to continue, not '-'");
+  }
   return withProgress(
     name,
     flags.progress,
-    (bar) => client.download(name, dest, { ...flags, onProgress: (p) => bar.update(p) }),
-    (r, ms) => describeTransfer("downloaded", name, dest, r, ms),
+    (bar) =>
+      dest === "-"
+        ? client.downloadTo(name, stdoutWriter, { onProgress: (p) => bar.update(p) })
+        : client.download(name, dest, { ...flags, onProgress: (p) => bar.update(p) }),
+    (r, ms) => describeTransfer("downloaded", name, dest === "-" ? "(stdout)" : dest, r, ms),
   );
 }
 
@@ -78,7 +95,11 @@ export function describeTransfer(
   ms: number,
 ): string {
   const rate = formatRate(r.transferred, ms / 1000);
-  const resumed = r.transferred < r.size ? `, resumed: ${formatSize(r.transferred)} sent` : "";
+  const resumed = r.transferred < r.size
+    ? `, resumed: ${formatSize(r.transferred)} sent`
+    : r.restarted
+    ? ", started over: the file had changed since the broken transfer"
+    : "";
   return `${verb} ${printableName(from)} -> ${printableName(to)}: ${formatSize(r.size)} in ${
     (ms / 1000).toFixed(2)
   }s (${rate}${resumed}), verified ${r.hash} ${toHex(r.digest)}`;

@@ -12,20 +12,18 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
-import { toHex } from "./hash.ts";
 import { isNetkitError, NetkitError } from "./errors.ts";
 import { FileWriter } from "../core/disk_io.ts";
 import { lockExclusive } from "./file_lock.ts";
 import { OWNER_PREFIX, PartOwner } from "./part_owner.ts";
 import { fsError } from "./jail_fs.ts";
 import { INTERNAL_PREFIX } from "./jail.ts";
+import { dropIdleParts, PARTIAL_PREFIX, partNameOf } from "./part_files.ts";
+
+export { PARTIAL_PREFIX };
 
 /** Prefix of in-flight upload files; `jail.ts` hides and refuses these names. */
 export const TEMP_PREFIX = `${INTERNAL_PREFIX}tmp.`;
-
-/** Prefix of resumable uploads' part files, kept after a broken transfer. */
-export const PARTIAL_PREFIX = `${INTERNAL_PREFIX}partial.`;
 
 /** Bytes written between background flushes of an upload. */
 const SYNC_EVERY_BYTES = 32 << 20;
@@ -64,6 +62,21 @@ export function tempName(): string {
 export interface AtomicFileOptions {
   /** Replace an existing file on commit (`rename`); otherwise create only (`link`). @default false */
   overwrite?: boolean;
+  /**
+   * Called when a write finds the disk full, to free space (by evicting
+   * idle part files) and try again: `retry` resolves true once the write
+   * went through. Resolves true when it did. @default none: the write fails
+   */
+  onNoSpace?: (retry: () => Promise<boolean>) => Promise<boolean>;
+}
+
+/** Options of {@linkcode AtomicFile.resumable}. */
+export interface ResumableOptions extends AtomicFileOptions {
+  /**
+   * The source's version (its modification time, ms): a part file kept for
+   * another version is not continued, and is dropped. @default none
+   */
+  version?: number;
 }
 
 /** Flushes a folder's entries to disk where the platform allows it. */
@@ -91,11 +104,14 @@ export class AtomicFile implements AsyncDisposable {
   /** Bytes already in the file (non-zero only when resuming). */
   readonly offset: number;
   readonly #dir: string;
-  readonly #keep: boolean;
+  #keep: boolean;
   readonly #overwrite: boolean;
+  readonly #onNoSpace: AtomicFileOptions["onNoSpace"];
   readonly #out: FileWriter;
   /** The claim on a resumable part file; null for a plain temp file. */
   readonly #owner: PartOwner | null;
+  /** Bytes in the file so far: where the next write goes. */
+  #size: number;
   #done = false;
   #unsynced = 0;
   #flushing: Promise<void> | null = null;
@@ -107,7 +123,7 @@ export class AtomicFile implements AsyncDisposable {
     dir: string,
     temp: string,
     final: string,
-    overwrite: boolean,
+    options: AtomicFileOptions,
     resumable?: { offset: number; owner: PartOwner },
   ) {
     this.file = file;
@@ -117,8 +133,10 @@ export class AtomicFile implements AsyncDisposable {
     this.tempPath = temp;
     this.finalPath = final;
     this.offset = resumable?.offset ?? 0;
+    this.#size = this.offset;
     this.#keep = resumable !== undefined;
-    this.#overwrite = overwrite;
+    this.#overwrite = options.overwrite ?? false;
+    this.#onNoSpace = options.onNoSpace;
   }
 
   /**
@@ -139,18 +157,21 @@ export class AtomicFile implements AsyncDisposable {
         createNew: true,
         mode: 0o644,
       });
-      return new AtomicFile(file, dir, temp, `${dir}/${name}`, options.overwrite ?? false);
+      return new AtomicFile(file, dir, temp, `${dir}/${name}`, options);
     } catch (e) {
       throw fsError(e, name);
     }
   }
 
   /**
-   * Opens the resumable part file for an upload of `size` bytes to `name`:
-   * the bytes of an earlier broken attempt are kept, and `abort` keeps the
-   * file for the next attempt. A lock keeps two uploads from writing into
-   * one part file at once (also across processes); a held lock is waited
-   * for briefly (see `file_lock.ts`) before the upload is refused.
+   * Opens the resumable part file for an upload of `size` bytes to `name`
+   * (of the source version `options.version`, when known): the bytes of an
+   * earlier broken attempt are kept, and `abort` keeps the file for the next
+   * attempt, unless the disk filled up. A lock keeps two uploads from
+   * writing into one part file at once (also across processes); a held lock
+   * is waited for briefly (see `file_lock.ts`) before the upload is refused.
+   * Idle part files of the same name for another size or version are
+   * dropped: a new upload supersedes them.
    *
    * @throws {NetkitError} `BUSY` when another upload still holds it
    */
@@ -158,43 +179,69 @@ export class AtomicFile implements AsyncDisposable {
     dir: string,
     name: string,
     size: number,
-    options: AtomicFileOptions = {},
+    options: ResumableOptions = {},
   ): Promise<AtomicFile> {
-    const key = toHex(createHash("sha256").update(name).digest()).slice(0, 32);
-    const path = `${dir}/${PARTIAL_PREFIX}${key}.${size}`;
-    let file: Deno.FsFile;
-    try {
-      file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o644 });
-    } catch (e) {
-      throw fsError(e, name);
-    }
-    try {
-      if (!(await lockExclusive(file))) {
-        throw new NetkitError("BUSY", `${name}: another upload of this file is in progress`);
+    const path = `${dir}/${partNameOf(name, size, options.version)}`;
+    // A part file can be dropped (evicted, cancelled) between our open and
+    // our lock: then the name leads to another file, or none, and we retry.
+    for (let attempt = 0;; attempt++) {
+      let file: Deno.FsFile;
+      try {
+        file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o644 });
+      } catch (e) {
+        throw fsError(e, name);
       }
-      const owner = await PartOwner.claim(dir, path.slice(dir.length + 1), `${dir}/${tempName()}`);
-      let offset = (await file.stat()).size;
-      if (offset > size) {
-        await file.truncate(0);
-        offset = 0;
+      try {
+        if (!(await lockExclusive(file))) {
+          throw new NetkitError("BUSY", `${name}: another upload of this file is in progress`);
+        }
+        const info = await file.stat();
+        if (!(await sameFile(path, info))) {
+          if (attempt < 3) {
+            file.close();
+            continue;
+          }
+          throw new NetkitError("BUSY", `${name}: the upload's part file keeps changing`);
+        }
+        const owner = await PartOwner.claim(
+          dir,
+          path.slice(dir.length + 1),
+          `${dir}/${tempName()}`,
+        );
+        let offset = info.size;
+        if (offset > size) {
+          await file.truncate(0);
+          offset = 0;
+        }
+        // A new upload supersedes the name's other idle parts; the folder is
+        // read only then, not for every slice of a continuing one.
+        if (offset === 0) await dropIdleParts(dir, name, { keep: path });
+        return new AtomicFile(file, dir, path, `${dir}/${name}`, options, { offset, owner });
+      } catch (e) {
+        file.close();
+        throw fsError(e, name);
       }
-      return new AtomicFile(file, dir, path, `${dir}/${name}`, options.overwrite ?? false, {
-        offset,
-        owner,
-      });
-    } catch (e) {
-      file.close();
-      throw fsError(e, name);
     }
   }
 
-  /** Appends bytes to the temp file. */
+  /**
+   * Appends bytes to the temp file. When the disk is full, the `onNoSpace`
+   * hook may free space and the rest is written; if not, the write fails
+   * `NO_SPACE` and a resumable part file is given up on abort, so it does not
+   * keep the disk full.
+   */
   async write(bytes: Uint8Array): Promise<void> {
     try {
       await this.#out.write(bytes);
     } catch (e) {
-      throw fsError(e, "upload");
+      const err = fsError(e, "upload");
+      if (!isNetkitError(err, "NO_SPACE")) throw err;
+      if (!(await this.#onNoSpace?.(() => this.#writeRest(bytes)))) {
+        this.#keep = false;
+        throw err;
+      }
     }
+    this.#size += bytes.length;
     // Start writing back to disk while the rest arrives, so the fsync at
     // commit has little left to do.
     this.#unsynced += bytes.length;
@@ -202,6 +249,23 @@ export class AtomicFile implements AsyncDisposable {
       this.#unsynced = 0;
       this.#flushing = this.file.syncData().catch((e) => void (this.#flushError ??= e))
         .finally(() => this.#flushing = null);
+    }
+  }
+
+  /**
+   * Writes what of `bytes` a failed write left out (the file's position says
+   * how much went in).
+   *
+   * @returns false when the disk is still full
+   */
+  async #writeRest(bytes: Uint8Array): Promise<boolean> {
+    try {
+      const written = (await this.file.seek(0, Deno.SeekMode.Current)) - this.#size;
+      await this.#out.write(bytes.subarray(Math.max(0, written)));
+      return true;
+    } catch (e) {
+      if (isNetkitError(fsError(e, "upload"), "NO_SPACE")) return false;
+      throw fsError(e, "upload");
     }
   }
 
@@ -317,6 +381,16 @@ function pidAlive(pid: number): boolean {
     return true;
   } catch (e) {
     return !(e instanceof Deno.errors.NotFound);
+  }
+}
+
+/** True when `path` still names the file `info` describes (same device and inode). */
+async function sameFile(path: string, info: Deno.FileInfo): Promise<boolean> {
+  try {
+    const now = await Deno.stat(path);
+    return now.ino === info.ino && now.dev === info.dev;
+  } catch {
+    return false;
   }
 }
 

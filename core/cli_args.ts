@@ -7,6 +7,8 @@
  */
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { readLocalText } from "./local_file.ts";
+import { isNetkitError } from "./errors.ts";
 
 /** Bad command-line input: `main.ts` prints it on one line and exits 2. */
 export class UsageError extends Error {
@@ -23,9 +25,40 @@ export class UsageError extends Error {
 /** The options part of a `parseArgs` configuration. */
 export type FlagSpec = NonNullable<ParseArgsConfig["options"]>;
 
+/** A negative number, which `parseArgs` would otherwise take for an option. */
+const NEGATIVE = /^-(\d|\.\d)/;
+
+/**
+ * Joins a value-taking flag and a negative number after it (`--port -1`
+ * becomes `--port=-1`), so the value parser names the flag and says what it
+ * expects, rather than `parseArgs` calling the argument ambiguous.
+ */
+function joinNegativeValues(args: string[], spec: FlagSpec): string[] {
+  const takesValue = (arg: string): boolean => {
+    if (arg.startsWith("--")) return spec[arg.slice(2)]?.type === "string";
+    if (/^-[^-]$/.test(arg)) {
+      return Object.values(spec).some((o) => o.short === arg[1] && o.type === "string");
+    }
+    return false;
+  };
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") return [...out, ...args.slice(i)];
+    if (takesValue(arg) && i + 1 < args.length && NEGATIVE.test(args[i + 1])) {
+      // `--port=-1`; a short flag takes its value glued on: `-p-1`.
+      out.push(arg.startsWith("--") ? `${arg}=${args[++i]}` : `${arg}${args[++i]}`);
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
 /**
  * Parses `args` strictly against `spec`: unknown flags, missing values and
- * flags given a value they do not take are a {@linkcode UsageError}.
+ * flags given a value they do not take are a {@linkcode UsageError}. A
+ * negative number is taken as a flag's value, for its parser to judge.
  */
 export function parseFlags<T extends FlagSpec>(
   args: string[],
@@ -34,7 +67,7 @@ export function parseFlags<T extends FlagSpec>(
 ) {
   try {
     return parseArgs({
-      args,
+      args: joinNegativeValues(args, spec),
       options: spec,
       strict: true,
       allowPositionals: true,
@@ -73,18 +106,62 @@ const SIZE_UNITS: Record<string, number> = {
   tib: 1024 ** 4,
 };
 
+/** Bounds a parsed value must keep, in the value's own unit (bytes, ms). */
+export interface ValueRange {
+  /** Smallest value accepted. @default 0 */
+  min?: number;
+  /** Largest value accepted. @default no bound */
+  max?: number;
+}
+
+/** Checks `value` against `range`, failing with a message in the flag's own terms. */
+function checkRange(
+  value: number,
+  range: ValueRange,
+  flag: string,
+  text: string,
+  show: (n: number) => string,
+): number {
+  const { min = 0, max = Infinity } = range;
+  if (value >= min && value <= max) return value;
+  const want = max === Infinity
+    ? `at least ${show(min)}`
+    : min === 0
+    ? `at most ${show(max)}`
+    : `from ${show(min)} to ${show(max)}`;
+  throw new UsageError(`${flag}: expected ${want}, got '${text}'`);
+}
+
 /**
  * Parses a byte size such as `1048576`, `64K`, `10MiB`, `1.5G` (K, M, G, T
- * and KiB.. are powers of 1024; KB, MB.. powers of 1000).
+ * and KiB.. are powers of 1024; KB, MB.. powers of 1000), within `range`.
  */
-export function parseSize(text: string, flag: string): number {
+export function parseSize(text: string, flag: string, range: ValueRange = {}): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
   const unit = m ? SIZE_UNITS[m[2].toLowerCase()] : undefined;
   const value = m && unit ? Math.floor(Number(m[1]) * unit) : NaN;
   if (!Number.isSafeInteger(value) || value < 0) {
     throw new UsageError(`${flag}: not a size: '${text}' (try 10M or 2G)`);
   }
-  return value;
+  return checkRange(value, range, flag, text, showSize);
+}
+
+const SHOWN_UNITS: [string, number][] = [
+  ["T", 1024 ** 4],
+  ["G", 1024 ** 3],
+  ["M", 1024 ** 2],
+  ["K", 1024],
+];
+
+/** A size bound as a user would type it: `64K`, `64M`, `1000 bytes`. */
+function showSize(bytes: number): string {
+  const fit = SHOWN_UNITS.find(([, scale]) => bytes >= scale && bytes % scale === 0);
+  return fit ? `${bytes / fit[1]}${fit[0]}` : `${bytes} bytes`;
+}
+
+/** A duration bound as a user would type it: `100ms`, `30s`. */
+function showMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
 /**
@@ -93,8 +170,11 @@ export function parseSize(text: string, flag: string): number {
  */
 export const MAX_DURATION_MS = 2 ** 31 - 1;
 
-/** Parses a duration in milliseconds from `30s`, `500ms`, `2m`, `1h` or plain seconds. */
-export function parseDuration(text: string, flag: string): number {
+/**
+ * Parses a duration in milliseconds from `30s`, `500ms`, `2m`, `1h` or plain
+ * seconds, within `range` (in ms; at most {@linkcode MAX_DURATION_MS}).
+ */
+export function parseDuration(text: string, flag: string, range: ValueRange = {}): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(text);
   if (!m) throw new UsageError(`${flag}: not a duration: '${text}' (try 30s)`);
   const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? "s"]!;
@@ -104,7 +184,7 @@ export function parseDuration(text: string, flag: string): number {
       `${flag}: duration too long: '${text}' (at most 24 days)`,
     );
   }
-  return ms;
+  return checkRange(ms, range, flag, text, showMs);
 }
 
 /** Parses a whole number within `[min, max]`. */
@@ -177,11 +257,13 @@ export function parseHostPort(text: string, defaultPort: number): HostPort {
 /** Reads a PEM file named by a flag, failing with a message naming the flag. */
 export async function readPem(path: string, flag: string): Promise<string> {
   try {
-    const text = await Deno.readTextFile(path);
+    const text = await readLocalText(path);
     if (!text.includes("-----BEGIN ")) throw new UsageError(`${flag}: ${path} is not a PEM file`);
     return text;
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    throw new UsageError(`${flag}: cannot read ${path}: ${(e as Error).message}`);
+    // netkit's errors name the path already ("x.pem: a FIFO, not a regular file").
+    const why = isNetkitError(e) ? e.message : `${path}: ${(e as Error).message}`;
+    throw new UsageError(`${flag}: cannot read ${why}`);
   }
 }

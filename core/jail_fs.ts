@@ -28,20 +28,33 @@ export interface JailedPath {
 }
 
 /**
- * Resolves `root` to its canonical path and checks it is a folder.
+ * Resolves `root` to its canonical path and checks it is a folder this
+ * process can list and enter, so every server refuses an unreadable root at
+ * start rather than failing request by request.
  *
- * @throws {NetkitError} `NOT_FOUND` when it is missing or not a folder
+ * @throws {NetkitError} `NOT_FOUND` when it is missing or not a folder,
+ *   `FORBIDDEN` when it cannot be read
  */
 export async function canonicalRoot(root: string): Promise<string> {
+  let real: string;
   try {
-    const real = await Deno.realPath(root);
+    real = await Deno.realPath(root);
     if (!(await Deno.stat(real)).isDirectory) {
       throw new NetkitError("NOT_FOUND", `root is not a folder: ${root}`);
+    }
+    // Listing needs read permission, and opening what is inside needs search
+    // (x). Windows opens no folder as a file: there the first request tells.
+    if (Deno.build.os !== "windows") {
+      (await Deno.open(real, { read: true })).close();
+      await Deno.stat(`${real}/.`);
     }
     return real;
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
       throw new NetkitError("NOT_FOUND", `root does not exist: ${root}`);
+    }
+    if (e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotCapable) {
+      throw new NetkitError("FORBIDDEN", `root is not readable: ${root} (permission denied)`);
     }
     throw e;
   }

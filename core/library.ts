@@ -30,6 +30,7 @@ import { AtomicFile, cleanStaleTemps, tempName } from "./atomic_file.ts";
 import { retryRead } from "./stale_handle.ts";
 import { type DeadProp, DeadPropStore, PROPS_DIR } from "./dead_props.ts";
 import { LOCKS_DIR, LockStore } from "./lock_store.ts";
+import { dropIdleParts, evictIdleParts, partNameOf } from "./part_files.ts";
 
 /** How a {@linkcode Library} treats names and links. */
 export interface LibraryOptions {
@@ -71,6 +72,11 @@ export interface UploadOptions {
   resumeSize?: number;
   /** Create missing parent folders, one by one inside the jail. @default false */
   mkdir?: boolean;
+  /**
+   * With `resumeSize`: the source's version (its modification time, ms), so
+   * bytes kept from another version are never continued. @default none
+   */
+  version?: number;
 }
 
 /** Options of {@linkcode Library.move} and {@linkcode Library.copy}. */
@@ -295,9 +301,63 @@ export class Library {
       throw new NetkitError("EXISTS", `${segments.join("/")}: already exists`);
     }
     this.#sweep(dir);
-    return options.resumeSize === undefined
-      ? await AtomicFile.create(dir, name, { overwrite })
-      : await AtomicFile.resumable(dir, name, options.resumeSize, { overwrite });
+    // A full disk first takes back the space of idle part files, the oldest
+    // first: here, at the root, and in the folders uploads went to lately.
+    const onNoSpace = (retry: () => Promise<boolean>) =>
+      evictIdleParts([dir, this.root, ...[...this.#swept.keys()].slice(-64)], up.tempPath, retry);
+    const up: AtomicFile = options.resumeSize === undefined
+      ? await AtomicFile.create(dir, name, { overwrite, onNoSpace })
+      : await AtomicFile.resumable(dir, name, options.resumeSize, {
+        overwrite,
+        onNoSpace,
+        version: options.version,
+      });
+    return up;
+  }
+
+  /**
+   * How many bytes a broken resumable upload of `size` bytes to `segments`
+   * left (0 when none), read without creating or locking anything: the
+   * answer to a status query.
+   *
+   * @throws {NetkitError} as {@linkcode beginUpload} would, before any byte
+   */
+  async heldBytes(
+    segments: readonly string[],
+    size: number,
+    options: Pick<UploadOptions, "overwrite" | "version"> = {},
+  ): Promise<number> {
+    const dir = await this.#parent(segments, false);
+    const name = segments.at(-1)!;
+    if (!options.overwrite && await entryExists(`${dir}/${name}`)) {
+      throw new NetkitError("EXISTS", `${segments.join("/")}: already exists`);
+    }
+    try {
+      const held = (await Deno.stat(`${dir}/${partNameOf(name, size, options.version)}`)).size;
+      return held > size ? 0 : held;
+    } catch {
+      return 0;
+    }
+  }
+
+  /**
+   * Cancels broken resumable uploads to `segments`: their part files go, of
+   * every size, or only of `size` when given.
+   *
+   * @returns how many part files were removed
+   * @throws {NetkitError} `NOT_FOUND` when there is none; `BUSY` when an
+   *   upload is writing one now
+   */
+  async cancelUpload(segments: readonly string[], size?: number): Promise<number> {
+    const dir = await this.#parent(segments, false);
+    const { removed, busy } = await dropIdleParts(dir, segments.at(-1)!, { size });
+    if (busy > 0) {
+      throw new NetkitError("BUSY", `${segments.join("/")}: an upload is in progress`);
+    }
+    if (removed === 0) {
+      throw new NetkitError("NOT_FOUND", `${segments.join("/")}: no broken upload to cancel`);
+    }
+    return removed;
   }
 
   /**

@@ -34,3 +34,13 @@ export function onShutdownSignal(handler: (count: number) => void): Disposable {
     },
   };
 }
+
+/**
+ * Calls `handler` on every Ctrl+C (SIGINT) until the result is disposed.
+ * While it is subscribed, Ctrl+C no longer ends the process: the prompt
+ * uses it to cancel what it is doing.
+ */
+export function onInterrupt(handler: () => void): Disposable {
+  Deno.addSignalListener("SIGINT", handler);
+  return { [Symbol.dispose]: () => Deno.removeSignalListener("SIGINT", handler) };
+}

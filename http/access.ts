@@ -24,6 +24,7 @@ import type { CredentialGate } from "./credentials.ts";
 import type { Layer, Peer } from "./handler.ts";
 import type { ListingEntry } from "./listing.ts";
 import { reply } from "./plain_text.ts";
+import { isUploadCancel } from "./upload.ts";
 import { encodeSegments, parseUrlPath, rawPathOf, type UrlPath } from "./url_path.ts";
 
 /** What a share link grants: `rights` at and below `root`. */
@@ -193,7 +194,8 @@ export function accessLayer(access: Access, ctx: AccessLayerContext): Layer {
     }
     const perms = access.perms(req, segments);
     if ((perms & need) === need) {
-      if (need !== W || !ctx.overwrite || (perms & D) || req.method === "MKCOL") {
+      const replaces = req.method === "PUT" || req.method === "PATCH";
+      if (need !== W || !ctx.overwrite || (perms & D) || !replaces) {
         return next(req, peer);
       }
       // Replacing a file takes it away from its readers: `d` too.
@@ -208,8 +210,10 @@ export function accessLayer(access: Access, ctx: AccessLayerContext): Layer {
   };
 
   return (next) => (req, peer) => {
-    const need = METHOD_NEEDS[req.method];
-    if (need === undefined || !ctx.methods.has(req.method)) return next(req, peer);
+    // Cancelling one's own resumable upload is part of uploading: `w`, not `d`.
+    const method = isUploadCancel(req) ? "PUT" : req.method;
+    const need = METHOD_NEEDS[method];
+    if (need === undefined || !ctx.methods.has(method)) return next(req, peer);
     const s = access.grantOf(req) ? access.gate.anonymous(peer) : access.gate.subject(req, peer);
     if (s instanceof Response) return s;
     if (s instanceof Promise) {

@@ -7,6 +7,7 @@
  */
 
 import { NetkitError } from "../core/errors.ts";
+import { type Clock, systemClock } from "../core/clock.ts";
 
 /** One piece of a body: literal bytes or a span of the file. */
 export type BodyPart = Uint8Array | { start: number; length: number };
@@ -24,13 +25,14 @@ export function partsBody(
   file: Deno.FsFile,
   parts: readonly BodyPart[],
   stallMs: number,
+  clock: Clock = systemClock,
 ): ReadableStream<Uint8Array> {
   let index = 0;
   let offset = 0; // bytes of parts[index] already sent
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: (() => void) | undefined; // cancels the stall timer
   let closed = false;
   const close = () => {
-    if (timer !== undefined) clearTimeout(timer);
+    timer?.();
     if (!closed) {
       closed = true;
       try {
@@ -40,7 +42,7 @@ export function partsBody(
   };
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      if (timer !== undefined) clearTimeout(timer);
+      timer?.();
       try {
         const chunk = await next();
         if (chunk === null) {
@@ -50,7 +52,7 @@ export function partsBody(
         }
         controller.enqueue(chunk);
         if (stallMs > 0) {
-          timer = setTimeout(() => {
+          timer = clock.after(stallMs, () => {
             close();
             controller.error(
               new NetkitError(
@@ -58,7 +60,7 @@ export function partsBody(
                 `a client took nothing for ${stallMs} ms: response aborted`,
               ),
             );
-          }, stallMs);
+          });
         }
       } catch (e) {
         close();

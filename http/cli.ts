@@ -12,6 +12,7 @@ import {
   parseFlags,
   parseIntFlag,
   parsePort,
+  readPem,
   UsageError,
 } from "../core/cli_args.ts";
 import { AccessRules } from "../core/access_rules.ts";
@@ -20,6 +21,7 @@ import { parseWebArgs, WEB_FLAGS } from "./web_cli.ts";
 import { startHttpServer } from "./server.ts";
 import { formatHostPort } from "../core/net.ts";
 import { onShutdownSignal } from "../core/signals.ts";
+import { listenError } from "../core/listen_error.ts";
 
 /** One line for `netkit --help`. */
 export const SUMMARY = "serve a folder over HTTP/1.1 (and HTTP/2 over TLS)";
@@ -134,17 +136,6 @@ export function parseHttpArgs(
   };
 }
 
-async function readPem(path: string, flag: string): Promise<string> {
-  try {
-    return await Deno.readTextFile(path);
-  } catch (e) {
-    throw new UsageError(
-      `${flag}: cannot read '${path}': ${(e as Error).message}`,
-      "http",
-    );
-  }
-}
-
 /** Runs `netkit http`; resolves to the exit code once the server has stopped. */
 export async function main(args: string[]): Promise<number> {
   const { certFile, keyFile, ...options } = parseHttpArgs(args);
@@ -157,11 +148,11 @@ export async function main(args: string[]): Promise<number> {
   }
   const server = await startHttpServer(options).catch((e) => {
     if (String(e?.message).startsWith("--users")) throw new UsageError(e.message, "http");
-    if (e instanceof Deno.errors.AddrInUse || /address already in use/i.test(String(e))) {
-      const where = formatHostPort(options.hostname ?? "127.0.0.1", options.port ?? DEFAULT_PORT);
-      throw new Error(`address in use: ${where}`);
-    }
-    throw e;
+    throw listenError(e, {
+      hostname: options.hostname ?? "127.0.0.1",
+      port: options.port ?? DEFAULT_PORT,
+      tls: certFile && keyFile ? { certFile, keyFile } : null,
+    });
   });
   const workers = options.workers ?? 1;
   const { hostname, port } = server.addr;

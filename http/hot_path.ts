@@ -18,6 +18,7 @@
 
 import { LruCache } from "../core/lru.ts";
 import { type FileVersion, isVersion, versionOf } from "../core/file_version.ts";
+import { type Clock, systemClock } from "../core/clock.ts";
 
 /** A remembered answer. */
 interface HotEntry {
@@ -25,7 +26,7 @@ interface HotEntry {
   path: string;
   /** The version of the file the answer was made from. */
   version: FileVersion;
-  /** When the file was last found unchanged (`Date.now()`). */
+  /** When the file was last found unchanged (the clock's `now()`). */
   checkedAt: number;
   /** The complete headers of the 200 answer. */
   headers: [string, string][];
@@ -52,11 +53,13 @@ export class HotPaths {
    * @param maxBytes most bytes held (each entry counted, even when two
    *   paths share a file); the least recently used go first
    * @param max most remembered paths
+   * @param clock when checks were made (a virtual one in tests)
    */
   constructor(
     readonly revalidateMs = 1000,
     readonly maxBytes = 64 * 1024 * 1024,
     readonly max = 4096,
+    readonly clock: Clock = systemClock,
   ) {
     this.#entries = new LruCache({ maxBytes, maxEntries: max, sizeOf: (e) => e.bytes.length });
   }
@@ -65,7 +68,7 @@ export class HotPaths {
   answer(raw: string, req: Request): Response | null {
     const e = this.#entries.get(raw);
     if (e === undefined) return null;
-    const now = Date.now();
+    const now = this.clock.now();
     if (now - e.checkedAt >= this.revalidateMs && !this.#check(raw, e, now)) return null;
     const h = req.headers;
     for (const name of CONDITIONAL) if (h.has(name)) return null;
@@ -102,7 +105,7 @@ export class HotPaths {
     this.#entries.set(raw, {
       path,
       version: versionOf(info),
-      checkedAt: Date.now(),
+      checkedAt: this.clock.now(),
       headers,
       bytes,
       negotiates,

@@ -19,6 +19,7 @@ font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 a{color:var(--link);text-decoration:none}a:hover,a:focus{text-decoration:underline}
 h1{font-size:1.25rem;margin:.25rem 0 .75rem;overflow-wrap:anywhere}
 nav.crumbs ol{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap}
+nav.crumbs li{min-width:0;overflow-wrap:anywhere}
 nav.crumbs li+li::before{content:"/";color:var(--mute);padding:0 .35em}
 .bar{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;margin:.5rem 0 1rem;
 color:var(--mute);font-size:.9rem}
@@ -28,12 +29,11 @@ th,td{padding:.45rem .5rem;border-bottom:1px solid var(--line);text-align:left;v
 th{font-size:.85rem;font-weight:600;color:var(--mute);white-space:nowrap}
 th a{color:inherit}th[aria-sort] a{color:var(--fg)}
 tbody tr:hover{background:var(--row)}
-td.name{overflow-wrap:break-word;width:100%}
+td.name{overflow-wrap:anywhere;width:100%}
 td.size,th.size{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 td.date{white-space:nowrap;color:var(--mute);font-variant-numeric:tabular-nums}
-.dir a::before{content:"";display:inline-block;width:1.05em;height:.8em;margin-right:.45em;
-vertical-align:-.05em;border-radius:2px 3px 3px 3px;background:#e0a526;
-box-shadow:inset 0 .18em 0 #f2c14e}
+.dir a::before{content:"";font-size:.7em;padding-left:1.5em;margin-right:.65em;
+border-radius:2px 3px 3px 3px;background:#e0a526;box-shadow:inset 0 .25em 0 #f2c14e}
 .empty{color:var(--mute);font-style:italic}
 #up{border:2px dashed var(--line);border-radius:10px;padding:.75rem 1rem;margin:0 0 1rem}
 #up.over{border-color:var(--accent);background:var(--row)}

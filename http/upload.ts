@@ -137,6 +137,18 @@ export async function handleUpload(
     const overwrite = o.overwrite ?? false;
     let up: AtomicFile;
     try {
+      // A request carrying no bytes writes none, so it is a status query too.
+      if (slice !== null && (req.body === null || length === 0)) {
+        slice = { kind: "probe", total: slice.total };
+      }
+      if (slice !== null && (slice.kind === "probe" || slice.start > 0)) {
+        // A status query, or a slice that must continue what is held: both
+        // are answered from what is there, creating nothing.
+        const held = await ctx.library.heldBytes(segments, slice.total, { overwrite });
+        const have: [string, string][] = [...common, ["upload-offset", String(held)]];
+        if (slice.kind === "probe") return reply(200, `${held} of ${slice.total} bytes held`, have);
+        if (slice.start !== held) return reply(416, `the upload continues at byte ${held}`, have);
+      }
       up = await ctx.library.beginUpload(segments, {
         overwrite,
         mkdir: o.mkdir ?? false,
@@ -174,9 +186,11 @@ async function resumeUpload(
   length: number | null,
 ): Promise<Response> {
   const common = ctx.common;
-  const have: [string, string][] = [...common, ["upload-offset", String(up.offset)]];
-  if (slice.kind === "probe") return reply(200, `${up.offset} of ${slice.total} bytes held`, have);
+  // Probes were answered before the part file was opened.
+  if (slice.kind === "probe") throw new Error("unreachable: a probe opens no part file");
+  // A first slice that meets bytes already held, or another upload moved on meanwhile.
   if (slice.start !== up.offset) {
+    const have: [string, string][] = [...common, ["upload-offset", String(up.offset)]];
     return reply(416, `the upload continues at byte ${up.offset}`, have);
   }
   if (length !== null && length !== slice.length) {
@@ -187,6 +201,15 @@ async function resumeUpload(
   // next attempt continues after them.
   const got = await drain(req.body, up, slice.length, false, ctx.stallMs);
   const now = up.offset + got;
+  if (got === 0 && slice.length > 0) {
+    // No bytes came (a PATCH without a body, say): a status query, which
+    // leaves no part file of its own behind.
+    if (now === 0) await up.abort(true);
+    return reply(200, `${now} of ${slice.total} bytes held`, [
+      ...common,
+      ["upload-offset", String(now)],
+    ]);
+  }
   if (now < slice.total) {
     return reply(202, `${now} of ${slice.total} bytes held`, [
       ...common,
@@ -195,4 +218,45 @@ async function resumeUpload(
   }
   await up.commit();
   return reply(201, `created ${name} (${slice.total} bytes)`, common);
+}
+
+/** A `DELETE` naming a resumable upload's size: it cancels that upload (part of uploading). */
+export function isUploadCancel(req: Request): boolean {
+  return req.method === "DELETE" && cancelledUploadSize(req.headers) !== null;
+}
+
+/**
+ * The size of the resumable upload a `DELETE` names with `Upload-Length: N`
+ * or `Content-Range: bytes *\/N`: such a `DELETE` cancels that upload
+ * rather than deleting the file. Null for a plain `DELETE`, NaN when the
+ * header is malformed.
+ */
+export function cancelledUploadSize(headers: Headers): number | null {
+  const length = headers.get("upload-length");
+  const range = headers.get("content-range");
+  if (length === null && range === null) return null;
+  if (length !== null) return parseLength(length) ?? NaN;
+  const slice = parseContentRange(range!);
+  return slice?.kind === "probe" ? slice.total : NaN;
+}
+
+/**
+ * Answers a `DELETE` that cancels a resumable upload: its part file goes
+ * (204), 404 when there is none of that size, 409 while an upload writes it.
+ */
+export async function handleUploadCancel(
+  ctx: WriteContext,
+  req: Request,
+  path: UrlPath,
+): Promise<Response> {
+  const size = cancelledUploadSize(req.headers);
+  if (size === null || Number.isNaN(size)) {
+    return reply(400, "cancel with Upload-Length: N or Content-Range: bytes */N", ctx.common);
+  }
+  try {
+    await ctx.library.cancelUpload(checkTarget(ctx, path), size);
+    return new Response(null, { status: 204, headers: ctx.common });
+  } catch (e) {
+    return writeError(e, ctx.common);
+  }
 }

@@ -75,6 +75,9 @@ export function parseWebArgs(v: Values, host: string, tls: boolean): WebOptions 
   } catch (e) {
     throw new UsageError(`--allow ${(e as Error).message}`, "http");
   }
+  if (auth !== undefined && auth.slice(auth.indexOf(":") + 1) === "") {
+    throw new UsageError("--auth: the password is empty (expected USER:PASSWORD)", "http");
+  }
   const o: WebOptions = {
     upload: v.upload ?? false,
     overwrite: v.overwrite ?? false,

@@ -11,7 +11,7 @@
 import { handleDelete, handleMkcol } from "./folder_ops.ts";
 import type { Layer } from "./handler.ts";
 import { reply } from "./plain_text.ts";
-import { handleUpload } from "./upload.ts";
+import { handleUpload, handleUploadCancel, isUploadCancel } from "./upload.ts";
 import { parseUrlPath, rawPathOf } from "./url_path.ts";
 import type { WriteContext } from "./write_common.ts";
 import { writeMethods } from "./web_options.ts";
@@ -60,6 +60,7 @@ export function writesLayer(ctx: WriteContext, principalOf: (req: Request) => st
       return davErrorResponse(e, common);
     }
     if (req.method === "MKCOL") return handleMkcol(ctx, path);
+    if (isUploadCancel(req)) return handleUploadCancel(ctx, req, path);
     if (req.method === "DELETE") return handleDelete(ctx, path);
     return handleUpload(ctx, req, path);
   };
@@ -67,7 +68,8 @@ export function writesLayer(ctx: WriteContext, principalOf: (req: Request) => st
   return (next) => (req, peer) => {
     // No write switched on: the handler inside answers 405 like any method it lacks.
     if (!WRITES.has(req.method) || allowed.size === 0) return next(req, peer);
-    if (!allowed.has(req.method)) {
+    // Cancelling one's own resumable upload is part of uploading, not a delete.
+    if (!allowed.has(isUploadCancel(req) ? "PUT" : req.method)) {
       return reply(405, "method not allowed", [...common, ["allow", allow]]);
     }
     if (!sameOrigin(req.headers.get("origin"), req.url)) {

@@ -15,11 +15,13 @@ import {
 } from "../core/cli_args.ts";
 import { startFileServer, type StartFileServerOptions } from "./file_server.ts";
 import { startWorkersFileServer } from "./file_workers.ts";
-import { FILE_SERVER_DEFAULTS } from "./options.ts";
+import { FILE_SERVER_DEFAULTS, MIN_IDLE_TIMEOUT_MS } from "./options.ts";
+import { MAX_MAX_FRAME, MIN_MAX_FRAME } from "../protocol/file/frame.ts";
 import { onShutdownSignal } from "../core/signals.ts";
 import { makeLibraryFolder } from "../core/library.ts";
 import { formatHostPort, isLoopback } from "../core/net.ts";
 import { AccessRules } from "../core/access_rules.ts";
+import { listenError } from "../core/listen_error.ts";
 
 /** One line for `netkit --help`. */
 export const SUMMARY = "serve a library folder over netkit's TCP file protocol";
@@ -134,6 +136,9 @@ export async function main(args: string[]): Promise<number> {
   if (values.workers !== undefined && model !== "workers") {
     throw new UsageError("--workers goes with --model workers");
   }
+  if (values["accept-queues"] !== undefined && model === "loop") {
+    throw new UsageError("--accept-queues goes with --model async or workers");
+  }
   const workers = values.workers === undefined
     ? navigator.hardwareConcurrency
     : parseIntFlag(values.workers, "--workers", 1, 256);
@@ -158,7 +163,7 @@ export async function main(args: string[]): Promise<number> {
       : parseIntFlag(values["max-connections"], "--max-connections", 1, 1_000_000),
     idleTimeoutMs: values["idle-timeout"] === undefined
       ? undefined
-      : parseDuration(values["idle-timeout"], "--idle-timeout"),
+      : parseDuration(values["idle-timeout"], "--idle-timeout", { min: MIN_IDLE_TIMEOUT_MS }),
     handshakeTimeoutMs: values["handshake-timeout"] === undefined
       ? undefined
       : parseDuration(values["handshake-timeout"], "--handshake-timeout"),
@@ -174,7 +179,7 @@ export async function main(args: string[]): Promise<number> {
       : parseSize(values["max-upload"], "--max-upload"),
     maxFrame: values["max-frame"] === undefined
       ? undefined
-      : parseSize(values["max-frame"], "--max-frame"),
+      : parseSize(values["max-frame"], "--max-frame", { min: MIN_MAX_FRAME, max: MAX_MAX_FRAME }),
     shutdownGraceMs: values["shutdown-grace"] === undefined
       ? undefined
       : parseDuration(values["shutdown-grace"], "--shutdown-grace"),
@@ -193,11 +198,11 @@ export async function main(args: string[]): Promise<number> {
     if (values.users !== undefined && String(e).includes("--users")) {
       throw new UsageError(e.message);
     }
-    if (e instanceof Deno.errors.AddrInUse) {
-      const where = formatHostPort(values.host ?? d.hostname, Number(values.port ?? d.port));
-      throw new Error(`address in use: ${where}`);
-    }
-    throw e;
+    throw listenError(e, {
+      hostname: values.host ?? d.hostname,
+      port: values.port === undefined ? d.port : Number(values.port),
+      tls: tls && { certFile: values.cert!, keyFile: values.key! },
+    });
   });
 
   const { hostname, port } = server.addr;

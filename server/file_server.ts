@@ -157,7 +157,7 @@ export async function startFileServer(
   // On shutdown, sessions waiting for a request end now; busy ones finish theirs first.
   const stopIdle = () => {
     sessions.forEach((s) => {
-      if (!s.busy) s.close();
+      if (!s.busy) s.close("shutdown");
     });
   };
   const slots = new SharedSlots(o.maxConnections, options.sharedSlots);
@@ -199,7 +199,7 @@ export async function startFileServer(
     const since = now - o.idleTimeoutMs;
     // forEach, not for-of: no iterator result per session on every tick.
     sessions.forEach((s) => {
-      if (s.lastActive < since) s.close();
+      if (s.lastActive < since) s.close("timeout");
     });
   }, tick);
 

@@ -110,7 +110,8 @@ export class FileStore {
 
   /**
    * Starts an upload under a temp name; with `resumeSize`, in the resumable
-   * part file for that name and size, continuing what an earlier attempt left.
+   * part file for that name, size and source `version`, continuing what an
+   * earlier attempt left.
    *
    * @throws {NetkitError} `EXISTS` when the name is taken and `overwrite` is
    *   off; `BUSY` when another upload holds the part file
@@ -119,10 +120,12 @@ export class FileStore {
     name: string,
     overwrite: boolean,
     resumeSize: number | null = null,
+    version?: number,
   ): Promise<AtomicFile> {
     return this.library.beginUpload([this.check(name)], {
       overwrite,
       resumeSize: resumeSize ?? undefined,
+      version,
     });
   }
 }

@@ -6,7 +6,10 @@
  */
 
 import { AccessRules } from "../core/access_rules.ts";
-import { DEFAULT_MAX_FRAME, MIN_MAX_FRAME } from "../protocol/file/frame.ts";
+import { DEFAULT_MAX_FRAME, MAX_MAX_FRAME, MIN_MAX_FRAME } from "../protocol/file/frame.ts";
+
+/** Shortest idle timeout accepted, ms: a shorter one would drop clients between frames. */
+export const MIN_IDLE_TIMEOUT_MS = 100;
 
 /** Options of {@linkcode startFileServer}. */
 export interface FileServerOptions {
@@ -129,9 +132,9 @@ export function resolveFileServerOptions(
     o.maxConnections,
   );
   check(
-    int(o.idleTimeoutMs, 100),
+    int(o.idleTimeoutMs, MIN_IDLE_TIMEOUT_MS),
     "idleTimeoutMs",
-    "at least 100",
+    `at least ${MIN_IDLE_TIMEOUT_MS}`,
     o.idleTimeoutMs,
   );
   check(
@@ -143,7 +146,7 @@ export function resolveFileServerOptions(
   check(int(o.maxHandshakes, 1), "maxHandshakes", "at least 1", o.maxHandshakes);
   check(int(o.maxPerAddress, 0), "maxPerAddress", "0 or more", o.maxPerAddress);
   check(
-    int(o.maxFrame, MIN_MAX_FRAME, 64 * 1024 * 1024),
+    int(o.maxFrame, MIN_MAX_FRAME, MAX_MAX_FRAME),
     "maxFrame",
     `from ${MIN_MAX_FRAME} to 64 MiB`,
     o.maxFrame,

@@ -26,7 +26,7 @@ import {
   type Put,
   PutFlag,
 } from "../protocol/file/messages.ts";
-import { type AccessRules, anonymous, R, type Subject } from "../core/access_rules.ts";
+import { type AccessRules, anonymous, R, type Subject, W } from "../core/access_rules.ts";
 import { authenticate, permit, putNeeds } from "./session_access.ts";
 import type { SignIn } from "../core/sign_in.ts";
 import { digestKey } from "./digest_cache.ts";
@@ -57,6 +57,12 @@ const END_MAX_BYTES = encodeMessage({ type: "END", digest: new Uint8Array(32) })
 
 /** Bytes of listing entries per LIST_ENTRIES frame, well under any frame limit. */
 const LIST_BATCH_BYTES = 60_000;
+
+/**
+ * Why a request was cut short, as its log line says: the idle watchdog
+ * closed the connection, the server was shutting down, or the client went.
+ */
+export type CutReason = "timeout" | "shutdown" | "disconnected";
 
 /** A failure the peer was already told about: logged, not sent again. */
 class Reported extends Error {
@@ -125,6 +131,8 @@ export class Session extends TrackedConn {
   #hash: HashName | null = null;
   /** Who signed in, in the handshake. */
   #subject: Subject = anonymous();
+  /** Why the server closed the connection, for the log line of a request it cut. */
+  #closedBy: CutReason | null = null;
 
   /**
    * @param conn the accepted connection (a TLS one is handshaken in `run`)
@@ -135,6 +143,15 @@ export class Session extends TrackedConn {
     this.#ctx = ctx;
     this.#reader = new FrameReader(this, ctx.options.maxFrame);
     this.#writer = new FrameWriter(this);
+  }
+
+  /**
+   * Closes the connection; `reason` says why the server did it (the idle
+   * watchdog, the shutdown), so a request cut by it is logged as such.
+   */
+  override close(reason?: CutReason): void {
+    this.#closedBy ??= reason ?? null;
+    super.close();
   }
 
   /**
@@ -189,7 +206,7 @@ export class Session extends TrackedConn {
   async #frame(stopping: AbortSignal): Promise<boolean> {
     const m = await this.#reader.next();
     if (m === null) return false;
-    if (this.#hash !== null) return await this.#request(m, this.#hash);
+    if (this.#hash !== null) return await this.#request(m, this.#hash, stopping);
     const hello = expectHello(m);
     this.heard = true;
     const ctx = this.#ctx;
@@ -209,11 +226,13 @@ export class Session extends TrackedConn {
    * @returns false when the session must end (QUIT, or a broken protocol)
    * @throws a disconnect, or an error that is not a {@linkcode NetkitError}
    */
-  async #request(m: Incoming, hash: HashName): Promise<boolean> {
+  async #request(m: Incoming, hash: HashName, stopping: AbortSignal): Promise<boolean> {
     const ctx = this.#ctx;
     const writer = this.#writer;
     const started = performance.now();
     let what: string = m.type;
+    // Bytes moved, kept up to date so a cut transfer logs how far it came.
+    const moved = { bytes: 0 };
     let bytes = 0;
     let status = "ok";
     this.busy = true;
@@ -225,12 +244,18 @@ export class Session extends TrackedConn {
         case "GET":
           what = `GET ${quoteName(m.name)}${m.offset ? ` @${m.offset}` : ""}`;
           permit(ctx, this.#subject, m.name, R);
-          bytes = await get(m, ctx, writer, hash);
+          bytes = await get(m, ctx, writer, hash, moved);
           break;
         case "PUT":
           what = `PUT ${quoteName(m.name)} ${m.size}`;
           permit(ctx, this.#subject, m.name, putNeeds(ctx, m));
-          bytes = await put(m, ctx, this.#reader, writer, hash);
+          bytes = await put(m, ctx, this.#reader, writer, hash, moved);
+          break;
+        case "CANCEL":
+          what = `CANCEL ${quoteName(m.name)}`;
+          // Dropping one's own broken upload is part of uploading.
+          permit(ctx, this.#subject, m.name, W);
+          await writer.send({ type: "CANCEL_OK", removed: await cancel(m.name, ctx) });
           break;
         case "QUIT":
           await writer.send({ type: "BYE" });
@@ -243,7 +268,14 @@ export class Session extends TrackedConn {
         status = e.inner.code;
         return true;
       }
-      if (!isNetkitError(e) || isDisconnect(e)) throw e;
+      if (!isNetkitError(e) || isDisconnect(e)) {
+        // Cut: say by what, and how far it came.
+        status = isDisconnect(e)
+          ? this.#closedBy ?? (stopping.aborted ? "shutdown" : "disconnected")
+          : "INTERNAL";
+        bytes = moved.bytes;
+        throw e;
+      }
       status = e.code;
       await writer.send(errorMessage(e));
       if (e.code === "BAD_FRAME") return false;
@@ -296,8 +328,10 @@ function welcomeFrame(ctx: SessionContext, version: number, hash: HashName): Uin
   let frame = known.get(key);
   if (!frame) {
     const { options, signIn } = ctx;
-    let features = Feature.LIST | Feature.GET | Feature.GET_RESUME;
-    features |= options.readOnly ? Feature.READ_ONLY : Feature.PUT | Feature.PUT_RESUME;
+    let features = Feature.LIST | Feature.GET | Feature.GET_RESUME | Feature.RESUME_CHECK;
+    features |= options.readOnly
+      ? Feature.READ_ONLY
+      : Feature.PUT | Feature.PUT_RESUME | Feature.CANCEL;
     if (options.tls) features |= Feature.TLS;
     if (signIn.configured) features |= Feature.AUTH;
     if (options.users !== null) features |= Feature.USERS;
@@ -338,6 +372,7 @@ async function get(
   ctx: SessionContext,
   writer: FrameWriter,
   hash: HashName,
+  moved: { bytes: number },
 ): Promise<number> {
   const { store } = ctx;
   if (m.offset === 0) {
@@ -350,6 +385,11 @@ async function get(
   const { file, info, real } = store.openRead(m.name);
   let job: FileHashJob | null = null;
   try {
+    // A resume of another version of the file starts over (If-Range).
+    const v = m.ifVersion;
+    if (v && (v.size !== info.size || v.mtimeMs !== (info.mtime?.getTime() ?? 0))) {
+      m = { ...m, offset: 0 };
+    }
     if (m.offset > info.size) {
       throw new NetkitError(
         "BAD_OFFSET",
@@ -400,7 +440,11 @@ async function get(
     }
     await writer.send(ok);
     try {
-      await sendData(file, length, writer, { chunk: ctx.options.maxFrame, hasher });
+      await sendData(file, length, writer, {
+        chunk: ctx.options.maxFrame,
+        hasher,
+        onProgress: (n) => moved.bytes = n,
+      });
     } catch (e) {
       // Mid-stream failures (a file that shrank, a read error) become an ERROR frame in place of END.
       if (isNetkitError(e) || isDisconnect(e)) throw e;
@@ -438,6 +482,7 @@ async function put(
   reader: FrameReader,
   writer: FrameWriter,
   hash: HashName,
+  moved: { bytes: number },
 ): Promise<number> {
   const { store, options } = ctx;
   if (options.readOnly) {
@@ -451,7 +496,12 @@ async function put(
   }
   const overwrite = (m.flags & PutFlag.OVERWRITE) !== 0;
   const resume = (m.flags & PutFlag.RESUME) !== 0;
-  await using upload = await store.createUpload(m.name, overwrite, resume ? m.size : null);
+  await using upload = await store.createUpload(
+    m.name,
+    overwrite,
+    resume ? m.size : null,
+    m.version,
+  );
   let out: ChunkWriter = upload;
   let source: DigestSource;
   let job: FileHashJob | null = null;
@@ -471,6 +521,7 @@ async function put(
     result = await receiveData(reader, m.size - upload.offset, out, {
       maxFrame: options.maxFrame,
       hasher: source,
+      onProgress: (n) => moved.bytes = n,
       // The temp file goes before the client hears of the failure, so what
       // it sees next (a listing, say) never holds half an upload.
       onWriteError: async (e) => {
@@ -492,4 +543,10 @@ async function put(
   store.digests.set(digestKey(published, hash), result.digest);
   await writer.send({ type: "PUT_OK", size: m.size, digest: result.digest });
   return m.size - upload.offset;
+}
+
+/** Drops what the server kept of broken resumable uploads to `name`. */
+async function cancel(name: string, ctx: SessionContext): Promise<number> {
+  if (ctx.options.readOnly) throw new NetkitError("READ_ONLY", "this library is read-only");
+  return await ctx.store.library.cancelUpload([ctx.store.check(name)]);
 }

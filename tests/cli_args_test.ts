@@ -215,3 +215,40 @@ Deno.test("parseFlags: strict flags, positionals, and UsageErrors naming the pro
     assert.ok(!e.message.includes("\n"), `one line: ${JSON.stringify(e.message)}`);
   }
 });
+
+Deno.test("parseFlags: a negative number is the value of the flag before it", () => {
+  const spec = {
+    port: { type: "string", short: "p" },
+    quiet: { type: "boolean", short: "q" },
+  } as const;
+  const got = parseFlags(["--port", "-1", "-p", "-2.5", "--", "-3"], spec, "http");
+  assert.equal(got.values.port, "-2.5");
+  assert.deepEqual(got.positionals, ["-3"]);
+  assert.equal(parseFlags(["--port", "-1"], spec, "http").values.port, "-1");
+  // Only numbers: a flag before another flag still needs its value.
+  usage(() => parseFlags(["--port", "-q"], spec, "http"), "ambiguous");
+  // A boolean flag takes no value, negative or not.
+  usage(() => parseFlags(["--quiet", "-1"], spec, "http"), "unknown option '-1'");
+  usage(() => parsePort(parseFlags(["--port", "-1"], spec, "http").values.port!), "got '-1'");
+});
+
+Deno.test("parseSize and parseDuration: bounds are checked in the flag's own units", () => {
+  assert.equal(parseSize("64K", "--max-frame", { min: 65536, max: 64 << 20 }), 65536);
+  assert.equal(
+    usage(() => parseSize("1k", "--max-frame", { min: 65536, max: 64 << 20 })).message,
+    "--max-frame: expected from 64K to 64M, got '1k'",
+  );
+  assert.equal(
+    usage(() => parseSize("1000", "--x", { max: 999 })).message,
+    "--x: expected at most 999 bytes, got '1000'",
+  );
+  assert.equal(parseDuration("100ms", "--idle-timeout", { min: 100 }), 100);
+  assert.equal(
+    usage(() => parseDuration("0.05", "--idle-timeout", { min: 100 })).message,
+    "--idle-timeout: expected at least 100ms, got '0.05'",
+  );
+  assert.equal(
+    usage(() => parseDuration("2m", "--t", { min: 1000, max: 60_000 })).message,
+    "--t: expected from 1s to 60s, got '2m'",
+  );
+});

@@ -27,13 +27,38 @@ export interface RunResult {
   stderr: string;
 }
 
+/** Options of {@linkcode runNetkit}. */
+export interface RunOptions {
+  /** Text fed to its stdin (closed after). @default stdin is null */
+  stdin?: string;
+  /** Its working folder. */
+  cwd?: string;
+  /** Capabilities to take away, as an ordinary user lacks them (`setpriv`, when root). */
+  dropCaps?: string[];
+}
+
+/**
+ * The command prefix that runs a program without `caps`: `setpriv` drops
+ * them from root's bounding set; anyone else has none of them anyway. Null
+ * when root has no `setpriv` to do it with.
+ */
+export function withoutCaps(caps: string[]): string[] | null {
+  if (Deno.build.os !== "linux" || Deno.uid() !== 0) return [];
+  try {
+    Deno.statSync("/usr/bin/setpriv");
+  } catch {
+    return null;
+  }
+  return ["/usr/bin/setpriv", `--bounding-set=${caps.map((c) => `-${c}`).join(",")}`];
+}
+
 /** Runs netkit to completion with `stdin` as its input. */
-export async function runNetkit(
-  args: string[],
-  options: { stdin?: string; cwd?: string } = {},
-): Promise<RunResult> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: netkitArgs(args),
+export async function runNetkit(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  const prefix = options.dropCaps ? withoutCaps(options.dropCaps) : [];
+  if (prefix === null) throw new Error("cannot drop capabilities here (no setpriv)");
+  const [command, ...before] = [...prefix, Deno.execPath()];
+  const child = new Deno.Command(command, {
+    args: [...before, ...netkitArgs(args)],
     cwd: options.cwd,
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",

@@ -1,30 +1,9 @@
 import assert from "node:assert/strict";
 import { isNetkitError } from "../core/errors.ts";
 import { bytes, connect, namesIn, serve, tempDir } from "./file_helpers.ts";
+import { smallDisk } from "./small_disk.ts";
 
-/** Mounts a 1 MiB tmpfs (needs root and a kernel that allows it); null when it cannot. */
-async function smallDisk(): Promise<{ path: string } & AsyncDisposable | null> {
-  if (Deno.build.os !== "linux") return null;
-  const path = await Deno.makeTempDir({ prefix: "netkit-full-" });
-  const mount = await new Deno.Command("mount", {
-    args: ["-t", "tmpfs", "-o", "size=1m", "tmpfs", path],
-    stdout: "null",
-    stderr: "null",
-  }).output().catch(() => null);
-  if (!mount?.success) {
-    await Deno.remove(path);
-    return null;
-  }
-  return {
-    path,
-    async [Symbol.asyncDispose]() {
-      await new Deno.Command("umount", { args: [path] }).output();
-      await Deno.remove(path);
-    },
-  };
-}
-
-const disk = await smallDisk();
+const disk = await smallDisk("1m");
 
 Deno.test({
   name:

@@ -7,6 +7,7 @@
  */
 
 import { FrameReader, FrameWriter, writeAll } from "../protocol/file/frame_stream.ts";
+import { encodeFrame, FrameType } from "../protocol/file/frame.ts";
 import { PROTOCOL_VERSION } from "../protocol/file/messages.ts";
 import {
   type FileServer,
@@ -14,6 +15,7 @@ import {
   type StartFileServerOptions,
 } from "../server/file_server.ts";
 import { FileClient } from "../client/client.ts";
+import { partPathFor, sourcePathFor } from "../client/part_file.ts";
 import { Prng } from "./prng.ts";
 import { type TempDir, tempDir as makeTempDir } from "./temp_dir.ts";
 
@@ -100,4 +102,51 @@ export function untilConnections(server: FileServer, n: number): Promise<void> {
     server.events.addEventListener("connectionclose", check);
     check();
   });
+}
+
+/**
+ * Leaves what a broken download of the library file `remote` to `dest`
+ * leaves: the first bytes (`prefix`) in the part file, and the version of
+ * `remote` they came from beside it.
+ */
+export async function brokenDownload(
+  remote: string,
+  dest: string,
+  prefix: Uint8Array,
+): Promise<void> {
+  const info = await Deno.stat(remote);
+  const part = partPathFor(dest);
+  await Deno.writeFile(part, prefix);
+  await Deno.writeTextFile(
+    sourcePathFor(part),
+    JSON.stringify({ size: info.size, mtimeMs: info.mtime!.getTime() }),
+  );
+}
+
+/**
+ * A resumable upload of `data` to `name`, sent as the client sends it for a
+ * local file of version (mtime) `version`, that breaks after `sent` bytes:
+ * the client goes away. Resolves once the server has let the connection go
+ * (so its part file is idle).
+ */
+export async function breakResumableUpload(
+  server: FileServer,
+  name: string,
+  data: Uint8Array,
+  sent: number,
+  version?: number,
+): Promise<void> {
+  {
+    await using r = await raw(server);
+    await r.hello();
+    await r.writer.send({ type: "PUT", name, size: data.length, flags: 2, version });
+    const ready = await r.reader.next();
+    if (ready?.type !== "PUT_READY" || ready.offset !== 0) {
+      throw new Error(`expected PUT_READY at 0, got ${JSON.stringify(ready)}`);
+    }
+    for (let at = 0; at < sent; at += 256 * 1024) {
+      await r.send(encodeFrame(FrameType.DATA, data.subarray(at, Math.min(sent, at + 256 * 1024))));
+    }
+  }
+  await untilConnections(server, 0);
 }

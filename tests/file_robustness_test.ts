@@ -57,7 +57,8 @@ Deno.test("robustness: a truncated frame then silence is dropped by the idle tim
   const started = performance.now();
   assert.ok(await closedByServer(r.conn));
   const waited = performance.now() - started;
-  assert.ok(waited >= 200 && waited < 5000, `closed after ${waited} ms`);
+  // Not before the timeout; the upper bound only tells a hang from a busy machine.
+  assert.ok(waited >= 200 && waited < 20_000, `closed after ${waited} ms`);
 });
 
 Deno.test("robustness: an unknown frame type mid-session is BAD_FRAME", async () => {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { assertSameBytes } from "./same_bytes.ts";
 import { FileClient } from "../client/client.ts";
 import { isNetkitError } from "../core/errors.ts";
-import { bytes, connect, namesIn, serve, tempDir } from "./file_helpers.ts";
+import { brokenDownload, bytes, connect, namesIn, serve, tempDir } from "./file_helpers.ts";
 
 Deno.test("file service: ls lists regular files with size and mtime, sorted", async () => {
   await using lib = await tempDir({ "b.txt": "bee", "a.txt": "a", ".env": "SECRET=1" });
@@ -123,7 +123,7 @@ Deno.test("file service: get resumes from a part file and verifies the whole fil
   await using lib = await tempDir({ "f.bin": data });
   await using local = await tempDir();
   // A broken earlier download left the first 1,000,000 bytes.
-  await Deno.writeFile(`${local.path}/.f.bin.netkit-part`, data.subarray(0, 1_000_000));
+  await brokenDownload(lib.join("f.bin"), local.join("f.bin"), data.subarray(0, 1_000_000));
   await using server = await serve(lib.path);
   await using client = await connect(server);
   const r = await client.download("f.bin", `${local.path}/f.bin`, { resume: true });
@@ -138,7 +138,7 @@ Deno.test("file service: a resumed download over a corrupted part fails the chec
   await using local = await tempDir();
   const bad = data.slice(0, 100_000);
   bad[500] ^= 0xff;
-  await Deno.writeFile(`${local.path}/.f.bin.netkit-part`, bad);
+  await brokenDownload(lib.join("f.bin"), local.join("f.bin"), bad);
   await using server = await serve(lib.path);
   await using client = await connect(server);
   await assert.rejects(
@@ -223,14 +223,14 @@ Deno.test("file service: large transfers are hashed on another core and still ve
   assert.deepEqual(up.digest, down.digest);
   assertSameBytes(await Deno.readFile(lib.join("up.bin")), big);
   // A resumed large download: the part file's prefix is hashed from disk by the Worker.
-  await Deno.writeFile(local.join(".again.bin.netkit-part"), big.subarray(0, 9_000_000));
+  await brokenDownload(lib.join("big.bin"), local.join("again.bin"), big.subarray(0, 9_000_000));
   const again = await client.download("big.bin", local.join("again.bin"), { resume: true });
   assert.equal(again.transferred, big.length - 9_000_000);
   assert.deepEqual(again.digest, down.digest);
   // A corrupted prefix is caught by the Worker's hash too.
   const bad = big.slice(0, 10_000_000);
   bad[1234] ^= 0xff;
-  await Deno.writeFile(local.join(".bad.bin.netkit-part"), bad);
+  await brokenDownload(lib.join("big.bin"), local.join("bad.bin"), bad);
   await assert.rejects(client.download("big.bin", local.join("bad.bin"), { resume: true }), {
     code: "CHECKSUM_MISMATCH",
   });

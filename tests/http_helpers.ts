@@ -151,12 +151,17 @@ export async function rawRequest(
   }
 }
 
-/** Runs curl; resolves to its exit code, stdout and stderr. */
+/**
+ * Runs curl; resolves to its exit code, stdout and stderr. `maxTime` (s)
+ * only keeps a hung server from holding the suite: give a large transfer
+ * room for a busy machine. @default 60
+ */
 export async function curl(
   args: string[],
+  maxTime = 60,
 ): Promise<{ code: number; stdout: Uint8Array; text: string; stderr: string }> {
   const out = await new Deno.Command("curl", {
-    args: ["--silent", "--show-error", "--max-time", "20", ...args],
+    args: ["--silent", "--show-error", "--max-time", String(maxTime), ...args],
     stdout: "piped",
     stderr: "piped",
   }).output();

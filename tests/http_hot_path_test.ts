@@ -2,6 +2,7 @@
 // for a file that changed or a request that carries conditionals or ranges.
 import assert from "node:assert/strict";
 import { HotPaths } from "../http/hot_path.ts";
+import { VirtualClock } from "./virtual_clock.ts";
 
 async function withFiles(fn: (dir: string) => Promise<void>) {
   const dir = await Deno.makeTempDir({ prefix: "netkit-hot-" });
@@ -40,4 +41,16 @@ Deno.test("HotPaths refuses changed files and conditional or range requests", ()
     await Deno.writeTextFile(`${dir}/a`, "changed");
     assert.equal(hot.answer("/a", get()), null);
     assert.equal(hot.answer("/a", get()), null); // and it stays forgotten
+  }));
+
+Deno.test("HotPaths sees an edit once the revalidate window has passed, not before", () =>
+  withFiles(async (dir) => {
+    const clock = new VirtualClock();
+    const hot = new HotPaths(200, undefined, undefined, clock);
+    remember(hot, dir, "a");
+    await Deno.writeTextFile(`${dir}/a`, "edited");
+    clock.advance(199);
+    assert.equal(await hot.answer("/a", get())?.text(), "a".repeat(100), "checked too soon");
+    clock.advance(1);
+    assert.equal(hot.answer("/a", get()), null, "the edit went unseen past the window");
   }));

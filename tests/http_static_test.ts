@@ -228,18 +228,12 @@ Deno.test("with --revalidate 0 an edited small file is never served stale", asyn
 Deno.test("by default an edited hot file is served fresh within the revalidate window", async () => {
   await using fx = await makeFixture();
   await using h = await handlerFor({ root: fx.root, revalidate: 200 });
-  // A virtual clock for the window (the hot path reads Date.now).
-  const realNow = Date.now;
-  let now = realNow();
-  Date.now = () => now;
-  try {
-    for (let i = 0; i < 3; i++) await (await h.fetch("/hello.txt")).text(); // hot now
-    await Deno.writeTextFile(`${fx.root}/hello.txt`, "edited\n");
-    now += 199; // inside the window: the remembered answer, no stat
-    assert.equal(await (await h.fetch("/hello.txt")).text(), "hello, world\n");
-    now += 1; // the window is over: checked, and seen
-    assert.equal(await (await h.fetch("/hello.txt")).text(), "edited\n");
-  } finally {
-    Date.now = realNow;
+  for (let i = 0; i < 3; i++) await (await h.fetch("/hello.txt")).text(); // hot now
+  await Deno.writeTextFile(`${fx.root}/hello.txt`, "edited\n");
+  // The window itself is timed in tests/http_hot_path_test.ts, on a virtual clock.
+  let body = "";
+  for (let i = 0; i < 100_000 && body !== "edited\n"; i++) {
+    body = await (await h.fetch("/hello.txt")).text();
   }
+  assert.equal(body, "edited\n");
 });

@@ -87,15 +87,20 @@ Deno.test("decoded byte fields are copies, not views of the input", () => {
   assert.deepEqual(got.digest, (m as { digest: Uint8Array }).digest);
 });
 
-Deno.test("every strict prefix of a payload is a BAD_FRAME", () => {
+Deno.test("every strict prefix of a payload is a BAD_FRAME, but a whole one without its optional tail", () => {
   for (const m of SAMPLES) {
     const p = encodePayload(m);
-    // A HELLO's user is an optional last field: the HELLO without it is whole.
-    const whole = m.type === "HELLO" && m.user
-      ? encodePayload({ ...m, user: undefined }).length
-      : -1;
+    // Optional fields at the end: a HELLO's user, GET's ifVersion, PUT's version.
+    const plain = { ...m } as Message & { ifVersion?: unknown; version?: unknown; user?: unknown };
+    if (m.type === "GET") delete plain.ifVersion;
+    if (m.type === "PUT") delete plain.version;
+    if (m.type === "HELLO") delete plain.user;
+    const base = encodePayload(plain);
     for (let n = 0; n < p.length; n++) {
-      if (n === whole) continue;
+      if (n === base.length && base.length < p.length) {
+        assert.deepEqual(decodeMessage(frameTypeOf(m), p.subarray(0, n)), plain);
+        continue;
+      }
       badFrame(() => decodeMessage(frameTypeOf(m), p.subarray(0, n)));
     }
   }
@@ -192,16 +197,11 @@ Deno.test("string fields keep a leading byte order mark", () => {
 });
 
 Deno.test("LIST_ENTRIES with a count the payload cannot hold fails fast", () => {
-  const t0 = performance.now();
   for (const n of [0xffffffff, 0x10000000, 1_000_000]) {
     const p = payload((w) => w.u8(1).u32(n));
-    badFrame(() => decodeMessage(FrameType.LIST_ENTRIES, p), "count");
+    // The check before the loop says so; a loop over the entries would end "truncated".
+    badFrame(() => decodeMessage(FrameType.LIST_ENTRIES, p), "listing count exceeds payload");
   }
-  // Looping over 2^32 entries would take far longer; 2 s leaves room for a busy machine.
-  assert.ok(
-    performance.now() - t0 < 2000,
-    "rejected without looping over the count",
-  );
   // One entry needs at least 18 bytes: 17 are not enough.
   const short = payload((w) => w.u8(1).u32(1).str("").u64(0).raw(new Uint8Array(7)));
   badFrame(() => decodeMessage(FrameType.LIST_ENTRIES, short));

@@ -19,7 +19,7 @@ function spawnScript(body: string) {
   const script = `
     import { onShutdownSignal } from "${module}";
     const { promise, resolve } = Promise.withResolvers();
-    const timer = setTimeout(() => Deno.exit(3), 10_000); // keeps the loop alive, bounds the test
+    const timer = setTimeout(() => Deno.exit(3), 60_000); // keeps the loop alive; a bound for a hang only
     ${body}
     console.log("ready");
     await promise;

@@ -42,6 +42,18 @@ async function listen(peer: RawPeer, ms: number, since: number) {
   return heard;
 }
 
+/** What `peer` hears until `done` settles (the client gave up), with arrival times since `since`. */
+async function listenUntil(peer: RawPeer, done: Promise<unknown>, since: number) {
+  let over = false;
+  done.then(() => over = true, () => over = true);
+  const heard: { at: number; packet: Packet }[] = [];
+  for (let i = 0; i < 10_000 && !over; i++) {
+    const r = await peer.recv(20); // a slice of the wait, to look at `over` again
+    if (r) heard.push({ at: performance.now() - since, packet: r.packet });
+  }
+  return heard;
+}
+
 /**
  * Asserts that each packet came no earlier than the waits before it allow,
  * counting from a moment before the peer could have started its clock: a
@@ -59,11 +71,12 @@ function assertNotBefore(heard: { at: number }[], waits: number[]) {
 Deno.test("tftp backoff: a put waits out a server that takes longer to commit than the fixed-interval budget", async () => {
   using fake = new RawPeer();
   const data = pseudoRandomBytes(700); // blocks 1 (512) and 2 (188)
-  // 50 ms and 4 retries: 250 ms at a fixed interval, 750 ms with backoff.
+  // 100 ms and 4 retries: 500 ms at a fixed interval, 1500 ms with backoff;
+  // the commit below takes 600 ms, leaving 900 ms for a busy machine's stalls.
   const put = tftpPut("up", memorySource(data), data.length, {
     hostname: "127.0.0.1",
     port: (fake.conn.addr as Deno.NetAddr).port,
-    timeoutMs: 50,
+    timeoutMs: 100,
     retries: 4,
   });
   put.catch(() => {}); // awaited below
@@ -77,14 +90,14 @@ Deno.test("tftp backoff: a put waits out a server that takes longer to commit th
     await fake.send({ op: "ACK", block: 1 }, wrq.from);
     const last = await fake.expect();
     assert.equal(last.packet.op === "DATA" && last.packet.block, 2);
-    // "Commit" for 300 ms, hearing the client's resends of block 2 meanwhile.
-    const resent = await listen(fake, 300, acked);
+    // "Commit" for 600 ms, hearing the client's resends of block 2 meanwhile.
+    const resent = await listen(fake, 600, acked);
     await fake.send({ op: "ACK", block: 2 }, wrq.from);
     const result = await put;
     assert.equal(result.bytes, 700);
     assert.ok(resent.every((r) => r.packet.op === "DATA" && r.packet.block === 2));
     assert.ok(resent.length >= 1, "block 2 was resent");
-    assertNotBefore(resent, [50, 100, 200]);
+    assertNotBefore(resent, [100, 200, 400]);
   }
 });
 
@@ -133,7 +146,7 @@ Deno.test("tftp backoff: a request to a server that never answers is resent at g
     retries: 2,
   });
   put.catch(() => {}); // awaited below
-  const requests = await listen(fake, 500, started);
+  const requests = await listenUntil(fake, put, started);
   await assert.rejects(put, (e) => isNetkitError(e, "TIMEOUT"));
   const took = performance.now() - started;
   assert.deepEqual(requests.map((r) => r.packet.op), ["WRQ", "WRQ", "WRQ"]);

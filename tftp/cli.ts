@@ -17,15 +17,18 @@ import {
   UsageError,
 } from "../core/cli_args.ts";
 import { AtomicFile } from "../core/atomic_file.ts";
+import { checkWritable, downloadPath, openLocalFile } from "../core/local_file.ts";
+import { entryExists } from "../core/jail_fs.ts";
 import { baseName } from "../core/local_path.ts";
 import { type TftpClientOptions, tftpGet, tftpPut } from "./client.ts";
-import { startTftpServer } from "./server.ts";
+import { DEFAULT_TFTP_PORT, startTftpServer } from "./server.ts";
 import { parseNetRange } from "../core/net_range.ts";
 import { formatSize } from "../core/format.ts";
 import { printableName } from "../core/printable.ts";
 import { ProgressLine } from "../core/progress.ts";
 import { formatHostPort } from "../core/net.ts";
 import { onShutdownSignal } from "../core/signals.ts";
+import { listenError } from "../core/listen_error.ts";
 
 /** One line for `netkit --help`. */
 export const SUMMARY = "TFTP server and client over UDP (RFC 1350 + options)";
@@ -39,7 +42,7 @@ export const USAGE = `Usage:
 Serve options:
   --root DIR             folder to serve (required); nothing outside it is reachable
   --host ADDR            address to bind (default 127.0.0.1)
-  --port N               UDP port (default 6969; 0 picks a free one)
+  --port N               UDP port (default ${DEFAULT_TFTP_PORT}; 0 picks a free one)
   --allow-read NET       only clients in NET may read (repeatable; e.g.
                          10.0.0.0/8, ::1; default: everyone)
   --allow-write [NET]    accept uploads (off by default), from NET only when
@@ -60,8 +63,10 @@ Client options (get, put):
   --timeout DURATION     first retransmission timeout, doubled per silent retry up to 4x (default 1s)
   --retries N            retransmissions before giving up (default 5: 19 s)
   -q, --quiet            no progress line
-  HOST's port defaults to 69. get writes DEST (default: FILE's base name,
-  '-' for stdout) only once the whole file has arrived.`;
+  --overwrite            get: replace an existing local file (refused otherwise)
+  HOST's port defaults to 69. get writes DEST (default: FILE's base name;
+  a folder: that name in it; '-' for stdout) only once the whole file has
+  arrived.`;
 
 const SERVE_FLAGS = {
   root: { type: "string" },
@@ -86,6 +91,7 @@ const CLIENT_FLAGS = {
   timeout: { type: "string" },
   retries: { type: "string" },
   quiet: { type: "boolean", short: "q" },
+  overwrite: { type: "boolean" },
 } as const;
 
 /** Runs `netkit tftp ...`; resolves to the exit code. */
@@ -147,10 +153,11 @@ async function serve(args: string[]): Promise<number> {
       }
     }
   }
+  const port = v.port === undefined ? DEFAULT_TFTP_PORT : parsePort(v.port);
   const server = await startTftpServer({
     root: v.root,
     hostname: v.host,
-    port: v.port === undefined ? undefined : parsePort(v.port),
+    port,
     allowWrite: v["allow-write"] !== undefined,
     readFrom: v["allow-read"],
     writeFrom: writeFrom?.includes("any") ? undefined : writeFrom,
@@ -165,10 +172,12 @@ async function serve(args: string[]): Promise<number> {
     timeoutMs: timeoutFlag(v.timeout),
     retries: intFlag(v.retries, "--retries", 0, 100),
     log: (line) => console.error(line),
+  }).catch((e) => {
+    throw listenError(e, { hostname: v.host ?? "127.0.0.1", port, transport: "udp" });
   });
-  const { hostname, port } = server.addr;
+  const bound = server.addr;
   console.log(
-    `netkit tftp: serving ${v.root} on udp ${formatHostPort(hostname, port)} (${
+    `netkit tftp: serving ${v.root} on udp ${formatHostPort(bound.hostname, bound.port)} (${
       v["allow-write"] !== undefined ? (v.overwrite ? "read-write" : "read, create") : "read-only"
     })`,
   );
@@ -190,6 +199,9 @@ async function transfer(kind: "get" | "put", args: string[]): Promise<number> {
     );
   }
   const [hostPort, file, third] = positionals;
+  if (v.overwrite && kind === "put") {
+    throw new UsageError("--overwrite goes with get (for uploads the server decides)");
+  }
   const { hostname, port } = parseHostPort(hostPort, 69);
   const quiet = v.quiet || third === "-";
   const progress = new ProgressLine(printableName(file), { enabled: quiet ? false : undefined });
@@ -206,7 +218,7 @@ async function transfer(kind: "get" | "put", args: string[]): Promise<number> {
   const t0 = performance.now();
   try {
     const bytes = kind === "get"
-      ? await get(file, third ?? baseName(file), options)
+      ? await get(file, third, options, v.overwrite ?? false)
       : await put(file, third ?? baseName(file), options);
     progress.done();
     if (!quiet) {
@@ -221,19 +233,34 @@ async function transfer(kind: "get" | "put", args: string[]): Promise<number> {
     const why = e instanceof Error ? e.message : String(e);
     throw new NetkitError(
       isNetkitError(e) ? e.code : "INTERNAL",
-      `tftp ${kind} ${file}: ${why}`,
+      why.startsWith(`${file}: `) ? `tftp ${kind} ${why}` : `tftp ${kind} ${file}: ${why}`,
     );
+  }
+}
+
+/** `remote`'s base name, or undefined when it has none. */
+function defaultName(remote: string): string | undefined {
+  try {
+    return baseName(remote);
+  } catch {
+    return undefined;
   }
 }
 
 async function get(
   remote: string,
-  dest: string,
+  destArg: string | undefined,
   o: TftpClientOptions,
+  overwrite: boolean,
 ): Promise<number> {
-  if (dest === "-") {
+  if (destArg === "-") {
     return (await tftpGet(remote, Deno.stdout, o)).bytes;
   }
+  const dest = await downloadPath(destArg, defaultName(remote));
+  if (!overwrite && await entryExists(dest)) {
+    throw new NetkitError("EXISTS", `${dest} exists already (use --overwrite to replace it)`);
+  }
+  await checkWritable(dest);
   const slash = dest.lastIndexOf("/");
   const folder = slash < 0 ? "." : dest.slice(0, slash) || "/";
   let dir: string;
@@ -247,7 +274,7 @@ async function get(
     write: async (p: Uint8Array) => (await out.write(p), p.length),
   };
   const r = await tftpGet(remote, sink, o);
-  await out.commit(true);
+  await out.commit(overwrite);
   return r.bytes;
 }
 
@@ -256,8 +283,7 @@ async function put(
   remote: string,
   o: TftpClientOptions,
 ): Promise<number> {
-  using file = await Deno.open(local, { read: true });
-  const info = await file.stat();
-  if (!info.isFile) throw new UsageError(`not a file: ${local}`);
+  const { file, info } = await openLocalFile(local);
+  using _file = file;
   return (await tftpPut(remote, file, info.size, o)).bytes;
 }

@@ -10,6 +10,7 @@
  */
 
 import { NetkitError } from "../core/errors.ts";
+import { type Clock, systemClock } from "../core/clock.ts";
 
 /** A received datagram: its bytes (a view into the buffer) and sender. */
 export type Datagram = [Uint8Array, Deno.Addr];
@@ -23,12 +24,14 @@ interface Waiter {
 export class DatagramWaiter {
   readonly #conn: Deno.DatagramConn;
   readonly #buf: Uint8Array;
+  readonly #clock: Clock;
   #receiving = false;
   #ready: Datagram | null = null;
   #failed: unknown = null;
   #waiter: Waiter | null = null;
   #deadline = 0;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Cancels the armed timer; undefined when none is armed. */
+  #timer: (() => void) | undefined;
   #timerAt = Infinity;
   #signal: AbortSignal | undefined;
   #closed = false;
@@ -36,10 +39,12 @@ export class DatagramWaiter {
   /**
    * @param conn the socket to read
    * @param buf where datagrams land; a result is valid until the next `next`
+   * @param clock time and timers (a virtual one in tests) @default the real clock
    */
-  constructor(conn: Deno.DatagramConn, buf: Uint8Array) {
+  constructor(conn: Deno.DatagramConn, buf: Uint8Array, clock: Clock = systemClock) {
     this.#conn = conn;
     this.#buf = buf;
+    this.#clock = clock;
   }
 
   /**
@@ -60,7 +65,7 @@ export class DatagramWaiter {
     }
     if (this.#failed) return Promise.reject(this.#failed);
     this.#receive();
-    const now = performance.now();
+    const now = this.#clock.now();
     this.#deadline = now + ms;
     this.#arm(ms, now);
     return new Promise((resolve, reject) => {
@@ -87,19 +92,19 @@ export class DatagramWaiter {
   }
 
   /** Makes sure the timer fires no later than `ms` from `now`. */
-  #arm(ms: number, now = performance.now()): void {
+  #arm(ms: number, now = this.#clock.now()): void {
     const at = now + ms;
     if (this.#timer !== undefined && this.#timerAt <= at + 1) return;
-    clearTimeout(this.#timer);
+    this.#timer?.();
     this.#timerAt = at;
-    this.#timer = setTimeout(() => this.#fire(), Math.max(0, ms));
+    this.#timer = this.#clock.after(Math.max(0, ms), () => this.#fire());
   }
 
   #fire(): void {
     this.#timer = undefined;
     this.#timerAt = Infinity;
     if (!this.#waiter) return; // nobody waits: stay unarmed
-    const left = this.#deadline - performance.now();
+    const left = this.#deadline - this.#clock.now();
     if (left > 0.5) {
       this.#arm(left); // armed for an older, later deadline's wait: re-arm
       return;
@@ -127,7 +132,7 @@ export class DatagramWaiter {
     if (this.#closed) return;
     this.#closed = true;
     this.#signal?.removeEventListener("abort", this.#onAbort);
-    clearTimeout(this.#timer);
+    this.#timer?.();
     this.#timer = undefined;
     const w = this.#waiter;
     this.#waiter = null;

@@ -24,6 +24,9 @@ import { Channel } from "./channel.ts";
 import { addressKey, formatHostPort } from "../core/net.ts";
 import { runSession } from "./session.ts";
 
+/** The server's port unless told otherwise (69 needs privileges). */
+export const DEFAULT_TFTP_PORT = 6969;
+
 /** Options of {@linkcode startTftpServer}. */
 export interface TftpServerOptions {
   /** Folder to serve; nothing outside it is reachable. */
@@ -96,7 +99,7 @@ export async function startTftpServer(
   const conn = Deno.listenDatagram({
     transport: "udp",
     hostname,
-    port: options.port ?? 6969,
+    port: options.port ?? DEFAULT_TFTP_PORT,
   });
   const stop = new AbortController();
   const ctx = {

@@ -159,6 +159,10 @@ export class FieldReader {
       throw new ProtocolError("BAD_FRAME", "string field is not valid UTF-8");
     }
   }
+  /** Bytes not read yet: optional fields at a payload's end are read only when present. */
+  get left(): number {
+    return this.#buf.length - this.#at;
+  }
   /** Fails unless every byte was consumed: trailing garbage is a bad frame. */
   /** True when every byte has been read. */
   get atEnd(): boolean {

@@ -18,6 +18,9 @@ export const DEFAULT_MAX_FRAME = 1 << 20;
 /** Smallest maximum payload a peer may announce (64 KiB). */
 export const MIN_MAX_FRAME = 1 << 16;
 
+/** Largest maximum payload a server may be set to (64 MiB). */
+export const MAX_MAX_FRAME = 64 << 20;
+
 /** Frame types. Values are wire constants and never change. */
 export const FrameType = {
   HELLO: 0x01,
@@ -29,6 +32,8 @@ export const FrameType = {
   PUT: 0x22,
   PUT_READY: 0x23,
   PUT_OK: 0x24,
+  CANCEL: 0x25,
+  CANCEL_OK: 0x26,
   DATA: 0x30,
   END: 0x31,
   QUIT: 0x40,

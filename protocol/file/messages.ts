@@ -32,6 +32,14 @@ export const Feature = {
   READ_ONLY: 1 << 7,
   /** The server has user accounts: HELLO may name a user, its token the password. */
   USERS: 1 << 8,
+  /**
+   * The server takes a version with a resumed transfer: `ifVersion` on GET
+   * and `version` on a resumable PUT. Older servers refuse those fields, so
+   * a client sends them only when this bit is set.
+   */
+  RESUME_CHECK: 1 << 9,
+  /** The server takes CANCEL, dropping what it kept of broken uploads. */
+  CANCEL: 1 << 10,
 } as const;
 
 /** PUT flags. */
@@ -96,11 +104,23 @@ export interface ListEntries {
   last: boolean;
   entries: ListEntry[];
 }
+/** What a resumed transfer continues: the source's size and modification time. */
+export interface SourceVersion {
+  size: number;
+  mtimeMs: number;
+}
+
 /** Request a file from `offset` on. */
 export interface Get {
   type: "GET";
   name: string;
   offset: number;
+  /**
+   * Continue from `offset` only if the file is still this version; if it is
+   * not, the server sends it whole (GET_OK with offset 0), as HTTP's
+   * `If-Range` does. Sent only to servers with `RESUME_CHECK`.
+   */
+  ifVersion?: SourceVersion;
 }
 /** The server will send `size - offset` bytes as DATA frames, then END. */
 export interface GetOk {
@@ -116,6 +136,13 @@ export interface Put {
   size: number;
   /** Bitwise OR of {@linkcode PutFlag} values. */
   flags: number;
+  /**
+   * With RESUME: the source's version (its modification time, ms). The server
+   * keeps a broken upload's bytes per name, size and version, so bytes of
+   * another version are never continued. Sent only to servers with
+   * `RESUME_CHECK`.
+   */
+  version?: number;
 }
 /** The server takes DATA from `offset` on (0 unless resuming). */
 export interface PutReady {
@@ -127,6 +154,16 @@ export interface PutOk {
   type: "PUT_OK";
   size: number;
   digest: Uint8Array;
+}
+/** Drop what the server kept of broken resumable uploads to `name`. */
+export interface Cancel {
+  type: "CANCEL";
+  name: string;
+}
+/** The answer to CANCEL: how many kept uploads were dropped (at least 1). */
+export interface CancelOk {
+  type: "CANCEL_OK";
+  removed: number;
 }
 /** End of a transfer's DATA: the digest of the whole file, from byte 0. */
 export interface End {
@@ -160,6 +197,8 @@ export type Message =
   | Put
   | PutReady
   | PutOk
+  | Cancel
+  | CancelOk
   | End
   | Quit
   | Bye
@@ -194,12 +233,20 @@ export function encodePayload(m: Message): Uint8Array {
       break;
     case "GET":
       w.str(m.name).u64(m.offset);
+      if (m.ifVersion) w.u64(m.ifVersion.size).u64(m.ifVersion.mtimeMs);
       break;
     case "GET_OK":
       w.u64(m.size).u64(m.offset).u64(m.mtimeMs);
       break;
     case "PUT":
       w.str(m.name).u64(m.size).u8(m.flags);
+      if (m.version !== undefined) w.u64(m.version);
+      break;
+    case "CANCEL":
+      w.str(m.name);
+      break;
+    case "CANCEL_OK":
+      w.u32(m.removed);
       break;
     case "PUT_READY":
       w.u64(m.offset);
@@ -293,14 +340,26 @@ export function decodeMessage(
       m = { type: "LIST_ENTRIES", last, entries };
       break;
     }
-    case FrameType.GET:
-      m = { type: "GET", name: r.str(), offset: r.u64() };
+    case FrameType.GET: {
+      const get: Get = { type: "GET", name: r.str(), offset: r.u64() };
+      if (r.left >= 16) get.ifVersion = { size: r.u64(), mtimeMs: r.u64() };
+      m = get;
       break;
+    }
     case FrameType.GET_OK:
       m = { type: "GET_OK", size: r.u64(), offset: r.u64(), mtimeMs: r.u64() };
       break;
-    case FrameType.PUT:
-      m = { type: "PUT", name: r.str(), size: r.u64(), flags: r.u8() };
+    case FrameType.PUT: {
+      const put: Put = { type: "PUT", name: r.str(), size: r.u64(), flags: r.u8() };
+      if (r.left >= 8) put.version = r.u64();
+      m = put;
+      break;
+    }
+    case FrameType.CANCEL:
+      m = { type: "CANCEL", name: r.str() };
+      break;
+    case FrameType.CANCEL_OK:
+      m = { type: "CANCEL_OK", removed: r.u32() };
       break;
     case FrameType.PUT_READY:
       m = { type: "PUT_READY", offset: r.u64() };

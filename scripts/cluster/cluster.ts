@@ -30,7 +30,7 @@ import {
   tokenOf,
 } from "./services.ts";
 import type { BalancerPorts } from "./balancer_config.ts";
-import { balancerPorts, haproxyAdmin, setDrained, startBalancers } from "./balancers.ts";
+import { balancerPorts, setDrained, startBalancers } from "./balancers.ts";
 import { tearDown } from "./teardown.ts";
 
 /** Options of {@linkcode startCluster}. */
