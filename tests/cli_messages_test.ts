@@ -191,6 +191,6 @@ Deno.test("cli messages: --auth with an empty password is refused", async () => 
   await expectFailure(
     [["http", "--root", dir.path, "--upload", "--auth", "alice:"]],
     2,
-    /^netkit: --auth: the password is empty \(expected USER:PASSWORD\)$/,
+    /^netkit: --auth: expected USER:PASSWORD \(neither empty\)$/,
   );
 });

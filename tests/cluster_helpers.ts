@@ -52,10 +52,17 @@ export class Bytes implements AsyncDisposable {
   async put(
     name: string,
     data: Uint8Array,
-    options: { overwrite?: boolean; resume?: boolean; onProgress?: (done: number) => void } = {},
+    options: {
+      overwrite?: boolean;
+      resume?: boolean;
+      onProgress?: (done: number) => void;
+      /** The local file's modification time: a resume goes on only from the same version. */
+      mtime?: Date;
+    } = {},
   ): Promise<TransferResult> {
     const path = this.local.join(`up-${crypto.randomUUID()}`);
     await Deno.writeFile(path, data);
+    if (options.mtime) await Deno.utime(path, options.mtime, options.mtime);
     try {
       return await this.client.upload(path, name, {
         overwrite: options.overwrite,

@@ -132,10 +132,12 @@ Deno.test({
 
     await step("a resumable upload broken through A is resumed through B", async () => {
       const data = randomBytes(24 << 20);
+      const mtime = new Date(); // one version of the source, uploaded twice
       const cut = new AbortController();
       const a = new Bytes(await connectFiles(files(A), token, { signal: cut.signal }), local);
       await assert.rejects(a.put("resumed.bin", data, {
         resume: true,
+        mtime,
         onProgress: (done) => done >= 8 << 20 && cut.abort(),
       }));
       // Host A lets go of the part file once it sees the connection end;
@@ -144,7 +146,7 @@ Deno.test({
       for (let attempt = 0; attempt < 10 && result === null; attempt++) {
         await using b = await client(B);
         try {
-          result = await b.put("resumed.bin", data, { resume: true });
+          result = await b.put("resumed.bin", data, { resume: true, mtime });
         } catch (e) {
           if (!isNetkitError(e, "BUSY")) throw e;
         }
