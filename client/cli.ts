@@ -4,7 +4,8 @@
  * @module
  */
 
-import { parseDuration, parseFlags, parseHostPort, readPem, UsageError } from "../core/cli_args.ts";
+import { parseDuration, parseHostPort, readPem, UsageError } from "../core/cli_args.ts";
+import { defineCommand, formatSettings, parseCommand } from "../core/command_line.ts";
 import { FileClient } from "./client.ts";
 import { formatHostPort } from "../core/net.ts";
 import { formatListing } from "./format.ts";
@@ -42,6 +43,8 @@ Options:
   --ca FILE       also trust this PEM certificate (e.g. a self-signed server's)
   --token TOKEN   the server's shared token; better: set NETKIT_TOKEN in the
                   environment (kept out of the process list)
+  --config FILE   read settings from FILE's "client" section (JSONC)
+  --print-config  print the settings in effect (secrets masked) and exit
   -h, --help      show this help
 
 Every transfer is verified end to end (XXH3-128 or SHA-256, as the server
@@ -57,34 +60,48 @@ Examples:
 
 const ONE_SHOT = new Set(["ls", "get", "put"]);
 
+/** The flags of `netkit client`, its config section and their defaults. */
+export const COMMAND = defineCommand("client", "client", {
+  json: { type: "boolean", default: false },
+  resume: { type: "boolean", default: false },
+  overwrite: { type: "boolean", default: false },
+  fsync: { type: "boolean", default: false },
+  timeout: { type: "string", default: "60s" },
+  tls: { type: "boolean", default: false },
+  ca: { type: "string", path: true },
+  token: { type: "string", secret: true, env: "NETKIT_TOKEN" },
+});
+
 /** Runs `netkit client`. */
 export async function main(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(args, {
-    json: { type: "boolean" },
-    resume: { type: "boolean" },
-    overwrite: { type: "boolean" },
-    fsync: { type: "boolean" },
-    timeout: { type: "string" },
-    tls: { type: "boolean" },
-    ca: { type: "string" },
-    token: { type: "string" },
-  }, "client");
+  const settings = parseCommand(args, COMMAND);
+  const { values, positionals } = settings;
   const tls = values.tls || values.ca !== undefined
-    ? { caCerts: values.ca === undefined ? undefined : [await readPem(values.ca, "--ca")] }
+    ? {
+      caCerts: values.ca === undefined
+        ? undefined
+        : [await settings.explain(() => readPem(values.ca!, "--ca"))],
+    }
     : null;
-  const token = values.token ?? Deno.env.get("NETKIT_TOKEN");
+  const token = values.token;
   const words = [...positionals];
   const address = words.length > 0 && !ONE_SHOT.has(words[0]) ? words.shift()! : "127.0.0.1";
   const { hostname, port } = parseHostPort(address, 7070);
   const shown = formatHostPort(hostname, port);
-  const timeoutMs = values.timeout === undefined
-    ? undefined
-    : parseDuration(values.timeout, "--timeout");
+  const timeoutMs = settings.explain(() => parseDuration(values.timeout, "--timeout"));
+  if (settings.printConfig) {
+    console.log(formatSettings(settings));
+    return 0;
+  }
   const connect = () => FileClient.connect({ hostname, port, timeoutMs, tls, token });
 
+  // A flag that does not fit the command is a mistake on the command line;
+  // set in the config file, it only applies where it fits.
+  const typed = (flag: "json" | "resume" | "overwrite" | "fsync") =>
+    values[flag] && settings.sources[flag].kind === "command line";
   const [command, ...rest] = words;
   if (command === undefined) {
-    if (values.json || values.resume || values.overwrite) {
+    if (typed("json") || typed("resume") || typed("overwrite")) {
       throw new UsageError("--json, --resume and --overwrite go with a command");
     }
     return await runRepl({ connect, address: shown });
@@ -94,9 +111,9 @@ export async function main(args: string[]): Promise<number> {
   if (min < 0) throw new UsageError(`unknown client command '${command}'`);
   if (rest.length < min) throw new UsageError(`${command}: missing argument`);
   if (rest.length > max) throw new UsageError(`${command}: unexpected argument '${rest[max]}'`);
-  if (values.json && command !== "ls") throw new UsageError("--json goes with ls");
-  if (values.fsync && command !== "get") throw new UsageError("--fsync goes with get");
-  if (values.resume && command === "ls") throw new UsageError("--resume goes with get or put");
+  if (typed("json") && command !== "ls") throw new UsageError("--json goes with ls");
+  if (typed("fsync") && command !== "get") throw new UsageError("--fsync goes with get");
+  if (typed("resume") && command === "ls") throw new UsageError("--resume goes with get or put");
 
   await using client = await connect();
   if (command === "ls") {

@@ -16,6 +16,7 @@ import { renderPage } from "./listing_page.ts";
 import type { StaticOptions } from "./options.ts";
 import { commonHeaders, createStaticHandler, type StaticHandler } from "./static.ts";
 import { writesLayer } from "./writes.ts";
+import type { ServiceMetrics } from "../core/service_metrics.ts";
 
 /** The composed handler and what it holds. */
 export interface HttpHandler extends StaticHandler {
@@ -32,11 +33,15 @@ function readCredentials(gate: CredentialGate): Layer {
 }
 
 /**
- * Builds the handler for `options.root` (checked and made canonical now).
+ * Builds the handler for `options.root` (checked and made canonical now),
+ * counting uploads into `metrics` when given.
  *
  * @throws {NetkitError} `NOT_FOUND` when the root is missing or not a folder
  */
-export async function createHttpHandler(options: StaticOptions): Promise<HttpHandler> {
+export async function createHttpHandler(
+  options: StaticOptions,
+  metrics: ServiceMetrics | null = null,
+): Promise<HttpHandler> {
   const library = await Library.open(options.root, {
     hidden: options.hidden,
     followSymlinks: options.followSymlinks,
@@ -59,7 +64,10 @@ export async function createHttpHandler(options: StaticOptions): Promise<HttpHan
   if ((options.authRead ?? false) && gate.configured) layers.push(readCredentials(gate));
   if (archives) layers.push(archiveLayer(library, common));
   layers.push(
-    writesLayer({ library, options, common, stallMs: options.stallTimeout ?? 60_000 }, gate),
+    writesLayer(
+      { library, options, common, stallMs: options.stallTimeout ?? 60_000, metrics },
+      gate,
+    ),
   );
   const handle: Handler = layers.reduceRight((next, layer) => layer(next), files.handle);
   return { ...files, handle, library };

@@ -46,6 +46,9 @@ export const CONDITIONAL: readonly string[] = [
 /** Remembered answers, bounded in bytes and count, least recently used out first. */
 export class HotPaths {
   readonly #entries: LruCache<string, HotEntry>;
+  /** Requests answered from here, and not, since the start (for metrics). */
+  hits = 0;
+  misses = 0;
 
   /**
    * @param revalidateMs how long a check stays good; 0 checks every request
@@ -64,13 +67,19 @@ export class HotPaths {
   /** The answer for `raw` when it is still valid, else null. */
   answer(raw: string, req: Request): Response | null {
     const e = this.#entries.get(raw);
-    if (e === undefined) return null;
+    if (e === undefined) return this.#miss();
     const now = Date.now();
-    if (now - e.checkedAt >= this.revalidateMs && !this.#check(raw, e, now)) return null;
+    if (now - e.checkedAt >= this.revalidateMs && !this.#check(raw, e, now)) return this.#miss();
     const h = req.headers;
-    for (const name of CONDITIONAL) if (h.has(name)) return null;
-    if (e.negotiates && h.has("accept-encoding")) return null;
+    for (const name of CONDITIONAL) if (h.has(name)) return this.#miss();
+    if (e.negotiates && h.has("accept-encoding")) return this.#miss();
+    this.hits++;
     return new Response(req.method === "HEAD" ? null : e.bytes, { headers: e.headers });
+  }
+
+  #miss(): null {
+    this.misses++;
+    return null;
   }
 
   /** Stats the entry's path; false (and forgets it) when the file is not the same. */

@@ -8,20 +8,49 @@
  * @module
  */
 
-import { AccessLog, formatCombined } from "./access_log.ts";
+import { accessLine, AccessLog, basicUser } from "./access_log.ts";
 import { DEFAULT_PORT, type HttpServerOptions } from "./options.ts";
 import { createHttpHandler } from "./app.ts";
 import { errorResponse } from "./error_status.ts";
 import { formatHostPort } from "../core/net.ts";
+import type { MetricsSnapshot } from "../core/metrics.ts";
+import { type Refusal, ServiceMetrics } from "../core/service_metrics.ts";
+import { claimSocketPath, SocketFile } from "../core/unix_socket.ts";
+import { WorkerMetrics } from "../core/worker_metrics.ts";
+
+/** The methods counted by name; any other counts as OTHER. */
+export const HTTP_METHODS: readonly string[] = [
+  "GET",
+  "HEAD",
+  "PUT",
+  "PATCH",
+  "POST",
+  "DELETE",
+  "OPTIONS",
+  "MKCOL",
+  "PROPFIND",
+  "PROPPATCH",
+  "COPY",
+  "MOVE",
+  "LOCK",
+  "UNLOCK",
+];
+
+/** Statuses counted as a request turned away, by reason. */
+const REFUSALS: Record<number, Refusal> = { 401: "auth", 413: "limit", 429: "limit", 503: "busy" };
 
 /** A running server. */
 export interface HttpServerHandle extends AsyncDisposable {
-  /** The bound address (the real port when 0 was asked for). */
-  readonly addr: Deno.NetAddr;
-  /** `http://host:port/` or `https://...`. */
+  /** The bound address (the real port when 0 was asked for), or the unix socket. */
+  readonly addr: Deno.NetAddr | Deno.UnixAddr;
+  /** `http://host:port/` or `https://...`; `http+unix://` and the path for a socket. */
   readonly url: string;
   /** Settles when every listener has closed. */
   readonly finished: Promise<void>;
+  /** Why the server would turn requests away now (shutting down), or null. */
+  readonly refusing: string | null;
+  /** The metrics of every isolate serving (none unless `metrics` is on). */
+  metrics(): Promise<MetricsSnapshot[]>;
   /** Stops accepting, lets requests in flight finish; safe twice. */
   shutdown(): Promise<void>;
   /**
@@ -32,7 +61,8 @@ export interface HttpServerHandle extends AsyncDisposable {
   abort(): void;
 }
 
-function urlOf(addr: Deno.NetAddr, tls: boolean): string {
+function urlOf(addr: Deno.NetAddr | Deno.UnixAddr, tls: boolean): string {
+  if ("path" in addr) return `http+unix://${encodeURIComponent(addr.path)}/`;
   return `${tls ? "https" : "http"}://${formatHostPort(addr.hostname, addr.port)}/`;
 }
 
@@ -40,6 +70,31 @@ function contentLength(res: Response): number | null {
   if (res.body === null) return null;
   const v = res.headers.get("content-length");
   return v === null ? null : Number(v);
+}
+
+/** The request target as sent: path and query. */
+function targetOf(url: string): string {
+  const slash = url.indexOf("/", url.indexOf("//") + 2);
+  return slash < 0 ? "/" : url.slice(slash);
+}
+
+/** The client's address: "-" behind a unix socket (the proxy's peer is not known). */
+function hostOf(info: Deno.ServeHandlerInfo<Deno.Addr>): string {
+  const a = info.remoteAddr;
+  return a.transport === "tcp" || a.transport === "udp" ? a.hostname : "-";
+}
+
+/** `res` with its body counted into `metrics` as it streams (a body of unknown length). */
+function countedBody(res: Response, metrics: ServiceMetrics): Response {
+  const counted = res.body!.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, out) {
+        metrics.sent(chunk.length);
+        out.enqueue(chunk);
+      },
+    }),
+  );
+  return new Response(counted, res);
 }
 
 /**
@@ -50,62 +105,95 @@ export async function serveInProcess(
   options: HttpServerOptions,
   reusePort = false,
 ): Promise<HttpServerHandle> {
-  const handler = await createHttpHandler(options);
+  const metrics = options.metrics ? new ServiceMetrics("http", HTTP_METHODS) : null;
+  const handler = await createHttpHandler(options, metrics);
   const log = options.quiet ? null : new AccessLog(Deno.stderr);
+  const format = options.logFormat ?? "clf";
   const ac = new AbortController();
   const tls = options.cert !== undefined && options.key !== undefined;
+  if (metrics) {
+    metrics.cache("hot", handler.caches.hot);
+    metrics.cache("file", handler.caches.file);
+  }
 
   const done = (
     req: Request,
-    info: Deno.ServeHandlerInfo<Deno.NetAddr>,
+    info: Deno.ServeHandlerInfo<Deno.Addr>,
     res: Response,
+    started: number,
   ): Response => {
-    const url = req.url;
-    const slash = url.indexOf("/", url.indexOf("//") + 2);
-    log!.log(formatCombined(
-      info.remoteAddr.hostname,
-      Date.now(),
-      req.method,
-      slash < 0 ? "/" : url.slice(slash),
-      res.status,
-      contentLength(res),
-      req.headers.get("referer"),
-      req.headers.get("user-agent"),
-    ));
+    const ms = performance.now() - started;
+    const bytes = req.method === "HEAD" ? null : contentLength(res);
+    if (metrics) {
+      const status = res.status;
+      metrics.open(-1);
+      metrics.request(req.method, String(status), ms / 1000);
+      const refusal = REFUSALS[status];
+      if (refusal) metrics.refused(refusal);
+      if (bytes !== null) metrics.sent(bytes);
+      else if (res.body !== null && req.method !== "HEAD") res = countedBody(res, metrics);
+    }
+    log?.log(accessLine(format, {
+      host: hostOf(info),
+      time: Date.now(),
+      method: req.method,
+      target: targetOf(req.url),
+      status: res.status,
+      bytes,
+      referer: req.headers.get("referer"),
+      userAgent: req.headers.get("user-agent"),
+      user: basicUser(req.headers.get("authorization")),
+      ms,
+    }));
     return res;
   };
 
   const serve = (
     req: Request,
-    info: Deno.ServeHandlerInfo<Deno.NetAddr>,
+    info: Deno.ServeHandlerInfo<Deno.Addr>,
   ): Response | Promise<Response> => {
+    const observed = log !== null || metrics !== null;
+    const started = observed ? performance.now() : 0;
+    metrics?.open(1);
     let res: Response | Promise<Response>;
     try {
-      res = handler.handle(req, info);
+      res = handler.handle(req, info as Deno.ServeHandlerInfo<Deno.NetAddr>);
     } catch (e) {
       res = errorResponse(e);
     }
     if (res instanceof Promise) {
       res = res.catch(errorResponse);
-      return log ? res.then((r) => done(req, info, r)) : res;
+      return observed ? res.then((r) => done(req, info, r, started)) : res;
     }
-    return log ? done(req, info, res) : res;
+    return observed ? done(req, info, res, started) : res;
   };
 
-  const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
-  const server = Deno.serve({
-    hostname: options.hostname ?? "127.0.0.1",
-    port: options.port ?? DEFAULT_PORT,
-    reusePort,
-    signal: ac.signal,
-    automaticCompression: false,
-    ...(tls ? { cert: options.cert!, key: options.key! } : {}),
-    onListen: resolve,
-    onError: errorResponse,
-  }, serve);
+  const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr | Deno.UnixAddr>();
+  const common = { signal: ac.signal, onListen: resolve, onError: errorResponse };
+  let server: Deno.HttpServer<Deno.Addr>;
+  if (options.socket !== undefined) {
+    await claimSocketPath(options.socket);
+    server = Deno.serve({ ...common, transport: "unix", path: options.socket }, serve);
+  } else {
+    server = Deno.serve({
+      ...common,
+      hostname: options.hostname ?? "127.0.0.1",
+      port: options.port ?? DEFAULT_PORT,
+      reusePort,
+      automaticCompression: false,
+      ...(tls ? { cert: options.cert!, key: options.key! } : {}),
+    }, serve);
+  }
   const addr = await listening;
+  const socketFile = "path" in addr
+    ? await SocketFile.bound(addr.path, options.socketMode).catch((e) => {
+      ac.abort();
+      throw e;
+    })
+    : null;
   const finished = server.finished.finally(async () => {
     handler.close();
+    await socketFile?.remove();
     await log?.flush();
   });
   let closing: Promise<void> | null = null;
@@ -121,6 +209,10 @@ export async function serveInProcess(
     addr,
     url: urlOf(addr, tls),
     finished,
+    get refusing() {
+      return closing !== null || closed ? "shutting down" : null;
+    },
+    metrics: () => Promise.resolve(metrics ? [metrics.snapshot()] : []),
     shutdown() {
       closing ??= server.shutdown().then(() => finished);
       return closing;
@@ -145,6 +237,7 @@ export async function startHttpServer(
   if (n <= 1) return await serveInProcess(options);
   const workers: Worker[] = [];
   const closed: Promise<void>[] = [];
+  const asked = new WorkerMetrics();
   const startOne = async (port: number): Promise<number> => {
     const w = new Worker(new URL("./worker.ts", import.meta.url), {
       type: "module",
@@ -155,6 +248,7 @@ export async function startHttpServer(
     closed.push(gone);
     w.onmessage = (e) => {
       if (e.data === "closed") setGone();
+      else if (Array.isArray(e.data?.metrics)) asked.answered(w, e.data.metrics);
       else if (typeof e.data?.port === "number") resolve(e.data.port);
       else reject(new Error(e.data?.error ?? "worker failed to start"));
     };
@@ -162,6 +256,7 @@ export async function startHttpServer(
       e.preventDefault();
       reject(new Error(e.message));
       setGone();
+      asked.gone(w);
     };
     w.postMessage({ options: { ...options, port, workers: 1 } });
     return await promise;
@@ -180,13 +275,24 @@ export async function startHttpServer(
     >();
     const terminate = () => {
       for (const w of workers) w.terminate();
+      asked.end();
       setFinished();
     };
     let closing: Promise<void> | null = null;
+    const own = options.metrics ? new ServiceMetrics("http", HTTP_METHODS) : null;
+    own?.workers(n);
     return {
       addr,
       url: urlOf(addr, tls),
       finished,
+      get refusing() {
+        return closing !== null ? "shutting down" : null;
+      },
+      async metrics() {
+        if (!own) return [];
+        const each = await Promise.all(workers.map((w) => asked.ask(w, "metrics")));
+        return [own.snapshot(), ...each.flat()];
+      },
       shutdown() {
         closing ??= (async () => {
           for (const w of workers) w.postMessage("shutdown");

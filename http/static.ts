@@ -10,6 +10,7 @@
  */
 
 import { isNetkitError, NetkitError } from "../core/errors.ts";
+import type { CacheStats } from "../core/service_metrics.ts";
 import type { Library } from "../core/library.ts";
 import { CompressCache } from "./compress.ts";
 import { FileCache } from "./file_cache.ts";
@@ -30,6 +31,8 @@ export interface StaticHandler {
   readonly handle: Handler;
   /** The compressed-bytes cache (tests wait on it). */
   readonly compress: CompressCache | null;
+  /** The in-memory caches' hit and miss counts: answers of hot paths, small files' bytes. */
+  readonly caches: { readonly hot: CacheStats; readonly file: CacheStats };
   /** Releases the compression Worker; safe to call twice. */
   close(): void;
 }
@@ -178,7 +181,12 @@ export function createStaticHandler(
     });
   }
 
-  return { handle, compress, close: () => compress?.close() };
+  return {
+    handle,
+    compress,
+    caches: { hot: ctx.hot, file: ctx.files },
+    close: () => compress?.close(),
+  };
 }
 
 /**

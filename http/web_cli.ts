@@ -7,22 +7,23 @@
  */
 
 import { parseSize, UsageError } from "../core/cli_args.ts";
+import type { FlagTable } from "../core/command_line.ts";
 import { isLoopback } from "../core/net.ts";
 import { type WebOptions, writesEnabled } from "./web_options.ts";
 
 /** The flags, merged into the `http` flag table. */
 export const WEB_FLAGS = {
-  upload: { type: "boolean" },
-  overwrite: { type: "boolean" },
+  upload: { type: "boolean", default: false },
+  overwrite: { type: "boolean", default: false },
   "max-upload": { type: "string" },
-  mkdir: { type: "boolean" },
-  delete: { type: "boolean" },
-  auth: { type: "string" },
-  token: { type: "string" },
-  "auth-read": { type: "boolean" },
-  "insecure-auth": { type: "boolean" },
-  "no-archive": { type: "boolean" },
-} as const;
+  mkdir: { type: "boolean", default: false },
+  delete: { type: "boolean", default: false },
+  auth: { type: "string", secret: true },
+  token: { type: "string", secret: true, env: "NETKIT_TOKEN" },
+  "auth-read": { type: "boolean", default: false },
+  "insecure-auth": { type: "boolean", default: false },
+  "no-archive": { type: "boolean", default: false },
+} as const satisfies FlagTable;
 
 type Values = {
   upload?: boolean;
@@ -38,19 +39,14 @@ type Values = {
 };
 
 /**
- * Turns the flags into options. The token may also come from `NETKIT_TOKEN`.
+ * Turns the flags into options.
  *
  * @param host the address the server will listen on
  * @param tls true when HTTPS is on
  * @throws {UsageError} for a bad value or an unsafe combination
  */
 export function parseWebArgs(v: Values, host: string, tls: boolean): WebOptions {
-  let token = v.token;
-  if (token === undefined) {
-    try {
-      token = Deno.env.get("NETKIT_TOKEN") || undefined;
-    } catch { /* no env permission: no token */ }
-  }
+  const token = v.token;
   if (token !== undefined && token === "") {
     throw new UsageError("--token: must not be empty", "http");
   }

@@ -14,6 +14,11 @@ import { FileStore } from "./file_store.ts";
 import { type AcceptLoop, type ServerModel, startAcceptLoop } from "./listen.ts";
 import { type FileServerOptions, resolveFileServerOptions } from "./options.ts";
 import { Session, type SessionContext } from "./session.ts";
+import { ServiceMetrics } from "../core/service_metrics.ts";
+import type { MetricsSnapshot } from "../core/metrics.ts";
+
+/** The requests the file service counts; anything else counts as OTHER. */
+export const FILE_REQUESTS: readonly string[] = ["LIST", "GET", "PUT", "QUIT"];
 
 /** Options of {@linkcode startFileServer}: the server options plus its model. */
 export interface StartFileServerOptions extends FileServerOptions {
@@ -47,6 +52,13 @@ export interface FileServer extends AsyncDisposable {
   readonly connections: number;
   /** Fires a `"connectionclose"` event each time a client connection has ended. */
   readonly events: EventTarget;
+  /**
+   * Why the server would turn new clients away now (shutting down, at its
+   * connection limit), or null while it takes them.
+   */
+  readonly refusing: string | null;
+  /** The metrics of every isolate serving (none unless `metrics` is on). */
+  metrics(): Promise<MetricsSnapshot[]>;
   /** Resolves when the server has stopped. */
   readonly finished: Promise<void>;
   /**
@@ -72,7 +84,8 @@ export async function startFileServer(
     : { check: new TokenCheck(o.token), throttle: new AuthThrottle(options.authThrottle) };
   const hashPool = new HashPool(1).acquire();
   const sessions = new Set<Session>();
-  const ctx: SessionContext = { store, options: o, log, auth, hashPool, sessions };
+  const metrics = o.metrics ? new ServiceMetrics("serve-files", FILE_REQUESTS) : null;
+  const ctx: SessionContext = { store, options: o, log, auth, hashPool, sessions, metrics };
   const queues = options.acceptQueues ?? 1;
   if (!Number.isInteger(queues) || queues < 1 || queues > 64) {
     throw new RangeError(`acceptQueues must be from 1 to 64, got ${queues}`);
@@ -107,7 +120,10 @@ export async function startFileServer(
     code: "BUSY",
     message: `server busy: ${o.maxConnections} connections already`,
   });
-  const handler = (conn: Deno.Conn, stopping: AbortSignal) => new Session(conn, ctx).run(stopping);
+  const handler = (conn: Deno.Conn, stopping: AbortSignal) => {
+    metrics?.accepted();
+    return new Session(conn, ctx).run(stopping);
+  };
   // On shutdown, sessions waiting for a request end now; busy ones finish theirs first.
   const stopIdle = () => {
     sessions.forEach((s) => {
@@ -115,11 +131,19 @@ export async function startFileServer(
     });
   };
   const slots = new SharedSlots(o.maxConnections, options.sharedSlots);
+  if (metrics) {
+    metrics.openFrom(() => loop.active);
+    metrics.cache("reply", store.replies);
+    metrics.cache("digest", store.digests);
+  }
   const loops: AcceptLoop[] = listeners.map((l) =>
     startAcceptLoop(l, handler, {
       model: options.model ?? "async",
       slots,
-      onBusy: (conn) => writeAll(conn, busyFrame),
+      onBusy: (conn) => {
+        metrics?.refused("busy");
+        return writeAll(conn, busyFrame);
+      },
       onError: (e) => log(`${new Date().toISOString()} accept error: ${e}`),
       onClosed: () => events.dispatchEvent(new Event("connectionclose")),
       onStop: stopIdle,
@@ -129,6 +153,7 @@ export async function startFileServer(
     get active() {
       return loops.reduce((n, l) => n + l.active, 0);
     },
+    stopping: false,
     finished: Promise.all(loops.map((l) => l.finished)).then(() => {}),
     close: (graceMs: number) => Promise.all(loops.map((l) => l.close(graceMs))).then(() => {}),
   };
@@ -151,6 +176,7 @@ export async function startFileServer(
   let closing: Promise<void> | undefined;
   const close = () =>
     closing ??= (async () => {
+      loop.stopping = true;
       await loop.close(o.shutdownGraceMs);
       await finished;
     })();
@@ -162,6 +188,13 @@ export async function startFileServer(
     get connections() {
       return loop.active;
     },
+    get refusing() {
+      if (loop.stopping) return "shutting down";
+      return slots.used >= o.maxConnections
+        ? `at the connection limit (${o.maxConnections})`
+        : null;
+    },
+    metrics: () => Promise.resolve(metrics ? [metrics.snapshot()] : []),
     finished,
     close,
     [Symbol.asyncDispose]: close,

@@ -6,6 +6,7 @@
  */
 
 import { DEFAULT_MAX_FRAME, MIN_MAX_FRAME } from "../protocol/file/frame.ts";
+import type { LogFormat } from "../core/log_format.ts";
 
 /** Options of {@linkcode startFileServer}. */
 export interface FileServerOptions {
@@ -31,6 +32,10 @@ export interface FileServerOptions {
   shutdownGraceMs?: number;
   /** Where request log lines go; `null` mutes them. @default console.error */
   log?: ((line: string) => void) | null;
+  /** The request log's format: a line of text, or one JSON object per line. @default "clf" */
+  logFormat?: LogFormat;
+  /** Keep metrics (requests, bytes, connections, uploads, caches) for `metrics()`. @default false */
+  metrics?: boolean;
   /** Shared secret every client must present in HELLO; `null` for none. @default null */
   token?: string | null;
   /** PEM certificate chain and key: serve over TLS; `null` for plain TCP. @default null */
@@ -62,6 +67,8 @@ export const FILE_SERVER_DEFAULTS: ResolvedFileServerOptions = {
   maxUpload: 64 * 1024 ** 3,
   shutdownGraceMs: 10_000,
   log: (line) => console.error(line),
+  logFormat: "clf",
+  metrics: false,
   token: null,
   tls: null,
   hashOffloadMinBytes: null,

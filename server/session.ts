@@ -46,6 +46,8 @@ import { TrackedConn } from "../core/tracked_conn.ts";
 import { hashPrefix, receiveData, sendData } from "../protocol/file/data_path.ts";
 import { readFullSync } from "../core/disk_io.ts";
 import { formatHostPort } from "../core/net.ts";
+import { failureLine, requestLine } from "./request_log.ts";
+import type { ServiceMetrics, UploadResult } from "../core/service_metrics.ts";
 
 /** Files up to this size are answered in a single write. */
 const SMALL_FILE_BYTES = 256 * 1024;
@@ -77,8 +79,11 @@ export interface SessionContext {
    * them, so a session needs no timer and no abort listener of its own.
    */
   sessions: Set<Session>;
+  /** Where requests, bytes and uploads are counted; null when metrics are off. */
+  metrics: ServiceMetrics | null;
 }
 
+/** The client's address and port. */
 function peerOf(conn: Deno.Conn): string {
   const a = conn.remoteAddr as Deno.NetAddr;
   return formatHostPort(a.hostname, a.port);
@@ -197,7 +202,6 @@ export class Session extends TrackedConn {
     const ctx = this.#ctx;
     const writer = this.#writer;
     const started = performance.now();
-    let what: string = m.type;
     let bytes = 0;
     let status = "ok";
     this.busy = true;
@@ -207,11 +211,9 @@ export class Session extends TrackedConn {
           bytes = await list(ctx.store, writer);
           break;
         case "GET":
-          what = `GET ${JSON.stringify(m.name)}${m.offset ? ` @${m.offset}` : ""}`;
           bytes = await get(m, ctx, writer, hash);
           break;
         case "PUT":
-          what = `PUT ${JSON.stringify(m.name)} ${m.size}`;
           bytes = await put(m, ctx, this.#reader, writer, hash);
           break;
         case "QUIT":
@@ -231,10 +233,13 @@ export class Session extends TrackedConn {
       if (e.code === "BAD_FRAME") return false;
     } finally {
       this.busy = false;
-      const ms = (performance.now() - started).toFixed(1);
-      ctx.log(
-        `${new Date().toISOString()} ${peerOf(this.conn)} ${what} ${bytes}B ${ms}ms ${status}`,
-      );
+      const ms = performance.now() - started;
+      if (ctx.metrics) {
+        ctx.metrics.request(m.type, status, ms / 1000);
+        if (m.type === "GET") ctx.metrics.sent(bytes);
+        else if (m.type === "PUT") ctx.metrics.received(bytes);
+      }
+      ctx.log(requestLine(ctx.options.logFormat, peerOf(this.conn), m, bytes, ms, status));
     }
     return true;
   }
@@ -244,8 +249,9 @@ export class Session extends TrackedConn {
     if (isDisconnect(e)) return;
     const ctx = this.#ctx;
     const err = isNetkitError(e) ? e : new NetkitError("INTERNAL", "internal server error");
-    const what = isNetkitError(e) ? `${err.code}: ${err.message}` : `internal error: ${e}`;
-    ctx.log(`${new Date().toISOString()} ${peerOf(this.conn)} ${what}`);
+    const what = isNetkitError(e) ? err.message : `internal error: ${e}`;
+    ctx.log(failureLine(ctx.options.logFormat, peerOf(this.conn), err.code, what));
+    if (isNetkitError(e, "UNAUTHORIZED")) ctx.metrics?.refused("auth");
     try {
       await this.#writer.send(errorMessage(err));
     } catch { /* the peer is gone */ }
@@ -438,6 +444,25 @@ async function put(
   writer: FrameWriter,
   hash: HashName,
 ): Promise<number> {
+  let outcome: UploadResult = "refused";
+  try {
+    const bytes = await receiveUpload(m, ctx, reader, writer, hash, (o) => outcome = o);
+    outcome = "verified";
+    return bytes;
+  } finally {
+    ctx.metrics?.upload(outcome);
+  }
+}
+
+/** Serves a PUT; `stage` hears when the data begins and when it fails its check. */
+async function receiveUpload(
+  m: Put,
+  ctx: SessionContext,
+  reader: FrameReader,
+  writer: FrameWriter,
+  hash: HashName,
+  stage: (outcome: UploadResult) => void,
+): Promise<number> {
   const { store, options } = ctx;
   if (options.readOnly) {
     throw new NetkitError("READ_ONLY", "this library is read-only");
@@ -465,6 +490,7 @@ async function put(
   }
   if (job && upload.offset > 0) await upload.file.seek(upload.offset, Deno.SeekMode.Start);
   await writer.send({ type: "PUT_READY", offset: upload.offset });
+  stage("abandoned");
   let result;
   try {
     result = await receiveData(reader, m.size - upload.offset, out, {
@@ -482,7 +508,10 @@ async function put(
   }
   if (!result.ok) {
     // Corrupt bytes must not be resumed from: drop the part file too.
-    if (result.error.code === "CHECKSUM_MISMATCH") await upload.abort(true);
+    if (result.error.code === "CHECKSUM_MISMATCH") {
+      stage("checksum_mismatch");
+      await upload.abort(true);
+    }
     throw result.reported ? new Reported(result.error) : result.error;
   }
   await upload.commit(overwrite);
