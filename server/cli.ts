@@ -10,6 +10,7 @@ import {
   parsePort,
   parseSize,
   readPem,
+  sizeText,
   UsageError,
 } from "../core/cli_args.ts";
 import { defineCommand, formatSettings, parseCommand } from "../core/command_line.ts";
@@ -19,7 +20,6 @@ import { FILE_SERVER_DEFAULTS } from "./options.ts";
 import { onShutdownSignal } from "../core/signals.ts";
 import { makeLibraryFolder } from "../core/library.ts";
 import { formatHostPort, isLoopback } from "../core/net.ts";
-import { formatSize } from "../core/format.ts";
 import { noticeLine } from "../core/log_format.ts";
 import {
   parseAdmin,
@@ -92,8 +92,8 @@ export const COMMAND = defineCommand("serve-files", "serve-files", {
   hidden: { type: "boolean", default: false },
   "max-connections": { type: "string", default: String(d.maxConnections) },
   "idle-timeout": { type: "string", default: `${d.idleTimeoutMs / 1000}s` },
-  "max-upload": { type: "string", default: formatSize(d.maxUpload) },
-  "max-frame": { type: "string", default: formatSize(d.maxFrame) },
+  "max-upload": { type: "string", default: sizeText(d.maxUpload) },
+  "max-frame": { type: "string", default: sizeText(d.maxFrame) },
   "shutdown-grace": { type: "string", default: `${d.shutdownGraceMs / 1000}s` },
   cert: { type: "string", path: true },
   key: { type: "string", path: true },
