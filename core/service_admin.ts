@@ -14,6 +14,7 @@ import { type HostPort, parseHostPort, UsageError } from "./cli_args.ts";
 import type { FlagTable } from "./command_line.ts";
 import { type AdminServer, startAdminServer } from "./admin_server.ts";
 import { LibraryHealth } from "./library_health.ts";
+import { formatHostPort, isLoopback } from "./net.ts";
 import { LOG_FORMATS, type LogFormat } from "./log_format.ts";
 import {
   mergeSnapshots,
@@ -50,16 +51,22 @@ export function parseLogFormat(text: string): LogFormat {
   return text as LogFormat;
 }
 
+/** What the admin endpoint asks of a running server (every service's handle has it). */
+export interface RunningService {
+  /** Null while the server takes work, else why not (shutting down, full). */
+  readonly refusing: string | null;
+  /** The metrics of every isolate serving. */
+  metrics(): Promise<MetricsSnapshot[]>;
+}
+
 /** What the admin endpoint of one service reads. */
 export interface ServiceAdminOptions {
   /** The library folder. */
   root: string;
   /** True when the service writes into it (its health then checks writes). */
   writable: boolean;
-  /** Null while the service takes work, else why not (shutting down, full). */
-  state(): string | null;
-  /** The metrics of every isolate serving. */
-  snapshots(): Promise<MetricsSnapshot[]>;
+  /** The running server. */
+  service: RunningService;
 }
 
 /** The process's own metrics: start time, memory, the build. */
@@ -85,7 +92,44 @@ export function startServiceAdmin(
   const library = new LibraryHealth(o.root, o.writable);
   const own = processMetrics();
   return startAdminServer(address, {
-    health: async () => o.state() ?? await library.check(),
-    metrics: async () => renderExposition(mergeSnapshots([own.snapshot(), ...await o.snapshots()])),
+    health: async () => o.service.refusing ?? await library.check(),
+    metrics: async () =>
+      renderExposition(mergeSnapshots([own.snapshot(), ...await o.service.metrics()])),
   });
+}
+
+/** How a command line reports on its admin endpoint. */
+export interface AdminReport {
+  /** Prints one of the service's messages. */
+  notice(message: string, level?: "warning"): void;
+  /** Stops the service, when the endpoint cannot start. */
+  abandon(): Promise<void> | void;
+}
+
+/**
+ * Starts the admin endpoint `--admin` asked for (none for null) and says
+ * where it listens; when it cannot start, stops the service and fails
+ * naming the flag.
+ */
+export async function openAdmin(
+  address: HostPort | null,
+  o: ServiceAdminOptions,
+  report: AdminReport,
+): Promise<AdminServer | null> {
+  if (address === null) return null;
+  let admin: AdminServer;
+  try {
+    admin = await startServiceAdmin(address, o);
+  } catch (e) {
+    await report.abandon();
+    throw new Error(
+      `--admin ${formatHostPort(address.hostname, address.port)}: ${(e as Error).message}`,
+    );
+  }
+  const { hostname, port } = admin.addr;
+  report.notice(`admin on ${formatHostPort(hostname, port)}`);
+  if (!isLoopback(hostname)) {
+    report.notice("the admin endpoint has no credentials; keep its address private", "warning");
+  }
+  return admin;
 }

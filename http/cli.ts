@@ -21,12 +21,7 @@ import { formatHostPort } from "../core/net.ts";
 import { onShutdownSignal } from "../core/signals.ts";
 import { noticeLine } from "../core/log_format.ts";
 import { parseMode } from "../core/unix_socket.ts";
-import {
-  parseAdmin,
-  parseLogFormat,
-  SERVICE_FLAGS,
-  startServiceAdmin,
-} from "../core/service_admin.ts";
+import { openAdmin, parseAdmin, parseLogFormat, SERVICE_FLAGS } from "../core/service_admin.ts";
 import type { HostPort } from "../core/cli_args.ts";
 
 /** One line for `netkit --help`. */
@@ -200,7 +195,8 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   const format = options.logFormat ?? "clf";
-  const notice = (message: string) => console.error(noticeLine(format, "http", message));
+  const notice = (message: string, level?: "warning") =>
+    console.error(noticeLine(format, "http", message, level));
   const server = await startHttpServer({ ...options, metrics: admin !== null }).catch((e) => {
     if (e instanceof Deno.errors.AddrInUse || /address already in use/i.test(String(e))) {
       const where = options.socket ??
@@ -217,18 +213,11 @@ export async function main(args: string[]): Promise<number> {
     `serving ${options.root} on ${where} (${server.url}` +
       (workers > 1 ? `, ${workers} workers` : "") + ")",
   );
-  const adminServer = admin === null ? null : await startServiceAdmin(admin, {
+  const adminServer = await openAdmin(admin, {
     root: options.root,
     writable: (options.upload || options.mkdir || options.delete) ?? false,
-    state: () => server.refusing,
-    snapshots: () => server.metrics(),
-  }).catch((e) => {
-    server.abort();
-    throw new Error(`--admin ${formatHostPort(admin.hostname, admin.port)}: ${e.message}`);
-  });
-  if (adminServer) {
-    notice(`admin on ${formatHostPort(adminServer.addr.hostname, adminServer.addr.port)}`);
-  }
+    service: server,
+  }, { notice, abandon: () => server.abort() });
   // A second signal, or 10 s of requests still in flight, ends the process:
   // main() returns and main.ts exits, closing every connection.
   const { promise: forced, resolve: force } = Promise.withResolvers<void>();

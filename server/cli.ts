@@ -21,12 +21,7 @@ import { onShutdownSignal } from "../core/signals.ts";
 import { makeLibraryFolder } from "../core/library.ts";
 import { formatHostPort, isLoopback } from "../core/net.ts";
 import { noticeLine } from "../core/log_format.ts";
-import {
-  parseAdmin,
-  parseLogFormat,
-  SERVICE_FLAGS,
-  startServiceAdmin,
-} from "../core/service_admin.ts";
+import { openAdmin, parseAdmin, parseLogFormat, SERVICE_FLAGS } from "../core/service_admin.ts";
 
 /** One line for `netkit --help`. */
 export const SUMMARY = "serve a library folder over netkit's TCP file protocol";
@@ -192,18 +187,11 @@ export async function main(args: string[]): Promise<number> {
   if (token && !tls && !isLoopback(hostname)) {
     notice("the token crosses the network in clear; use --cert/--key", "warning");
   }
-  const adminServer = admin === null ? null : await startServiceAdmin(admin, {
-    root: server.root,
-    writable: !options.readOnly,
-    state: () => server.refusing,
-    snapshots: () => server.metrics(),
-  }).catch(async (e) => {
-    await server.close();
-    throw new Error(`--admin ${formatHostPort(admin.hostname, admin.port)}: ${e.message}`);
-  });
-  if (adminServer) {
-    notice(`admin on ${formatHostPort(adminServer.addr.hostname, adminServer.addr.port)}`);
-  }
+  const adminServer = await openAdmin(
+    admin,
+    { root: server.root, writable: !options.readOnly, service: server },
+    { notice, abandon: () => server.close() },
+  );
 
   const stop = () => {
     notice("stopping");

@@ -46,8 +46,7 @@ Deno.test("health: serve-files turns 503 when its folder disappears, 200 when it
   await using admin = await startServiceAdmin({ hostname: "127.0.0.1", port: 0 }, {
     root: server.root,
     writable: true,
-    state: () => server.refusing,
-    snapshots: () => server.metrics(),
+    service: server,
   });
   const port = admin.addr.port;
   assert.deepEqual(await health(port), [200, "ok\n"]);
@@ -80,14 +79,12 @@ async function readOnlyLibrary() {
   await using rw = await startServiceAdmin({ hostname: "127.0.0.1", port: 0 }, {
     root: writer.root,
     writable: true,
-    state: () => writer.refusing,
-    snapshots: () => writer.metrics(),
+    service: writer,
   });
   await using ro = await startServiceAdmin({ hostname: "127.0.0.1", port: 0 }, {
     root: reader.root,
     writable: false,
-    state: () => reader.refusing,
-    snapshots: () => reader.metrics(),
+    service: reader,
   });
   assert.deepEqual(await health(rw.addr.port), [200, "ok\n"]);
   const remount = await run("mount", "-o", "remount,ro", fs.path);
@@ -120,8 +117,7 @@ Deno.test("health: http says 503 while it shuts down", async () => {
   await using admin = await startServiceAdmin({ hostname: "127.0.0.1", port: 0 }, {
     root: dir.path,
     writable: false,
-    state: () => server.refusing,
-    snapshots: () => server.metrics(),
+    service: server,
   });
   assert.deepEqual(await health(admin.addr.port), [200, "ok\n"]);
   const stopping = server.shutdown();

@@ -37,8 +37,7 @@ Deno.test("metrics: serve-files with 2 Workers reports the sum of both, matching
   await using admin = await startServiceAdmin({ hostname: "127.0.0.1", port: 0 }, {
     root: server.root,
     writable: true,
-    state: () => server.refusing,
-    snapshots: () => server.metrics(),
+    service: server,
   });
   // 16 connections: the kernel spreads them over both Workers (all on one: 2^-15).
   const clients = 16;
@@ -105,8 +104,7 @@ Deno.test("metrics: http with 2 Workers sums both; bytes match the bodies the cl
     await using admin = await startServiceAdmin({ hostname: "127.0.0.1", port: 0 }, {
       root: lib.path,
       writable: true,
-      state: () => server.refusing,
-      snapshots: () => server.metrics(),
+      service: server,
     });
     const base = server.url;
     let bodies = 0;
@@ -163,8 +161,7 @@ Deno.test("metrics: tftp counts transfers, bytes, refusals and uploads", async (
   await using admin = await startServiceAdmin({ hostname: "127.0.0.1", port: 0 }, {
     root: server.root,
     writable: true,
-    state: () => server.refusing,
-    snapshots: () => server.metrics(),
+    service: server,
   });
   const client = { hostname: "127.0.0.1", port: server.addr.port };
   for (let i = 0; i < 3; i++) await tftpGet("f.bin", memorySink(), client);
@@ -197,8 +194,7 @@ Deno.test("metrics: a wrong token and a full server count as refused (serve-file
   await using admin = await startServiceAdmin({ hostname: "127.0.0.1", port: 0 }, {
     root: server.root,
     writable: true,
-    state: () => server.refusing,
-    snapshots: () => server.metrics(),
+    service: server,
   });
   {
     await using r = await raw(server);

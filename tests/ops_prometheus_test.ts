@@ -5,25 +5,11 @@
 import assert from "node:assert/strict";
 import { FileClient } from "../client/client.ts";
 import { type ChildServer, startNetkitServer } from "./cli_helpers.ts";
+import { freePort, installed, pause } from "./ops_helpers.ts";
 import { bytes, tempDir } from "./file_helpers.ts";
 
 const PROMETHEUS = "/usr/bin/prometheus";
-const HAVE_PROMETHEUS = (() => {
-  try {
-    return Deno.statSync(PROMETHEUS).isFile;
-  } catch {
-    return false;
-  }
-})();
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const HAVE_PROMETHEUS = installed(PROMETHEUS);
 
 /** The admin port a netkit server announced on stderr (bounded wait). */
 async function adminPort(server: ChildServer): Promise<number> {

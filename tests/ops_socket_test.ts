@@ -6,24 +6,12 @@ import { runNetkit, startNetkitServer as start } from "./cli_helpers.ts";
 
 /** Starts `netkit http ... --socket` and waits for its serving line. */
 const startNetkitServer = (args: string[]) => start(args, undefined, /serving .* on unix socket /);
+import { freePort, installed, pause } from "./ops_helpers.ts";
 import { tempDir } from "./file_helpers.ts";
 import { curl } from "./http_helpers.ts";
 
 const NGINX = "/usr/sbin/nginx";
-const HAVE_NGINX = (() => {
-  try {
-    return Deno.statSync(NGINX).isFile;
-  } catch {
-    return false;
-  }
-})();
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
+const HAVE_NGINX = installed(NGINX);
 
 /** Starts nginx in `dir` on 127.0.0.1:`port`, proxying everything to the unix socket `sock`. */
 async function startNginx(dir: string, port: number, sock: string) {
@@ -70,7 +58,7 @@ http {
         child.kill("SIGKILL");
         throw new Error(`nginx did not start: ${e}`);
       }
-      await new Promise((r) => setTimeout(r, 20));
+      await pause(20);
     }
   }
   return {

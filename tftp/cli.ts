@@ -17,12 +17,7 @@ import {
 } from "../core/cli_args.ts";
 import { defineCommand, formatSettings, parseCommand } from "../core/command_line.ts";
 import { noticeLine } from "../core/log_format.ts";
-import {
-  parseAdmin,
-  parseLogFormat,
-  SERVICE_FLAGS,
-  startServiceAdmin,
-} from "../core/service_admin.ts";
+import { openAdmin, parseAdmin, parseLogFormat, SERVICE_FLAGS } from "../core/service_admin.ts";
 import { AtomicFile } from "../core/atomic_file.ts";
 import { baseName } from "../core/local_path.ts";
 import { type TftpClientOptions, tftpGet, tftpPut } from "./client.ts";
@@ -172,24 +167,18 @@ async function serve(args: string[]): Promise<number> {
   });
   const { hostname, port } = server.addr;
   // On stdout, where the serving line has always been (the transfer log is on stderr).
-  const notice = (message: string) => console.log(noticeLine(logFormat, "tftp", message));
+  const notice = (message: string, level?: "warning") =>
+    console.log(noticeLine(logFormat, "tftp", message, level));
   notice(
     `serving ${root} on udp ${formatHostPort(hostname, port)} (${
       options.allowWrite ? (options.overwrite ? "read-write" : "read, create") : "read-only"
     })`,
   );
-  const adminServer = admin === null ? null : await startServiceAdmin(admin, {
-    root: server.root,
-    writable: options.allowWrite,
-    state: () => server.refusing,
-    snapshots: () => server.metrics(),
-  }).catch(async (e) => {
-    await server.close();
-    throw new Error(`--admin ${formatHostPort(admin.hostname, admin.port)}: ${e.message}`);
-  });
-  if (adminServer) {
-    notice(`admin on ${formatHostPort(adminServer.addr.hostname, adminServer.addr.port)}`);
-  }
+  const adminServer = await openAdmin(
+    admin,
+    { root: server.root, writable: options.allowWrite, service: server },
+    { notice, abandon: () => server.close() },
+  );
   const stopped = Promise.withResolvers<void>();
   using _signals = onShutdownSignal(() => stopped.resolve());
   try {
