@@ -81,12 +81,18 @@ async function startServer(b: Build, kind: "serve-files" | "http", root: string)
     ? netkit(b, "http", "--root", root, "--port", String(port), "--quiet", ...b.flags)
     : netkit(b, "serve-files", "--root", root, "--port", "0", "--quiet", ...b.flags);
   const proc = startPinned({ cpus: SERVER_CPU, cmd: Deno.execPath(), args });
-  if (kind === "http") {
-    await waitForListen(port);
-    return { proc, port };
+  try {
+    // Bounded, but generous: a start on a loaded machine took over 20 s.
+    if (kind === "http") {
+      await waitForListen(port, 60_000);
+      return { proc, port };
+    }
+    const m = await proc.stderr.waitFor(/serving .* on .*:(\d+) /, 60_000);
+    return { proc, port: Number(m[1]) };
+  } catch (e) {
+    await stop(proc);
+    throw e;
   }
-  const m = await proc.stderr.waitFor(/serving .* on .*:(\d+) /, 20_000);
-  return { proc, port: Number(m[1]) };
 }
 
 /** Runs `fn` for each build in turn, the first to go alternating by round. */
@@ -186,7 +192,7 @@ try {
     const ops: number[][] = [[], []];
     const cpu: number[][] = [[], []];
     for (let r = 0; r < ROUNDS; r++) {
-      await turns(r, async (b, i) => {
+      const round = await turns(r, async (b, i) => {
         const o = {
           model: "async",
           workers: 1,
@@ -198,14 +204,22 @@ try {
         };
         const result = await measureLoad(ctx, servers[i], o, get64kMix());
         const got = result.byLabel["get 64KiB"];
-        const failed = got.fail + result.connectFailures;
+        const failed = (got?.fail ?? 0) + result.connectFailures;
         if (failed > 0) {
           throw new Error(`${b.label}: ${failed} failures ${JSON.stringify(result.errors)}`);
         }
-        const n = got.lat.length;
-        ops[i].push(n / (result.ms / 1000));
-        cpu[i].push(result.serverCpu / 100 * o.durationMs * 1000 / n);
+        const n = got?.lat.length ?? 0;
+        return {
+          ops: n / (result.ms / 1000),
+          cpu: result.serverCpu / 100 * o.durationMs * 1000 / n,
+        };
       });
+      // A load generator that started after its window (a loaded machine) measured nothing.
+      if (round.some((x) => !(x.ops > 0))) {
+        console.error(`round ${r + 1}/${ROUNDS}: dropped, a side measured no operation`);
+        continue;
+      }
+      round.forEach((x, i) => (ops[i].push(x.ops), cpu[i].push(x.cpu)));
       console.error(`round ${r + 1}/${ROUNDS}: ops/s ${JSON.stringify(ops)}`);
     }
     report(

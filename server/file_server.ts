@@ -78,7 +78,7 @@ export async function startFileServer(
   const o = resolveFileServerOptions(options);
   const store = await FileStore.open(o.root, { hidden: o.hidden });
   if (options.cleanTemps ?? true) await store.library.cleanTemps();
-  const log = o.log ?? (() => {});
+  const log = o.log;
   const auth = o.token === null
     ? null
     : { check: new TokenCheck(o.token), throttle: new AuthThrottle(options.authThrottle) };
@@ -144,7 +144,7 @@ export async function startFileServer(
         metrics?.refused("busy");
         return writeAll(conn, busyFrame);
       },
-      onError: (e) => log(`${new Date().toISOString()} accept error: ${e}`),
+      onError: (e) => log?.(`${new Date().toISOString()} accept error: ${e}`),
       onClosed: () => events.dispatchEvent(new Event("connectionclose")),
       onStop: stopIdle,
     })

@@ -68,8 +68,8 @@ class Reported extends Error {
 export interface SessionContext {
   store: FileStore;
   options: ResolvedFileServerOptions;
-  /** Writes one log line (already muted when quiet). */
-  log: (line: string) => void;
+  /** Writes one log line; null when the log is off (lines are then not even made). */
+  log: ((line: string) => void) | null;
   /** Token check and failure throttle, when the server requires a token. */
   auth: { check: TokenCheck; throttle: AuthThrottle } | null;
   /** Hashes large transfers on another core. */
@@ -201,7 +201,8 @@ export class Session extends TrackedConn {
   async #request(m: Incoming, hash: HashName): Promise<boolean> {
     const ctx = this.#ctx;
     const writer = this.#writer;
-    const started = performance.now();
+    const timed = ctx.log !== null || ctx.metrics !== null; // else no clock read
+    const started = timed ? performance.now() : 0;
     let bytes = 0;
     let status = "ok";
     this.busy = true;
@@ -233,13 +234,13 @@ export class Session extends TrackedConn {
       if (e.code === "BAD_FRAME") return false;
     } finally {
       this.busy = false;
-      const ms = performance.now() - started;
+      const ms = timed ? performance.now() - started : 0;
       if (ctx.metrics) {
         ctx.metrics.request(m.type, status, ms / 1000);
         if (m.type === "GET") ctx.metrics.sent(bytes);
         else if (m.type === "PUT") ctx.metrics.received(bytes);
       }
-      ctx.log(requestLine(ctx.options.logFormat, peerOf(this.conn), m, bytes, ms, status));
+      ctx.log?.(requestLine(ctx.options.logFormat, peerOf(this.conn), m, bytes, ms, status));
     }
     return true;
   }
@@ -250,7 +251,7 @@ export class Session extends TrackedConn {
     const ctx = this.#ctx;
     const err = isNetkitError(e) ? e : new NetkitError("INTERNAL", "internal server error");
     const what = isNetkitError(e) ? err.message : `internal error: ${e}`;
-    ctx.log(failureLine(ctx.options.logFormat, peerOf(this.conn), err.code, what));
+    ctx.log?.(failureLine(ctx.options.logFormat, peerOf(this.conn), err.code, what));
     if (isNetkitError(e, "UNAUTHORIZED")) ctx.metrics?.refused("auth");
     try {
       await this.#writer.send(errorMessage(err));
