@@ -10,7 +10,6 @@
  */
 
 import { isNetkitError, NetkitError } from "../core/errors.ts";
-import type { CacheStats } from "../core/service_metrics.ts";
 import type { Library } from "../core/library.ts";
 import { CompressCache } from "./compress.ts";
 import { FileCache } from "./file_cache.ts";
@@ -31,8 +30,8 @@ export interface StaticHandler {
   readonly handle: Handler;
   /** The compressed-bytes cache (tests wait on it). */
   readonly compress: CompressCache | null;
-  /** The in-memory caches' hit and miss counts: answers of hot paths, small files' bytes. */
-  readonly caches: { readonly hot: CacheStats; readonly file: CacheStats };
+  /** The in-memory caches (with their hit and miss counts): answers of hot paths, small files' bytes. */
+  readonly caches: { readonly hot: HotPaths; readonly file: FileCache };
   /** Releases the compression Worker; safe to call twice. */
   close(): void;
 }
