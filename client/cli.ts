@@ -5,7 +5,8 @@
  */
 
 import { parseDuration, parseHostPort, readPem, UsageError } from "../core/cli_args.ts";
-import { defineCommand, formatSettings, parseCommand } from "../core/command_line.ts";
+import { defineCommand, parseCommand } from "../core/command_line.ts";
+import { formatSettings } from "../core/print_config.ts";
 import { FileClient } from "./client.ts";
 import { formatHostPort } from "../core/net.ts";
 import { formatListing } from "./format.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { EXPOSITION_CONTENT_TYPE } from "./metrics.ts";
+import { EXPOSITION_CONTENT_TYPE } from "./exposition.ts";
 
 /** What the endpoint asks of its service. */
 export interface AdminSource {

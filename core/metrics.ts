@@ -2,9 +2,8 @@
  * Metrics in Prometheus' data model: counters, gauges and histograms, each a
  * family of series told apart by labels, kept as plain numbers so that
  * counting costs an addition. A registry takes a snapshot (plain data, so a
- * Worker can post it to its parent), snapshots of several isolates merge by
- * summing, and a snapshot renders to the text exposition format (version
- * 0.0.4) that Prometheus scrapes.
+ * Worker can post it to its parent), and snapshots of several isolates merge
+ * by summing; `core/exposition.ts` renders one for Prometheus.
  *
  * Label values are the caller's to bound: a family holds at most
  * `maxSeries` series (plus one), and further label sets all land in that
@@ -13,9 +12,6 @@
  *
  * @module
  */
-
-/** The `Content-Type` of the text exposition format. */
-export const EXPOSITION_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
 /** The kinds of metric. */
 export type MetricType = "counter" | "gauge" | "histogram";
@@ -250,47 +246,4 @@ export function mergeSnapshots(snapshots: readonly MetricsSnapshot[]): MetricsSn
     }
   }
   return [...families.values()];
-}
-
-/** A label value with `\`, `"` and newlines escaped. */
-function escapeLabel(v: string): string {
-  return v.replace(/[\\"\n]/g, (c) => c === "\n" ? "\\n" : `\\${c}`);
-}
-
-/** A sample value: integers as such, `+Inf`, `-Inf`, `NaN`. */
-function formatValue(v: number): string {
-  if (v === Infinity) return "+Inf";
-  if (v === -Infinity) return "-Inf";
-  return Number.isNaN(v) ? "NaN" : String(v);
-}
-
-function labelText(names: string[], values: string[], extra = ""): string {
-  const parts = names.map((n, i) => `${n}="${escapeLabel(values[i])}"`);
-  if (extra) parts.push(extra);
-  return parts.length ? `{${parts.join(",")}}` : "";
-}
-
-/** Renders a snapshot in the text exposition format (version 0.0.4). */
-export function renderExposition(snapshot: MetricsSnapshot): string {
-  const out: string[] = [];
-  for (const f of snapshot) {
-    out.push(`# HELP ${f.name} ${f.help.replace(/\\/g, "\\\\").replace(/\n/g, "\\n")}`);
-    out.push(`# TYPE ${f.name} ${f.type}`);
-    for (const s of f.series) {
-      if (f.type !== "histogram") {
-        out.push(`${f.name}${labelText(f.labelNames, s.labels)} ${formatValue(s.value)}`);
-        continue;
-      }
-      let total = 0;
-      const bounds = [...f.buckets!.map(formatValue), "+Inf"];
-      s.counts!.forEach((c, i) => {
-        total += c;
-        const le = `le="${bounds[i]}"`;
-        out.push(`${f.name}_bucket${labelText(f.labelNames, s.labels, le)} ${total}`);
-      });
-      out.push(`${f.name}_sum${labelText(f.labelNames, s.labels)} ${formatValue(s.value)}`);
-      out.push(`${f.name}_count${labelText(f.labelNames, s.labels)} ${total}`);
-    }
-  }
-  return out.join("\n") + "\n";
 }

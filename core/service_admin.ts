@@ -16,12 +16,8 @@ import { type AdminServer, startAdminServer } from "./admin_server.ts";
 import { LibraryHealth } from "./library_health.ts";
 import { formatHostPort, isLoopback } from "./net.ts";
 import { LOG_FORMATS, type LogFormat } from "./log_format.ts";
-import {
-  mergeSnapshots,
-  MetricsRegistry,
-  type MetricsSnapshot,
-  renderExposition,
-} from "./metrics.ts";
+import { mergeSnapshots, MetricsRegistry, type MetricsSnapshot } from "./metrics.ts";
+import { renderExposition } from "./exposition.ts";
 
 /** The flags every service has, merged into its flag table. */
 export const SERVICE_FLAGS = {

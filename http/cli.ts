@@ -7,13 +7,15 @@
  * @module
  */
 
-import { parseDuration, parseIntFlag, parsePort, UsageError } from "../core/cli_args.ts";
 import {
-  defineCommand,
-  formatSettings,
-  parseCommand,
-  type SettingsOf,
-} from "../core/command_line.ts";
+  type HostPort,
+  parseDuration,
+  parseIntFlag,
+  parsePort,
+  UsageError,
+} from "../core/cli_args.ts";
+import { defineCommand, parseCommand, type SettingsOf } from "../core/command_line.ts";
+import { formatSettings } from "../core/print_config.ts";
 import { DEFAULT_PORT, type HttpServerOptions } from "./options.ts";
 import { parseWebArgs, WEB_FLAGS } from "./web_cli.ts";
 import { startHttpServer } from "./server.ts";
@@ -22,7 +24,6 @@ import { onShutdownSignal } from "../core/signals.ts";
 import { noticeLine } from "../core/log_format.ts";
 import { parseMode } from "../core/unix_socket.ts";
 import { openAdmin, parseAdmin, parseLogFormat, SERVICE_FLAGS } from "../core/service_admin.ts";
-import type { HostPort } from "../core/cli_args.ts";
 
 /** One line for `netkit --help`. */
 export const SUMMARY = "serve a folder over HTTP/1.1 (and HTTP/2 over TLS)";
@@ -128,9 +129,10 @@ export function httpOptions(settings: SettingsOf<typeof COMMAND>): HttpArgs {
       const clash = ["host", "port", "cert"].find((k) =>
         sources[k] && sources[k].kind !== "default"
       );
-      if (clash) {
-        throw new UsageError(`--socket replaces --host and --port, and takes no --${clash}`);
+      if (clash === "cert") {
+        throw new UsageError("--socket serves plain HTTP to a local proxy: no --cert or --key");
       }
+      if (clash) throw new UsageError(`--socket replaces --host and --port: drop --${clash}`);
       if (workers > 1) throw new UsageError("--socket serves from one isolate: no --workers");
       if (socket === "") throw new UsageError("--socket: expected a path");
     } else if (v["socket-mode"] !== undefined) {

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { renderExposition } from "../core/metrics.ts";
+import { renderExposition } from "../core/exposition.ts";
 import { ServiceMetrics } from "../core/service_metrics.ts";
 
 const http = new ServiceMetrics("http", ["GET", "HEAD", "PUT"]);

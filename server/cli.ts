@@ -13,7 +13,8 @@ import {
   sizeText,
   UsageError,
 } from "../core/cli_args.ts";
-import { defineCommand, formatSettings, parseCommand } from "../core/command_line.ts";
+import { defineCommand, parseCommand } from "../core/command_line.ts";
+import { formatSettings } from "../core/print_config.ts";
 import { startFileServer, type StartFileServerOptions } from "./file_server.ts";
 import { startWorkersFileServer } from "./file_workers.ts";
 import { FILE_SERVER_DEFAULTS } from "./options.ts";

@@ -5,7 +5,8 @@ import { JsoncError, parseJsonc } from "../core/jsonc.ts";
 import { type ConfigFlag, readConfig } from "../core/config.ts";
 import { UsageError } from "../core/cli_args.ts";
 import { parseIntFlag } from "../core/cli_args.ts";
-import { defineCommand, formatSettings, parseCommand } from "../core/command_line.ts";
+import { defineCommand, parseCommand } from "../core/command_line.ts";
+import { formatSettings } from "../core/print_config.ts";
 import { tempDir } from "./file_helpers.ts";
 
 const at = (text: string) => {

@@ -1,7 +1,8 @@
 // The metrics registry and its text exposition, read back by a strict parser;
 // the parser itself refuses what the format forbids.
 import assert from "node:assert/strict";
-import { mergeSnapshots, MetricsRegistry, renderExposition } from "../core/metrics.ts";
+import { mergeSnapshots, MetricsRegistry } from "../core/metrics.ts";
+import { renderExposition } from "../core/exposition.ts";
 import { DURATION_BUCKETS, ServiceMetrics } from "../core/service_metrics.ts";
 import { parseExposition, sampleSum } from "./exposition.ts";
 

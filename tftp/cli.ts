@@ -15,7 +15,8 @@ import {
   parseSize,
   UsageError,
 } from "../core/cli_args.ts";
-import { defineCommand, formatSettings, parseCommand } from "../core/command_line.ts";
+import { defineCommand, parseCommand } from "../core/command_line.ts";
+import { formatSettings } from "../core/print_config.ts";
 import { noticeLine } from "../core/log_format.ts";
 import { openAdmin, parseAdmin, parseLogFormat, SERVICE_FLAGS } from "../core/service_admin.ts";
 import { AtomicFile } from "../core/atomic_file.ts";
