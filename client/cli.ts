@@ -4,7 +4,9 @@
  * @module
  */
 
-import { parseDuration, parseFlags, parseHostPort, readPem, UsageError } from "../core/cli_args.ts";
+import { parseDuration, parseHostPort, readPem, UsageError } from "../core/cli_args.ts";
+import { defineCommand, parseCommand } from "../core/command_line.ts";
+import { formatSettings } from "../core/print_config.ts";
 import { FileClient } from "./client.ts";
 import { formatHostPort } from "../core/net.ts";
 import { formatListing } from "./format.ts";
@@ -49,6 +51,8 @@ Options:
                   environment (kept out of the process list)
   --user NAME     sign in as NAME (a server with --users); the password comes
                   from NETKIT_PASSWORD, else it is asked for
+  --config FILE   read settings from FILE's "client" section (JSONC)
+  --print-config  print the settings in effect (secrets masked) and exit
   -h, --help      show this help
 
 Every transfer is verified end to end (XXH3-128 or SHA-256, as the server
@@ -64,44 +68,61 @@ Examples:
 
 const ONE_SHOT = new Set(["ls", "get", "put", "cancel"]);
 
+/** The flags of `netkit client`, its config section and their defaults. */
+export const COMMAND = defineCommand("client", "client", {
+  json: { type: "boolean", default: false },
+  resume: { type: "boolean", default: false },
+  overwrite: { type: "boolean", default: false },
+  fsync: { type: "boolean", default: false },
+  timeout: { type: "string", default: "60s" },
+  tls: { type: "boolean", default: false },
+  ca: { type: "string", path: true },
+  token: { type: "string", secret: true, env: "NETKIT_TOKEN" },
+  user: { type: "string" },
+});
+
 /** Runs `netkit client`. */
 export async function main(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(args, {
-    json: { type: "boolean" },
-    resume: { type: "boolean" },
-    overwrite: { type: "boolean" },
-    fsync: { type: "boolean" },
-    timeout: { type: "string" },
-    tls: { type: "boolean" },
-    ca: { type: "string" },
-    token: { type: "string" },
-    user: { type: "string" },
-  }, "client");
+  const settings = parseCommand(args, COMMAND);
+  const { values, positionals } = settings;
   const tls = values.tls || values.ca !== undefined
-    ? { caCerts: values.ca === undefined ? undefined : [await readPem(values.ca, "--ca")] }
+    ? {
+      caCerts: values.ca === undefined
+        ? undefined
+        : [await settings.explain(() => readPem(values.ca!, "--ca"))],
+    }
     : null;
   const user = values.user;
-  if (user !== undefined && values.token !== undefined) {
+  if (
+    user !== undefined && values.token !== undefined &&
+    settings.sources.token?.kind !== "environment"
+  ) {
     throw new UsageError(
       "--user takes its password from NETKIT_PASSWORD or the prompt, not --token",
     );
   }
-  const token = user === undefined
-    ? values.token ?? Deno.env.get("NETKIT_TOKEN")
-    : Deno.env.get("NETKIT_PASSWORD") ?? askPassword(user);
   const words = [...positionals];
   const address = words.length > 0 && !ONE_SHOT.has(words[0]) ? words.shift()! : "127.0.0.1";
   const { hostname, port } = parseHostPort(address, 7070);
   const shown = formatHostPort(hostname, port);
-  const timeoutMs = values.timeout === undefined
-    ? undefined
-    : parseDuration(values.timeout, "--timeout");
+  const timeoutMs = settings.explain(() => parseDuration(values.timeout, "--timeout"));
+  if (settings.printConfig) {
+    console.log(formatSettings(settings));
+    return 0;
+  }
+  const token = user === undefined
+    ? values.token
+    : Deno.env.get("NETKIT_PASSWORD") ?? askPassword(user);
   const connect = (signal?: AbortSignal) =>
     FileClient.connect({ hostname, port, timeoutMs, tls, token, user, signal });
 
+  // A flag that does not fit the command is a mistake on the command line;
+  // set in the config file, it only applies where it fits.
+  const typed = (flag: "json" | "resume" | "overwrite" | "fsync") =>
+    values[flag] && settings.sources[flag].kind === "command line";
   const [command, ...rest] = words;
   if (command === undefined) {
-    if (values.json || values.resume || values.overwrite) {
+    if (typed("json") || typed("resume") || typed("overwrite")) {
       throw new UsageError("--json, --resume and --overwrite go with a command");
     }
     return await runRepl({ connect, address: shown });
@@ -116,12 +137,12 @@ export async function main(args: string[]): Promise<number> {
   if (min < 0) throw new UsageError(`unknown client command '${command}'`);
   if (rest.length < min) throw new UsageError(`${command}: missing argument`);
   if (rest.length > max) throw new UsageError(`${command}: unexpected argument '${rest[max]}'`);
-  if (values.json && command !== "ls") throw new UsageError("--json goes with ls");
-  if (values.fsync && command !== "get") throw new UsageError("--fsync goes with get");
-  if (values.resume && (command === "ls" || command === "cancel")) {
+  if (typed("json") && command !== "ls") throw new UsageError("--json goes with ls");
+  if (typed("fsync") && command !== "get") throw new UsageError("--fsync goes with get");
+  if (typed("resume") && (command === "ls" || command === "cancel")) {
     throw new UsageError("--resume goes with get or put");
   }
-  if (values.overwrite && (command === "ls" || command === "cancel")) {
+  if (typed("overwrite") && (command === "ls" || command === "cancel")) {
     throw new UsageError("--overwrite goes with get or put");
   }
 

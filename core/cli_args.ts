@@ -165,6 +165,22 @@ function showMs(ms: number): string {
 }
 
 /**
+ * Writes a byte count as {@linkcode parseSize} reads it, in the largest
+ * binary unit that divides it exactly: `64GiB`, `1MiB`, `1000`.
+ */
+export function sizeText(bytes: number): string {
+  for (
+    const [unit, size] of [["TiB", 1024 ** 4], ["GiB", 1024 ** 3], ["MiB", 1024 ** 2], [
+      "KiB",
+      1024,
+    ]] as const
+  ) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return String(bytes);
+}
+
+/**
  * Longest accepted duration: 2^31 - 1 ms (about 24.8 days). Timers clamp a
  * longer delay to 1 ms, which would turn a huge timeout into none at all.
  */

@@ -1,13 +1,15 @@
 /**
- * The access log in the Combined Log Format (`host - - [time] "request"
- * status bytes "referer" "user-agent"`), batched so logging costs one write
- * per burst instead of one per request, and bounded so a stalled stderr
- * drops lines instead of growing memory.
+ * The access log in the Combined Log Format (`host - user [time] "request"
+ * status bytes "referer" "user-agent"`) or as JSON lines
+ * (`core/log_format.ts`), batched so logging costs one write per burst
+ * instead of one per request, and bounded so a stalled stderr drops lines
+ * instead of growing memory. The user is the name of HTTP Basic credentials,
+ * never the password (nor a bearer token).
  *
  * @module
  */
 
-import { isHidden } from "../core/printable.ts";
+import { escapeField, jsonLine, type LogFormat } from "../core/log_format.ts";
 
 const MONTHS = [
   "Jan",
@@ -40,27 +42,6 @@ export function clfTime(ms: number): string {
   return cachedTime;
 }
 
-const utf8 = new TextEncoder();
-
-/**
- * Escapes a logged field as Apache does: quotes, backslashes, controls and
- * bytes past ASCII as `\xHH`; letters of other scripts stay readable, but
- * a character that does not show (a bidi control, a zero-width space) is
- * written as the `\xHH` of its UTF-8 bytes.
- */
-export function escapeField(s: string): string {
-  // deno-lint-ignore no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u{10ffff}"\\]/gu, (c) => {
-    const code = c.codePointAt(0)!;
-    if (code <= 0xff) return hex(code);
-    return isHidden(c) ? [...utf8.encode(c)].map(hex).join("") : c;
-  });
-}
-
-function hex(byte: number): string {
-  return `\\x${byte.toString(16).padStart(2, "0")}`;
-}
-
 /** One Combined Log Format line, without the newline. */
 export function formatCombined(
   host: string,
@@ -71,10 +52,76 @@ export function formatCombined(
   bytes: number | null,
   referer: string | null,
   userAgent: string | null,
+  user: string | null = null,
 ): string {
   const q = (v: string | null) => v === null ? "-" : escapeField(v);
-  return `${host} - - ${clfTime(ms)} "${escapeField(method)} ${escapeField(target)} HTTP/1.1" ` +
+  const who = user === null || user === "" ? "-" : escapeField(user).replace(/ /g, "\\x20");
+  return `${host} - ${who} ${clfTime(ms)} "${escapeField(method)} ${
+    escapeField(target)
+  } HTTP/1.1" ` +
     `${status} ${bytes === null || bytes === 0 ? "-" : bytes} "${q(referer)}" "${q(userAgent)}"`;
+}
+
+/** The user name of HTTP Basic credentials in an `Authorization` header, if any. */
+export function basicUser(authorization: string | null): string | null {
+  if (authorization === null || !/^basic /i.test(authorization)) return null;
+  try {
+    const decoded = new TextDecoder().decode(
+      Uint8Array.from(atob(authorization.slice(6).trim()), (c) => c.charCodeAt(0)),
+    );
+    const colon = decoded.indexOf(":");
+    return colon > 0 ? decoded.slice(0, colon) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** What an access log line holds. */
+export interface AccessEntry {
+  host: string;
+  /** When the response was ready, ms since the epoch. */
+  time: number;
+  method: string;
+  /** The request target as sent (path and query). */
+  target: string;
+  status: number;
+  /** The body's length, when known. */
+  bytes: number | null;
+  referer: string | null;
+  userAgent: string | null;
+  user: string | null;
+  /** Time to the response head, ms. */
+  ms: number;
+}
+
+/** One access log line in `format`, without the newline. */
+export function accessLine(format: LogFormat, e: AccessEntry): string {
+  if (format === "clf") {
+    return formatCombined(
+      e.host,
+      e.time,
+      e.method,
+      e.target,
+      e.status,
+      e.bytes,
+      e.referer,
+      e.userAgent,
+      e.user,
+    );
+  }
+  return jsonLine({
+    time: e.time,
+    service: "http",
+    peer: e.host,
+    user: e.user,
+    request: e.method,
+    path: e.target,
+    status: e.status,
+    bytes: e.bytes ?? 0,
+    ms: e.ms,
+    referer: e.referer,
+    agent: e.userAgent,
+  });
 }
 
 /** Buffers log lines and writes them in batches to a writer (stderr). */

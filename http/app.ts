@@ -26,6 +26,7 @@ import { accessPolicy, davMethods } from "./webdav/policy.ts";
 import { shareLayer } from "./share.ts";
 import { ShareSecrets } from "../core/share_secret.ts";
 import { accessRulesOf, writeMethods } from "./web_options.ts";
+import type { ServiceMetrics } from "../core/service_metrics.ts";
 
 /** The composed handler and what it holds. */
 export interface HttpHandler extends StaticHandler {
@@ -36,12 +37,16 @@ export interface HttpHandler extends StaticHandler {
 }
 
 /**
- * Builds the handler for `options.root` (checked and made canonical now).
+ * Builds the handler for `options.root` (checked and made canonical now),
+ * counting uploads into `metrics` when given.
  *
  * @throws {NetkitError} `NOT_FOUND` when the root is missing or not a folder
  * @throws {Error} for a users file that cannot be read or holds a bad entry
  */
-export async function createHttpHandler(options: StaticOptions): Promise<HttpHandler> {
+export async function createHttpHandler(
+  options: StaticOptions,
+  metrics: ServiceMetrics | null = null,
+): Promise<HttpHandler> {
   const library = await Library.open(options.root, {
     hidden: options.hidden,
     followSymlinks: options.followSymlinks,
@@ -102,6 +107,7 @@ export async function createHttpHandler(options: StaticOptions): Promise<HttpHan
     options: { ...options, mkdir: options.mkdir || (explicit && rules.grants(W)) },
     common,
     stallMs: options.stallTimeout ?? 60_000,
+    metrics,
   };
   const layers: Layer[] = [shareLayer({
     library,

@@ -20,6 +20,9 @@ export interface CachedFile {
 /** Small files in memory under a total byte budget, least recently used out first. */
 export class FileCache {
   readonly #entries: LruCache<string, CachedFile>;
+  /** Lookups answered, and not, since the start (for metrics). */
+  hits = 0;
+  misses = 0;
 
   /**
    * @param fileMax largest file kept (bytes); 0 disables the cache
@@ -36,6 +39,14 @@ export class FileCache {
 
   /** The cached bytes of `real` if they match `info`; drops stale entries. */
   get(real: string, info: Deno.FileInfo): CachedFile | null {
+    const hit = this.peek(real, info);
+    if (hit === null) this.misses++;
+    else this.hits++;
+    return hit;
+  }
+
+  /** Like `get`, without counting a hit or a miss: a probe, not a lookup. */
+  peek(real: string, info: Deno.FileInfo): CachedFile | null {
     const hit = this.#entries.get(real);
     if (!hit) return null;
     if (isVersion(hit.version, info)) return hit;

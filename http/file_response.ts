@@ -197,7 +197,7 @@ function precompressed(
 /** True for a small file to compress inline that is not in memory yet. */
 function needsWarming(ctx: FileContext, f: JailedFile): boolean {
   return f.info.size <= ctx.compress!.inlineMax &&
-    ctx.files.accepts(f.info.size) && ctx.files.get(f.real, f.info) === null;
+    ctx.files.accepts(f.info.size) && ctx.files.peek(f.real, f.info) === null;
 }
 
 /** Reads a small file into the cache (through the jail's checked open). */

@@ -47,6 +47,16 @@ export const CONDITIONAL: readonly string[] = [
 /** Remembered answers, bounded in bytes and count, least recently used out first. */
 export class HotPaths {
   readonly #entries: LruCache<string, HotEntry>;
+  /** Requests answered from here, and not, since the start (for metrics). */
+  hits = 0;
+  misses = 0;
+  /**
+   * The last answer given and its body's length, so the server can count
+   * the bytes of an answer from here without reading its headers (which
+   * costs more than the rest of the counting).
+   */
+  lastAnswer: Response | null = null;
+  lastLength = 0;
 
   /**
    * @param revalidateMs how long a check stays good; 0 checks every request
@@ -67,13 +77,22 @@ export class HotPaths {
   /** The answer for `raw` when it is still valid, else null. */
   answer(raw: string, req: Request): Response | null {
     const e = this.#entries.get(raw);
-    if (e === undefined) return null;
+    if (e === undefined) return this.#miss();
     const now = this.clock.now();
-    if (now - e.checkedAt >= this.revalidateMs && !this.#check(raw, e, now)) return null;
+    if (now - e.checkedAt >= this.revalidateMs && !this.#check(raw, e, now)) return this.#miss();
     const h = req.headers;
-    for (const name of CONDITIONAL) if (h.has(name)) return null;
-    if (e.negotiates && h.has("accept-encoding")) return null;
-    return new Response(req.method === "HEAD" ? null : e.bytes, { headers: e.headers });
+    for (const name of CONDITIONAL) if (h.has(name)) return this.#miss();
+    if (e.negotiates && h.has("accept-encoding")) return this.#miss();
+    this.hits++;
+    const res = new Response(req.method === "HEAD" ? null : e.bytes, { headers: e.headers });
+    this.lastAnswer = res;
+    this.lastLength = e.bytes.length;
+    return res;
+  }
+
+  #miss(): null {
+    this.misses++;
+    return null;
   }
 
   /** Stats the entry's path; false (and forgets it) when the file is not the same. */

@@ -6,6 +6,7 @@
  */
 
 import type { WebOptions } from "./web_options.ts";
+import type { LogFormat } from "../core/log_format.ts";
 
 /** What the static handler serves and how (writes and credentials: {@linkcode WebOptions}). */
 export interface StaticOptions extends WebOptions {
@@ -62,6 +63,18 @@ export interface HttpServerOptions extends StaticOptions {
   workers?: number;
   /** Write no access log. @default false */
   quiet?: boolean;
+  /** The access log's format: Combined Log Format, or one JSON object per line. @default "clf" */
+  logFormat?: LogFormat;
+  /** Keep metrics (requests, bytes, uploads, caches) for `metrics()`. @default false */
+  metrics?: boolean;
+  /**
+   * Listen on this unix socket instead of `hostname:port` (for a reverse
+   * proxy on the same host). A stale socket file is replaced; one a server
+   * answers on is not. Not with `workers` above 1, nor TLS.
+   */
+  socket?: string;
+  /** The socket file's mode, e.g. `0o660`. @default as the umask leaves it */
+  socketMode?: number;
 }
 
 /** The default port of `netkit http`. */

@@ -30,6 +30,8 @@ export interface StaticHandler {
   readonly handle: Handler;
   /** The compressed-bytes cache (tests wait on it). */
   readonly compress: CompressCache | null;
+  /** The in-memory caches (with their hit and miss counts): answers of hot paths, small files' bytes. */
+  readonly caches: { readonly hot: HotPaths; readonly file: FileCache };
   /** Releases the compression Worker; safe to call twice. */
   close(): void;
 }
@@ -181,7 +183,12 @@ export function createStaticHandler(
     });
   }
 
-  return { handle, compress, close: () => compress?.close() };
+  return {
+    handle,
+    compress,
+    caches: { hot: ctx.hot, file: ctx.files },
+    close: () => compress?.close(),
+  };
 }
 
 /**

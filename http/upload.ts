@@ -23,6 +23,7 @@ import {
 } from "./upload_range.ts";
 import type { UrlPath } from "./url_path.ts";
 import { checkTarget, type WriteContext } from "./write_common.ts";
+import type { UploadResult } from "../core/service_metrics.ts";
 
 /** Bytes handed to the disk but not yet written, at most (backpressure). */
 const MAX_IN_FLIGHT = 8 << 20;
@@ -98,11 +99,34 @@ export async function drain(
   }
 }
 
+/** How an upload request went, for the metrics: its end (none for a piece held), its bytes. */
+interface Tally {
+  result: UploadResult | null;
+  bytes: number;
+}
+
 /** Answers `PUT` (and `PATCH`): a plain or resumable upload. */
 export async function handleUpload(
   ctx: WriteContext,
   req: Request,
   path: UrlPath,
+): Promise<Response> {
+  const tally: Tally = { result: "refused", bytes: 0 };
+  try {
+    return await upload(ctx, req, path, tally);
+  } finally {
+    if (ctx.metrics) {
+      ctx.metrics.received(tally.bytes);
+      if (tally.result) ctx.metrics.upload(tally.result);
+    }
+  }
+}
+
+async function upload(
+  ctx: WriteContext,
+  req: Request,
+  path: UrlPath,
+  tally: Tally,
 ): Promise<Response> {
   const { options: o, common } = ctx;
   const max = o.maxUpload ?? Number.MAX_SAFE_INTEGER;
@@ -146,8 +170,14 @@ export async function handleUpload(
         // are answered from what is there, creating nothing.
         const held = await ctx.library.heldBytes(segments, slice.total, { overwrite });
         const have: [string, string][] = [...common, ["upload-offset", String(held)]];
-        if (slice.kind === "probe") return reply(200, `${held} of ${slice.total} bytes held`, have);
-        if (slice.start !== held) return reply(416, `the upload continues at byte ${held}`, have);
+        if (slice.kind === "probe") {
+          tally.result = null; // a question, not an upload
+          return reply(200, `${held} of ${slice.total} bytes held`, have);
+        }
+        if (slice.start !== held) {
+          tally.result = null;
+          return reply(416, `the upload continues at byte ${held}`, have);
+        }
       }
       up = await ctx.library.beginUpload(segments, {
         overwrite,
@@ -164,14 +194,17 @@ export async function handleUpload(
     await using _upload = up;
     if (slice === null) {
       const limit = Math.min(length ?? max, max);
+      tally.result = "abandoned";
       const got = await drain(req.body, up, limit, length === null, ctx.stallMs);
+      tally.bytes = got;
       if (length !== null && got !== length) {
         return reply(400, `body ended after ${got} of ${length} bytes`, common);
       }
       await up.commit();
+      tally.result = "completed";
       return reply(201, `created ${name} (${got} bytes)`, common);
     }
-    return await resumeUpload(ctx, req, up, name, slice, length);
+    return await resumeUpload(ctx, req, up, name, slice, length, tally);
   } catch (e) {
     return writeError(e, common);
   }
@@ -184,6 +217,7 @@ async function resumeUpload(
   name: string,
   slice: UploadSlice,
   length: number | null,
+  tally: Tally,
 ): Promise<Response> {
   const common = ctx.common;
   // Probes were answered before the part file was opened.
@@ -199,7 +233,9 @@ async function resumeUpload(
   await up.file.seek(up.offset, Deno.SeekMode.Start);
   // A body cut short leaves every chunk written so far in the part file: the
   // next attempt continues after them.
+  tally.result = "abandoned";
   const got = await drain(req.body, up, slice.length, false, ctx.stallMs);
+  tally.bytes = got;
   const now = up.offset + got;
   if (got === 0 && slice.length > 0) {
     // No bytes came (a PATCH without a body, say): a status query, which
@@ -211,12 +247,14 @@ async function resumeUpload(
     ]);
   }
   if (now < slice.total) {
+    tally.result = null; // a piece held; the upload goes on
     return reply(202, `${now} of ${slice.total} bytes held`, [
       ...common,
       ["upload-offset", String(now)],
     ]);
   }
   await up.commit();
+  tally.result = "completed";
   return reply(201, `created ${name} (${slice.total} bytes)`, common);
 }
 

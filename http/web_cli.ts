@@ -9,26 +9,27 @@
 
 import { AccessRules } from "../core/access_rules.ts";
 import { parseSize, UsageError } from "../core/cli_args.ts";
+import type { FlagTable } from "../core/command_line.ts";
 import { isLoopback } from "../core/net.ts";
 import { credentialsConfigured, type WebOptions, writesEnabled } from "./web_options.ts";
 
 /** The flags, merged into the `http` flag table. */
 export const WEB_FLAGS = {
-  upload: { type: "boolean" },
-  overwrite: { type: "boolean" },
+  upload: { type: "boolean", default: false },
+  overwrite: { type: "boolean", default: false },
   "max-upload": { type: "string" },
-  mkdir: { type: "boolean" },
-  delete: { type: "boolean" },
-  auth: { type: "string" },
-  token: { type: "string" },
-  users: { type: "string" },
+  mkdir: { type: "boolean", default: false },
+  delete: { type: "boolean", default: false },
+  auth: { type: "string", secret: true },
+  token: { type: "string", secret: true, env: "NETKIT_TOKEN" },
+  users: { type: "string", path: true },
   allow: { type: "string", multiple: true },
-  "auth-read": { type: "boolean" },
-  "insecure-auth": { type: "boolean" },
-  "no-archive": { type: "boolean" },
-  webdav: { type: "boolean" },
+  "auth-read": { type: "boolean", default: false },
+  "insecure-auth": { type: "boolean", default: false },
+  "no-archive": { type: "boolean", default: false },
+  webdav: { type: "boolean", default: false },
   "macos-files": { type: "string" },
-} as const;
+} as const satisfies FlagTable;
 
 type Values = {
   upload?: boolean;
@@ -48,19 +49,14 @@ type Values = {
 };
 
 /**
- * Turns the flags into options. The token may also come from `NETKIT_TOKEN`.
+ * Turns the flags into options.
  *
  * @param host the address the server will listen on
  * @param tls true when HTTPS is on
  * @throws {UsageError} for a bad value or an unsafe combination
  */
 export function parseWebArgs(v: Values, host: string, tls: boolean): WebOptions {
-  let token = v.token;
-  if (token === undefined) {
-    try {
-      token = Deno.env.get("NETKIT_TOKEN") || undefined;
-    } catch { /* no env permission: no token */ }
-  }
+  const token = v.token;
   if (token !== undefined && token === "") {
     throw new UsageError("--token: must not be empty", "http");
   }
@@ -74,9 +70,6 @@ export function parseWebArgs(v: Values, host: string, tls: boolean): WebOptions 
     if (allow.length > 0) rules = AccessRules.parse(allow);
   } catch (e) {
     throw new UsageError(`--allow ${(e as Error).message}`, "http");
-  }
-  if (auth !== undefined && auth.slice(auth.indexOf(":") + 1) === "") {
-    throw new UsageError("--auth: the password is empty (expected USER:PASSWORD)", "http");
   }
   const o: WebOptions = {
     upload: v.upload ?? false,

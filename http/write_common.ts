@@ -10,6 +10,7 @@ import { NetkitError } from "../core/errors.ts";
 import type { Library } from "../core/library.ts";
 import type { UrlPath } from "./url_path.ts";
 import type { WebOptions } from "./web_options.ts";
+import type { ServiceMetrics } from "../core/service_metrics.ts";
 
 /** What the write handlers need. */
 export interface WriteContext {
@@ -21,6 +22,8 @@ export interface WriteContext {
   common: [string, string][];
   /** Give up on an upload whose body sends nothing for this long, ms; 0 never. */
   stallMs: number;
+  /** Where uploads and their bytes are counted; null when metrics are off. */
+  metrics?: ServiceMetrics | null;
 }
 
 /** The target's segments: a file name is needed, hidden names only with `--hidden`. */

@@ -4,16 +4,20 @@
  * checkout with two sets of server flags (`--flags`), on the scenarios a
  * change must not slow down: a verified big download and upload through the
  * file service (whole-process wall time of the client, as in
- * `bench_files.ts`) and the 1 KiB HTTP rate (wrk, with the server's CPU time
- * per request). Servers run on CPU 0, clients on CPU 1; the two builds take
- * turns in every round (the first to go alternates), so load on the shared
- * machine hits both alike. Prints Markdown tables with medians and per-round
- * paired ratios (B / A, where above 1 means B is faster).
+ * `bench_files.ts`), many clients fetching a 64 KiB file from the file
+ * service (`get64k`: operations a second and server CPU per operation, with
+ * `bench_files.ts`'s load generator) and the 1 KiB HTTP rate (wrk, with the
+ * server's CPU time per request). Servers run on CPU 0, clients on CPU 1;
+ * the two builds take turns in every round (the first to go alternates), so
+ * load on the shared machine hits both alike. Prints Markdown tables with
+ * medians and per-round paired ratios (B / A, where above 1 means B is faster).
  *
  * Usage:
  *   deno run -A --unstable-net --unstable-worker-options scripts/bench_compare.ts \
- *     --base ../old-checkout [--rounds 7] [--size 1GiB] [--duration 5] [--only get,put,http1k]
- *   ... scripts/bench_compare.ts --flags-a "" --flags-b "--auth u:p" [--http-auth u:p]
+ *     --base ../old-checkout [--rounds 7] [--size 1GiB] [--duration 5] \
+ *     [--only get,put,get64k,http1k] [--clients 100]
+ *   ... scripts/bench_compare.ts --flags-a "" --flags-b="--auth u:p" [--http-auth u:p]
+ *   ... scripts/bench_compare.ts --flags-b="--admin 127.0.0.1:0" --only http1k,get64k
  *
  * Needs: taskset, wrk (Debian packages util-linux, wrk).
  *
@@ -22,7 +26,8 @@
 
 import { parseArgs } from "node:util";
 import { parseSize } from "../core/cli_args.ts";
-import { cpuMs, randomFile, removeQuietly, sameBytes } from "./bench/context.ts";
+import { type BenchContext, cpuMs, randomFile, removeQuietly, sameBytes } from "./bench/context.ts";
+import { get64kMix, measureLoad } from "./bench/load_runs.ts";
 import { runPinned, type Started, startPinned, stop } from "./bench/proc.ts";
 import { DENO_RUN, waitForListen } from "./bench/refs.ts";
 import { median, table } from "./bench/stats.ts";
@@ -37,7 +42,8 @@ const { values: opt } = parseArgs({
     rounds: { type: "string", default: "7" },
     size: { type: "string", default: "1GiB" },
     duration: { type: "string", default: "5" },
-    only: { type: "string", default: "get,put,http1k" },
+    clients: { type: "string", default: "100" },
+    only: { type: "string", default: "get,put,get64k,http1k" },
   },
 });
 
@@ -75,12 +81,18 @@ async function startServer(b: Build, kind: "serve-files" | "http", root: string)
     ? netkit(b, "http", "--root", root, "--port", String(port), "--quiet", ...b.flags)
     : netkit(b, "serve-files", "--root", root, "--port", "0", "--quiet", ...b.flags);
   const proc = startPinned({ cpus: SERVER_CPU, cmd: Deno.execPath(), args });
-  if (kind === "http") {
-    await waitForListen(port);
-    return { proc, port };
+  try {
+    // Bounded, but generous: a start on a loaded machine took over 20 s.
+    if (kind === "http") {
+      await waitForListen(port, 60_000);
+      return { proc, port };
+    }
+    const m = await proc.stderr.waitFor(/serving .* on .*:(\d+) /, 60_000);
+    return { proc, port: Number(m[1]) };
+  } catch (e) {
+    await stop(proc);
+    throw e;
   }
-  const m = await proc.stderr.waitFor(/serving .* on .*:(\d+) /, 20_000);
-  return { proc, port: Number(m[1]) };
 }
 
 /** Runs `fn` for each build in turn, the first to go alternating by round. */
@@ -157,6 +169,67 @@ try {
         false,
       );
     }
+    for (const s of started.splice(0)) await stop(s);
+  }
+  if (ONLY.has("get64k")) {
+    const ctx: BenchContext = {
+      dir,
+      root: `${dir}/lib64k`,
+      out: `${dir}/out64k`,
+      serverCpus: SERVER_CPU,
+      clientCpus: CLIENT_CPU,
+      log: (line) => console.error(line),
+    };
+    await Deno.mkdir(ctx.root);
+    await Deno.mkdir(ctx.out);
+    await randomFile(`${ctx.root}/f64k.bin`, 65536);
+    const servers: { proc: Started; port: number }[] = [];
+    for (const b of builds) {
+      const s = await startServer(b, "serve-files", ctx.root);
+      started.push(s.proc);
+      servers.push(s);
+    }
+    const ops: number[][] = [[], []];
+    const cpu: number[][] = [[], []];
+    for (let r = 0; r < ROUNDS; r++) {
+      const round = await turns(r, async (b, i) => {
+        const o = {
+          model: "async",
+          workers: 1,
+          clients: Number(opt.clients),
+          durationMs: DURATION * 1000,
+          warmupMs: 1000,
+          procs: 1,
+          client: "frames" as const,
+        };
+        const result = await measureLoad(ctx, servers[i], o, get64kMix());
+        const got = result.byLabel["get 64KiB"];
+        const failed = (got?.fail ?? 0) + result.connectFailures;
+        if (failed > 0) {
+          throw new Error(`${b.label}: ${failed} failures ${JSON.stringify(result.errors)}`);
+        }
+        const n = got?.lat.length ?? 0;
+        return {
+          ops: n / (result.ms / 1000),
+          cpu: result.serverCpu / 100 * o.durationMs * 1000 / n,
+        };
+      });
+      // A load generator that started after its window (a loaded machine) measured nothing.
+      if (round.some((x) => !(x.ops > 0))) {
+        console.error(`round ${r + 1}/${ROUNDS}: dropped, a side measured no operation`);
+        continue;
+      }
+      round.forEach((x, i) => (ops[i].push(x.ops), cpu[i].push(x.cpu)));
+      console.error(`round ${r + 1}/${ROUNDS}: ops/s ${JSON.stringify(ops)}`);
+    }
+    report(
+      `${opt.clients} clients fetching 64 KiB (file service): operations/s`,
+      "ops/s",
+      ops[0],
+      ops[1],
+      true,
+    );
+    report("64 KiB gets: server CPU per operation", "µs", cpu[0], cpu[1], false);
     for (const s of started.splice(0)) await stop(s);
   }
   if (ONLY.has("http1k")) {

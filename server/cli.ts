@@ -6,22 +6,26 @@
 
 import {
   parseDuration,
-  parseFlags,
   parseIntFlag,
   parsePort,
   parseSize,
   readPem,
+  sizeText,
   UsageError,
 } from "../core/cli_args.ts";
+import { defineCommand, parseCommand } from "../core/command_line.ts";
+import { formatSettings } from "../core/print_config.ts";
 import { startFileServer, type StartFileServerOptions } from "./file_server.ts";
 import { startWorkersFileServer } from "./file_workers.ts";
 import { FILE_SERVER_DEFAULTS, MIN_IDLE_TIMEOUT_MS } from "./options.ts";
 import { MAX_MAX_FRAME, MIN_MAX_FRAME } from "../protocol/file/frame.ts";
+import { AccessRules } from "../core/access_rules.ts";
+import { listenError } from "../core/listen_error.ts";
 import { onShutdownSignal } from "../core/signals.ts";
 import { makeLibraryFolder } from "../core/library.ts";
 import { formatHostPort, isLoopback } from "../core/net.ts";
-import { AccessRules } from "../core/access_rules.ts";
-import { listenError } from "../core/listen_error.ts";
+import { noticeLine } from "../core/log_format.ts";
+import { openAdmin, parseAdmin, parseLogFormat, SERVICE_FLAGS } from "../core/service_admin.ts";
 
 /** One line for `netkit --help`. */
 export const SUMMARY = "serve a library folder over netkit's TCP file protocol";
@@ -79,153 +83,165 @@ Options:
                          Worker; 'off' hashes all inline (default: SHA-256
                          transfers from 8MiB, XXH3-128 inline)
   --quiet                no request log on stderr
+  --log-format FORMAT    request log as clf (one line of text) or json (default: clf)
+  --admin [HOST:]PORT    serve /health and /metrics on this address (default:
+                         off; loopback when only a port is given)
+  --config FILE          read settings from FILE's "serve-files" section (JSONC)
+  --print-config         print the settings in effect (secrets masked) and exit
   -h, --help             show this help
 
 Examples:
   netkit serve-files
   netkit serve-files --root /srv/files --host 0.0.0.0 --port 7070 --read-only`;
 
+/** The flags of `netkit serve-files`, its config section and their defaults. */
+export const COMMAND = defineCommand("serve-files", "serve-files", {
+  root: { type: "string", path: true, default: d.root },
+  host: { type: "string", default: d.hostname },
+  port: { type: "string", default: String(d.port) },
+  model: { type: "string" },
+  workers: { type: "string" },
+  "accept-queues": { type: "string", default: "1" },
+  "read-only": { type: "boolean", default: false },
+  hidden: { type: "boolean", default: false },
+  "max-connections": { type: "string", default: String(d.maxConnections) },
+  "idle-timeout": { type: "string", default: `${d.idleTimeoutMs / 1000}s` },
+  "handshake-timeout": { type: "string", default: `${d.handshakeTimeoutMs / 1000}s` },
+  "max-handshakes": { type: "string", default: String(d.maxHandshakes) },
+  "max-per-address": { type: "string", default: String(d.maxPerAddress) },
+  "limit-loopback": { type: "boolean", default: false },
+  "max-upload": { type: "string", default: sizeText(d.maxUpload) },
+  "max-frame": { type: "string", default: sizeText(d.maxFrame) },
+  "shutdown-grace": { type: "string", default: `${d.shutdownGraceMs / 1000}s` },
+  cert: { type: "string", path: true },
+  key: { type: "string", path: true },
+  token: { type: "string", secret: true, env: "NETKIT_TOKEN" },
+  users: { type: "string", path: true },
+  allow: { type: "string", multiple: true },
+  "hash-offload": { type: "string" },
+  quiet: { type: "boolean", default: false },
+  ...SERVICE_FLAGS,
+});
+
 /** Runs `netkit serve-files`. */
 export async function main(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(args, {
-    root: { type: "string" },
-    host: { type: "string" },
-    port: { type: "string" },
-    model: { type: "string" },
-    workers: { type: "string" },
-    "accept-queues": { type: "string" },
-    "read-only": { type: "boolean" },
-    hidden: { type: "boolean" },
-    "max-connections": { type: "string" },
-    "idle-timeout": { type: "string" },
-    "handshake-timeout": { type: "string" },
-    "max-handshakes": { type: "string" },
-    "max-per-address": { type: "string" },
-    "limit-loopback": { type: "boolean" },
-    "max-upload": { type: "string" },
-    "max-frame": { type: "string" },
-    "shutdown-grace": { type: "string" },
-    cert: { type: "string" },
-    key: { type: "string" },
-    token: { type: "string" },
-    users: { type: "string" },
-    allow: { type: "string", multiple: true },
-    "hash-offload": { type: "string" },
-    quiet: { type: "boolean" },
-  }, "serve-files");
+  const settings = parseCommand(args, COMMAND);
+  const { values, positionals } = settings;
   if ((values.cert === undefined) !== (values.key === undefined)) {
     throw new UsageError("--cert and --key go together");
   }
-  const tls = values.cert === undefined ? null : {
-    cert: await readPem(values.cert, "--cert"),
-    key: await readPem(values.key!, "--key"),
-  };
-  const token = values.token ?? Deno.env.get("NETKIT_TOKEN") ?? null;
+  const token = values.token ?? null;
   if (token === "") throw new UsageError("the token is empty");
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   const model = values.model ?? (values.workers === undefined ? "async" : "workers");
-  if (model !== "async" && model !== "loop" && model !== "workers") {
-    throw new UsageError(`--model: expected async, loop or workers, got '${model}'`);
+  const parsed = settings.explain(() => {
+    if (model !== "async" && model !== "loop" && model !== "workers") {
+      throw new UsageError(`--model: expected async, loop or workers, got '${model}'`);
+    }
+    if (model === "workers" && Deno.build.os !== "linux") {
+      throw new UsageError(
+        "--model workers needs the kernel to spread one port over several listeners " +
+          "(SO_REUSEPORT), which Deno offers only on Linux",
+      );
+    }
+    if (values.workers !== undefined && model !== "workers") {
+      throw new UsageError("--workers goes with --model workers");
+    }
+    if (settings.sources["accept-queues"].kind !== "default" && model === "loop") {
+      throw new UsageError("--accept-queues goes with --model async or workers");
+    }
+    return {
+      workers: values.workers === undefined
+        ? navigator.hardwareConcurrency
+        : parseIntFlag(values.workers, "--workers", 1, 256),
+      admin: parseAdmin(values.admin),
+      logFormat: parseLogFormat(values["log-format"]),
+      options: {
+        root: values.root,
+        hostname: values.host,
+        port: parsePort(values.port),
+        model: model === "loop" ? "loop" : "async",
+        acceptQueues: parseIntFlag(values["accept-queues"], "--accept-queues", 1, 64),
+        readOnly: values["read-only"],
+        hidden: values.hidden,
+        maxConnections: parseIntFlag(values["max-connections"], "--max-connections", 1, 1_000_000),
+        idleTimeoutMs: parseDuration(values["idle-timeout"], "--idle-timeout", {
+          min: MIN_IDLE_TIMEOUT_MS,
+        }),
+        handshakeTimeoutMs: parseDuration(values["handshake-timeout"], "--handshake-timeout"),
+        maxHandshakes: parseIntFlag(values["max-handshakes"], "--max-handshakes", 1, 1_000_000),
+        maxPerAddress: parseIntFlag(values["max-per-address"], "--max-per-address", 0, 1_000_000),
+        limitLoopback: values["limit-loopback"],
+        maxUpload: parseSize(values["max-upload"], "--max-upload"),
+        maxFrame: parseSize(values["max-frame"], "--max-frame", {
+          min: MIN_MAX_FRAME,
+          max: MAX_MAX_FRAME,
+        }),
+        shutdownGraceMs: parseDuration(values["shutdown-grace"], "--shutdown-grace"),
+        log: values.quiet ? null : undefined,
+        token,
+        users: values.users ?? null,
+        allow: values.allow,
+        hashOffloadMinBytes: values["hash-offload"] === undefined
+          ? undefined
+          : values["hash-offload"] === "off"
+          ? Infinity
+          : parseSize(values["hash-offload"], "--hash-offload"),
+      } satisfies StartFileServerOptions,
+    };
+  });
+  const tls = values.cert === undefined ? null : await settings.explain(async () => ({
+    cert: await readPem(values.cert!, "--cert"),
+    key: await readPem(values.key!, "--key"),
+  }));
+  if (settings.printConfig) {
+    console.log(formatSettings(settings));
+    return 0;
   }
-  if (model === "workers" && Deno.build.os !== "linux") {
-    throw new UsageError(
-      "--model workers needs the kernel to spread one port over several listeners " +
-        "(SO_REUSEPORT), which Deno offers only on Linux",
-    );
-  }
-  if (values.workers !== undefined && model !== "workers") {
-    throw new UsageError("--workers goes with --model workers");
-  }
-  if (values["accept-queues"] !== undefined && model === "loop") {
-    throw new UsageError("--accept-queues goes with --model async or workers");
-  }
-  const workers = values.workers === undefined
-    ? navigator.hardwareConcurrency
-    : parseIntFlag(values.workers, "--workers", 1, 256);
-  const root = values.root ?? d.root;
-  if (values.root === undefined) await makeLibraryFolder(root);
+  const { workers, admin, logFormat, options } = parsed;
+  const notice = (message: string, level?: "warning") =>
+    console.error(noticeLine(logFormat, "serve-files", message, level));
+  if (settings.sources.root.kind === "default") await makeLibraryFolder(options.root);
 
   const start = model === "workers"
     ? (o: StartFileServerOptions) => startWorkersFileServer({ ...o, workers })
     : startFileServer;
-  const server = await start({
-    root,
-    hostname: values.host,
-    port: values.port === undefined ? undefined : parsePort(values.port),
-    model: model === "loop" ? "loop" : "async",
-    acceptQueues: values["accept-queues"] === undefined
-      ? undefined
-      : parseIntFlag(values["accept-queues"], "--accept-queues", 1, 64),
-    readOnly: values["read-only"],
-    hidden: values.hidden,
-    maxConnections: values["max-connections"] === undefined
-      ? undefined
-      : parseIntFlag(values["max-connections"], "--max-connections", 1, 1_000_000),
-    idleTimeoutMs: values["idle-timeout"] === undefined
-      ? undefined
-      : parseDuration(values["idle-timeout"], "--idle-timeout", { min: MIN_IDLE_TIMEOUT_MS }),
-    handshakeTimeoutMs: values["handshake-timeout"] === undefined
-      ? undefined
-      : parseDuration(values["handshake-timeout"], "--handshake-timeout"),
-    maxHandshakes: values["max-handshakes"] === undefined
-      ? undefined
-      : parseIntFlag(values["max-handshakes"], "--max-handshakes", 1, 1_000_000),
-    maxPerAddress: values["max-per-address"] === undefined
-      ? undefined
-      : parseIntFlag(values["max-per-address"], "--max-per-address", 0, 1_000_000),
-    limitLoopback: values["limit-loopback"],
-    maxUpload: values["max-upload"] === undefined
-      ? undefined
-      : parseSize(values["max-upload"], "--max-upload"),
-    maxFrame: values["max-frame"] === undefined
-      ? undefined
-      : parseSize(values["max-frame"], "--max-frame", { min: MIN_MAX_FRAME, max: MAX_MAX_FRAME }),
-    shutdownGraceMs: values["shutdown-grace"] === undefined
-      ? undefined
-      : parseDuration(values["shutdown-grace"], "--shutdown-grace"),
-    log: values.quiet ? null : undefined,
-    token,
-    users: values.users ?? null,
-    allow: values.allow,
-    tls,
-    hashOffloadMinBytes: values["hash-offload"] === undefined
-      ? undefined
-      : values["hash-offload"] === "off"
-      ? Infinity
-      : parseSize(values["hash-offload"], "--hash-offload"),
-  }).catch((e) => {
-    if (e instanceof RangeError) throw new UsageError(e.message);
-    if (values.users !== undefined && String(e).includes("--users")) {
-      throw new UsageError(e.message);
-    }
-    throw listenError(e, {
-      hostname: values.host ?? d.hostname,
-      port: values.port === undefined ? d.port : Number(values.port),
-      tls: tls && { certFile: values.cert!, keyFile: values.key! },
-    });
-  });
+  const server = await start({ ...options, tls, logFormat, metrics: admin !== null }).catch(
+    (e) => {
+      if (e instanceof RangeError) throw new UsageError(e.message);
+      if (values.users !== undefined && String(e).includes("--users")) {
+        throw new UsageError(e.message);
+      }
+      throw listenError(e, {
+        hostname: options.hostname,
+        port: options.port,
+        tls: tls && { certFile: values.cert!, keyFile: values.key! },
+      });
+    },
+  );
 
   const { hostname, port } = server.addr;
   const extras = [tls ? "TLS" : "", token ? "token required" : "", values.users ? "users" : ""]
     .filter(Boolean).join(", ");
   for (const r of AccessRules.parse(values.allow ?? []).anonymousWrites()) {
-    console.error(
-      `netkit serve-files: warning: --allow ${r.text} lets people write without signing in`,
-    );
+    notice(`--allow ${r.text} lets people write without signing in`, "warning");
   }
-  console.error(
-    `netkit serve-files: serving ${server.root} on ${formatHostPort(hostname, port)} (${
+  notice(
+    `serving ${server.root} on ${formatHostPort(hostname, port)} (${
       model === "workers" ? `workers model, ${workers} workers` : `${model} model`
     }${extras ? `, ${extras}` : ""})`,
   );
   if ((token || values.users) && !tls && !isLoopback(hostname)) {
-    console.error(
-      "netkit serve-files: warning: tokens and passwords cross the network in clear; use --cert/--key",
-    );
+    notice("tokens and passwords cross the network in clear; use --cert/--key", "warning");
   }
+  const adminServer = await openAdmin(
+    admin,
+    { root: server.root, writable: !options.readOnly, service: server },
+    { notice, abandon: () => server.close() },
+  );
 
   const stop = () => {
-    console.error("netkit serve-files: stopping");
+    notice("stopping");
     server.close();
   };
   {
@@ -233,6 +249,7 @@ export async function main(args: string[]): Promise<number> {
     await server.finished;
     await server.close();
   }
-  console.error("netkit serve-files: stopped");
+  await adminServer?.close();
+  notice("stopped");
   return 0;
 }

@@ -23,6 +23,9 @@ export function digestKey(info: Deno.FileInfo, hash: string): string | null {
 /** A bounded map from {@linkcode digestKey} to digest. */
 export class DigestCache {
   readonly #digests: LruCache<string, Uint8Array>;
+  /** Lookups answered, and not, since the start (for metrics). */
+  hits = 0;
+  misses = 0;
 
   /** @param maxEntries most digests kept (0 keeps none) */
   constructor(maxEntries = DEFAULT_DIGEST_CACHE_ENTRIES) {
@@ -31,7 +34,10 @@ export class DigestCache {
 
   /** The cached digest for `key`, if any. */
   get(key: string | null): Uint8Array | undefined {
-    return key === null ? undefined : this.#digests.get(key);
+    const digest = key === null ? undefined : this.#digests.get(key);
+    if (digest === undefined) this.misses++;
+    else this.hits++;
+    return digest;
   }
 
   /** Remembers a digest. */

@@ -22,6 +22,11 @@ import { type AcceptLoop, type ServerModel, startAcceptLoop } from "./listen.ts"
 import { fileRulesOf, type FileServerOptions, resolveFileServerOptions } from "./options.ts";
 import { Session, type SessionContext } from "./session.ts";
 import type { ReloadDetail } from "../core/users.ts";
+import { ServiceMetrics } from "../core/service_metrics.ts";
+import type { MetricsSnapshot } from "../core/metrics.ts";
+
+/** The requests the file service counts; anything else counts as OTHER. */
+export const FILE_REQUESTS: readonly string[] = ["LIST", "GET", "PUT", "QUIT"];
 
 /** Options of {@linkcode startFileServer}: the server options plus its model. */
 export interface StartFileServerOptions extends FileServerOptions {
@@ -59,6 +64,13 @@ export interface FileServer extends AsyncDisposable {
   readonly events: EventTarget;
   /** The accounts of `users`, when given (tests wait for its reloads). */
   readonly users: UserFile | null;
+  /**
+   * Why the server would turn new clients away now (shutting down, at its
+   * connection limit), or null while it takes them.
+   */
+  readonly refusing: string | null;
+  /** The metrics of every isolate serving (none unless `metrics` is on). */
+  metrics(): Promise<MetricsSnapshot[]>;
   /** Resolves when the server has stopped. */
   readonly finished: Promise<void>;
   /**
@@ -78,17 +90,18 @@ export async function startFileServer(
   const o = resolveFileServerOptions(options);
   const store = await FileStore.open(o.root, { hidden: o.hidden });
   if (options.cleanTemps ?? true) await store.library.cleanTemps();
-  const log = o.log ?? (() => {});
+  const log = o.log;
   const rules = fileRulesOf(o);
   const users = o.users === null ? null : await UserFile.open(o.users);
   users?.addEventListener("reload", (e) => {
     const d = (e as CustomEvent<ReloadDetail>).detail;
-    log(d.ok ? `${o.users}: ${d.users} accounts` : `${d.error}; the accounts read before stay`);
+    log?.(d.ok ? `${o.users}: ${d.users} accounts` : `${d.error}; the accounts read before stay`);
   });
   const signIn = new SignIn({ token: o.token, users, throttle: options.authThrottle });
   const hashPool = new HashPool(1).acquire();
   const sessions = new Set<Session>();
   const handshakes = new Handshakes(o.maxHandshakes, o.handshakeTimeoutMs);
+  const metrics = o.metrics ? new ServiceMetrics("serve-files", FILE_REQUESTS) : null;
   const ctx: SessionContext = {
     store,
     options: o,
@@ -98,6 +111,7 @@ export async function startFileServer(
     hashPool,
     sessions,
     handshakes,
+    metrics,
   };
   const queues = options.acceptQueues ?? 1;
   if (!Number.isInteger(queues) || queues < 1 || queues > 64) {
@@ -145,8 +159,10 @@ export async function startFileServer(
   const handler = (conn: Deno.Conn, stopping: AbortSignal): Promise<void> => {
     const host = (conn.remoteAddr as Deno.NetAddr).hostname;
     const key = perAddress && (o.limitLoopback || !isLoopback(host)) ? addressKey(host) : null;
+    metrics?.accepted();
     if (key !== null && !perAddress!.tryAcquire(key)) {
       refused++;
+      metrics?.refused("limit");
       return writeAll(conn, addressBusyFrame).catch(() => {});
     }
     const session = new Session(conn, ctx);
@@ -161,14 +177,22 @@ export async function startFileServer(
     });
   };
   const slots = new SharedSlots(o.maxConnections, options.sharedSlots);
+  if (metrics) {
+    metrics.openFrom(() => loop.active);
+    metrics.cache("reply", store.replies);
+    metrics.cache("digest", store.digests);
+  }
   const loops: AcceptLoop[] = listeners.map((l) =>
     startAcceptLoop(l, handler, {
       model: options.model ?? "async",
       slots,
-      onBusy: (conn) => writeAll(conn, busyFrame),
+      onBusy: (conn) => {
+        metrics?.refused("busy");
+        return writeAll(conn, busyFrame);
+      },
       // Every slot taken: a connection still in its handshake makes room.
       onFull: () => handshakes.evictOldest(),
-      onError: (e) => log(`${new Date().toISOString()} accept error: ${e}`),
+      onError: (e) => log?.(`${new Date().toISOString()} accept error: ${e}`),
       onClosed: () => events.dispatchEvent(new Event("connectionclose")),
       onStop: stopIdle,
     })
@@ -177,6 +201,7 @@ export async function startFileServer(
     get active() {
       return loops.reduce((n, l) => n + l.active, 0);
     },
+    stopping: false,
     finished: Promise.all(loops.map((l) => l.finished)).then(() => {}),
     close: (graceMs: number) => Promise.all(loops.map((l) => l.close(graceMs))).then(() => {}),
   };
@@ -190,7 +215,7 @@ export async function startFileServer(
     handshakes.expire(now);
     const { late, evicted } = handshakes.takeStats();
     if (late + evicted + refused > 0) {
-      log(
+      log?.(
         `${new Date().toISOString()} connections closed: ${late} past the handshake deadline, ` +
           `${evicted} still in their handshake to make room, ${refused} over the per-address limit`,
       );
@@ -213,6 +238,7 @@ export async function startFileServer(
   let closing: Promise<void> | undefined;
   const close = () =>
     closing ??= (async () => {
+      loop.stopping = true;
       await loop.close(o.shutdownGraceMs);
       await finished;
     })();
@@ -225,6 +251,13 @@ export async function startFileServer(
     get connections() {
       return loop.active;
     },
+    get refusing() {
+      if (loop.stopping) return "shutting down";
+      return slots.used >= o.maxConnections
+        ? `at the connection limit (${o.maxConnections})`
+        : null;
+    },
+    metrics: () => Promise.resolve(metrics ? [metrics.snapshot()] : []),
     finished,
     close,
     [Symbol.asyncDispose]: close,

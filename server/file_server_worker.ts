@@ -23,6 +23,10 @@ self.onmessage = async (e: MessageEvent<WorkerCommand>) => {
     await server?.close();
     return;
   }
+  if (cmd.type === "metrics") {
+    post({ type: "metrics", snapshots: server ? await server.metrics() : [] });
+    return;
+  }
   try {
     server = await startFileServer({
       ...cmd.options,

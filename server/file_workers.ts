@@ -13,9 +13,12 @@
 
 import { SharedSlots } from "./conn_slots.ts";
 import { AddressCounts } from "./address_counts.ts";
-import type { FileServer } from "./file_server.ts";
+import { FILE_REQUESTS, type FileServer } from "./file_server.ts";
 import { Library } from "../core/library.ts";
 import { type FileServerOptions, resolveFileServerOptions } from "./options.ts";
+import type { MetricsSnapshot } from "../core/metrics.ts";
+import { ServiceMetrics } from "../core/service_metrics.ts";
+import { WorkerMetrics } from "../core/worker_metrics.ts";
 
 /** What the main thread tells a Worker. */
 export type WorkerCommand =
@@ -26,6 +29,7 @@ export type WorkerCommand =
     slots: SharedArrayBuffer;
     addressCounts: SharedArrayBuffer;
   }
+  | { type: "metrics" }
   | { type: "close" };
 
 /** What a Worker tells the main thread. */
@@ -33,6 +37,7 @@ export type WorkerEvent =
   | { type: "ready"; port: number }
   | { type: "error"; message: string }
   | { type: "connectionclose" }
+  | { type: "metrics"; snapshots: MetricsSnapshot[] }
   | { type: "finished" };
 
 /** Options of {@linkcode startWorkersFileServer}. */
@@ -61,6 +66,7 @@ export async function startWorkersFileServer(
   const events = new EventTarget();
   const workers: Worker[] = [];
   const finishedEach: Promise<void>[] = [];
+  const asked = new WorkerMetrics();
 
   const spawn = (port: number): Promise<number> => {
     const w = new Worker(ENTRY, { type: "module" });
@@ -73,12 +79,14 @@ export async function startWorkersFileServer(
         if (m.type === "ready") resolve(m.port);
         else if (m.type === "error") reject(new Error(m.message));
         else if (m.type === "connectionclose") events.dispatchEvent(new Event("connectionclose"));
+        else if (m.type === "metrics") asked.answered(w, m.snapshots);
         else if (m.type === "finished") markFinished();
       };
       w.onerror = (e) => {
         e.preventDefault();
         reject(new Error(`worker failed: ${e.message}`));
         markFinished();
+        asked.gone(w);
       };
       const cmd: WorkerCommand = {
         type: "start",
@@ -95,13 +103,19 @@ export async function startWorkersFileServer(
     // The first Worker picks the port (when 0 was asked); the others join it.
     const port = await spawn(o.port);
     await Promise.all(Array.from({ length: count - 1 }, () => spawn(port)));
-    const finished = Promise.all(finishedEach).then(() => workers.forEach((w) => w.terminate()));
+    const finished = Promise.all(finishedEach).then(() => {
+      workers.forEach((w) => w.terminate());
+      asked.end();
+    });
     let closing: Promise<void> | undefined;
     const close = () =>
       closing ??= (async () => {
         for (const w of workers) w.postMessage({ type: "close" } satisfies WorkerCommand);
         await finished;
       })();
+    const own = o.metrics ? new ServiceMetrics("serve-files", FILE_REQUESTS) : null;
+    own?.workers(count);
+    const ask = (w: Worker) => asked.ask(w, { type: "metrics" } satisfies WorkerCommand);
     return {
       addr: { transport: "tcp", hostname: o.hostname, port },
       root,
@@ -109,6 +123,17 @@ export async function startWorkersFileServer(
       users: null, // each Worker follows the file itself
       get connections() {
         return slots.used;
+      },
+      get refusing() {
+        if (closing) return "shutting down";
+        return slots.used >= o.maxConnections
+          ? `at the connection limit (${o.maxConnections})`
+          : null;
+      },
+      async metrics() {
+        if (!own) return [];
+        const each = await Promise.all(workers.map(ask));
+        return [own.snapshot(), ...each.flat()];
       },
       finished,
       close,

@@ -10,6 +10,7 @@ import { DEFAULT_MAX_FRAME, MAX_MAX_FRAME, MIN_MAX_FRAME } from "../protocol/fil
 
 /** Shortest idle timeout accepted, ms: a shorter one would drop clients between frames. */
 export const MIN_IDLE_TIMEOUT_MS = 100;
+import type { LogFormat } from "../core/log_format.ts";
 
 /** Options of {@linkcode startFileServer}. */
 export interface FileServerOptions {
@@ -54,6 +55,10 @@ export interface FileServerOptions {
   shutdownGraceMs?: number;
   /** Where request log lines go; `null` mutes them. @default console.error */
   log?: ((line: string) => void) | null;
+  /** The request log's format: a line of text, or one JSON object per line. @default "clf" */
+  logFormat?: LogFormat;
+  /** Keep metrics (requests, bytes, connections, uploads, caches) for `metrics()`. @default false */
+  metrics?: boolean;
   /** Shared secret every client must present in HELLO; `null` for none. @default null */
   token?: string | null;
   /** An htpasswd file of accounts: a HELLO may name a user, its token the password. @default null */
@@ -98,6 +103,8 @@ export const FILE_SERVER_DEFAULTS: ResolvedFileServerOptions = {
   maxUpload: 64 * 1024 ** 3,
   shutdownGraceMs: 10_000,
   log: (line) => console.error(line),
+  logFormat: "clf",
+  metrics: false,
   token: null,
   users: null,
   allow: [],

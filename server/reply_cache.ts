@@ -34,6 +34,9 @@ interface Entry {
 /** A bounded map from (hash, name) to the encoded answer for one file version. */
 export class ReplyCache {
   readonly #answers: LruCache<string, Entry>;
+  /** Lookups answered, and not, since the start (for metrics). */
+  hits = 0;
+  misses = 0;
 
   /** @param maxBytes most bytes of answers kept (0 turns the cache off) */
   constructor(readonly maxBytes = DEFAULT_REPLY_CACHE_BYTES) {
@@ -54,14 +57,20 @@ export class ReplyCache {
   get(name: string, hash: string, stat: () => Deno.FileInfo | null): Uint8Array | null {
     const id = `${hash}/${name}`;
     const e = this.#answers.get(id);
-    if (e === undefined) return null;
+    if (e === undefined) return this.#miss();
     const info = stat();
-    if (info === null) return null;
+    if (info === null) return this.#miss();
     if (e.key !== digestKey(info, hash)) {
       this.#answers.delete(id);
-      return null;
+      return this.#miss();
     }
+    this.hits++;
     return e.reply;
+  }
+
+  #miss(): null {
+    this.misses++;
+    return null;
   }
 
   /** Keeps `reply` (not copied: the caller gives up the buffer) for `name` as `info` describes it. */

@@ -48,7 +48,8 @@ import {
 } from "../protocol/file/data_path.ts";
 import { readFullSync } from "../core/disk_io.ts";
 import { formatHostPort } from "../core/net.ts";
-import { printableText, quoteName } from "../core/printable.ts";
+import { failureLine, requestLine } from "./request_log.ts";
+import type { ServiceMetrics, UploadResult } from "../core/service_metrics.ts";
 
 /** Files up to this size are answered in a single write. */
 const SMALL_FILE_BYTES = 256 * 1024;
@@ -75,8 +76,8 @@ class Reported extends Error {
 export interface SessionContext {
   store: FileStore;
   options: ResolvedFileServerOptions;
-  /** Writes one log line (already muted when quiet). */
-  log: (line: string) => void;
+  /** Writes one log line; null when the log is off (lines are then not even made). */
+  log: ((line: string) => void) | null;
   /** The credential check (token, users), shared by the server's sessions. */
   signIn: SignIn;
   /** Who may read, write and replace which names. */
@@ -90,8 +91,11 @@ export interface SessionContext {
   sessions: Set<Session>;
   /** The server's connections still in their handshake; a session leaves it once welcomed. */
   handshakes: Handshakes;
+  /** Where requests, bytes and uploads are counted; null when metrics are off. */
+  metrics: ServiceMetrics | null;
 }
 
+/** The client's address and port. */
 function peerOf(conn: Deno.Conn): string {
   const a = conn.remoteAddr as Deno.NetAddr;
   return formatHostPort(a.hostname, a.port);
@@ -229,8 +233,9 @@ export class Session extends TrackedConn {
   async #request(m: Incoming, hash: HashName, stopping: AbortSignal): Promise<boolean> {
     const ctx = this.#ctx;
     const writer = this.#writer;
-    const started = performance.now();
-    let what: string = m.type;
+    // Timed by the connection's own clock, which every read and write sets:
+    // from the request's arrival to its last byte written, with no clock read.
+    const started = this.lastActive;
     // Bytes moved, kept up to date so a cut transfer logs how far it came.
     const moved = { bytes: 0 };
     let bytes = 0;
@@ -242,17 +247,14 @@ export class Session extends TrackedConn {
           bytes = await list(ctx, this.#subject, writer);
           break;
         case "GET":
-          what = `GET ${quoteName(m.name)}${m.offset ? ` @${m.offset}` : ""}`;
           permit(ctx, this.#subject, m.name, R);
           bytes = await get(m, ctx, writer, hash, moved);
           break;
         case "PUT":
-          what = `PUT ${quoteName(m.name)} ${m.size}`;
           permit(ctx, this.#subject, m.name, putNeeds(ctx, m));
           bytes = await put(m, ctx, this.#reader, writer, hash, moved);
           break;
         case "CANCEL":
-          what = `CANCEL ${quoteName(m.name)}`;
           // Dropping one's own broken upload is part of uploading.
           permit(ctx, this.#subject, m.name, W);
           await writer.send({ type: "CANCEL_OK", removed: await cancel(m.name, ctx) });
@@ -281,9 +283,22 @@ export class Session extends TrackedConn {
       if (e.code === "BAD_FRAME") return false;
     } finally {
       this.busy = false;
-      const ms = (performance.now() - started).toFixed(1);
-      ctx.log(
-        `${new Date().toISOString()} ${peerOf(this.conn)} ${what} ${bytes}B ${ms}ms ${status}`,
+      const ms = this.lastActive - started;
+      if (ctx.metrics) {
+        ctx.metrics.request(m.type, status, ms / 1000);
+        if (m.type === "GET") ctx.metrics.sent(bytes);
+        else if (m.type === "PUT") ctx.metrics.received(bytes);
+      }
+      ctx.log?.(
+        requestLine(
+          ctx.options.logFormat,
+          peerOf(this.conn),
+          this.#subject.user,
+          m,
+          bytes,
+          ms,
+          status,
+        ),
       );
     }
     return true;
@@ -294,8 +309,9 @@ export class Session extends TrackedConn {
     if (isDisconnect(e)) return;
     const ctx = this.#ctx;
     const err = isNetkitError(e) ? e : new NetkitError("INTERNAL", "internal server error");
-    const what = isNetkitError(e) ? `${err.code}: ${err.message}` : `internal error: ${e}`;
-    ctx.log(`${new Date().toISOString()} ${peerOf(this.conn)} ${printableText(what)}`);
+    const what = isNetkitError(e) ? err.message : `internal error: ${e}`;
+    ctx.log?.(failureLine(ctx.options.logFormat, peerOf(this.conn), err.code, what));
+    if (isNetkitError(e, "UNAUTHORIZED")) ctx.metrics?.refused("auth");
     try {
       await this.#writer.send(errorMessage(err));
     } catch { /* the peer is gone */ }
@@ -484,6 +500,26 @@ async function put(
   hash: HashName,
   moved: { bytes: number },
 ): Promise<number> {
+  let outcome: UploadResult = "refused";
+  try {
+    const bytes = await receiveUpload(m, ctx, reader, writer, hash, (o) => outcome = o, moved);
+    outcome = "verified";
+    return bytes;
+  } finally {
+    ctx.metrics?.upload(outcome);
+  }
+}
+
+/** Serves a PUT; `stage` hears when the data begins and when it fails its check. */
+async function receiveUpload(
+  m: Put,
+  ctx: SessionContext,
+  reader: FrameReader,
+  writer: FrameWriter,
+  hash: HashName,
+  stage: (outcome: UploadResult) => void,
+  moved: { bytes: number },
+): Promise<number> {
   const { store, options } = ctx;
   if (options.readOnly) {
     throw new NetkitError("READ_ONLY", "this library is read-only");
@@ -516,6 +552,7 @@ async function put(
   }
   if (job && upload.offset > 0) await upload.file.seek(upload.offset, Deno.SeekMode.Start);
   await writer.send({ type: "PUT_READY", offset: upload.offset });
+  stage("abandoned");
   let result;
   try {
     result = await receiveData(reader, m.size - upload.offset, out, {
@@ -534,7 +571,10 @@ async function put(
   }
   if (!result.ok) {
     // Corrupt bytes must not be resumed from: drop the part file too.
-    if (result.error.code === "CHECKSUM_MISMATCH") await upload.abort(true);
+    if (result.error.code === "CHECKSUM_MISMATCH") {
+      stage("checksum_mismatch");
+      await upload.abort(true);
+    }
     throw result.reported ? new Reported(result.error) : result.error;
   }
   // Keyed by the published file itself: its name may already lead to

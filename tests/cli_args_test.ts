@@ -10,6 +10,7 @@ import {
   parseIntFlag,
   parsePort,
   parseSize,
+  sizeText,
   UsageError,
 } from "../core/cli_args.ts";
 
@@ -22,6 +23,22 @@ function usage(fn: () => unknown, part = "", msg?: string): UsageError {
   }, msg);
   return caught!;
 }
+
+Deno.test("sizeText: the largest exact binary unit, read back by parseSize", () => {
+  const table: [number, string][] = [
+    [0, "0"],
+    [1000, "1000"],
+    [1024, "1KiB"],
+    [1536, "1536"],
+    [1024 ** 2, "1MiB"],
+    [64 * 1024 ** 3, "64GiB"],
+    [3 * 1024 ** 4, "3TiB"],
+  ];
+  for (const [bytes, text] of table) {
+    assert.equal(sizeText(bytes), text);
+    assert.equal(parseSize(text, "--x"), bytes);
+  }
+});
 
 Deno.test("parseSize: plain bytes, binary and decimal units, fractions", () => {
   const table: [string, number][] = [

@@ -77,7 +77,7 @@ export async function runNetkit(args: string[], options: RunOptions = {}): Promi
 
 /** A server running in a child process. */
 export interface ChildServer extends AsyncDisposable {
-  /** The port it announced. */
+  /** The port it announced (0 when it announced none). */
   port: number;
   /** The process. */
   child: Deno.ChildProcess;
@@ -87,17 +87,26 @@ export interface ChildServer extends AsyncDisposable {
   stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
 }
 
+/** The line a server prints once it listens; its group, if any, is the port. */
+const LISTENING = / on (?:\[[^\]]+\]|[^\s:]+):(\d+)/;
+
 /**
- * Starts `netkit <args>` and waits for its line announcing `on HOST:PORT`.
+ * Starts `netkit <args>` and waits for its line announcing `on HOST:PORT`
+ * (or matching `ready`, whose first group, if any, is the port).
  *
  * @throws when the process exits before announcing
  */
-export function startNetkitServer(args: string[], cwd?: string): Promise<ChildServer> {
-  return startServerProcess(Deno.execPath(), netkitArgs(args), cwd);
+export function startNetkitServer(
+  args: string[],
+  cwd?: string,
+  ready = LISTENING,
+): Promise<ChildServer> {
+  return startServerProcess(Deno.execPath(), netkitArgs(args), cwd, ready);
 }
 
 /**
- * Starts `command args` and waits for its line announcing `on HOST:PORT`.
+ * Starts `command args` and waits for its line announcing `on HOST:PORT`
+ * (or matching `ready`).
  *
  * @throws when the process exits before announcing
  */
@@ -105,6 +114,7 @@ export async function startServerProcess(
   command: string,
   args: string[],
   cwd?: string,
+  ready = LISTENING,
 ): Promise<ChildServer> {
   const child = new Deno.Command(command, {
     args,
@@ -116,16 +126,16 @@ export async function startServerProcess(
   }).spawn();
   let text = "";
   const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let port = 0;
-  while (port === 0) {
+  let port = -1;
+  while (port < 0) {
     const r = await reader.read();
     if (r.done) {
       await child.status;
       throw new Error(`server exited before listening:\n${text}`);
     }
     text += r.value;
-    const m = / on (?:\[[^\]]+\]|[^\s:]+):(\d+)/.exec(text);
-    if (m) port = Number(m[1]);
+    const m = ready.exec(text);
+    if (m) port = Number(m[1] ?? 0);
   }
   // Keep draining stderr so the child never blocks on a full pipe.
   const drained = (async () => {

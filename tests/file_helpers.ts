@@ -51,8 +51,8 @@ export interface RawConn extends AsyncDisposable {
   writer: FrameWriter;
   /** Sends raw bytes. */
   send(b: Uint8Array): Promise<void>;
-  /** Sends HELLO and returns the WELCOME (or whatever came). */
-  hello(): Promise<unknown>;
+  /** Sends HELLO (with `token`, if given) and returns the WELCOME (or whatever came). */
+  hello(token?: string): Promise<unknown>;
 }
 
 /** Opens a raw connection to `server`. */
@@ -65,12 +65,12 @@ export async function raw(server: FileServer): Promise<RawConn> {
     reader,
     writer,
     send: (b) => writeAll(conn, b),
-    async hello() {
+    async hello(token = "") {
       await writer.send({
         type: "HELLO",
         version: PROTOCOL_VERSION,
         hashes: ["xxh3-128"],
-        token: new Uint8Array(0),
+        token: new TextEncoder().encode(token),
         client: "test",
       });
       return await reader.next();

@@ -75,16 +75,19 @@ export async function makeFixture(): Promise<Fixture> {
   };
 }
 
+/** A server on a TCP port. */
+export type TcpServerHandle = HttpServerHandle & { readonly addr: Deno.NetAddr };
+
 /** Starts a quiet server on 127.0.0.1 port 0. */
-export function serve(
+export async function serve(
   options: HttpServerOptions,
-): Promise<HttpServerHandle> {
-  return startHttpServer({
+): Promise<TcpServerHandle> {
+  return await startHttpServer({
     quiet: true,
     hostname: "127.0.0.1",
     ...options,
     port: 0,
-  });
+  }) as TcpServerHandle;
 }
 
 /** A raw HTTP response: status, lower-cased headers, body bytes. */

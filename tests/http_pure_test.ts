@@ -7,7 +7,8 @@ import { evaluate, fileEtag, ifRangeAllows } from "../http/conditional.ts";
 import { decodePath, parseUrlPath, rawPathOf } from "../http/url_path.ts";
 import { negotiateEncoding } from "../http/compress.ts";
 import { escapeHtml, renderHtml, renderJson, wantsJson } from "../http/listing.ts";
-import { AccessLog, escapeField, formatCombined } from "../http/access_log.ts";
+import { AccessLog, formatCombined } from "../http/access_log.ts";
+import { escapeField } from "../core/log_format.ts";
 import { safeLocation } from "../http/static.ts";
 
 Deno.test("parseRange() reads a-b, a- and -n and clamps to the size", () => {

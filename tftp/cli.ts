@@ -9,13 +9,16 @@ import { MAX_BLKSIZE, MIN_BLKSIZE } from "../protocol/tftp/packet.ts";
 import { MAX_WINDOWSIZE } from "../protocol/tftp/options.ts";
 import {
   parseDuration,
-  parseFlags,
   parseHostPort,
   parseIntFlag,
   parsePort,
   parseSize,
   UsageError,
 } from "../core/cli_args.ts";
+import { defineCommand, parseCommand } from "../core/command_line.ts";
+import { formatSettings } from "../core/print_config.ts";
+import { noticeLine } from "../core/log_format.ts";
+import { openAdmin, parseAdmin, parseLogFormat, SERVICE_FLAGS } from "../core/service_admin.ts";
 import { AtomicFile } from "../core/atomic_file.ts";
 import { checkWritable, downloadPath, openLocalFile } from "../core/local_file.ts";
 import { entryExists } from "../core/jail_fs.ts";
@@ -55,6 +58,10 @@ Serve options:
   --max-windowsize N     largest window granted (default 64)
   --timeout DURATION     first retransmission timeout, doubled per silent retry up to 4x (default 1s)
   --retries N            retransmissions before a transfer is dropped (default 5: 19 s)
+  --quiet                no transfer log on stderr
+  --log-format FORMAT    transfer log as clf (one line of text) or json (default clf)
+  --admin [HOST:]PORT    serve /health and /metrics on this address (default
+                         off; loopback when only a port is given)
 
 Client options (get, put):
   --blksize N            ask for this block size (8..65464)
@@ -66,33 +73,42 @@ Client options (get, put):
   --overwrite            get: replace an existing local file (refused otherwise)
   HOST's port defaults to 69. get writes DEST (default: FILE's base name;
   a folder: that name in it; '-' for stdout) only once the whole file has
-  arrived.`;
+  arrived.
 
-const SERVE_FLAGS = {
-  root: { type: "string" },
-  host: { type: "string" },
-  port: { type: "string" },
+Both:
+  --config FILE          read settings from FILE's "tftp" (serve) or
+                         "tftp-client" (get, put) section (JSONC)
+  --print-config         print the settings in effect and exit`;
+
+/** The flags of `netkit tftp serve`, its config section and their defaults. */
+export const SERVE_COMMAND = defineCommand("tftp", "tftp", {
+  root: { type: "string", path: true },
+  host: { type: "string", default: "127.0.0.1" },
+  port: { type: "string", default: String(DEFAULT_TFTP_PORT) },
   "allow-read": { type: "string", multiple: true },
   "allow-write": { type: "string", multiple: true },
-  overwrite: { type: "boolean" },
-  "max-write-size": { type: "string" },
-  "max-transfers": { type: "string" },
-  "max-per-host": { type: "string" },
-  "max-blksize": { type: "string" },
-  "max-windowsize": { type: "string" },
-  timeout: { type: "string" },
-  retries: { type: "string" },
-} as const;
+  overwrite: { type: "boolean", default: false },
+  "max-write-size": { type: "string", default: "1G" },
+  "max-transfers": { type: "string", default: "64" },
+  "max-per-host": { type: "string", default: "16" },
+  "max-blksize": { type: "string", default: String(MAX_BLKSIZE) },
+  "max-windowsize": { type: "string", default: "64" },
+  timeout: { type: "string", default: "1s" },
+  retries: { type: "string", default: "5" },
+  quiet: { type: "boolean", default: false },
+  ...SERVICE_FLAGS,
+});
 
-const CLIENT_FLAGS = {
+/** The flags of `netkit tftp get` and `put`, and their config section. */
+export const CLIENT_COMMAND = defineCommand("tftp", "tftp-client", {
   blksize: { type: "string" },
   windowsize: { type: "string" },
-  netascii: { type: "boolean" },
-  timeout: { type: "string" },
-  retries: { type: "string" },
-  quiet: { type: "boolean", short: "q" },
-  overwrite: { type: "boolean" },
-} as const;
+  netascii: { type: "boolean", default: false },
+  timeout: { type: "string", default: "1s" },
+  retries: { type: "string", default: "5" },
+  quiet: { type: "boolean", short: "q", default: false },
+  overwrite: { type: "boolean", default: false },
+});
 
 /** Runs `netkit tftp ...`; resolves to the exit code. */
 export async function main(args: string[]): Promise<number> {
@@ -111,8 +127,7 @@ export async function main(args: string[]): Promise<number> {
   }
 }
 
-function timeoutFlag(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
+function timeoutFlag(text: string): number {
   const ms = parseDuration(text, "--timeout");
   if (ms < 10 || ms > 255_000) {
     throw new UsageError("--timeout: expected 10ms to 255s");
@@ -136,50 +151,74 @@ async function serve(args: string[]): Promise<number> {
       ? "--allow-write=any"
       : a
   );
-  const { values: v, positionals } = parseFlags(spelled, SERVE_FLAGS, "tftp");
+  const settings = parseCommand(spelled, SERVE_COMMAND);
+  const { values: v, positionals } = settings;
   if (positionals.length) {
     throw new UsageError(`unexpected argument '${positionals[0]}'`);
   }
   if (!v.root) throw new UsageError("serve needs --root DIR");
+  const root = v.root;
   const writeFrom = v["allow-write"];
-  for (
-    const [flag, nets] of [["--allow-read", v["allow-read"]], ["--allow-write", writeFrom]] as const
-  ) {
-    for (const n of nets ?? []) {
-      try {
-        parseNetRange(n);
-      } catch (e) {
-        throw new UsageError(`${flag}: ${(e as Error).message}`, "tftp");
+  const { admin, logFormat, ...options } = settings.explain(() => {
+    for (
+      const [flag, nets] of [["--allow-read", v["allow-read"]], [
+        "--allow-write",
+        writeFrom,
+      ]] as const
+    ) {
+      for (const n of nets ?? []) {
+        if (flag === "--allow-write" && n === "any") continue;
+        try {
+          parseNetRange(n);
+        } catch (e) {
+          throw new UsageError(`${flag}: ${(e as Error).message}`, "tftp");
+        }
       }
     }
-  }
-  const port = v.port === undefined ? DEFAULT_TFTP_PORT : parsePort(v.port);
-  const server = await startTftpServer({
-    root: v.root,
-    hostname: v.host,
-    port,
-    allowWrite: v["allow-write"] !== undefined,
-    readFrom: v["allow-read"],
-    writeFrom: writeFrom?.includes("any") ? undefined : writeFrom,
-    overwrite: v.overwrite,
-    maxWriteSize: v["max-write-size"] === undefined
-      ? undefined
-      : parseSize(v["max-write-size"], "--max-write-size"),
-    maxTransfers: intFlag(v["max-transfers"], "--max-transfers", 1, 100_000),
-    maxPerHost: intFlag(v["max-per-host"], "--max-per-host", 1, 100_000),
-    maxBlksize: intFlag(v["max-blksize"], "--max-blksize", 512, MAX_BLKSIZE),
-    maxWindowsize: intFlag(v["max-windowsize"], "--max-windowsize", 1, 1024),
-    timeoutMs: timeoutFlag(v.timeout),
-    retries: intFlag(v.retries, "--retries", 0, 100),
-    log: (line) => console.error(line),
-  }).catch((e) => {
-    throw listenError(e, { hostname: v.host ?? "127.0.0.1", port, transport: "udp" });
+    return {
+      admin: parseAdmin(v.admin),
+      logFormat: parseLogFormat(v["log-format"]),
+      root,
+      hostname: v.host,
+      port: parsePort(v.port),
+      allowWrite: writeFrom !== undefined && writeFrom.length > 0,
+      readFrom: v["allow-read"],
+      writeFrom: writeFrom?.includes("any") ? undefined : writeFrom,
+      overwrite: v.overwrite,
+      maxWriteSize: parseSize(v["max-write-size"], "--max-write-size"),
+      maxTransfers: parseIntFlag(v["max-transfers"], "--max-transfers", 1, 100_000),
+      maxPerHost: parseIntFlag(v["max-per-host"], "--max-per-host", 1, 100_000),
+      maxBlksize: parseIntFlag(v["max-blksize"], "--max-blksize", 512, MAX_BLKSIZE),
+      maxWindowsize: parseIntFlag(v["max-windowsize"], "--max-windowsize", 1, 1024),
+      timeoutMs: timeoutFlag(v.timeout),
+      retries: parseIntFlag(v.retries, "--retries", 0, 100),
+    };
   });
-  const bound = server.addr;
-  console.log(
-    `netkit tftp: serving ${v.root} on udp ${formatHostPort(bound.hostname, bound.port)} (${
-      v["allow-write"] !== undefined ? (v.overwrite ? "read-write" : "read, create") : "read-only"
+  if (settings.printConfig) {
+    console.log(formatSettings(settings));
+    return 0;
+  }
+  const server = await startTftpServer({
+    ...options,
+    logFormat,
+    metrics: admin !== null,
+    log: v.quiet ? undefined : (line) => console.error(line),
+  }).catch((e) => {
+    throw listenError(e, { hostname: options.hostname, port: options.port, transport: "udp" });
+  });
+  const { hostname, port } = server.addr;
+  // On stdout, where the serving line has always been (the transfer log is on stderr).
+  const notice = (message: string, level?: "warning") =>
+    console.log(noticeLine(logFormat, "tftp", message, level));
+  notice(
+    `serving ${root} on udp ${formatHostPort(hostname, port)} (${
+      options.allowWrite ? (options.overwrite ? "read-write" : "read, create") : "read-only"
     })`,
+  );
+  const adminServer = await openAdmin(
+    admin,
+    { root: server.root, writable: options.allowWrite, service: server },
+    { notice, abandon: () => server.close() },
   );
   const stopped = Promise.withResolvers<void>();
   using _signals = onShutdownSignal(() => stopped.resolve());
@@ -187,12 +226,14 @@ async function serve(args: string[]): Promise<number> {
     await stopped.promise;
   } finally {
     await server.close();
+    await adminServer?.close();
   }
   return 0;
 }
 
 async function transfer(kind: "get" | "put", args: string[]): Promise<number> {
-  const { values: v, positionals } = parseFlags(args, CLIENT_FLAGS, "tftp");
+  const settings = parseCommand(args, CLIENT_COMMAND);
+  const { values: v, positionals } = settings;
   if (positionals.length < 2 || positionals.length > 3) {
     throw new UsageError(
       `${kind} needs HOST[:PORT] FILE [${kind === "get" ? "DEST" : "NAME"}]`,
@@ -205,16 +246,20 @@ async function transfer(kind: "get" | "put", args: string[]): Promise<number> {
   const { hostname, port } = parseHostPort(hostPort, 69);
   const quiet = v.quiet || third === "-";
   const progress = new ProgressLine(printableName(file), { enabled: quiet ? false : undefined });
-  const options: TftpClientOptions = {
+  const options: TftpClientOptions = settings.explain(() => ({
     hostname,
     port,
     blksize: intFlag(v.blksize, "--blksize", MIN_BLKSIZE, MAX_BLKSIZE),
     windowsize: intFlag(v.windowsize, "--windowsize", 1, MAX_WINDOWSIZE),
     mode: v.netascii ? "netascii" : "octet",
     timeoutMs: timeoutFlag(v.timeout),
-    retries: intFlag(v.retries, "--retries", 0, 100),
+    retries: parseIntFlag(v.retries, "--retries", 0, 100),
     onProgress: (bytes, total) => progress.update({ done: bytes, total }),
-  };
+  }));
+  if (settings.printConfig) {
+    console.log(formatSettings(settings));
+    return 0;
+  }
   const t0 = performance.now();
   try {
     const bytes = kind === "get"

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { NetkitError } from "../core/errors.ts";
+import { type ErrorCodeName, isNetkitError, NetkitError } from "../core/errors.ts";
 import {
   decodePacket,
   encodePacket,
@@ -16,13 +16,26 @@ import {
   type RequestPacket,
   TftpErrorCode,
 } from "../protocol/tftp/packet.ts";
-import { printableText, quoteName } from "../core/printable.ts";
+import { printableText } from "../core/printable.ts";
 import { Library } from "../core/library.ts";
 import { AccessRules } from "../core/access_rules.ts";
 import { parseNetRange } from "../core/net_range.ts";
 import { Channel } from "./channel.ts";
 import { addressKey, formatHostPort } from "../core/net.ts";
 import { runSession } from "./session.ts";
+import { escapeField, jsonLine, type LogFormat } from "../core/log_format.ts";
+import type { MetricsSnapshot } from "../core/metrics.ts";
+import { ServiceMetrics } from "../core/service_metrics.ts";
+
+/** Why a WRQ failed before any data: counted as a refused upload, not an abandoned one. */
+const REFUSED_UPLOAD: ReadonlySet<string> = new Set<ErrorCodeName>([
+  "READ_ONLY",
+  "EXISTS",
+  "INVALID_NAME",
+  "FORBIDDEN",
+  "NOT_FOUND",
+  "NO_SPACE",
+]);
 
 /** The server's port unless told otherwise (69 needs privileges). */
 export const DEFAULT_TFTP_PORT = 6969;
@@ -62,6 +75,10 @@ export interface TftpServerOptions {
   maxWindowsize?: number;
   /** Receives one line per finished transfer. @default none */
   log?: (line: string) => void;
+  /** The format of those lines: text, or one JSON object per line. @default "clf" */
+  logFormat?: LogFormat;
+  /** Keep metrics (transfers, bytes, uploads) for `metrics()`. @default false */
+  metrics?: boolean;
 }
 
 /** A running server. */
@@ -70,6 +87,12 @@ export interface TftpServer extends AsyncDisposable {
   readonly addr: Deno.NetAddr;
   /** Transfers in flight right now. */
   readonly active: number;
+  /** The served folder's canonical path. */
+  readonly root: string;
+  /** Why new transfers would be turned away now (shutting down, full), or null. */
+  readonly refusing: string | null;
+  /** The server's metrics (none unless `metrics` is on). */
+  metrics(): Promise<MetricsSnapshot[]>;
   /** Stops taking requests, ends transfers in flight, and resolves when all are gone; safe twice. */
   close(): Promise<void>;
 }
@@ -117,8 +140,48 @@ export async function startTftpServer(
   const maxTransfers = options.maxTransfers ?? 64;
   const maxPerHost = options.maxPerHost ?? 16;
   const log = options.log ?? (() => {});
+  const format = options.logFormat ?? "clf";
   const active = new Set<Promise<void>>();
   const perHost = new Map<string, number>();
+  const metrics = options.metrics ? new ServiceMetrics("tftp", ["RRQ", "WRQ"]) : null;
+  metrics?.openFrom(() => active.size);
+
+  /** Logs and counts one transfer that ended. */
+  const ended = (req: RequestPacket, from: Deno.NetAddr, ms: number, r: TransferEnd) => {
+    const code = r.code;
+    if (metrics) {
+      metrics.request(req.op, code, ms / 1000);
+      if (req.op === "RRQ") metrics.sent(r.bytes);
+      else {
+        metrics.received(r.bytes);
+        metrics.upload(
+          code === "ok" ? "completed" : REFUSED_UPLOAD.has(code) ? "refused" : "abandoned",
+        );
+      }
+    }
+    if (format === "json") {
+      return log(jsonLine({
+        time: Date.now(),
+        service: "tftp",
+        peer: fmt(from),
+        user: null,
+        request: req.op,
+        path: req.filename,
+        code,
+        bytes: r.bytes,
+        ms,
+        ...(r.error === undefined ? {} : { error: r.error }),
+      }));
+    }
+    const what = `${new Date().toISOString()} ${req.op} "${escapeField(req.filename)}" from ${
+      fmt(from)
+    }`;
+    log(
+      r.error === undefined
+        ? `${what}: ok, ${r.bytes} bytes in ${ms.toFixed(0)} ms`
+        : `${what}: ${r.error}`,
+    );
+  };
 
   const reply = (addr: Deno.NetAddr, code: number, message: string) =>
     conn.send(encodePacket({ op: "ERROR", code, message }), addr)
@@ -126,13 +189,14 @@ export async function startTftpServer(
 
   const start = (req: RequestPacket, from: Deno.NetAddr) => {
     const t0 = performance.now();
-    const what = `${req.op} ${quoteName(req.filename)} from ${fmt(from)}`;
+    metrics?.accepted();
     const task = (async () => {
       let conn: Deno.DatagramConn;
       try {
         conn = Deno.listenDatagram({ transport: "udp", hostname, port: 0 });
       } catch (e) {
-        log(`${what}: cannot open a transfer socket: ${(e as Error).message}`);
+        const error = `cannot open a transfer socket: ${(e as Error).message}`;
+        ended(req, from, performance.now() - t0, { bytes: 0, code: "INTERNAL", error });
         await reply(
           from,
           TftpErrorCode.NOT_DEFINED,
@@ -143,10 +207,11 @@ export async function startTftpServer(
       using ch = new Channel(conn, from);
       try {
         const r = await runSession(ch, req, ctx, from.hostname);
-        const ms = performance.now() - t0;
-        log(`${what}: ok, ${r.bytes} bytes in ${ms.toFixed(0)} ms`);
+        ended(req, from, performance.now() - t0, { bytes: r.bytes, code: "ok" });
       } catch (e) {
-        log(`${what}: ${printableText((e as Error).message ?? String(e))}`);
+        const error = printableText((e as Error).message ?? String(e));
+        const code = isNetkitError(e) ? e.code : "INTERNAL";
+        ended(req, from, performance.now() - t0, { bytes: 0, code, error });
       }
     })().catch(() => {}); // a throwing log callback must not take the server down
     active.add(task);
@@ -193,10 +258,12 @@ export async function startTftpServer(
         continue;
       }
       if (active.size >= maxTransfers) {
+        metrics?.refused("busy");
         await reply(addr, TftpErrorCode.NOT_DEFINED, "server busy, try again later");
         continue;
       }
       if ((perHost.get(addressKey(addr.hostname)) ?? 0) >= maxPerHost) {
+        metrics?.refused("limit");
         await reply(addr, TftpErrorCode.NOT_DEFINED, "too many transfers from your address");
         continue;
       }
@@ -220,9 +287,22 @@ export async function startTftpServer(
     get active() {
       return active.size;
     },
+    root: library.root,
+    get refusing() {
+      if (closing !== null) return "shutting down";
+      return active.size >= maxTransfers ? `at the transfer limit (${maxTransfers})` : null;
+    },
+    metrics: () => Promise.resolve(metrics ? [metrics.snapshot()] : []),
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/** How a transfer ended: its bytes, `ok` or an error code, and the error's message. */
+interface TransferEnd {
+  bytes: number;
+  code: ErrorCodeName | "ok";
+  error?: string;
 }
 
 function fmt(a: Deno.NetAddr): string {

@@ -93,6 +93,23 @@ export async function loadRun(
     cpus: ctx.serverCpus,
     cpuProfDir: ctx.cpuProfDir,
   });
+  try {
+    return await measureLoad(ctx, server, o, mix);
+  } finally {
+    await stop(server.proc, 15_000);
+  }
+}
+
+/**
+ * Runs `mix` for `o.durationMs` against `server`, already running (its
+ * model and workers in `o` only name the result), and measures it.
+ */
+export async function measureLoad(
+  ctx: BenchContext,
+  server: { proc: Started; port: number },
+  o: LoadOptions,
+  mix: MixEntry[],
+): Promise<LoadResult> {
   const loads: Started[] = [];
   try {
     // Give every process time to start and connect its clients before the window opens.
@@ -148,7 +165,6 @@ export async function loadRun(
     return merged;
   } finally {
     for (const l of loads) await stop(l, 5000, 10_000);
-    await stop(server.proc, 15_000);
   }
 }
 
