@@ -1,6 +1,9 @@
 /**
  * A keyed cache bounded by bytes (and optionally by entries) that evicts the
- * least recently used entry first. The one cache under every service's own:
+ * least recently used entry first, by the CLOCK rule: a hit only marks its
+ * entry, and eviction passes a marked entry over once (unmarked, to the
+ * back), so the hot path of a hit changes nothing in the map. The one cache
+ * under every service's own:
  * each decides what a key and a value are and how many bytes a value
  * counts for; this one keeps the count and the order.
  *
@@ -20,10 +23,13 @@ export interface LruOptions<V> {
 interface Slot<V> {
   value: V;
   size: number;
+  /** Used since it last went to the back: eviction passes it over once. */
+  used: boolean;
 }
 
 /**
- * A map bounded by bytes and entries, least recently used out first.
+ * A map bounded by bytes and entries, least recently used out first (by
+ * the CLOCK rule, see the module doc).
  *
  * @example
  * ```ts
@@ -61,12 +67,11 @@ export class LruCache<K, V> {
     return this.#map.size;
   }
 
-  /** The value of `key`, made the most recently used; undefined when absent. */
+  /** The value of `key`, marked as used; undefined when absent. */
   get(key: K): V | undefined {
     const slot = this.#map.get(key);
     if (slot === undefined) return undefined;
-    this.#map.delete(key);
-    this.#map.set(key, slot);
+    slot.used = true;
     return slot.value;
   }
 
@@ -78,7 +83,8 @@ export class LruCache<K, V> {
   /**
    * Stores `value` under `key` as the most recently used, replacing any value
    * there, then evicts the least recently used entries until both bounds
-   * hold. A value larger than `maxBytes` is not kept (and the old value of
+   * hold (an entry used since it last went to the back goes to the back
+   * instead, once). A value larger than `maxBytes` is not kept (and the old value of
    * `key` is gone all the same).
    *
    * @returns whether the value was kept
@@ -91,13 +97,20 @@ export class LruCache<K, V> {
     }
     this.delete(key);
     if (size > this.maxBytes || this.maxBytes === 0 || this.maxEntries < 1) return false;
-    this.#map.set(key, { value, size });
-    this.#bytes += size;
-    for (const [k, slot] of this.#map) {
-      if (this.#bytes <= this.maxBytes && this.#map.size <= this.maxEntries) break;
+    // Room is made before the new entry goes in, so it is never the one out.
+    // Each pass unmarks what it passes over: at most two turns of the map.
+    while (this.#bytes + size > this.maxBytes || this.#map.size + 1 > this.maxEntries) {
+      const [k, slot] = this.#map.entries().next().value!;
       this.#map.delete(k);
-      this.#bytes -= slot.size;
+      if (slot.used) {
+        slot.used = false;
+        this.#map.set(k, slot);
+      } else {
+        this.#bytes -= slot.size;
+      }
     }
+    this.#map.set(key, { value, size, used: false });
+    this.#bytes += size;
     return true;
   }
 

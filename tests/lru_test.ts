@@ -105,3 +105,24 @@ Deno.test("lru: nonsense sizes and bounds are refused", () => {
   assert.equal(c.size, 0);
   assert.equal(c.bytes, 0);
 });
+
+Deno.test("lru: a new entry is never the one evicted, even when every other is marked used", () => {
+  const c = sized(Infinity, 2);
+  c.set("a", 0);
+  c.set("b", 0);
+  c.get("a");
+  c.get("b");
+  assert.equal(c.set("c", 0), true);
+  assert.deepEqual(
+    keys(c, ["a", "b", "c"]),
+    ["b", "c"],
+    "both passed over once, then the oldest out",
+  );
+  // Bounded: a long run of hits and inserts keeps exactly the cap.
+  for (let i = 0; i < 1000; i++) {
+    c.get("c");
+    c.set(`k${i}`, 0);
+    assert.equal(c.size, 2);
+    assert.equal(c.has(`k${i}`), true);
+  }
+});
