@@ -62,17 +62,25 @@ export function formatCombined(
     `${status} ${bytes === null || bytes === 0 ? "-" : bytes} "${q(referer)}" "${q(userAgent)}"`;
 }
 
+const utf8 = new TextDecoder();
+
+function bytesOf(binary: string): Uint8Array {
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
 /** The user name of HTTP Basic credentials in an `Authorization` header, if any. */
 export function basicUser(authorization: string | null): string | null {
   if (authorization === null || !/^basic /i.test(authorization)) return null;
   try {
-    const decoded = new TextDecoder().decode(
-      Uint8Array.from(atob(authorization.slice(6).trim()), (c) => c.charCodeAt(0)),
-    );
+    const binary = atob(authorization.slice(6).trim());
+    // ASCII (the common case) is already its own UTF-8 decoding.
+    const decoded = /[\x80-\xff]/.test(binary) ? utf8.decode(bytesOf(binary)) : binary;
     const colon = decoded.indexOf(":");
     return colon > 0 ? decoded.slice(0, colon) : null;
   } catch {
-    return null;
+    return null; // not base64
   }
 }
 

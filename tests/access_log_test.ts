@@ -2,7 +2,7 @@
 // written (found by running the suite beside stress-ng: the CLI's 404 line
 // was missing from its log after SIGTERM).
 import assert from "node:assert/strict";
-import { AccessLog } from "../http/access_log.ts";
+import { AccessLog, basicUser } from "../http/access_log.ts";
 
 /** A writer whose writes finish only when the test says so. */
 function slowWriter() {
@@ -34,4 +34,19 @@ Deno.test("access log: flush waits for the write under way and the lines queued 
   w.release();
   await flushed;
   assert.equal(done, true);
+});
+
+Deno.test("access log: the user of Basic credentials, whatever the client sends", () => {
+  const basic = (s: string) => "Basic " + btoa(String.fromCharCode(...new TextEncoder().encode(s)));
+  assert.equal(basicUser(basic("alice:pw")), "alice");
+  assert.equal(basicUser("bAsIc " + btoa("bob:x:y")), "bob", "the scheme is case-insensitive");
+  assert.equal(basicUser(basic("jörg:pässword")), "jörg", "UTF-8 names decode");
+  assert.equal(basicUser(basic("\u{1F600}:pw")), "\u{1F600}");
+  assert.equal(basicUser(basic(":pw")), null, "no user");
+  assert.equal(basicUser(basic("nocolon")), null);
+  assert.equal(basicUser("Basic %%%not-base64"), null);
+  assert.equal(basicUser("Bearer abc"), null);
+  assert.equal(basicUser(null), null);
+  // Bytes that are not UTF-8 do not throw: they decode to replacement characters.
+  assert.equal(basicUser("Basic " + btoa("\xff\xfe:pw")), "\uFFFD\uFFFD");
 });
