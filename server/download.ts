@@ -1,8 +1,8 @@
 /**
  * GET on the file service: a file, or the rest of it from an offset, sent as
- * GET_OK, DATA frames and an END with its digest. A small whole file goes out
- * in one write, and that answer is kept for the next GET of the same version;
- * a large one is hashed on another core while it is sent.
+ * GET_OK, DATA frames and an END with its digest. A small answer goes out in
+ * one write, and is kept, for a whole file, for the next GET of that version;
+ * a large file may be hashed on another core while it is sent (`offloadHash`).
  *
  * @module
  */
@@ -32,7 +32,8 @@ const END_MAX_BYTES = encodeMessage({ type: "END", digest: new Uint8Array(32) })
  *
  * @returns the bytes of file data sent
  * @throws {NetkitError} for a bad name, a missing file, a bad offset, or a
- *   file that failed to read (sent in place of END); a disconnect as it came
+ *   file that failed to read (its ERROR then takes the place of END); a
+ *   disconnect as it came
  */
 export async function serveGet(
   m: Get,
