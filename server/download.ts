@@ -19,7 +19,7 @@ import { hashPrefix, sendData } from "../protocol/file/data_path.ts";
 import { digestKey } from "./digest_cache.ts";
 import { offloadHash } from "./options.ts";
 import { isDisconnect } from "./request_failure.ts";
-import type { SessionContext } from "./session.ts";
+import type { SessionContext } from "./session_context.ts";
 
 /** Files up to this size are answered in a single write. */
 const SMALL_FILE_BYTES = 256 * 1024;

@@ -20,13 +20,14 @@ import { HashPool } from "../core/hash_pool.ts";
 import { FileStore } from "./file_store.ts";
 import { type AcceptLoop, type ServerModel, startAcceptLoop } from "./listen.ts";
 import { fileRulesOf, type FileServerOptions, resolveFileServerOptions } from "./options.ts";
-import { Session, type SessionContext } from "./session.ts";
+import { Session } from "./session.ts";
+import type { LiveSession, SessionContext } from "./session_context.ts";
 import type { ReloadDetail } from "../core/users.ts";
 import { ServiceMetrics } from "../core/service_metrics.ts";
 import type { MetricsSnapshot } from "../core/metrics.ts";
 
 /** The requests the file service counts; anything else counts as OTHER. */
-export const FILE_REQUESTS: readonly string[] = ["LIST", "GET", "PUT", "QUIT"];
+export const FILE_REQUESTS: readonly string[] = ["LIST", "GET", "PUT", "CANCEL", "QUIT"];
 
 /** Options of {@linkcode startFileServer}: the server options plus its model. */
 export interface StartFileServerOptions extends FileServerOptions {
@@ -99,7 +100,7 @@ export async function startFileServer(
   });
   const signIn = new SignIn({ token: o.token, users, throttle: options.authThrottle });
   const hashPool = new HashPool(1).acquire();
-  const sessions = new Set<Session>();
+  const sessions = new Set<LiveSession>();
   const handshakes = new Handshakes(o.maxHandshakes, o.handshakeTimeoutMs);
   const metrics = o.metrics ? new ServiceMetrics("serve-files", FILE_REQUESTS) : null;
   const ctx: SessionContext = {

@@ -10,7 +10,7 @@ import type { HashName } from "../core/hash.ts";
 import { NetkitError } from "../core/errors.ts";
 import type { Incoming } from "../protocol/file/frame_stream.ts";
 import { encodeMessage, Feature, type Hello } from "../protocol/file/messages.ts";
-import type { SessionContext } from "./session.ts";
+import type { SessionContext } from "./session_context.ts";
 
 /**
  * Checks that the client's first frame is a HELLO of a version this server speaks.

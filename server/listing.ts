@@ -8,7 +8,7 @@
 import { R, type Subject } from "../core/access_rules.ts";
 import type { FrameWriter } from "../protocol/file/frame_stream.ts";
 import type { ListEntry } from "../protocol/file/messages.ts";
-import type { SessionContext } from "./session.ts";
+import type { SessionContext } from "./session_context.ts";
 
 /** Bytes of listing entries per LIST_ENTRIES frame, well under any frame limit. */
 const LIST_BATCH_BYTES = 60_000;

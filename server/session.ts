@@ -13,10 +13,7 @@
 
 import { type HashName, SUPPORTED_HASHES } from "../core/hash.ts";
 import { isNetkitError, NetkitError } from "../core/errors.ts";
-import { type AccessRules, anonymous, R, type Subject, W } from "../core/access_rules.ts";
-import type { SignIn } from "../core/sign_in.ts";
-import type { HashPool } from "../core/hash_pool.ts";
-import type { ServiceMetrics } from "../core/service_metrics.ts";
+import { anonymous, R, type Subject, W } from "../core/access_rules.ts";
 import { TrackedConn } from "../core/tracked_conn.ts";
 import { formatHostPort } from "../core/net.ts";
 import { chooseHash } from "../protocol/file/hash_choice.ts";
@@ -28,39 +25,8 @@ import { serveList } from "./listing.ts";
 import { serveGet } from "./download.ts";
 import { serveCancel, servePut } from "./upload.ts";
 import { isDisconnect, Reported } from "./request_failure.ts";
-import type { FileStore } from "./file_store.ts";
-import type { Handshakes } from "./handshakes.ts";
-import type { ResolvedFileServerOptions } from "./options.ts";
 import { failureLine, requestLine } from "./request_log.ts";
-
-/**
- * Why a request was cut short, as its log line says: the idle watchdog
- * closed the connection, the server was shutting down, or the client went.
- */
-export type CutReason = "timeout" | "shutdown" | "disconnected";
-
-/** Everything a session needs from its server. */
-export interface SessionContext {
-  store: FileStore;
-  options: ResolvedFileServerOptions;
-  /** Writes one log line; null when the log is off (lines are then not even made). */
-  log: ((line: string) => void) | null;
-  /** The credential check (token, users), shared by the server's sessions. */
-  signIn: SignIn;
-  /** Who may read, write and replace which names. */
-  rules: AccessRules;
-  /** Hashes large transfers on another core. */
-  hashPool: HashPool;
-  /**
-   * The server's live sessions: its idle watchdog and its shutdown sweep over
-   * them, so a session needs no timer and no abort listener of its own.
-   */
-  sessions: Set<Session>;
-  /** The server's connections still in their handshake; a session leaves it once welcomed. */
-  handshakes: Handshakes;
-  /** Where requests, bytes and uploads are counted; null when metrics are off. */
-  metrics: ServiceMetrics | null;
-}
+import type { CutReason, SessionContext } from "./session_context.ts";
 
 /** The client's address and port. */
 function peerOf(conn: Deno.Conn): string {

@@ -10,7 +10,7 @@
 import { anonymous, D, R, type Subject, W } from "../core/access_rules.ts";
 import { NetkitError } from "../core/errors.ts";
 import { type Hello, type Put, PutFlag } from "../protocol/file/messages.ts";
-import type { SessionContext } from "./session.ts";
+import type { SessionContext } from "./session_context.ts";
 
 /**
  * Signs the client in from its HELLO: a user and password (the token field)

@@ -17,7 +17,7 @@ import { type DigestSource, hashPrefix, receiveData } from "../protocol/file/dat
 import { digestKey } from "./digest_cache.ts";
 import { offloadHash } from "./options.ts";
 import { Reported } from "./request_failure.ts";
-import type { SessionContext } from "./session.ts";
+import type { SessionContext } from "./session_context.ts";
 
 /**
  * Answers a PUT (permission already checked) under the session's `hash`,

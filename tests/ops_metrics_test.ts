@@ -61,6 +61,10 @@ Deno.test("metrics: serve-files with 2 Workers reports the sum of both, matching
     const m = await r.reader.next();
     assert.equal(m?.type === "ERROR" && m.code, "CHECKSUM_MISMATCH");
   }
+  {
+    await using c = await connect(server);
+    await assert.rejects(c.cancelUpload("never-started.bin"), /no broken upload to cancel/);
+  }
   await untilConnections(server, 0); // every session has ended, and counted
   const m = await scrape(admin);
   const n = (name: string, labels: Record<string, string> = {}) =>
@@ -70,12 +74,13 @@ Deno.test("metrics: serve-files with 2 Workers reports the sum of both, matching
   assert.equal(n("netkit_requests_total", { request: "GET", result: "NOT_FOUND" }), clients);
   assert.equal(n("netkit_requests_total", { request: "PUT", result: "ok" }), clients);
   assert.equal(n("netkit_requests_total", { request: "PUT", result: "CHECKSUM_MISMATCH" }), 1);
+  assert.equal(n("netkit_requests_total", { request: "CANCEL", result: "NOT_FOUND" }), 1);
   assert.equal(n("netkit_request_duration_seconds_count", { request: "GET" }), 3 * clients);
   assert.equal(n("netkit_sent_bytes_total"), 2 * clients * file.length);
   assert.equal(n("netkit_received_bytes_total"), clients * up.length);
   assert.equal(n("netkit_uploads_total", { result: "verified" }), clients);
   assert.equal(n("netkit_uploads_total", { result: "checksum_mismatch" }), 1);
-  assert.equal(n("netkit_connections_total"), clients + 1);
+  assert.equal(n("netkit_connections_total"), clients + 2);
   assert.equal(n("netkit_connections_open"), 0);
   const replyLookups = n("netkit_cache_hits_total", { cache: "reply" }) +
     n("netkit_cache_misses_total", { cache: "reply" });
