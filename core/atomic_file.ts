@@ -9,54 +9,33 @@
  * a write is often only an entry in a cache, and a failed flush (a host cut
  * off from the others, a full disk) shows nowhere else.
  *
+ * A resumable upload writes a part file instead (taken in
+ * `resumable_part.ts`), kept between attempts and published the same way.
+ * Temp names and the sweep of stale ones are in `temp_files.ts`, re-exported
+ * here.
+ *
  * @module
  */
 
 import { isNetkitError, NetkitError } from "./errors.ts";
-import { FileWriter } from "../core/disk_io.ts";
-import { lockExclusive } from "./file_lock.ts";
-import { OWNER_PREFIX, PartOwner } from "./part_owner.ts";
+import { FileWriter } from "./disk_io.ts";
+import type { PartOwner } from "./part_owner.ts";
 import { fsError } from "./jail_fs.ts";
-import { INTERNAL_PREFIX } from "./jail.ts";
-import { dropIdleParts, PARTIAL_PREFIX, partNameOf } from "./part_files.ts";
+import { PARTIAL_PREFIX } from "./part_files.ts";
+import { openResumablePart } from "./resumable_part.ts";
+import { tempName } from "./temp_files.ts";
 
 export { PARTIAL_PREFIX };
-
-/** Prefix of in-flight upload files; `jail.ts` hides and refuses these names. */
-export const TEMP_PREFIX = `${INTERNAL_PREFIX}tmp.`;
+export {
+  cleanStaleTemps,
+  DEFAULT_PARTIAL_TTL_MS,
+  DEFAULT_STALE_AFTER_MS,
+  TEMP_PREFIX,
+  tempName,
+} from "./temp_files.ts";
 
 /** Bytes written between background flushes of an upload. */
 const SYNC_EVERY_BYTES = 32 << 20;
-
-/** Default age after which an untouched temp file is surely abandoned (15 minutes). */
-export const DEFAULT_STALE_AFTER_MS = 15 * 60_000;
-
-/** Default age after which an untouched resumable part file is given up (24 hours). */
-export const DEFAULT_PARTIAL_TTL_MS = 24 * 3_600_000;
-
-function hostTag(): string {
-  try {
-    return Deno.hostname().replaceAll(/[^A-Za-z0-9-]/g, "_");
-  } catch {
-    return "host";
-  }
-}
-
-const HOST = hostTag();
-
-function randomHex(bytes: number): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)))
-    .map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/**
- * A fresh name for something in flight (a temp file, a folder being copied,
- * a tree being removed): hidden and refused by the jail, and naming this host
- * and process, so {@linkcode cleanStaleTemps} can tell a dead writer's leftovers.
- */
-export function tempName(): string {
-  return `${TEMP_PREFIX}${HOST}.${Deno.pid}.${randomHex(8)}`;
-}
 
 /** How an {@linkcode AtomicFile} publishes. */
 export interface AtomicFileOptions {
@@ -167,11 +146,8 @@ export class AtomicFile implements AsyncDisposable {
    * Opens the resumable part file for an upload of `size` bytes to `name`
    * (of the source version `options.version`, when known): the bytes of an
    * earlier broken attempt are kept, and `abort` keeps the file for the next
-   * attempt, unless the disk filled up. A lock keeps two uploads from
-   * writing into one part file at once (also across processes); a held lock
-   * is waited for briefly (see `file_lock.ts`) before the upload is refused.
-   * Idle part files of the same name for another size or version are
-   * dropped: a new upload supersedes them.
+   * attempt, unless the disk filled up. The part file is locked and claimed
+   * (`resumable_part.ts`), so two uploads never write into it at once.
    *
    * @throws {NetkitError} `BUSY` when another upload still holds it
    */
@@ -181,47 +157,8 @@ export class AtomicFile implements AsyncDisposable {
     size: number,
     options: ResumableOptions = {},
   ): Promise<AtomicFile> {
-    const path = `${dir}/${partNameOf(name, size, options.version)}`;
-    // A part file can be dropped (evicted, cancelled) between our open and
-    // our lock: then the name leads to another file, or none, and we retry.
-    for (let attempt = 0;; attempt++) {
-      let file: Deno.FsFile;
-      try {
-        file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o644 });
-      } catch (e) {
-        throw fsError(e, name);
-      }
-      try {
-        if (!(await lockExclusive(file))) {
-          throw new NetkitError("BUSY", `${name}: another upload of this file is in progress`);
-        }
-        const info = await file.stat();
-        if (!(await sameFile(path, info))) {
-          if (attempt < 3) {
-            file.close();
-            continue;
-          }
-          throw new NetkitError("BUSY", `${name}: the upload's part file keeps changing`);
-        }
-        const owner = await PartOwner.claim(
-          dir,
-          path.slice(dir.length + 1),
-          `${dir}/${tempName()}`,
-        );
-        let offset = info.size;
-        if (offset > size) {
-          await file.truncate(0);
-          offset = 0;
-        }
-        // A new upload supersedes the name's other idle parts; the folder is
-        // read only then, not for every slice of a continuing one.
-        if (offset === 0) await dropIdleParts(dir, name, { keep: path });
-        return new AtomicFile(file, dir, path, `${dir}/${name}`, options, { offset, owner });
-      } catch (e) {
-        file.close();
-        throw fsError(e, name);
-      }
-    }
+    const part = await openResumablePart(dir, name, size, options.version);
+    return new AtomicFile(part.file, dir, part.path, `${dir}/${name}`, options, part);
   }
 
   /**
@@ -366,82 +303,4 @@ export class AtomicFile implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.abort();
   }
-}
-
-/**
- * False only when process `pid` of this host is surely gone. Unknown counts
- * as alive, leaving the file to the age rule: off Linux, and where `/proc`
- * cannot be read (Deno asks for every permission to stat `/proc/<pid>`,
- * which netkit's binary does not have).
- */
-function pidAlive(pid: number): boolean {
-  if (Deno.build.os !== "linux") return true;
-  try {
-    Deno.statSync(`/proc/${pid}`);
-    return true;
-  } catch (e) {
-    return !(e instanceof Deno.errors.NotFound);
-  }
-}
-
-/** True when `path` still names the file `info` describes (same device and inode). */
-async function sameFile(path: string, info: Deno.FileInfo): Promise<boolean> {
-  try {
-    const now = await Deno.stat(path);
-    return now.ino === info.ino && now.dev === info.dev;
-  } catch {
-    return false;
-  }
-}
-
-async function removeIfOlder(path: string, cutoff: number): Promise<number> {
-  try {
-    if (((await Deno.lstat(path)).mtime?.getTime() ?? cutoff) < cutoff) {
-      await Deno.remove(path);
-      return 1;
-    }
-  } catch { /* raced with its owner or another cleaner */ }
-  return 0;
-}
-
-/**
- * Removes temp files and folders that no live writer owns: those of a dead
- * process on this host, and any left untouched for `staleAfterMs` (writers
- * on other hosts sharing the folder keep theirs fresh by writing), and
- * resumable part files (and their owner records) untouched for `partialTtlMs`.
- *
- * @returns how many files were removed
- */
-export async function cleanStaleTemps(
-  dir: string,
-  staleAfterMs = DEFAULT_STALE_AFTER_MS,
-  partialTtlMs = DEFAULT_PARTIAL_TTL_MS,
-): Promise<number> {
-  let removed = 0;
-  const now = Date.now();
-  for await (const entry of Deno.readDir(dir)) {
-    if (
-      entry.isFile && (entry.name.startsWith(PARTIAL_PREFIX) || entry.name.startsWith(OWNER_PREFIX))
-    ) {
-      removed += await removeIfOlder(`${dir}/${entry.name}`, now - partialTtlMs);
-      continue;
-    }
-    if (!(entry.isFile || entry.isDirectory) || !entry.name.startsWith(TEMP_PREFIX)) continue;
-    const [host, pidText] = entry.name.slice(TEMP_PREFIX.length).split(".");
-    const pid = Number(pidText);
-    const ours = host === HOST && pid === Deno.pid;
-    const path = `${dir}/${entry.name}`;
-    try {
-      const deadHere = host === HOST && !ours && Number.isInteger(pid) && !pidAlive(pid);
-      const mtime = (await Deno.lstat(path)).mtime?.getTime() ?? now;
-      // A folder (a copy being built, a tree being removed) shows no writes
-      // deep inside on its own mtime: only another process's is aged out.
-      const old = now - mtime > staleAfterMs && (entry.isFile || !ours);
-      if (deadHere || old) {
-        await Deno.remove(path, { recursive: entry.isDirectory });
-        removed++;
-      }
-    } catch { /* raced with its owner or another cleaner */ }
-  }
-  return removed;
 }

@@ -10,7 +10,8 @@
  */
 
 import type { HttpServerOptions } from "./options.ts";
-import { type HttpServerHandle, serveInProcess } from "./server.ts";
+import type { HttpServerHandle } from "./server_handle.ts";
+import { serveInProcess } from "./serve_in_process.ts";
 
 const scope = self as unknown as {
   onmessage: ((e: MessageEvent) => void) | null;
