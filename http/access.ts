@@ -130,8 +130,9 @@ export class Access {
     common: [string, string][],
   ): Response {
     const s = this.subjectOf(req);
+    // Through a share link, credentials are never read: signing in cannot help.
     if (
-      !(req as Marked)[GRANT] !== undefined && this.rules.refusal(s, segments, need) === "sign-in"
+      (req as Marked)[GRANT] === undefined && this.rules.refusal(s, segments, need) === "sign-in"
     ) {
       return this.gate.unauthorized(req);
     }
