@@ -126,7 +126,7 @@ export async function createHttpHandler(
       common,
     }));
   }
-  const policy = accessPolicy(access, [...dav]);
+  const policy = accessPolicy(access, { methods: [...dav], common });
   if (options.webdav) {
     layers.push(webdavLayer({
       library,
