@@ -54,19 +54,22 @@ export function parseDestination(header: string | null, requestUrl: string): Url
 
 /**
  * The rules' answer to a COPY or MOVE, or null when it may go on: the whole
- * tree needs `w` where it lands; a MOVE takes all of its source away (`d`),
- * a COPY of a tree reads all of it (`r`; the access layer checked the
- * source itself).
+ * tree needs `w` where it lands (and what it replaces may be replaced); a
+ * MOVE takes all of its source away (`d`), a COPY of a tree reads all of it
+ * (`r`; the access layer checked the source itself).
  */
 function refusal(
   ctx: DavContext,
   req: Request,
   from: readonly string[],
   to: readonly string[],
-  o: { move: boolean; depth: Depth },
+  o: { move: boolean; depth: Depth; overwrite: boolean },
 ): Response | null {
   const { policy } = ctx;
   if (!policy.mayTree(req, "write", to)) return policy.refuse(req, "write", to);
+  if (o.overwrite && ctx.library.tryFind(to) !== null && !policy.mayReplace(req, to)) {
+    return policy.refuse(req, "delete", to);
+  }
   if (o.move && !policy.mayTree(req, "delete", from)) return policy.refuse(req, "delete", from);
   if (!o.move && o.depth !== 0 && !policy.mayTree(req, "read", from)) {
     return policy.refuse(req, "read", from);
@@ -90,7 +93,7 @@ export async function handleCopyMove(
   const overwrite = parseOverwrite(req.headers.get("overwrite"));
   const depth = parseDepth(req.headers.get("depth"), "infinity");
   if (depth === 1) throw new DavError(400, "Depth must be 0 or infinity");
-  const refused = refusal(ctx, req, from, to, { move, depth });
+  const refused = refusal(ctx, req, from, to, { move, depth, overwrite });
   if (refused) return refused;
   const src = library.tryFind(from);
   if (src === null && !(await library.exists(from).catch(() => false))) {

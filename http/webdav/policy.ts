@@ -23,6 +23,8 @@ export interface DavPolicy {
   may(req: Request, action: DavAction, segments: readonly string[]): boolean;
   /** True when `req` may do `action` to `segments` and to everything below it (a folder's tree). */
   mayTree(req: Request, action: DavAction, segments: readonly string[]): boolean;
+  /** True when `req` may replace what is at `segments` (a COPY or MOVE with `Overwrite: T`). */
+  mayReplace(req: Request, segments: readonly string[]): boolean;
   /** The refusal of `action` at `segments`: 401 with a challenge when signing in could help, else 403. */
   refuse(req: Request, action: DavAction, segments: readonly string[]): Response;
   /** True when a PROPFIND of the folder above shows `segments` to the sender of `req`. */
@@ -70,6 +72,11 @@ export interface AccessPolicyOptions {
   methods: readonly string[];
   /** Headers on every response. */
   common: [string, string][];
+  /**
+   * Replacing needs `d` as well as `w` (under rules, and with `--overwrite`);
+   * else `--upload` alone lets a write replace, as WebDAV clients save.
+   */
+  replaceNeedsDelete: boolean;
 }
 
 /** The policy of the rule engine, over the methods switched on. */
@@ -78,6 +85,7 @@ export function accessPolicy(access: Access, o: AccessPolicyOptions): DavPolicy 
     methods: o.methods,
     may: (req, action, segments) => access.can(req, segments, BITS[action]),
     mayTree: (req, action, segments) => access.canTree(req, segments, BITS[action]),
+    mayReplace: (req, segments) => !o.replaceNeedsDelete || access.canTree(req, segments, D),
     refuse: (req, action, segments) => access.refuse(req, segments, BITS[action], o.common),
     visible: (req, segments, dir) => access.visible(req, segments, dir),
     principalOf(req) {
