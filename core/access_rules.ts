@@ -191,6 +191,25 @@ export class AccessRules {
     return (this.perms(s, segments) & need) === need;
   }
 
+  /**
+   * True when `s` holds every bit of `need` at `segments` and everywhere
+   * below it: what a folder's DELETE, MOVE or COPY does to all it holds.
+   * Only a deeper rule's path can decide differently, so only those are asked.
+   */
+  canTree(s: Subject, segments: readonly string[], need: number): boolean {
+    if (!this.can(s, segments, need)) return false;
+    const n = this.#node(segments);
+    return n === undefined ||
+      n.subtree.every((r) => r.path.length <= segments.length || this.can(s, r.path, need));
+  }
+
+  /** The node of `segments` in the rule tree, if a rule lies at or below it. */
+  #node(segments: readonly string[]): Node | undefined {
+    let n: Node | undefined = this.#root;
+    for (let i = 0; i < segments.length && n; i++) n = n.children.get(segments[i]);
+    return n;
+  }
+
   /** MOVE: `d` on the source and `w` on the destination. */
   canMove(s: Subject, from: readonly string[], to: readonly string[]): boolean {
     return this.can(s, from, D) && this.can(s, to, W);
@@ -208,8 +227,7 @@ export class AccessRules {
    */
   reachable(s: Subject, segments: readonly string[]): boolean {
     if (this.perms(s, segments) !== 0) return true;
-    let n: Node | undefined = this.#root;
-    for (let i = 0; i < segments.length && n; i++) n = n.children.get(segments[i]);
+    const n = this.#node(segments);
     if (!n) return false;
     return n.subtree.some((r) =>
       r.path.length > segments.length && r.perms !== 0 &&

@@ -52,6 +52,11 @@ function within(root: readonly string[], segments: readonly string[]): boolean {
   return true;
 }
 
+/** The subject a link's creator is: its grant never exceeds their rights. */
+function creatorOf(g: ShareGrant): Subject {
+  return { user: g.creator, signedIn: true, address: "" };
+}
+
 // What each request was found to be rides on the request itself: a WeakMap
 // keyed by tens of thousands of short-lived requests a second made every
 // young-generation GC pay for its entries.
@@ -97,13 +102,20 @@ export class Access {
     if (g === undefined) return this.rules.perms(this.subjectOf(req), segments);
     if (!within(g.root, segments)) return 0;
     if (g.creator === null) return g.rights;
-    const creator: Subject = { user: g.creator, signedIn: true, address: "" };
-    return g.rights & this.rules.perms(creator, segments);
+    return g.rights & this.rules.perms(creatorOf(g), segments);
   }
 
   /** True when the sender of `req` holds every bit of `need` at `segments`. */
   can(req: Request, segments: readonly string[], need: number): boolean {
     return (this.perms(req, segments) & need) === need;
+  }
+
+  /** True when the sender of `req` holds every bit of `need` at `segments` and everywhere below. */
+  canTree(req: Request, segments: readonly string[], need: number): boolean {
+    const g = (req as Marked)[GRANT];
+    if (g === undefined) return this.rules.canTree(this.subjectOf(req), segments, need);
+    if (!within(g.root, segments) || (g.rights & need) !== need) return false;
+    return g.creator === null || this.rules.canTree(creatorOf(g), segments, need);
   }
 
   /** True when a listing or archive shows `segments` to the sender of `req`. */
@@ -130,8 +142,9 @@ export class Access {
     common: [string, string][],
   ): Response {
     const s = this.subjectOf(req);
+    // Through a share link, credentials are never read: signing in cannot help.
     if (
-      !(req as Marked)[GRANT] !== undefined && this.rules.refusal(s, segments, need) === "sign-in"
+      (req as Marked)[GRANT] === undefined && this.rules.refusal(s, segments, need) === "sign-in"
     ) {
       return this.gate.unauthorized(req);
     }

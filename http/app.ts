@@ -64,6 +64,9 @@ export async function createHttpHandler(
   const access = new Access(rules, new CredentialGate(signIn, common, rules.usesNets));
   const explicit = (options.allow?.length ?? 0) > 0;
   const methods = writeMethods(options);
+  // Replacing a file takes it away: `d` as well as `w`, with --overwrite, and
+  // under rules through WebDAV (whose PUT, COPY and MOVE replace by default).
+  const replaceNeedsDelete = (options.overwrite ?? false) || (explicit && !!options.webdav);
   // WebDAV's methods, when it is on: switched on by the same switches and rules.
   const dav = options.webdav ? davMethods(methods) : new Set<string>();
   const archives = options.archive ?? true;
@@ -121,12 +124,12 @@ export async function createHttpHandler(
   if (signIn.configured || explicit || methods.size > 0) {
     layers.push(accessLayer(access, {
       library,
-      overwrite: options.overwrite ?? false,
+      overwrite: replaceNeedsDelete,
       methods: new Set(["GET", "HEAD", ...methods, ...dav]),
       common,
     }));
   }
-  const policy = accessPolicy(access, [...dav]);
+  const policy = accessPolicy(access, { methods: [...dav], common, replaceNeedsDelete });
   if (options.webdav) {
     layers.push(webdavLayer({
       library,

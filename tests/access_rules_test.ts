@@ -81,6 +81,34 @@ Deno.test("access rules: no rule means no access; deny rules; '*' and names; uni
   assert.equal(rules.refusal(user("bob"), seg("/home/alice/x"), R), "forbidden");
 });
 
+Deno.test("access rules: canTree asks the path and every deeper rule's path", () => {
+  const rules = AccessRules.parse([
+    "/:r:-",
+    "/team:rwd:*",
+    "/team/a/final:r:*",
+    "/team/ab::-",
+    "/team/b/more:rwd:*",
+  ]);
+  const bob = user("bob");
+  const table: [Subject, string, number, boolean][] = [
+    [bob, "/team", D, false], // final/ and ab/ below it
+    [bob, "/team", R, false], // ab/ gives nothing
+    [bob, "/team/a", D, false],
+    [bob, "/team/a", W, false],
+    [bob, "/team/a", R, true],
+    [bob, "/team/a/final/x", R, true],
+    [bob, "/team/a/final/x", D, false],
+    [bob, "/team/b", R | W | D, true], // a deeper rule granting as much
+    [bob, "/team/abc", D, true], // whole segments: /team/ab is not above it
+    [bob, "/", R, false],
+    [anon, "/team/b", R, false],
+    [anon, "/pub", R, true], // no rule below
+  ];
+  for (const [s, path, need, want] of table) {
+    assert.equal(rules.canTree(s, seg(path), need), want, `${s.user ?? "-"} ${path} ${need}`);
+  }
+});
+
 Deno.test("access rules: address ranges as WHO", () => {
   const rules = AccessRules.parse(["/:r:@10.0.0.0/8,@2001:db8::/32", "/in:w:@127.0.0.1"]);
   assert.equal(rules.perms(anonymous("10.1.2.3"), []), R);

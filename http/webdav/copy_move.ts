@@ -12,7 +12,7 @@
 import { isNetkitError } from "../../core/errors.ts";
 import { parseUrlPath, rawPathOf, type UrlPath } from "../url_path.ts";
 import { checkTarget } from "../write_common.ts";
-import { type DavContext, parseDepth, parseOverwrite } from "./context.ts";
+import { type DavContext, type Depth, parseDepth, parseOverwrite } from "./context.ts";
 import { DavError } from "./dav_error.ts";
 import { guardWrite } from "./lock_guard.ts";
 import { pathKey, type Protected } from "./lock_rules.ts";
@@ -52,6 +52,31 @@ export function parseDestination(header: string | null, requestUrl: string): Url
   }
 }
 
+/**
+ * The rules' answer to a COPY or MOVE, or null when it may go on: the whole
+ * tree needs `w` where it lands (and what it replaces may be replaced); a
+ * MOVE takes all of its source away (`d`), a COPY of a tree reads all of it
+ * (`r`; the access layer checked the source itself).
+ */
+function refusal(
+  ctx: DavContext,
+  req: Request,
+  from: readonly string[],
+  to: readonly string[],
+  o: { move: boolean; depth: Depth; overwrite: boolean },
+): Response | null {
+  const { policy } = ctx;
+  if (!policy.mayTree(req, "write", to)) return policy.refuse(req, "write", to);
+  if (o.overwrite && ctx.library.tryFind(to) !== null && !policy.mayReplace(req, to)) {
+    return policy.refuse(req, "delete", to);
+  }
+  if (o.move && !policy.mayTree(req, "delete", from)) return policy.refuse(req, "delete", from);
+  if (!o.move && o.depth !== 0 && !policy.mayTree(req, "read", from)) {
+    return policy.refuse(req, "read", from);
+  }
+  return null;
+}
+
 /** Answers COPY (`move` false) or MOVE (`move` true) of `path`. */
 export async function handleCopyMove(
   ctx: DavContext,
@@ -65,12 +90,11 @@ export async function handleCopyMove(
   const dest = parseDestination(req.headers.get("destination"), req.url);
   if (dest.segments.length === 0) throw new DavError(403, "the root cannot be replaced");
   const to = checkTarget(ctx.writes, { ...dest, slash: false });
-  if (!ctx.policy.may(req, "write", to) || (move && !ctx.policy.may(req, "delete", from))) {
-    throw new DavError(403, "not allowed here");
-  }
   const overwrite = parseOverwrite(req.headers.get("overwrite"));
   const depth = parseDepth(req.headers.get("depth"), "infinity");
   if (depth === 1) throw new DavError(400, "Depth must be 0 or infinity");
+  const refused = refusal(ctx, req, from, to, { move, depth, overwrite });
+  if (refused) return refused;
   const src = library.tryFind(from);
   if (src === null && !(await library.exists(from).catch(() => false))) {
     throw new DavError(404, "not found");

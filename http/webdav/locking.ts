@@ -78,6 +78,10 @@ export async function handleLock(ctx: DavContext, req: Request, path: UrlPath): 
   const info = parseLockInfo(body);
   const depth = parseDepth(req.headers.get("depth"), "infinity");
   if (depth === 1) throw new DavError(400, "a lock has Depth 0 or infinity");
+  // A tree's lock stops others' writes all through it: `w` everywhere in it.
+  if (depth === "infinity" && !ctx.policy.mayTree(req, "write", segments)) {
+    return ctx.policy.refuse(req, "write", segments);
+  }
   const existing = library.tryFind(segments);
   if (existing === null && segments.length === 0) throw new DavError(404, "not found");
   // A new empty file changes its folder's membership: that folder's locks must be submitted.

@@ -113,6 +113,10 @@ export async function handleDelete(
 ): Promise<Response> {
   if (path.segments.length === 0) throw new DavError(403, "the root cannot be deleted");
   const segments = checkTarget(ctx.writes, { ...path, slash: false });
+  // A folder goes with all it holds: `d` everywhere in it.
+  if (!ctx.policy.mayTree(req, "delete", segments)) {
+    return ctx.policy.refuse(req, "delete", segments);
+  }
   const { library } = ctx;
   if (!(await library.exists(segments).catch(() => false))) throw new DavError(404, "not found");
   const principal = ctx.policy.principalOf(req);

@@ -21,6 +21,12 @@ export interface DavPolicy {
   readonly methods: readonly string[];
   /** True when `req` may do `action` to `segments` (else 403). */
   may(req: Request, action: DavAction, segments: readonly string[]): boolean;
+  /** True when `req` may do `action` to `segments` and to everything below it (a folder's tree). */
+  mayTree(req: Request, action: DavAction, segments: readonly string[]): boolean;
+  /** True when `req` may replace what is at `segments` (a COPY or MOVE with `Overwrite: T`). */
+  mayReplace(req: Request, segments: readonly string[]): boolean;
+  /** The refusal of `action` at `segments`: 401 with a challenge when signing in could help, else 403. */
+  refuse(req: Request, action: DavAction, segments: readonly string[]): Response;
   /** True when a PROPFIND of the folder above shows `segments` to the sender of `req`. */
   visible(req: Request, segments: readonly string[], dir: boolean): boolean;
   /** Who makes the request, as locks record it ("" for nobody). */
@@ -60,11 +66,27 @@ export function davMethods(http: ReadonlySet<string>): Set<string> {
   return on;
 }
 
+/** What {@linkcode accessPolicy} needs besides {@linkcode Access}. */
+export interface AccessPolicyOptions {
+  /** The methods switched on. */
+  methods: readonly string[];
+  /** Headers on every response. */
+  common: [string, string][];
+  /**
+   * Replacing needs `d` as well as `w` (under rules, and with `--overwrite`);
+   * else `--upload` alone lets a write replace, as WebDAV clients save.
+   */
+  replaceNeedsDelete: boolean;
+}
+
 /** The policy of the rule engine, over the methods switched on. */
-export function accessPolicy(access: Access, methods: readonly string[]): DavPolicy {
+export function accessPolicy(access: Access, o: AccessPolicyOptions): DavPolicy {
   return {
-    methods,
+    methods: o.methods,
     may: (req, action, segments) => access.can(req, segments, BITS[action]),
+    mayTree: (req, action, segments) => access.canTree(req, segments, BITS[action]),
+    mayReplace: (req, segments) => !o.replaceNeedsDelete || access.canTree(req, segments, D),
+    refuse: (req, action, segments) => access.refuse(req, segments, BITS[action], o.common),
     visible: (req, segments, dir) => access.visible(req, segments, dir),
     principalOf(req) {
       const s = access.subjectOf(req);

@@ -144,7 +144,8 @@ export async function handlePropfind(
   };
   const segments = path.segments;
   const self = one(segments, found.info, dead ? await library.deadProps(segments) : []);
-  const members = depth === 1 && found.info.isDirectory;
+  // A drop box (a folder written, not read) answers for itself, never for its members.
+  const members = depth === 1 && found.info.isDirectory && ctx.policy.may(req, "read", segments);
 
   async function* body(): AsyncGenerator<string> {
     yield MULTISTATUS_HEAD + self;
