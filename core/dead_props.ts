@@ -10,10 +10,11 @@
  * `.netkit-props/.netkit-mutex` (so two instances' read-modify-writes never
  * lose each other's update) and lands by `rename` of an fsync'ed temp file,
  * so a reader on any host sees the old set or the new one, never half.
- * The library keeps them with their entry: moved by `rename` with it, copied
- * with it, and set aside before the entry is removed, so a crash can lose the
- * properties of an entry in the middle of being removed or moved, but never
- * leaves them behind for a later entry of the same name.
+ * The store keeps them with their entry as the library changes it: moved by
+ * `rename` with it, copied with it, and set aside before the entry is
+ * removed, so a crash can lose the properties of an entry in the middle of
+ * being removed or moved, but never leaves them behind for a later entry of
+ * the same name.
  *
  * @module
  */
@@ -38,6 +39,12 @@ export interface DeadProp {
 export const PROPS_DIR = `${INTERNAL_PREFIX}props`;
 const SELF = `${INTERNAL_PREFIX}self`;
 const MUTEX = `${INTERNAL_PREFIX}mutex`;
+
+/** The entry whose properties are kept: its canonical folder and name. */
+export interface PropsOwner {
+  dir: string;
+  name: string;
+}
 
 /** Largest property file accepted, in bytes (all of one entry's properties). */
 export const MAX_PROPS_BYTES = 1 << 20;
@@ -68,7 +75,7 @@ export class DeadPropStore {
   }
 
   /** The names in `dir` that have properties: one `readDir` for a whole listing. */
-  async names(dir: string): Promise<Set<string>> {
+  async #names(dir: string): Promise<Set<string>> {
     const names = new Set<string>();
     try {
       for await (const e of Deno.readDir(`${dir}/${PROPS_DIR}`)) {
@@ -76,6 +83,15 @@ export class DeadPropStore {
       }
     } catch { /* no side folder: no properties */ }
     return names;
+  }
+
+  /**
+   * A reader of the properties of `dir`'s entries, for listings: one
+   * `readDir` up front, then a file read only for entries that have any.
+   */
+  async readerOf(dir: string): Promise<(name: string) => Promise<DeadProp[]>> {
+    const names = await this.#names(dir);
+    return (name) => names.has(name) ? this.read(dir, name) : Promise.resolve([]);
   }
 
   /**
@@ -143,10 +159,75 @@ export class DeadPropStore {
   }
 
   /**
-   * Moves the properties of `from` to `to` in step with the entry: set aside
-   * first (so a failed move can restore them), then put in place.
+   * Replaces the properties of an entry (null: `dir` itself) by what
+   * `change` makes of them, under the change lock; `check` runs first under
+   * the lock (to make sure the entry is still there).
    */
-  async setAside(dir: string, name: string): Promise<string | null> {
+  async patch(
+    dir: string,
+    name: string | null,
+    change: (props: DeadProp[]) => DeadProp[],
+    check: () => Promise<unknown>,
+  ): Promise<void> {
+    await this.locked([dir], true, async () => {
+      await check();
+      await this.write(dir, name, change(await this.read(dir, name)));
+    });
+  }
+
+  /**
+   * Runs `remove`, which removes `entry`, with the entry's properties set
+   * aside first: dropped when it succeeds, put back when it fails. A folder
+   * that never had properties costs one `lstat`.
+   */
+  async removing(entry: PropsOwner, remove: () => Promise<void>): Promise<void> {
+    if (!(await this.#any([entry.dir]))) return await remove();
+    await this.locked([entry.dir], false, async () => {
+      const aside = await this.#setAside(entry.dir, entry.name);
+      try {
+        await remove();
+      } catch (e) {
+        await this.#place(aside, entry.dir, entry.name);
+        throw e;
+      }
+      await this.#discard(aside);
+    });
+  }
+
+  /**
+   * Runs `move`, which moves entry `from` to `to`, and moves the entry's
+   * properties with it; those of an entry it replaces vanish. When `move`
+   * fails, both sets are put back.
+   */
+  async moving<T>(from: PropsOwner, to: PropsOwner, move: () => Promise<T>): Promise<T> {
+    if (!(await this.#any([from.dir, to.dir]))) return await move();
+    return await this.locked([from.dir, to.dir], false, async () => {
+      const carried = await this.#setAside(from.dir, from.name);
+      const replaced = await this.#setAside(to.dir, to.name);
+      let result: T;
+      try {
+        result = await move();
+      } catch (e) {
+        await this.#place(carried, from.dir, from.name);
+        await this.#place(replaced, to.dir, to.name);
+        throw e;
+      }
+      await this.#place(carried, to.dir, to.name);
+      await this.#discard(replaced);
+      return result;
+    });
+  }
+
+  /** Gives entry `to`, just copied from `from`, the properties of `from`. */
+  async copy(from: PropsOwner, to: PropsOwner): Promise<void> {
+    if (!(await this.#any([from.dir, to.dir]))) return;
+    await this.locked([to.dir], true, async () => {
+      await this.write(to.dir, to.name, await this.read(from.dir, from.name));
+    });
+  }
+
+  /** Renames the properties of an entry to a temp name (null: it has none). */
+  async #setAside(dir: string, name: string): Promise<string | null> {
     const aside = `${dir}/${PROPS_DIR}/${tempName()}`;
     try {
       await Deno.rename(fileOf(dir, name), aside);
@@ -158,7 +239,7 @@ export class DeadPropStore {
   }
 
   /** Puts properties set aside under `name` of `dir` (replacing any there), or drops them. */
-  async place(aside: string | null, dir: string, name: string | null): Promise<void> {
+  async #place(aside: string | null, dir: string, name: string | null): Promise<void> {
     if (aside === null) {
       await Deno.remove(fileOf(dir, name)).catch(() => {});
       return;
@@ -170,18 +251,14 @@ export class DeadPropStore {
   }
 
   /** Removes properties set aside. */
-  async discard(aside: string | null): Promise<void> {
+  async #discard(aside: string | null): Promise<void> {
     if (aside !== null) await Deno.remove(aside).catch(() => {});
   }
 
-  /** True when `dir` has a side folder (so entries there may have properties). */
-  async has(dir: string): Promise<boolean> {
-    try {
-      await Deno.lstat(`${dir}/${PROPS_DIR}`);
-      return true;
-    } catch {
-      return false;
-    }
+  /** True when any of `dirs` has a side folder (so entries there may have properties). */
+  async #any(dirs: string[]): Promise<boolean> {
+    const has = (dir: string) => Deno.lstat(`${dir}/${PROPS_DIR}`).then(() => true, () => false);
+    return (await Promise.all(dirs.map(has))).some(Boolean);
   }
 
   /** Removes the side folder of `dir` when nothing but it keeps `dir` from being empty. */

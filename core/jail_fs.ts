@@ -1,7 +1,8 @@
 /**
  * The root jail's file-system half: the `realPath` containment check that
  * catches symlinks (in the name or any parent folder) leading outside the
- * root, and an open that cannot be raced into following a swapped link.
+ * root, a walk down a path's folders (making missing ones on request), and
+ * an open that cannot be raced into following a swapped link.
  * Each lookup is tried once more when another host's `rename` over the name
  * made it fail for an instant (`stale_handle.ts`).
  *
@@ -9,7 +10,7 @@
  */
 
 import { NetkitError } from "./errors.ts";
-import { isInside, joinInRoot } from "./jail.ts";
+import { checkNewSegment, isInside, joinInRoot } from "./jail.ts";
 import { isNetkitError } from "./errors.ts";
 import { isRaceWithReplace, isStaleHandle, retryRead, retryReadSync } from "./stale_handle.ts";
 
@@ -25,6 +26,18 @@ export interface JailedPath {
   real: string;
   /** Metadata of the target (symlinks followed). */
   info: Deno.FileInfo;
+}
+
+/** A name in a folder that passed the jail; the name itself may not exist yet. */
+export interface Place {
+  /** The folder's canonical path. */
+  dir: string;
+  /** The name in it. */
+  name: string;
+  /** `dir/name`, a link there not followed. */
+  path: string;
+  /** The segments the caller gave, joined by `/`, for errors. */
+  what: string;
 }
 
 /**
@@ -123,6 +136,48 @@ export async function resolveInside(
   } catch (e) {
     throw fsError(e, segments.join("/"));
   }
+}
+
+/**
+ * The canonical path of the folder at checked `segments` under `root`,
+ * resolved one folder at a time so that each is contained. With `mkdir`, a
+ * missing folder is made (its name taking the jail's rules for new names)
+ * and resolved again.
+ *
+ * @throws {NetkitError} `NOT_FOUND` (no such folder), `EXISTS` (a file in
+ *   the way), `FORBIDDEN`, `INVALID_NAME`
+ */
+export async function folderInside(
+  root: string,
+  segments: readonly string[],
+  options: JailFsOptions & { mkdir?: boolean } = {},
+): Promise<string> {
+  let real = root;
+  for (let i = 0; i < segments.length; i++) {
+    const upTo = segments.slice(0, i + 1);
+    let next: JailedPath;
+    try {
+      next = await resolveInside(root, upTo, options);
+    } catch (e) {
+      if (!options.mkdir || !isNetkitError(e, "NOT_FOUND")) {
+        throw isNetkitError(e, "NOT_FOUND")
+          ? new NetkitError("NOT_FOUND", `${upTo.join("/")}: the folder does not exist`)
+          : e;
+      }
+      checkNewSegment(segments[i]);
+      try {
+        await Deno.mkdir(`${real}/${segments[i]}`);
+      } catch (e2) {
+        if (!(e2 instanceof Deno.errors.AlreadyExists)) throw fsError(e2, upTo.join("/"));
+      }
+      next = await resolveInside(root, upTo, options);
+    }
+    if (!next.info.isDirectory) {
+      throw new NetkitError("EXISTS", `${upTo.join("/")}: not a folder`);
+    }
+    real = next.real;
+  }
+  return real;
 }
 
 /**

@@ -261,6 +261,36 @@ Deno.test("library: a tree being copied is never seen half done", async () => {
   assert.equal((await names(d.join("dst"))).length, FILES);
 });
 
+Deno.test("library: dead properties go with their entry through move, copy and remove", async () => {
+  const { d, lib, path } = await fixture();
+  await using _ = d;
+  const prop = (v: string) => [{ ns: "urn:x", local: "p", xml: `<p xmlns="urn:x">${v}</p>` }];
+  await lib.patchDeadProps(["a.txt"], () => prop("a"));
+  await lib.patchDeadProps(["docs", "b.txt"], () => prop("b"));
+  await lib.patchDeadProps(["docs"], () => prop("docs"));
+  assert.equal(await lib.move(["a.txt"], ["docs", "b.txt"], { overwrite: true }), true);
+  assert.deepEqual(await lib.deadProps(["docs", "b.txt"]), prop("a"), "carried; b's vanish");
+  await Deno.writeTextFile(path("c.txt"), "c");
+  await lib.patchDeadProps(["c.txt"], () => prop("c"));
+  await assert.rejects(lib.move(["docs", "b.txt"], ["c.txt"]), code("EXISTS"));
+  assert.deepEqual(await lib.deadProps(["docs", "b.txt"]), prop("a"), "a failed move keeps them");
+  assert.deepEqual(await lib.deadProps(["c.txt"]), prop("c"));
+  await lib.copy(["docs", "b.txt"], ["b-copy.txt"]);
+  assert.deepEqual(await lib.deadProps(["b-copy.txt"]), prop("a"));
+  await lib.copy(["docs"], ["docs2"]);
+  assert.deepEqual(await lib.deadProps(["docs2"]), prop("docs"));
+  assert.deepEqual(await lib.deadProps(["docs2", "b.txt"]), prop("a"), "a tree's members' too");
+  await lib.remove(["c.txt"]);
+  await Deno.writeTextFile(path("c.txt"), "new");
+  assert.deepEqual(await lib.deadProps(["c.txt"]), [], "none left for a new entry of the name");
+  await lib.mkdir(["f"]);
+  await Deno.writeTextFile(path("f", "x"), "x");
+  await lib.patchDeadProps(["f", "x"], () => prop("x"));
+  await lib.remove(["f", "x"]);
+  await lib.remove(["f"]); // only the properties' own folder was left in it
+  assert.equal(await lib.exists(["f"]), false);
+});
+
 Deno.test("library: cleanTemps removes a dead process's temp folders and files", {
   ignore: Deno.build.os !== "linux",
 }, async () => {
