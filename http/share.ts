@@ -4,7 +4,8 @@
  * onto the shared path (never outside it: the path is checked by the jail,
  * and its real location must lie inside the shared folder's), marked with
  * the link's grant, and handed on like any request: the access layer then
- * lets it do what the link allows and nothing more. A bad link gets a 403
+ * lets it do what the link allows and nothing more. WebDAV's own methods
+ * get 405: a link is for a browser, curl or a script. A bad link gets a 403
  * page that says why. `POST …?share` makes a link for a signed-in user
  * (the listing page's "share" action).
  *
@@ -29,6 +30,13 @@ import { escapeHtml } from "./listing.ts";
 import { reply } from "./plain_text.ts";
 import { encodeSegments, parseUrlPath, rawPathOf } from "./url_path.ts";
 import { sameOrigin } from "./writes.ts";
+
+/**
+ * Methods only WebDAV uses: never through a link, whose holder is anonymous
+ * (locks would be shared by every holder) and whose answers would name the
+ * library's own paths (multistatus hrefs, lock roots).
+ */
+const WEBDAV_ONLY = new Set(["PROPFIND", "PROPPATCH", "LOCK", "UNLOCK", "COPY", "MOVE"]);
 
 /** What the share layer needs. */
 export interface ShareContext {
@@ -85,6 +93,12 @@ export function shareLayer(ctx: ShareContext): Layer {
     const token = cut < 0 ? rest : rest.slice(0, cut);
     const claims = verifyShare(token, ctx.secrets.current(), ctx.now());
     if (typeof claims === "string") return refusedPage(claims, common);
+    if (WEBDAV_ONLY.has(req.method)) {
+      return reply(405, "a share link serves downloads and uploads, not WebDAV", [...common, [
+        "allow",
+        claims.rights === "r" ? "GET, HEAD" : "GET, HEAD, PUT, PATCH, POST, MKCOL",
+      ]]);
+    }
     if (cut < 0) {
       return new Response(null, {
         status: 301,
