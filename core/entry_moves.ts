@@ -139,10 +139,19 @@ export async function copyEntry(
   }
 }
 
-/** Puts `from` at the taken place `to`: what is there steps aside, then goes. */
+/**
+ * Puts `from` at the taken place `to`: what is there steps aside, then goes.
+ * If `from` cannot take the name, what stepped aside is put back.
+ */
 async function replaceWith(from: string, to: Place): Promise<void> {
   const aside = await setAside(to);
-  await Deno.rename(from, to.path);
+  try {
+    await Deno.rename(from, to.path);
+  } catch (e) {
+    // Back under its name, unless another writer took it meanwhile (then the sweep has it).
+    await Deno.rename(aside, to.path).catch(() => {});
+    throw e;
+  }
   await removeTree(aside);
 }
 

@@ -205,6 +205,36 @@ Deno.test("library: move renames files and folders, create-only unless overwrite
   );
 });
 
+/** Sets or clears the immutable attribute (`chattr`); false where the file system or tool refuses. */
+async function immutable(path: string, on: boolean): Promise<boolean> {
+  try {
+    const out = await new Deno.Command("chattr", { args: [on ? "+i" : "-i", path], stderr: "null" })
+      .output();
+    return out.success;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("library: a replacing move that fails puts back what stepped aside", NO_WIN, async () => {
+  const { d, lib, path } = await fixture();
+  await using _ = d;
+  // An immutable file cannot be renamed, even by root: the move fails after
+  // the folder it would replace has stepped aside.
+  if (!(await immutable(path("a.txt"), true))) {
+    console.log("skipped: chattr +i is not available on this file system");
+    return;
+  }
+  try {
+    await assert.rejects(lib.move(["a.txt"], ["docs"], { overwrite: true }));
+  } finally {
+    await immutable(path("a.txt"), false);
+  }
+  assert.deepEqual(await names(path("docs")), [".hidden", "b.txt"], "the folder is back");
+  assert.equal(await Deno.readTextFile(path("a.txt")), "alpha");
+  assert.ok(!(await names(path())).some((n) => n.startsWith(TEMP_PREFIX)), "nothing left aside");
+});
+
 Deno.test("library: of 10 racing create-only moves to one name, exactly one wins", async () => {
   await using d = await tempDir("library-");
   for (let i = 0; i < 10; i++) await Deno.writeTextFile(d.join(`s${i}`), `mover ${i}`);
