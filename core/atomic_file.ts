@@ -21,18 +21,8 @@ import { isNetkitError, NetkitError } from "./errors.ts";
 import { FileWriter } from "./disk_io.ts";
 import type { PartOwner } from "./part_owner.ts";
 import { fsError } from "./jail_fs.ts";
-import { PARTIAL_PREFIX } from "./part_files.ts";
 import { openResumablePart } from "./resumable_part.ts";
 import { tempName } from "./temp_files.ts";
-
-export { PARTIAL_PREFIX };
-export {
-  cleanStaleTemps,
-  DEFAULT_PARTIAL_TTL_MS,
-  DEFAULT_STALE_AFTER_MS,
-  TEMP_PREFIX,
-  tempName,
-} from "./temp_files.ts";
 
 /** Bytes written between background flushes of an upload. */
 const SYNC_EVERY_BYTES = 32 << 20;

@@ -23,7 +23,7 @@ import { NetkitError } from "./errors.ts";
 import { lockExclusive } from "./file_lock.ts";
 import { INTERNAL_PREFIX } from "./jail.ts";
 import { fsError } from "./jail_fs.ts";
-import { tempName } from "./atomic_file.ts";
+import { tempName } from "./temp_files.ts";
 
 /** One dead property: its expanded name and its whole element, serialized self-contained. */
 export interface DeadProp {

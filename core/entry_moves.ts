@@ -13,7 +13,8 @@
 
 import { NetkitError } from "./errors.ts";
 import { fsError, type Place } from "./jail_fs.ts";
-import { AtomicFile, tempName } from "./atomic_file.ts";
+import { AtomicFile } from "./atomic_file.ts";
+import { tempName } from "./temp_files.ts";
 import type { DeadPropStore } from "./dead_props.ts";
 
 /** Options of `Library.move` and `Library.copy`. */

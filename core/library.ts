@@ -32,7 +32,8 @@ import {
   resolveInside,
   resolveInsideSync,
 } from "./jail_fs.ts";
-import { type AtomicFile, cleanStaleTemps } from "./atomic_file.ts";
+import type { AtomicFile } from "./atomic_file.ts";
+import { cleanStaleTemps } from "./temp_files.ts";
 import { folderEntries, type LibraryEntry, sortedEntries } from "./folder_entries.ts";
 import { type DeadProp, DeadPropStore } from "./dead_props.ts";
 import {

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { tempName } from "./atomic_file.ts";
+import { tempName } from "./temp_files.ts";
 
 /** Options of {@linkcode LibraryHealth}. */
 export interface LibraryHealthOptions {

@@ -12,7 +12,8 @@
 
 import { NetkitError } from "./errors.ts";
 import { entryExists, type Place } from "./jail_fs.ts";
-import { AtomicFile, cleanStaleTemps } from "./atomic_file.ts";
+import { AtomicFile } from "./atomic_file.ts";
+import { cleanStaleTemps } from "./temp_files.ts";
 import { PROPS_DIR } from "./dead_props.ts";
 import { dropIdleParts, evictIdleParts, partNameOf } from "./part_files.ts";
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { assertSameBytes } from "./same_bytes.ts";
 import { FileClient } from "../client/client.ts";
 import { isNetkitError } from "../core/errors.ts";
-import { PARTIAL_PREFIX } from "../core/atomic_file.ts";
+import { PARTIAL_PREFIX } from "../core/part_files.ts";
 import { TokenCheck } from "../core/auth.ts";
 import { runNetkit, startNetkitServer } from "./cli_helpers.ts";
 import { breakResumableUpload, bytes, namesIn, raw, serve, tempDir } from "./file_helpers.ts";

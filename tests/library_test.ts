@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { isNetkitError } from "../core/errors.ts";
 import { Library } from "../core/library.ts";
-import { TEMP_PREFIX } from "../core/atomic_file.ts";
+import { TEMP_PREFIX } from "../core/temp_files.ts";
 import { tempDir } from "./temp_dir.ts";
 
 const enc = new TextEncoder();
