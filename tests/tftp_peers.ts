@@ -6,6 +6,7 @@
  * @module
  */
 
+import { run as runCommand, type RunResult } from "../scripts/cluster/exec.ts";
 import { RawPeer } from "./tftp_helpers.ts";
 
 /** Where a program lives on the PATH (or in sbin), or null. */
@@ -23,42 +24,18 @@ export function findProgram(name: string): string | null {
   return null;
 }
 
-/** The result of running a peer program. */
-export interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a program to completion (bounded by `timeoutMs`). */
-export async function run(
+/** Runs a peer program to completion (bounded by `timeoutMs`); any exit code is an answer. */
+export function run(
   cmd: string,
   args: string[],
   options: { cwd?: string; timeoutMs?: number } = {},
-): Promise<Run> {
-  const child = new Deno.Command(cmd, {
-    args,
+): Promise<RunResult> {
+  return runCommand(cmd, args, {
     cwd: options.cwd,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
+    timeoutMs: options.timeoutMs ?? 60_000,
+    check: false,
     env: { NO_COLOR: "1" },
-  }).spawn();
-  const timer = setTimeout(
-    () => child.kill("SIGKILL"),
-    options.timeoutMs ?? 60_000,
-  );
-  try {
-    const out = await child.output();
-    const dec = new TextDecoder();
-    return {
-      code: out.code,
-      stdout: dec.decode(out.stdout),
-      stderr: dec.decode(out.stderr),
-    };
-  } finally {
-    clearTimeout(timer);
-  }
+  });
 }
 
 /** A free UDP port on 127.0.0.1 (free when asked; tiny race accepted). */
