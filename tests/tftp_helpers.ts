@@ -10,6 +10,7 @@ import type { ByteSink, ByteSource } from "../protocol/file/frame_stream.ts";
 import { decodePacket, encodePacket, type Packet } from "../protocol/tftp/packet.ts";
 import { concat } from "./protocol_samples.ts";
 import { startTftpServer, type TftpServer, type TftpServerOptions } from "../tftp/server.ts";
+import { type ClientResult, type TftpClientOptions, tftpGet, tftpPut } from "../tftp/client.ts";
 import type { SyncByteSource } from "../tftp/blocks.ts";
 
 /** A temp folder removed on dispose. */
@@ -82,6 +83,25 @@ function pieceReader(bytes: Uint8Array, piece: number): (p: Uint8Array) => numbe
 export function memorySource(bytes: Uint8Array, piece = 100_000): ByteSource {
   const take = pieceReader(bytes, piece);
   return { read: (p) => Promise.resolve(take(p)) };
+}
+
+/** Downloads `remote` into memory with netkit's client: the transfer's result and the bytes. */
+export async function getToMemory(
+  remote: string,
+  o: TftpClientOptions,
+): Promise<ClientResult & { data: Uint8Array }> {
+  const sink = memorySink();
+  const r = await tftpGet(remote, sink, o);
+  return { ...r, data: sink.bytes() };
+}
+
+/** Uploads `data` as `remote` with netkit's client, its size announced (tsize). */
+export function putFromMemory(
+  remote: string,
+  data: Uint8Array,
+  o: TftpClientOptions,
+): Promise<ClientResult> {
+  return tftpPut(remote, memorySource(data), data.length, o);
 }
 
 /**
