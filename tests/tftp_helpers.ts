@@ -13,6 +13,11 @@ import { startTftpServer, type TftpServer, type TftpServerOptions } from "../tft
 import { type ClientResult, type TftpClientOptions, tftpGet, tftpPut } from "../tftp/client.ts";
 import type { SyncByteSource } from "../tftp/blocks.ts";
 
+/** A UDP socket on 127.0.0.1 and a free port. */
+export function loopbackUdp(): Deno.DatagramConn {
+  return Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+}
+
 /** A temp folder removed on dispose. */
 export async function tempDir(): Promise<
   { path: string } & AsyncDisposable
@@ -139,11 +144,7 @@ export interface Received {
 
 /** A hand-driven UDP endpoint for protocol tests. */
 export class RawPeer implements Disposable {
-  readonly conn = Deno.listenDatagram({
-    transport: "udp",
-    hostname: "127.0.0.1",
-    port: 0,
-  });
+  readonly conn = loopbackUdp();
   #pending: Promise<[Uint8Array, Deno.Addr]> | null = null;
   readonly #buf = new Uint8Array(70000);
 

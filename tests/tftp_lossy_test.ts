@@ -5,6 +5,7 @@ import { assertSameBytes } from "./same_bytes.ts";
 import { encodePacket } from "../protocol/tftp/packet.ts";
 import {
   getToMemory,
+  loopbackUdp,
   pseudoRandomBytes,
   putFromMemory,
   startServer,
@@ -31,16 +32,8 @@ interface RelayStats {
  * port only; the relay follows the server to its transfer port.
  */
 function startRelay(server: Deno.NetAddr, weather: Weather, seed: number) {
-  const front = Deno.listenDatagram({
-    transport: "udp",
-    hostname: "127.0.0.1",
-    port: 0,
-  });
-  const back = Deno.listenDatagram({
-    transport: "udp",
-    hostname: "127.0.0.1",
-    port: 0,
-  });
+  const front = loopbackUdp();
+  const back = loopbackUdp();
   let x = seed;
   const random = () => {
     x = (x * 1103515245 + 12345) & 0x7fffffff;

@@ -7,7 +7,7 @@
  */
 
 import { run as runCommand, type RunResult } from "../scripts/cluster/exec.ts";
-import { RawPeer } from "./tftp_helpers.ts";
+import { loopbackUdp, RawPeer } from "./tftp_helpers.ts";
 
 /** Where a program lives on the PATH (or in sbin), or null. */
 export function findProgram(name: string): string | null {
@@ -40,11 +40,7 @@ export function run(
 
 /** A free UDP port on 127.0.0.1 (free when asked; tiny race accepted). */
 export function freeUdpPort(): number {
-  const s = Deno.listenDatagram({
-    transport: "udp",
-    hostname: "127.0.0.1",
-    port: 0,
-  });
+  const s = loopbackUdp();
   const port = (s.addr as Deno.NetAddr).port;
   s.close();
   return port;
