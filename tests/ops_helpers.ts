@@ -1,5 +1,5 @@
 /**
- * Helpers of the operations tests that drive real peers (Prometheus, nginx):
+ * Helpers of the tests that drive real peers (Prometheus, nginx, tftpd-hpa):
  * whether a peer is installed, a free port to give it, and starting it.
  *
  * @module
@@ -60,9 +60,11 @@ export async function startPeer(program: string, args: string[], o: PeerReady): 
   return {
     child,
     async [Symbol.asyncDispose]() {
-      child.kill("SIGTERM");
+      try {
+        child.kill("SIGTERM");
+      } catch { /* exited already */ }
       await child.status;
-      await child.stderr.cancel();
+      await child.stderr.cancel().catch(() => {});
     },
   };
 }
