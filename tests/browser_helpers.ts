@@ -28,10 +28,7 @@ export function findChromium(): string | null {
   return null;
 }
 
-/**
- * {@linkcode findChromium}, saying on the console (once per test file) that
- * the browser tests are skipped when it finds none.
- */
+/** {@linkcode findChromium}, saying on the console that browser tests are skipped when it finds none. */
 export function chromiumOrSkip(): string | null {
   const chromium = findChromium();
   if (chromium === null) console.log("chromium is not installed: browser tests skipped");

@@ -1,6 +1,7 @@
 /**
  * Test helpers for TFTP: temp folders, a server on a free port, a raw UDP
- * peer that speaks packets by hand, and in-memory byte sources and sinks.
+ * peer that speaks packets by hand, in-memory byte sources and sinks, and
+ * netkit's client getting into and putting from memory.
  *
  * @module
  */
