@@ -101,7 +101,11 @@ function respond(
   const rangeHeader = plain ? null : req.headers.get("range");
   // Replaced between the stat and the open (by another host, say): answer
   // once more from a fresh lookup, so the headers describe what is sent.
-  const onChanged = () => pass.refound ? changed(ctx) : refind(ctx, req, f, options, pass);
+  const onChanged = () => {
+    const fresh = pass.refound ? null : ctx.library.tryFind(f.segments);
+    if (fresh === null || !fresh.info.isFile) return changed(ctx);
+    return respond(ctx, req, fresh, options, { ...pass, refound: true });
+  };
 
   // Choose the representation: an encoded one only for whole-body requests.
   let encoding: Encoding | null = null;
@@ -278,19 +282,6 @@ function openSame(
   if (isVersion(versionOf(f.info), info)) return { file, info };
   file.close();
   return null;
-}
-
-/** {@linkcode respond} once more, for `f` as a fresh lookup finds it now. */
-function refind(
-  ctx: FileContext,
-  req: Request,
-  f: JailedFile,
-  options: FileResponseOptions,
-  pass: Pass,
-): Response | Promise<Response> {
-  const fresh = ctx.library.tryFind(f.segments);
-  if (fresh === null || !fresh.info.isFile) return changed(ctx);
-  return respond(ctx, req, fresh, options, { ...pass, refound: true });
 }
 
 /** 503 for a file that changed between `stat` and `open` twice in a row: a retry will do. */

@@ -4,14 +4,13 @@
 // account.
 
 import assert from "node:assert/strict";
-import { findChromium, launchBrowser } from "./browser_helpers.ts";
+import { chromiumOrSkip, desktopPage, launchBrowser, untilDone } from "./browser_helpers.ts";
 import { serve } from "./http_helpers.ts";
 import { tempDir } from "./temp_dir.ts";
 import { htpasswd } from "./users_helpers.ts";
 
-const chromium = findChromium();
+const chromium = chromiumOrSkip();
 const HAVE_HTPASSWD = (await htpasswd("-nbB", "probe", "x")) !== null;
-if (chromium === null) console.log("chromium is not installed: browser tests skipped");
 if (!HAVE_HTPASSWD) console.log("htpasswd (apache2-utils) is not installed: browser tests skipped");
 
 Deno.test({
@@ -36,8 +35,7 @@ Deno.test({
       allow: ["/:r:-", "/drop:w:-", "/team:rw:alice"],
     });
     await using tb = await launchBrowser(chromium!);
-    const page = await tb.browser.newPage();
-    await page.setViewport({ width: 1280, height: 800 });
+    const { page, dialogs } = await desktopPage(tb);
 
     await t.step("the drop box takes a file and shows nothing inside", async () => {
       const res = await page.goto(`${server.url}drop/`, { waitUntil: "load" });
@@ -48,9 +46,7 @@ Deno.test({
       const file = dir.join("mine.txt");
       await Deno.writeTextFile(file, "my drop\n");
       await (await page.$("input#files"))!.uploadFile(file);
-      await page.waitForFunction(`Number(document.getElementById("up").dataset.done ?? 0) >= 1`, {
-        timeout: 10_000,
-      });
+      await untilDone(page, "up", 1);
       const msg = await page.$eval("#progress li .msg", (e) => e.textContent ?? "");
       assert.equal(msg, "uploaded");
       assert.equal(await Deno.readTextFile(`${root}/drop/mine.txt`), "my drop\n");
@@ -120,5 +116,6 @@ Deno.test({
         await ctx.close();
       }
     });
+    assert.deepEqual(dialogs, []);
   },
 });

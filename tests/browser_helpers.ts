@@ -7,7 +7,13 @@
  * @module
  */
 
-import puppeteer, { type Browser, type Page } from "puppeteer-core";
+import puppeteer, { type Browser, type Page, type Viewport } from "puppeteer-core";
+
+/** The desktop window the browser tests open pages in. */
+export const DESKTOP: Viewport = { width: 1280, height: 800 };
+
+/** A phone: narrow, touch, a dense screen (switching to it reloads the page: `isMobile`). */
+export const PHONE: Viewport = { width: 390, height: 844, isMobile: true, deviceScaleFactor: 2 };
 
 /** The chromium executable, or null when it is not installed. */
 export function findChromium(): string | null {
@@ -20,6 +26,13 @@ export function findChromium(): string | null {
     }
   }
   return null;
+}
+
+/** {@linkcode findChromium}, saying on the console that browser tests are skipped when it finds none. */
+export function chromiumOrSkip(): string | null {
+  const chromium = findChromium();
+  if (chromium === null) console.log("chromium is not installed: browser tests skipped");
+  return chromium;
 }
 
 /** A running browser and where its screenshots go. */
@@ -73,4 +86,40 @@ export async function launchBrowser(executablePath: string): Promise<TestBrowser
       await Deno.remove(shots, { recursive: true }).catch(() => {});
     },
   };
+}
+
+/** A page at {@linkcode DESKTOP} size, and the messages of the dialogs it opened (each dismissed). */
+export async function desktopPage(tb: TestBrowser): Promise<{ page: Page; dialogs: string[] }> {
+  const page = await tb.browser.newPage();
+  const dialogs: string[] = [];
+  page.on("dialog", async (d) => {
+    dialogs.push(d.message());
+    await d.dismiss();
+  });
+  await page.setViewport(DESKTOP);
+  return { page, dialogs };
+}
+
+/** The names in the listing page's table, in order. */
+export async function listedNames(page: Page): Promise<string[]> {
+  return await page.$$eval("main tbody td.name a", (as) => as.map((a) => a.textContent ?? ""));
+}
+
+/**
+ * Waits (at most 10 s) until the element `id` counts `n` finished actions in
+ * its `data-done`: the listing page's scripts count there the uploads and
+ * folder actions they have settled.
+ */
+export async function untilDone(page: Page, id: string, n: number): Promise<void> {
+  await page.waitForFunction(
+    `Number(document.getElementById(${JSON.stringify(id)}).dataset.done ?? 0) >= ${n}`,
+    { timeout: 10_000 },
+  );
+}
+
+/** How many pixels the page is wider than its window (0 or less: no sideways scroll). */
+export async function sidewaysOverflow(page: Page): Promise<number> {
+  return await page.evaluate(
+    "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+  ) as number;
 }

@@ -6,7 +6,10 @@
  */
 
 import { fileURLToPath } from "node:url";
+import { run, type RunResult } from "../scripts/cluster/exec.ts";
 import { PERMISSIONS, UNSTABLE, V8_FLAGS } from "../scripts/compile.ts";
+
+export type { RunResult };
 
 // A platform path: a URL's pathname would be "/C:/..." on Windows.
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
@@ -20,13 +23,6 @@ export function netkitArgs(args: string[]): string[] {
   return ["run", ...UNSTABLE, ...V8_FLAGS, ...PERMISSIONS, MAIN, ...args];
 }
 
-/** Output of a finished run. */
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Options of {@linkcode runNetkit}. */
 export interface RunOptions {
   /** Text fed to its stdin (closed after). @default stdin is null */
@@ -35,6 +31,8 @@ export interface RunOptions {
   cwd?: string;
   /** Capabilities to take away, as an ordinary user lacks them (`setpriv`, when root). */
   dropCaps?: string[];
+  /** Kill it and fail after this long, ms. @default 120000 */
+  timeoutMs?: number;
 }
 
 /**
@@ -52,27 +50,18 @@ export function withoutCaps(caps: string[]): string[] | null {
   return ["/usr/bin/setpriv", `--bounding-set=${caps.map((c) => `-${c}`).join(",")}`];
 }
 
-/** Runs netkit to completion with `stdin` as its input. */
-export async function runNetkit(args: string[], options: RunOptions = {}): Promise<RunResult> {
+/** Runs netkit to completion with `stdin` as its input; any exit code is an answer. */
+export function runNetkit(args: string[], options: RunOptions = {}): Promise<RunResult> {
   const prefix = options.dropCaps ? withoutCaps(options.dropCaps) : [];
   if (prefix === null) throw new Error("cannot drop capabilities here (no setpriv)");
   const [command, ...before] = [...prefix, Deno.execPath()];
-  const child = new Deno.Command(command, {
-    args: [...before, ...netkitArgs(args)],
+  return run(command, [...before, ...netkitArgs(args)], {
     cwd: options.cwd,
-    stdin: options.stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
+    stdin: options.stdin,
+    check: false,
+    timeoutMs: options.timeoutMs ?? 120_000,
     env: { NO_COLOR: "1" },
-  }).spawn();
-  if (options.stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(options.stdin));
-    await w.close();
-  }
-  const out = await child.output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  });
 }
 
 /** A server running in a child process. */

@@ -150,3 +150,21 @@ export async function breakResumableUpload(
   }
   await untilConnections(server, 0);
 }
+
+/** A local file's version as the client sends it: its modification time in ms. */
+export async function mtimeMsOf(path: string): Promise<number> {
+  return (await Deno.stat(path)).mtime!.getTime();
+}
+
+/**
+ * {@linkcode breakResumableUpload} of the local file at `path` as `name`, sent
+ * as the client sends that file: its bytes, with its version.
+ */
+export async function breakLocalUpload(
+  server: FileServer,
+  path: string,
+  name: string,
+  sent: number,
+): Promise<void> {
+  await breakResumableUpload(server, name, await Deno.readFile(path), sent, await mtimeMsOf(path));
+}

@@ -5,7 +5,16 @@ import { isNetkitError } from "../core/errors.ts";
 import { PARTIAL_PREFIX } from "../core/part_files.ts";
 import { TokenCheck } from "../core/auth.ts";
 import { runNetkit, startNetkitServer } from "./cli_helpers.ts";
-import { breakResumableUpload, bytes, namesIn, raw, serve, tempDir } from "./file_helpers.ts";
+import {
+  breakLocalUpload,
+  breakResumableUpload,
+  bytes,
+  mtimeMsOf,
+  namesIn,
+  raw,
+  serve,
+  tempDir,
+} from "./file_helpers.ts";
 import { holdLock } from "./lock_holder.ts";
 import { makeCert } from "./tls_helpers.ts";
 
@@ -144,29 +153,13 @@ Deno.test("auth and tls from the command line: token from NETKIT_TOKEN, --cert/-
   assert.match(r.stderr, /--cert and --key go together/);
 });
 
-/**
- * Starts a resumable upload of `data` as `name`, sends the pieces ending at
- * each of `cuts`, then breaks it with a frame that has no place in a
- * transfer, and waits until the server has let the connection go.
- */
-/** A local file's version as the client sends it: its modification time in ms. */
-async function mtime(path: string): Promise<number> {
-  return (await Deno.stat(path)).mtime!.getTime();
-}
-
 Deno.test("resume: a broken upload continues from what the server kept, verified end to end", async () => {
   const data = bytes(3_000_000, 21);
   await using lib = await tempDir();
   await using local = await tempDir({ "big.bin": data });
   await using server = await serve(lib.path);
   // First attempt: resumable, cut after 1 MiB + a bit.
-  await breakResumableUpload(
-    server,
-    "big.bin",
-    data,
-    1_200_000,
-    await mtime(local.join("big.bin")),
-  );
+  await breakLocalUpload(server, local.join("big.bin"), "big.bin", 1_200_000);
   // The part file is kept, hidden; nothing under the final name.
   await using client = await FileClient.connect({ port: server.addr.port });
   assert.deepEqual(await client.list(), []);
@@ -182,13 +175,7 @@ Deno.test("resume: a resumed upload waits for the part file's lock to be let go;
   await using lib = await tempDir();
   await using local = await tempDir({ "big.bin": data });
   await using server = await serve(lib.path);
-  await breakResumableUpload(
-    server,
-    "big.bin",
-    data,
-    150_000,
-    await mtime(local.join("big.bin")),
-  );
+  await breakLocalUpload(server, local.join("big.bin"), "big.bin", 150_000);
   const parts = await namesIn(lib.path);
   assert.equal(parts.length, 1);
   assert.ok(parts[0].startsWith(PARTIAL_PREFIX), parts[0]);
@@ -217,7 +204,7 @@ Deno.test("resume: a part file from different content fails the check and is dro
   await using local = await tempDir({ "a.bin": data, "b.bin": other });
   await using server = await serve(lib.path);
   // Other bytes, kept for a file of a.bin's size and time: only the digest can tell.
-  await breakResumableUpload(server, "x.bin", other, 200_000, await mtime(local.join("a.bin")));
+  await breakResumableUpload(server, "x.bin", other, 200_000, await mtimeMsOf(local.join("a.bin")));
   await using client = await FileClient.connect({ port: server.addr.port });
   await assert.rejects(client.upload(local.join("a.bin"), "x.bin", { resume: true }), {
     code: "CHECKSUM_MISMATCH",

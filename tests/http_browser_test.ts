@@ -3,19 +3,22 @@
 // hostile names, and screenshots at desktop and phone width.
 
 import assert from "node:assert/strict";
-import { findChromium, launchBrowser } from "./browser_helpers.ts";
+import {
+  chromiumOrSkip,
+  DESKTOP,
+  desktopPage,
+  launchBrowser,
+  listedNames,
+  PHONE,
+  sidewaysOverflow,
+  untilDone,
+} from "./browser_helpers.ts";
 import { serve } from "./http_helpers.ts";
 import { tempDir } from "./temp_dir.ts";
-import type { Page } from "puppeteer-core";
 
-const chromium = findChromium();
-if (chromium === null) console.log("chromium is not installed: browser tests skipped");
+const chromium = chromiumOrSkip();
 
 const HOSTILE = "<img src=x onerror=alert(1)>.txt";
-
-async function names(page: Page): Promise<string[]> {
-  return await page.$$eval("main tbody td.name a", (as) => as.map((a) => a.textContent ?? ""));
-}
 
 Deno.test({
   name: "the listing page in Chromium: uploads, failures, download, no-JS sorting, hostile names",
@@ -37,17 +40,11 @@ Deno.test({
       maxUpload: 100_000,
     });
     await using tb = await launchBrowser(chromium!);
-    const page = await tb.browser.newPage();
-    const dialogs: string[] = [];
-    page.on("dialog", async (d) => {
-      dialogs.push(d.message());
-      await d.dismiss();
-    });
-    await page.setViewport({ width: 1280, height: 800 });
+    const { page, dialogs } = await desktopPage(tb);
 
     await t.step("a hostile name renders as text", async () => {
       await page.goto(server.url, { waitUntil: "load" });
-      assert.ok((await names(page)).includes(HOSTILE), "hostile name shown as text");
+      assert.ok((await listedNames(page)).includes(HOSTILE), "hostile name shown as text");
       assert.equal(await page.$$eval("main img", (i) => i.length), 0);
       assert.deepEqual(dialogs, []);
     });
@@ -58,12 +55,7 @@ Deno.test({
     const twoBytes = crypto.getRandomValues(new Uint8Array(60_000));
     await Deno.writeFile(two, twoBytes);
     const input = async () => (await page.$("input#files"))!;
-    const settled = async (n: number) => {
-      await page.waitForFunction(
-        `Number(document.getElementById("up").dataset.done ?? 0) >= ${n}`,
-        { timeout: 10_000 },
-      );
-    };
+    const settled = (n: number) => untilDone(page, "up", n);
 
     await t.step("an upload without credentials shows 401 and writes nothing", async () => {
       await (await input()).uploadFile(one);
@@ -88,7 +80,7 @@ Deno.test({
           return [li.className, bar.value === bar.max];
         }));
       assert.deepEqual(states, [["ok", true], ["ok", true]]);
-      const listed = await names(page);
+      const listed = await listedNames(page);
       assert.ok(listed.includes("one.txt") && listed.includes("two bytes.bin"), listed.join());
       assert.equal(await Deno.readTextFile(`${root}/one.txt`), "first file\n");
     });
@@ -124,14 +116,12 @@ Deno.test({
     await t.step("screenshots at desktop and phone width", async () => {
       await tb.screenshot(page, "listing-desktop");
       // The upload messages at phone width (isMobile would reload the page).
-      await page.setViewport({ width: 390, height: 844, deviceScaleFactor: 2 });
+      await page.setViewport({ ...PHONE, isMobile: false });
       await tb.screenshot(page, "listing-phone-messages");
-      await page.setViewport({ width: 390, height: 844, isMobile: true, deviceScaleFactor: 2 });
+      await page.setViewport(PHONE);
       await page.reload({ waitUntil: "load" });
       await tb.screenshot(page, "listing-phone");
-      const overflow = await page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth",
-      ) as number;
+      const overflow = await sidewaysOverflow(page);
       assert.ok(overflow <= 0, `page wider than the phone by ${overflow}px`);
       await page.emulateMediaFeatures([{ name: "prefers-color-scheme", value: "dark" }]);
       await tb.screenshot(page, "listing-phone-dark");
@@ -140,14 +130,14 @@ Deno.test({
     await t.step("with JavaScript off the page lists and sorts", async () => {
       const p = await tb.browser.newPage();
       await p.setJavaScriptEnabled(false);
-      await p.setViewport({ width: 1280, height: 800 });
+      await p.setViewport(DESKTOP);
       await p.goto(server.url + "?sort=size&order=desc", { waitUntil: "load" });
-      const bySize = await names(p);
+      const bySize = await listedNames(p);
       assert.equal(bySize[0], "photos/");
       assert.deepEqual(bySize.slice(1, 3), ["big.bin", "two bytes.bin"]);
       assert.equal(await p.$eval("#up", (e) => (e as unknown as { hidden: boolean }).hidden), true);
       await Promise.all([p.waitForNavigation(), p.click("th a[href*='sort=name']")]);
-      const byName = await names(p);
+      const byName = await listedNames(p);
       const files = byName.slice(1);
       assert.deepEqual(files, [...files].sort());
       await Promise.all([p.waitForNavigation(), p.click("nav.crumbs a")]);

@@ -4,7 +4,7 @@
 // columns stay on screen, at phone and at desktop width, in headless Chromium.
 
 import assert from "node:assert/strict";
-import { findChromium, launchBrowser } from "./browser_helpers.ts";
+import { DESKTOP, findChromium, launchBrowser, PHONE } from "./browser_helpers.ts";
 import { serve } from "./http_helpers.ts";
 import { tempDir } from "./temp_dir.ts";
 import type { Page } from "puppeteer-core";
@@ -58,10 +58,7 @@ Deno.test({
     await using server = await serve({ root });
     await using tb = await launchBrowser(chromium!);
     const page = await tb.browser.newPage();
-    const views = [
-      { name: "phone", width: 390, height: 844, isMobile: true, deviceScaleFactor: 2 },
-      { name: "desktop", width: 1280, height: 800 },
-    ];
+    const views = [{ name: "phone", ...PHONE }, { name: "desktop", ...DESKTOP }];
     for (const { name, ...viewport } of views) {
       for (
         const [where, url] of [["root", server.url], ["folder", `${server.url}${LONG_FOLDER}/`]]

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { FileClient } from "../client/client.ts";
 import { type ChildServer, startNetkitServer } from "./cli_helpers.ts";
-import { freePort, installed, pause } from "./ops_helpers.ts";
+import { freePort, installed, pause, startPeer } from "./ops_helpers.ts";
 import { bytes, tempDir } from "./file_helpers.ts";
 
 const PROMETHEUS = "/usr/bin/prometheus";
@@ -35,27 +35,17 @@ scrape_configs:
       - targets: ["${target}"]
 `,
   );
-  const child = new Deno.Command(PROMETHEUS, {
-    args: [
-      `--config.file=${dir}/prometheus.yml`,
-      `--storage.tsdb.path=${dir}/data`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      "--log.level=warn",
-    ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
   const api = `http://127.0.0.1:${port}`;
-  for (let i = 0;; i++) {
-    const ready = await fetch(`${api}/-/ready`).then((r) => (r.body?.cancel(), r.ok), () => false);
-    if (ready) break;
-    if (i > 600) {
-      child.kill("SIGKILL");
-      throw new Error("prometheus did not become ready");
-    }
-    await pause(50);
-  }
+  const peer = await startPeer(PROMETHEUS, [
+    `--config.file=${dir}/prometheus.yml`,
+    `--storage.tsdb.path=${dir}/data`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    "--log.level=warn",
+  ], {
+    ready: () => fetch(`${api}/-/ready`).then((r) => (r.body?.cancel(), r.ok), () => false),
+    tries: 600,
+    pauseMs: 50,
+  });
   return {
     /** Runs an instant PromQL query; the vector's samples. */
     async query(q: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
@@ -67,11 +57,7 @@ scrape_configs:
     async targets(): Promise<{ health: string; lastError: string }[]> {
       return (await (await fetch(`${api}/api/v1/targets`)).json()).data.activeTargets;
     },
-    async [Symbol.asyncDispose]() {
-      child.kill("SIGTERM");
-      await child.status;
-      await child.stderr.cancel();
-    },
+    [Symbol.asyncDispose]: () => peer[Symbol.asyncDispose](),
   };
 }
 

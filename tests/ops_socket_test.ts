@@ -3,18 +3,18 @@
 // a live one, or anything that is not a socket, is left alone.
 import assert from "node:assert/strict";
 import { runNetkit, startNetkitServer as start } from "./cli_helpers.ts";
+import { freePort, installed, type Peer, startPeer } from "./ops_helpers.ts";
+import { tempDir } from "./file_helpers.ts";
+import { curl } from "./http_helpers.ts";
 
 /** Starts `netkit http ... --socket` and waits for its serving line. */
 const startNetkitServer = (args: string[]) => start(args, undefined, /serving .* on unix socket /);
-import { freePort, installed, pause } from "./ops_helpers.ts";
-import { tempDir } from "./file_helpers.ts";
-import { curl } from "./http_helpers.ts";
 
 const NGINX = "/usr/sbin/nginx";
 const HAVE_NGINX = installed(NGINX);
 
 /** Starts nginx in `dir` on 127.0.0.1:`port`, proxying everything to the unix socket `sock`. */
-async function startNginx(dir: string, port: number, sock: string) {
+async function startNginx(dir: string, port: number, sock: string): Promise<Peer> {
   const conf = `${dir}/nginx.conf`;
   await Deno.writeTextFile(
     conf,
@@ -42,32 +42,13 @@ http {
 }
 `,
   );
-  const child = new Deno.Command(NGINX, {
-    args: ["-p", dir, "-c", conf],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  // Ready once the port takes connections (bounded).
-  for (let i = 0;; i++) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      break;
-    } catch (e) {
-      if (i >= 500) {
-        child.kill("SIGKILL");
-        throw new Error(`nginx did not start: ${e}`);
-      }
-      await pause(20);
-    }
-  }
-  return {
-    async [Symbol.asyncDispose]() {
-      child.kill("SIGTERM");
-      await child.status;
-      await child.stderr.cancel();
-    },
-  };
+  return await startPeer(NGINX, ["-p", dir, "-c", conf], {
+    // Ready once the port takes connections.
+    ready: () =>
+      Deno.connect({ hostname: "127.0.0.1", port }).then((c) => (c.close(), true), () => false),
+    tries: 500,
+    pauseMs: 20,
+  });
 }
 
 Deno.test({

@@ -26,6 +26,20 @@ async function parts(dir: string): Promise<string[]> {
   return (await namesIn(dir)).filter((n) => n.startsWith(PARTIAL_PREFIX));
 }
 
+/**
+ * A 5 MiB disk served by the file service, holding the idle 3 MiB part file
+ * of a broken 4 MiB upload, and a local 3 MiB file that needs its room.
+ */
+async function diskWithIdlePart() {
+  await using stack = new AsyncDisposableStack();
+  const d = stack.use((await smallDisk("5m"))!);
+  const local = stack.use(await tempDir({ "3m.bin": bytes(3 * MiB, 2) }));
+  const server = stack.use(await serve(d.path));
+  await breakUpload(server, "big.bin", 4 * MiB, 3 * MiB);
+  const owned = stack.move();
+  return { d, local, server, [Symbol.asyncDispose]: () => owned.disposeAsync() };
+}
+
 Deno.test({
   name:
     `part files: a resumable upload that fills the disk leaves no part file behind${SMALL_DISK_SKIP}`,
@@ -50,10 +64,8 @@ Deno.test({
     `part files: an idle part file gives its space to an upload that needs it${SMALL_DISK_SKIP}`,
   ignore: !canMountSmallDisk,
   async fn() {
-    await using d = (await smallDisk("5m"))!;
-    await using local = await tempDir({ "3m.bin": bytes(3 * MiB, 2) });
-    await using server = await serve(d.path);
-    await breakUpload(server, "big.bin", 4 * MiB, 3 * MiB);
+    await using fx = await diskWithIdlePart();
+    const { d, local, server } = fx;
     assert.equal((await parts(d.path)).length, 1);
     await using client = await connect(server);
     await client.upload(local.join("3m.bin"), "3m.bin");
@@ -65,10 +77,8 @@ Deno.test({
   name: `part files: one an upload is writing is never evicted${SMALL_DISK_SKIP}`,
   ignore: !canMountSmallDisk,
   async fn() {
-    await using d = (await smallDisk("5m"))!;
-    await using local = await tempDir({ "3m.bin": bytes(3 * MiB, 2) });
-    await using server = await serve(d.path);
-    await breakUpload(server, "big.bin", 4 * MiB, 3 * MiB);
+    await using fx = await diskWithIdlePart();
+    const { d, local, server } = fx;
     const [part] = await parts(d.path);
     using _writer = await holdLock(`${d.path}/${part}`); // another upload writes it
     await using client = await connect(server);

@@ -11,10 +11,12 @@ import type { FrameReader } from "../protocol/file/frame_stream.ts";
 import type { FileClient } from "../client/client.ts";
 import { PARTIAL_PREFIX } from "../core/part_files.ts";
 import {
+  breakLocalUpload,
   breakResumableUpload,
   brokenDownload,
   bytes,
   connect,
+  mtimeMsOf,
   namesIn,
   raw,
   serve,
@@ -34,8 +36,6 @@ async function change(path: string, data: Uint8Array): Promise<void> {
 function asOlderServer(client: FileClient): void {
   (client.welcome as { features: number }).features &= ~Feature.RESUME_CHECK;
 }
-
-const mtimeOf = async (path: string) => (await Deno.stat(path)).mtime!.getTime();
 
 Deno.test("resume versions: a download whose source changed starts over and is right", async () => {
   const v1 = bytes(600_000, 1);
@@ -97,7 +97,7 @@ Deno.test("resume versions: the server sends a changed file whole when GET carri
   await using r = await raw(server);
   const welcome = await r.hello() as { features: number };
   assert.ok(welcome.features & Feature.RESUME_CHECK);
-  const now = { size: 5000, mtimeMs: await mtimeOf(lib.join("f.bin")) };
+  const now = { size: 5000, mtimeMs: await mtimeMsOf(lib.join("f.bin")) };
   const old = { size: 5000, mtimeMs: now.mtimeMs - 1 };
   // The same version continues at the offset; another one starts from 0.
   for (const [ifVersion, offset] of [[now, 1000], [old, 0]] as const) {
@@ -124,11 +124,11 @@ Deno.test("resume versions: an upload whose source changed starts over, and the 
   await using lib = await tempDir();
   await using local = await tempDir({ "up.bin": v1 });
   await using server = await serve(lib.path);
-  await breakResumableUpload(server, "up.bin", v1, 300_000, await mtimeOf(local.join("up.bin")));
+  await breakLocalUpload(server, local.join("up.bin"), "up.bin", 300_000);
   assert.equal((await namesIn(lib.path)).filter((n) => n.startsWith(PARTIAL_PREFIX)).length, 1);
   await change(local.join("up.bin"), v2);
   // The same file, unchanged since, to another name: that one still resumes.
-  await breakResumableUpload(server, "two.bin", v2, 500_000, await mtimeOf(local.join("up.bin")));
+  await breakLocalUpload(server, local.join("up.bin"), "two.bin", 500_000);
   await using client = await connect(server);
   const r = await client.upload(local.join("up.bin"), "up.bin", { resume: true });
   assert.equal(r.transferred, v2.length, "started over");

@@ -1,6 +1,7 @@
 /**
  * Test helpers for TFTP: temp folders, a server on a free port, a raw UDP
- * peer that speaks packets by hand, and in-memory byte sources and sinks.
+ * peer that speaks packets by hand, in-memory byte sources and sinks, and
+ * netkit's client getting into and putting from memory.
  *
  * @module
  */
@@ -10,7 +11,13 @@ import type { ByteSink, ByteSource } from "../protocol/file/frame_stream.ts";
 import { decodePacket, encodePacket, type Packet } from "../protocol/tftp/packet.ts";
 import { concat } from "./protocol_samples.ts";
 import { startTftpServer, type TftpServer, type TftpServerOptions } from "../tftp/server.ts";
+import { type ClientResult, type TftpClientOptions, tftpGet, tftpPut } from "../tftp/client.ts";
 import type { SyncByteSource } from "../tftp/blocks.ts";
+
+/** A UDP socket on 127.0.0.1 and a free port. */
+export function loopbackUdp(): Deno.DatagramConn {
+  return Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+}
 
 /** A temp folder removed on dispose. */
 export async function tempDir(): Promise<
@@ -84,6 +91,25 @@ export function memorySource(bytes: Uint8Array, piece = 100_000): ByteSource {
   return { read: (p) => Promise.resolve(take(p)) };
 }
 
+/** Downloads `remote` into memory with netkit's client: the transfer's result and the bytes. */
+export async function getToMemory(
+  remote: string,
+  o: TftpClientOptions,
+): Promise<ClientResult & { data: Uint8Array }> {
+  const sink = memorySink();
+  const r = await tftpGet(remote, sink, o);
+  return { ...r, data: sink.bytes() };
+}
+
+/** Uploads `data` as `remote` with netkit's client, its size announced (tsize). */
+export function putFromMemory(
+  remote: string,
+  data: Uint8Array,
+  o: TftpClientOptions,
+): Promise<ClientResult> {
+  return tftpPut(remote, memorySource(data), data.length, o);
+}
+
 /**
  * A source over `bytes` that also reads synchronously, as a file does,
  * handing out at most `piece` bytes per read. `stall(i)` says how many ms the
@@ -119,11 +145,7 @@ export interface Received {
 
 /** A hand-driven UDP endpoint for protocol tests. */
 export class RawPeer implements Disposable {
-  readonly conn = Deno.listenDatagram({
-    transport: "udp",
-    hostname: "127.0.0.1",
-    port: 0,
-  });
+  readonly conn = loopbackUdp();
   #pending: Promise<[Uint8Array, Deno.Addr]> | null = null;
   readonly #buf = new Uint8Array(70000);
 

@@ -3,12 +3,11 @@
 // makes its tests skip, and their names say so.
 import assert from "node:assert/strict";
 import { assertSameBytes } from "./same_bytes.ts";
-import { tftpGet, tftpPut } from "../tftp/client.ts";
 import { isNetkitError } from "../core/errors.ts";
 import {
-  memorySink,
-  memorySource,
+  getToMemory,
   pseudoRandomBytes,
+  putFromMemory,
   startServer,
   tempDir,
 } from "./tftp_helpers.ts";
@@ -140,17 +139,16 @@ Deno.test({
       windowsize: 16, // tftpd-hpa 5.2 ignores it: lock-step it is
     }];
     for (const extra of cases) {
-      const sink = memorySink();
-      const r = await tftpGet("f", sink, { ...o, ...extra });
-      assertSameBytes(sink.bytes(), data, JSON.stringify(extra));
+      const r = await getToMemory("f", { ...o, ...extra });
+      assertSameBytes(r.data, data, JSON.stringify(extra));
       assert.equal(r.params.tsize, data.length);
     }
     await assert.rejects(
-      tftpGet("missing", memorySink(), o),
+      getToMemory("missing", o),
       (e) => isNetkitError(e, "NOT_FOUND"),
     );
     const up = data.subarray(0, 100_000);
-    await tftpPut("up", memorySource(up), up.length, { ...o, blksize: 1428 });
+    await putFromMemory("up", up, { ...o, blksize: 1428 });
     assertSameBytes(await Deno.readFile(`${root.path}/up`), up);
   },
 });

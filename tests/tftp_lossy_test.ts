@@ -2,12 +2,12 @@
 // duplicates and reorders packets in both directions: files still arrive whole.
 import assert from "node:assert/strict";
 import { assertSameBytes } from "./same_bytes.ts";
-import { tftpGet, tftpPut } from "../tftp/client.ts";
 import { encodePacket } from "../protocol/tftp/packet.ts";
 import {
-  memorySink,
-  memorySource,
+  getToMemory,
+  loopbackUdp,
   pseudoRandomBytes,
+  putFromMemory,
   startServer,
   tempDir,
 } from "./tftp_helpers.ts";
@@ -32,16 +32,8 @@ interface RelayStats {
  * port only; the relay follows the server to its transfer port.
  */
 function startRelay(server: Deno.NetAddr, weather: Weather, seed: number) {
-  const front = Deno.listenDatagram({
-    transport: "udp",
-    hostname: "127.0.0.1",
-    port: 0,
-  });
-  const back = Deno.listenDatagram({
-    transport: "udp",
-    hostname: "127.0.0.1",
-    port: 0,
-  });
+  const front = loopbackUdp();
+  const back = loopbackUdp();
   let x = seed;
   const random = () => {
     x = (x * 1103515245 + 12345) & 0x7fffffff;
@@ -144,15 +136,14 @@ for (const [blksize, windowsize] of [[512, 1], [1024, 8]]) {
     await Deno.writeFile(`${dir.path}/f`, data);
     await using server = await startServer(dir.path, tuning);
     await using relay = startRelay(server.addr, stormy, 42 + windowsize);
-    const sink = memorySink();
-    await tftpGet("f", sink, {
+    const got = await getToMemory("f", {
       hostname: "127.0.0.1",
       port: relay.port,
       blksize,
       windowsize,
       ...tuning,
     });
-    assertSameBytes(sink.bytes(), data);
+    assertSameBytes(got.data, data);
     const s = relay.stats;
     assert.ok(
       s.dropped > 5 && s.duplicated > 5 && s.reordered > 5,
@@ -168,7 +159,7 @@ for (const [blksize, windowsize] of [[512, 1], [1024, 8]]) {
       allowWrite: true,
     });
     await using relay = startRelay(server.addr, stormy, 7 + windowsize);
-    await tftpPut("up", memorySource(data), data.length, {
+    await putFromMemory("up", data, {
       hostname: "127.0.0.1",
       port: relay.port,
       blksize,

@@ -6,7 +6,9 @@
  * @module
  */
 
-import { RawPeer } from "./tftp_helpers.ts";
+import { run as runCommand, type RunResult } from "../scripts/cluster/exec.ts";
+import { startPeer } from "./ops_helpers.ts";
+import { loopbackUdp, RawPeer } from "./tftp_helpers.ts";
 
 /** Where a program lives on the PATH (or in sbin), or null. */
 export function findProgram(name: string): string | null {
@@ -23,51 +25,23 @@ export function findProgram(name: string): string | null {
   return null;
 }
 
-/** The result of running a peer program. */
-export interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a program to completion (bounded by `timeoutMs`). */
-export async function run(
+/** Runs a peer program to completion (bounded by `timeoutMs`); any exit code is an answer. */
+export function run(
   cmd: string,
   args: string[],
   options: { cwd?: string; timeoutMs?: number } = {},
-): Promise<Run> {
-  const child = new Deno.Command(cmd, {
-    args,
+): Promise<RunResult> {
+  return runCommand(cmd, args, {
     cwd: options.cwd,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
+    timeoutMs: options.timeoutMs ?? 60_000,
+    check: false,
     env: { NO_COLOR: "1" },
-  }).spawn();
-  const timer = setTimeout(
-    () => child.kill("SIGKILL"),
-    options.timeoutMs ?? 60_000,
-  );
-  try {
-    const out = await child.output();
-    const dec = new TextDecoder();
-    return {
-      code: out.code,
-      stdout: dec.decode(out.stdout),
-      stderr: dec.decode(out.stderr),
-    };
-  } finally {
-    clearTimeout(timer);
-  }
+  });
 }
 
 /** A free UDP port on 127.0.0.1 (free when asked; tiny race accepted). */
 export function freeUdpPort(): number {
-  const s = Deno.listenDatagram({
-    transport: "udp",
-    hostname: "127.0.0.1",
-    port: 0,
-  });
+  const s = loopbackUdp();
   const port = (s.addr as Deno.NetAddr).port;
   s.close();
   return port;
@@ -91,33 +65,24 @@ export async function startTftpd(
   const port = freeUdpPort();
   const args = ["-L", "-a", `127.0.0.1:${port}`, "-s", dir];
   if (create) args.unshift("-c");
-  const child = new Deno.Command(program, {
-    args,
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const stop = async () => {
-    // tftpd-hpa forks a child per transfer, which may still be dallying and
-    // ignores SIGTERM meanwhile: end those by PID too.
-    for (const pid of childrenOf(child.pid)) {
-      try {
-        Deno.kill(pid, "SIGKILL");
-      } catch { /* already gone */ }
-    }
-    try {
-      child.kill("SIGTERM");
-    } catch { /* already gone */ }
-    await child.status;
-    await child.stderr.cancel().catch(() => {});
+  const tftpd = await startPeer(program, args, {
+    ready: () => answers(port),
+    tries: 50,
+    pauseMs: 0,
+  });
+  return {
+    port,
+    async [Symbol.asyncDispose]() {
+      // tftpd-hpa forks a child per transfer, which may still be dallying and
+      // ignores SIGTERM meanwhile: end those by PID too.
+      for (const pid of childrenOf(tftpd.child.pid)) {
+        try {
+          Deno.kill(pid, "SIGKILL");
+        } catch { /* already gone */ }
+      }
+      await tftpd[Symbol.asyncDispose]();
+    },
   };
-  try {
-    await waitUntilAnswering(port);
-  } catch (e) {
-    await stop();
-    throw e;
-  }
-  return { port, [Symbol.asyncDispose]: stop };
 }
 
 /** PIDs whose parent is `pid` (Linux /proc; empty elsewhere). */
@@ -138,20 +103,13 @@ function childrenOf(pid: number): number[] {
   return out;
 }
 
-async function waitUntilAnswering(port: number): Promise<void> {
+/** Whether a TFTP server answers on `port` within 100 ms (a read of a missing file). */
+async function answers(port: number): Promise<boolean> {
   using peer = new RawPeer();
   const to = { transport: "udp" as const, hostname: "127.0.0.1", port };
-  for (let i = 0; i < 50; i++) {
-    await peer.send(
-      {
-        op: "RRQ",
-        filename: "netkit-probe-missing",
-        mode: "octet",
-        options: new Map(),
-      },
-      to,
-    );
-    if (await peer.recv(100)) return;
-  }
-  throw new Error(`in.tftpd did not answer on port ${port}`);
+  await peer.send(
+    { op: "RRQ", filename: "netkit-probe-missing", mode: "octet", options: new Map() },
+    to,
+  );
+  return (await peer.recv(100)) !== null;
 }

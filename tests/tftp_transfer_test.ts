@@ -2,15 +2,16 @@
 // sizes, block sizes, windows, rollover, netascii, and upload rules.
 import assert from "node:assert/strict";
 import { assertSameBytes } from "./same_bytes.ts";
-import { tftpGet, tftpPut } from "../tftp/client.ts";
+import { tftpPut } from "../tftp/client.ts";
 import { isNetkitError } from "../core/errors.ts";
 import { windowWithinBudget } from "../protocol/tftp/options.ts";
 import {
+  getToMemory,
   listNames,
   logWaiter,
-  memorySink,
   memorySource,
   pseudoRandomBytes,
+  putFromMemory,
   startServer,
   tempDir,
 } from "./tftp_helpers.ts";
@@ -23,11 +24,7 @@ const client = (port: number, extra = {}) => ({
   ...extra,
 });
 
-async function getBytes(port: number, name: string, extra = {}) {
-  const sink = memorySink();
-  const r = await tftpGet(name, sink, client(port, extra));
-  return { ...r, data: sink.bytes() };
-}
+const getBytes = (port: number, name: string, extra = {}) => getToMemory(name, client(port, extra));
 
 Deno.test("tftp: get returns the exact bytes for sizes around block edges", async () => {
   await using dir = await tempDir();
@@ -98,12 +95,7 @@ Deno.test("tftp: block numbers roll over past 65535 (blksize 8, 70000 blocks)", 
   assertSameBytes(got.data, data);
   // And the other way.
   await using w = await startServer(dir.path, { allowWrite: true });
-  await tftpPut(
-    "roll-up",
-    memorySource(data),
-    data.length,
-    client(w.addr.port, { blksize: 8, windowsize: 64 }),
-  );
+  await putFromMemory("roll-up", data, client(w.addr.port, { blksize: 8, windowsize: 64 }));
   assertSameBytes(await Deno.readFile(`${dir.path}/roll-up`), data);
 });
 
@@ -132,7 +124,7 @@ Deno.test("tftp: uploads need --allow-write and are create-only unless --overwri
   {
     await using ro = await startServer(dir.path);
     await assert.rejects(
-      tftpPut("a", memorySource(data), data.length, client(ro.addr.port)),
+      putFromMemory("a", data, client(ro.addr.port)),
       (e) => isNetkitError(e, "FORBIDDEN") && /peer error 2/.test(e.message),
     );
     assert.deepEqual(await listNames(dir.path), []);
@@ -140,7 +132,7 @@ Deno.test("tftp: uploads need --allow-write and are create-only unless --overwri
   {
     await using rw = await startServer(dir.path, { allowWrite: true });
     const port = rw.addr.port;
-    await tftpPut("a", memorySource(data), data.length, client(port));
+    await putFromMemory("a", data, client(port));
     assert.deepEqual(await Deno.readFile(`${dir.path}/a`), data);
     await assert.rejects(
       tftpPut("a", memorySource(data.subarray(1)), null, client(port)),
@@ -170,12 +162,12 @@ Deno.test("tftp: uploads go into existing subfolders only, inside the jail", asy
   await using rw = await startServer(dir.path, { allowWrite: true });
   const port = rw.addr.port;
   const data = pseudoRandomBytes(100, 1);
-  await tftpPut("sub/x", memorySource(data), 100, client(port));
-  await tftpPut("/sub/y", memorySource(data), 100, client(port));
+  await putFromMemory("sub/x", data, client(port));
+  await putFromMemory("/sub/y", data, client(port));
   assert.deepEqual(await listNames(`${dir.path}/sub`), ["x", "y"]);
   for (const name of ["nosub/x", "../x", "sub/../../x", ".hidden", "sub"]) {
     await assert.rejects(
-      tftpPut(name, memorySource(data), 100, client(port)),
+      putFromMemory(name, data, client(port)),
       (e) => isNetkitError(e) && /peer error [126]/.test(e.message),
       name,
     );
@@ -193,7 +185,7 @@ Deno.test("tftp: the max write size is enforced with or without tsize; nothing i
   });
   const data = pseudoRandomBytes(3000, 2);
   await assert.rejects(
-    tftpPut("big", memorySource(data), data.length, client(rw.addr.port)),
+    putFromMemory("big", data, client(rw.addr.port)),
     (e) => isNetkitError(e, "NO_SPACE") && /peer error 3/.test(e.message),
   );
   await assert.rejects(
@@ -202,12 +194,7 @@ Deno.test("tftp: the max write size is enforced with or without tsize; nothing i
   );
   await logs.waitFor(/WRQ "big".*over/);
   assert.deepEqual(await listNames(dir.path), []);
-  await tftpPut(
-    "ok",
-    memorySource(data.subarray(0, 1000)),
-    1000,
-    client(rw.addr.port),
-  );
+  await putFromMemory("ok", data.subarray(0, 1000), client(rw.addr.port));
   assert.deepEqual(await listNames(dir.path), ["ok"]);
 });
 
@@ -255,11 +242,10 @@ Deno.test("tftp: the client resolves a host name, preferring IPv4 (localhost)", 
   await using dir = await tempDir();
   await using server = await startServer(dir.path);
   await Deno.writeFile(`${dir.path}/f`, new Uint8Array([1, 2, 3]));
-  const sink = memorySink();
-  await tftpGet("f", sink, { hostname: "localhost", port: server.addr.port });
-  assert.deepEqual(sink.bytes(), new Uint8Array([1, 2, 3]));
+  const got = await getToMemory("f", { hostname: "localhost", port: server.addr.port });
+  assert.deepEqual(got.data, new Uint8Array([1, 2, 3]));
   await assert.rejects(
-    tftpGet("f", memorySink(), { hostname: "no-such-host.invalid", port: 1 }),
+    getToMemory("f", { hostname: "no-such-host.invalid", port: 1 }),
     (e) => isNetkitError(e, "NOT_FOUND") && /cannot resolve/.test(e.message),
   );
 });

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { DatagramWaiter } from "../tftp/datagram_waiter.ts";
 import { isNetkitError } from "../core/errors.ts";
 import { VirtualClock } from "./virtual_clock.ts";
+import { loopbackUdp } from "./tftp_helpers.ts";
 
 /** Whether `p` has settled once every reaction already due has run (one turn of the loop). */
 async function settled(p: Promise<unknown>): Promise<boolean> {
@@ -14,16 +15,8 @@ async function settled(p: Promise<unknown>): Promise<boolean> {
 }
 
 function pair() {
-  const a = Deno.listenDatagram({
-    transport: "udp",
-    hostname: "127.0.0.1",
-    port: 0,
-  });
-  const b = Deno.listenDatagram({
-    transport: "udp",
-    hostname: "127.0.0.1",
-    port: 0,
-  });
+  const a = loopbackUdp();
+  const b = loopbackUdp();
   const clock = new VirtualClock();
   const waiter = new DatagramWaiter(b, new Uint8Array(100), clock);
   return {

@@ -4,18 +4,20 @@
 // JavaScript, and screenshots to look at.
 
 import assert from "node:assert/strict";
-import type { Page } from "puppeteer-core";
-import { findChromium, launchBrowser } from "./browser_helpers.ts";
+import {
+  chromiumOrSkip,
+  desktopPage,
+  launchBrowser,
+  listedNames,
+  PHONE,
+  sidewaysOverflow,
+  untilDone,
+} from "./browser_helpers.ts";
 import { davServer } from "./webdav_helpers.ts";
 
-const chromium = findChromium();
-if (chromium === null) console.log("chromium is not installed: browser tests skipped");
+const chromium = chromiumOrSkip();
 
 const HOSTILE = `<img src=x onerror=alert(1)>"'.txt`;
-
-async function names(page: Page): Promise<string[]> {
-  return await page.$$eval("main tbody td.name a", (as) => as.map((a) => a.textContent ?? ""));
-}
 
 Deno.test({
   name: "listing page in Chromium: new folder, rename, move into a folder, refusals",
@@ -28,22 +30,10 @@ Deno.test({
     await Deno.writeTextFile(`${s.root}/notes.txt`, "notes");
     await Deno.writeTextFile(`${s.root}/${HOSTILE}`, "hostile");
     await using tb = await launchBrowser(chromium!);
-    const page = await tb.browser.newPage();
-    const dialogs: string[] = [];
-    page.on("dialog", async (d) => {
-      dialogs.push(d.message());
-      await d.dismiss();
-    });
-    await page.setViewport({ width: 1280, height: 800 });
+    const { page, dialogs } = await desktopPage(tb);
     await page.goto(s.server.url, { waitUntil: "load" });
     let done = 0;
-    const settled = async () => {
-      done++;
-      await page.waitForFunction(
-        `Number(document.getElementById("actmsg").dataset.done ?? 0) >= ${done}`,
-        { timeout: 10_000 },
-      );
-    };
+    const settled = () => untilDone(page, "actmsg", ++done);
     const message = () => page.$eval("#actmsg", (e) => [e.className, e.textContent ?? ""]);
     const setValue = (sel: string, v: string) =>
       page.$eval(sel, (e, v) => (e as unknown as { value: string }).value = v as string, v);
@@ -73,7 +63,7 @@ Deno.test({
       await settled();
       assert.deepEqual(await message(), ["ok", "created albums/"]);
       assert.ok((await Deno.stat(`${s.root}/albums`)).isDirectory);
-      assert.ok((await names(page)).includes("albums/"));
+      assert.ok((await listedNames(page)).includes("albums/"));
     });
 
     const rename = async (from: string, to: string) => {
@@ -110,7 +100,7 @@ Deno.test({
       assert.ok((await message())[1].startsWith("409"));
       await rename("albums", "/photos/albums");
       assert.ok((await Deno.stat(`${s.root}/photos/albums`)).isDirectory);
-      assert.ok(!(await names(page)).includes("albums/"));
+      assert.ok(!(await listedNames(page)).includes("albums/"));
     });
 
     await t.step("a hostile name renames as text", async () => {
@@ -125,12 +115,10 @@ Deno.test({
       await tb.screenshot(page, "listing-actions-desktop");
       await page.click("button.mv[data-name='journal.txt']");
       await tb.screenshot(page, "listing-rename-desktop");
-      await page.setViewport({ width: 390, height: 844, isMobile: true, deviceScaleFactor: 2 });
+      await page.setViewport(PHONE);
       await page.reload({ waitUntil: "load" });
       await tb.screenshot(page, "listing-actions-phone");
-      const overflow = await page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth",
-      ) as number;
+      const overflow = await sidewaysOverflow(page);
       assert.ok(overflow <= 0, `page wider than the phone by ${overflow}px`);
     });
 

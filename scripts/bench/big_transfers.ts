@@ -9,7 +9,7 @@
  */
 
 import { type BenchContext, randomFile, removeQuietly, sameBytes } from "./context.ts";
-import { runPinned } from "./proc.ts";
+import { type Finished, runPinned } from "./proc.ts";
 import {
   BARE_COPY,
   type BenchServer,
@@ -50,6 +50,44 @@ async function prepare(ctx: BenchContext, size: number): Promise<string> {
   return path;
 }
 
+/**
+ * Starts netkit's server (the async model) and, when vsftpd and curl are
+ * installed, vsftpd, each pushed onto `servers` for the caller to stop.
+ */
+async function startServers(
+  ctx: BenchContext,
+  servers: BenchServer[],
+): Promise<{ nk: BenchServer; ftp: BenchServer | null }> {
+  const nk = await startNetkitServer({
+    root: ctx.root,
+    model: "async",
+    cpus: ctx.serverCpus,
+    cpuProfDir: ctx.cpuProfDir,
+  });
+  servers.push(nk);
+  const withFtp = await have("vsftpd") && await have("curl");
+  const ftp = withFtp ? await startVsftpd(ctx.dir, ctx.root, ctx.serverCpus) : null;
+  if (ftp) servers.push(ftp);
+  return { nk, ftp };
+}
+
+/**
+ * A round's outcome: its client exited 0 and `landed` holds the bytes of
+ * `src`. Says what failed, and removes `landed` either way.
+ */
+async function verify(
+  ctx: BenchContext,
+  r: Finished,
+  src: string,
+  landed: string,
+  name: string,
+): Promise<{ ms: number; ok: boolean }> {
+  const ok = r.code === 0 && await sameBytes(src, landed);
+  if (!ok) ctx.log(`  ${name} failed (exit ${r.code}): ${r.stderr.slice(-300)}`);
+  await removeQuietly(landed);
+  return { ms: r.ms, ok };
+}
+
 /** The arguments that run `netkit client 127.0.0.1:PORT ARGS...` for a benchmark. */
 export function netkitClient(ctx: BenchContext, port: number, args: string[]): string[] {
   const prof = ctx.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${ctx.cpuProfDir}`] : [];
@@ -88,25 +126,11 @@ export async function downloadScenario(ctx: BenchContext, o: BigOptions): Promis
   const src = await prepare(ctx, o.size);
   const servers: BenchServer[] = [];
   try {
-    const nk = await startNetkitServer({
-      root: ctx.root,
-      model: "async",
-      cpus: ctx.serverCpus,
-      cpuProfDir: ctx.cpuProfDir,
-    });
-    servers.push(nk);
+    const { nk, ftp } = await startServers(ctx, servers);
     const bare = await startBareCopy(src, ctx.serverCpus);
     servers.push(bare);
-    const withFtp = await have("vsftpd") && await have("curl");
-    const ftp = withFtp ? await startVsftpd(ctx.dir, ctx.root, ctx.serverCpus) : null;
-    if (ftp) servers.push(ftp);
     const dest = `${ctx.out}/download.bin`;
-    const check = async (r: { code: number; ms: number; stderr: string }, name: string) => {
-      const ok = r.code === 0 && await sameBytes(src, dest);
-      if (!ok) ctx.log(`  ${name} failed (exit ${r.code}): ${r.stderr.slice(-300)}`);
-      await removeQuietly(dest);
-      return { ms: r.ms, ok };
-    };
+    const check = (r: Finished, name: string) => verify(ctx, r, src, dest, name);
     const c = ctx.clientCpus;
     const programs: Array<[string, Round]> = [
       ["netkit get (async)", async () => {
@@ -139,33 +163,14 @@ export async function uploadScenario(ctx: BenchContext, o: BigOptions): Promise<
   const src = await prepare(ctx, o.size);
   const servers: BenchServer[] = [];
   try {
-    const nk = await startNetkitServer({
-      root: ctx.root,
-      model: "async",
-      cpus: ctx.serverCpus,
-      cpuProfDir: ctx.cpuProfDir,
-    });
-    servers.push(nk);
-    const withFtp = await have("vsftpd") && await have("curl");
-    const ftp = withFtp ? await startVsftpd(ctx.dir, ctx.root, ctx.serverCpus) : null;
-    if (ftp) servers.push(ftp);
+    const { nk, ftp } = await startServers(ctx, servers);
     const c = ctx.clientCpus;
-    const check = async (
-      r: { code: number; ms: number; stderr: string },
-      landed: string,
-      name: string,
-    ) => {
-      const ok = r.code === 0 && await sameBytes(src, landed);
-      if (!ok) ctx.log(`  ${name} failed (exit ${r.code}): ${r.stderr.slice(-300)}`);
-      await removeQuietly(landed);
-      return { ms: r.ms, ok };
-    };
     const programs: Array<[string, Round]> = [
       ["netkit put (async)", async (run) => {
         const name = `upload-${run}.bin`;
         const args = netkitClient(ctx, nk.port, ["put", src, name]);
         const r = await runPinned({ cpus: c, cmd: Deno.execPath(), args });
-        return check(r, `${ctx.root}/${name}`, "netkit");
+        return verify(ctx, r, src, `${ctx.root}/${name}`, "netkit");
       }],
     ];
     if (ftp) {
@@ -173,7 +178,7 @@ export async function uploadScenario(ctx: BenchContext, o: BigOptions): Promise<
         const name = `upload-${run}.bin`;
         const args = ["-sS", "-T", src, `ftp://127.0.0.1:${ftp.port}/up/${name}`];
         const r = await runPinned({ cpus: c, cmd: "curl", args });
-        return check(r, `${ctx.root}/up/${name}`, "curl");
+        return verify(ctx, r, src, `${ctx.root}/up/${name}`, "curl");
       }]);
     }
     return await rounds(ctx, o, programs);

@@ -1,7 +1,8 @@
 /**
  * Running the system tools a test cluster is built with (`ip`, `mount`,
  * `gluster`, `nsenter`, ...): every command has a time bound, and a failure
- * says which command failed and what it printed.
+ * says which command failed and what it printed. The tests run their peers
+ * and netkit itself through {@linkcode run} too.
  *
  * @module
  */
@@ -14,6 +15,10 @@ export interface RunOptions {
   check?: boolean;
   /** Text for its standard input. @default none */
   stdin?: string;
+  /** Its working folder. @default this process's */
+  cwd?: string;
+  /** Variables added to this process's environment. @default `{ NO_COLOR: "1", LC_ALL: "C" }` */
+  env?: Record<string, string>;
 }
 
 /** What a finished command printed. */
@@ -34,13 +39,15 @@ export async function run(
   options: RunOptions = {},
 ): Promise<RunResult> {
   const timeoutMs = options.timeoutMs ?? 30_000;
+  const signal = AbortSignal.timeout(timeoutMs);
   const child = new Deno.Command(cmd, {
     args,
+    cwd: options.cwd,
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
-    signal: AbortSignal.timeout(timeoutMs),
-    env: { NO_COLOR: "1", LC_ALL: "C" },
+    signal,
+    env: options.env ?? { NO_COLOR: "1", LC_ALL: "C" },
   }).spawn();
   if (options.stdin !== undefined) {
     const w = child.stdin.getWriter();
@@ -51,9 +58,7 @@ export async function run(
   const dec = new TextDecoder();
   const result = { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
   const line = [cmd, ...args].join(" ");
-  if (out.signal === "SIGTERM" && out.code !== 0) {
-    throw new Error(`timed out after ${timeoutMs} ms: ${line}`);
-  }
+  if (signal.aborted && out.code !== 0) throw new Error(`timed out after ${timeoutMs} ms: ${line}`);
   if ((options.check ?? true) && out.code !== 0) {
     const said = (result.stderr || result.stdout).trim().split("\n").slice(-3).join(" | ");
     throw new Error(`failed (exit ${out.code}): ${line}: ${said}`);
