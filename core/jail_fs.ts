@@ -220,10 +220,10 @@ export interface OpenedFile {
  * that the open file is the very file the jail approved (same device and
  * inode), so a link swapped in between is refused.
  *
- * The lookup and the open are done once more, from the start, when they
- * fail as a read racing another host's replacement of the file does
- * (ESTALE, ENOENT) or when the file opened is not the one looked up: the
- * second pass checks everything again, so a swapped link is still refused.
+ * The lookup and the open are done again, from the start, when they fail
+ * as a read racing another host's replacement of the file does (ESTALE,
+ * ENOENT) or when the file opened is not the one looked up, a few times at
+ * most: each pass checks everything again, so a swapped link is still refused.
  *
  * Synchronous on purpose, like nginx's `open` and `stat`: on a local disk the
  * three syscalls take microseconds, while each async file-system op is a round
@@ -241,6 +241,7 @@ export function openInside(
     return retryReadSync(
       () => openOnce(root, segments, options),
       (e) => e instanceof Replaced || isRaceWithReplace(e),
+      OPEN_PASSES,
     );
   } catch (e) {
     if (e instanceof Replaced) {
@@ -249,6 +250,13 @@ export function openInside(
     throw fsError(e, segments.join("/"));
   }
 }
+
+/**
+ * Passes of {@linkcode openInside} before a file replaced under it is
+ * refused: each pass checks everything again. More than two, as a network
+ * file system's cached lookups can lag a replacement made on another host.
+ */
+const OPEN_PASSES = 4;
 
 /** The file opened is not the one looked up (replaced meanwhile, or a swapped link). */
 class Replaced extends Error {}

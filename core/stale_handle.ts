@@ -27,16 +27,17 @@ export function isRaceWithReplace(e: unknown): boolean {
 
 /**
  * Runs `read`, and once more when it fails with ESTALE or ENOENT (or
- * whatever `retryOn` accepts): the second failure is thrown. A name that
- * is really missing costs one lookup more.
+ * whatever `retryOn` accepts), up to `passes` runs in all: the last failure
+ * is thrown. A name that is really missing costs one lookup more.
  */
-export function retryReadSync<T>(read: () => T, retryOn = isRaceWithReplace): T {
-  try {
-    return read();
-  } catch (e) {
-    if (!retryOn(e)) throw e;
+export function retryReadSync<T>(read: () => T, retryOn = isRaceWithReplace, passes = 2): T {
+  for (let pass = 1;; pass++) {
+    try {
+      return read();
+    } catch (e) {
+      if (pass >= passes || !retryOn(e)) throw e;
+    }
   }
-  return read();
 }
 
 /** The asynchronous twin of {@linkcode retryReadSync}. */

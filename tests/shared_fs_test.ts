@@ -70,6 +70,29 @@ Deno.test("retryRead: ESTALE and ENOENT get one more try, the second failure is 
     twice,
   );
   assert.equal(calls, 2, "one retry, no more");
+  calls = 0;
+  assert.throws(() =>
+    retryReadSync(
+      () => {
+        calls++;
+        throw twice;
+      },
+      undefined,
+      4,
+    ), twice);
+  assert.equal(calls, 4, "passes bounds the runs");
+  calls = 0;
+  assert.equal(
+    retryReadSync(
+      () => {
+        if (++calls < 3) throw twice;
+        return "third";
+      },
+      undefined,
+      4,
+    ),
+    "third",
+  );
 });
 
 /** A FileInfo with the fields a version is made of. */
