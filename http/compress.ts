@@ -1,7 +1,7 @@
 /**
  * Response compression decided by netkit, never by `Deno.serve`: picks br or
  * gzip from `Accept-Encoding`, and keeps compressed bytes in a bounded cache
- * keyed by path and file version (`core/library/file_version.ts`). Small files are
+ * keyed by path and file version (`core/file_version.ts`). Small files are
  * compressed inline (cheap); larger ones in a Worker isolate, off the request
  * path, while the uncompressed file is served until the compressed bytes are
  * ready.
@@ -11,7 +11,7 @@
 
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { LruCache } from "../core/lru.ts";
-import type { FileVersion } from "../core/library/file_version.ts";
+import type { FileVersion } from "../core/file_version.ts";
 
 /** The encodings netkit produces. */
 export type Encoding = "br" | "gzip";

@@ -9,7 +9,7 @@
 
 import { compressBytes, type CompressJob } from "./compress.ts";
 import { readAll } from "./file_cache.ts";
-import { isVersion } from "../core/library/file_version.ts";
+import { isVersion } from "../core/file_version.ts";
 
 const scope = self as unknown as {
   onmessage: ((e: MessageEvent<CompressJob>) => void) | null;

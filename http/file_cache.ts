@@ -1,13 +1,13 @@
 /**
  * A bounded in-memory cache of small hot files, keyed by canonical path and
- * revalidated against the file's version (`core/library/file_version.ts`) from a
+ * revalidated against the file's version (`core/file_version.ts`) from a
  * fresh `stat` on every request, so an edited file is never served stale.
  *
  * @module
  */
 
 import { LruCache } from "../core/lru.ts";
-import { type FileVersion, isVersion, versionOf } from "../core/library/file_version.ts";
+import { type FileVersion, isVersion, versionOf } from "../core/file_version.ts";
 
 /** A cached file's bytes and the version they were read from. */
 export interface CachedFile {

@@ -14,7 +14,7 @@ import { compressKey, MIN_COMPRESS_SIZE, negotiateEncoding } from "./compress.ts
 import { evaluate, fileEtag, ifRangeAllows } from "./conditional.ts";
 import { contentTypeFor, isCompressible } from "./content_type.ts";
 import { type FileCache, readAll } from "./file_cache.ts";
-import { isVersion, versionOf } from "../core/library/file_version.ts";
+import { isVersion, versionOf } from "../core/file_version.ts";
 import type { HotPaths } from "./hot_path.ts";
 import { text } from "./plain_text.ts";
 import { contentRange, parseRange, planMultipart } from "./range.ts";

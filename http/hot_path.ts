@@ -6,7 +6,7 @@
  * `open_file_cache_valid`, this bounds how long an edit may go unseen and
  * saves a syscall and a `FileInfo` of garbage per request). The `stat` follows
  * symlinks like the first lookup did, and the answer is reused only when it
- * finds the very same version of the file (`core/library/file_version.ts`: device,
+ * finds the very same version of the file (`core/file_version.ts`: device,
  * inode, size, mtime and ctime; never the inode alone, which Deno rounds
  * above 2^53): a file that was edited, or a path that now leads elsewhere
  * (say, a swapped symlink), fails the check and takes the full path through
@@ -17,7 +17,7 @@
  */
 
 import { LruCache } from "../core/lru.ts";
-import { type FileVersion, isVersion, versionOf } from "../core/library/file_version.ts";
+import { type FileVersion, isVersion, versionOf } from "../core/file_version.ts";
 import { type Clock, systemClock } from "../core/clock.ts";
 
 /** A remembered answer. */

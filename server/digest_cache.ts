@@ -1,6 +1,6 @@
 /**
  * Remembers the digests of files already hashed, keyed by the file's
- * version (`core/library/file_version.ts`: device, inode, size, modification and
+ * version (`core/file_version.ts`: device, inode, size, modification and
  * change time), so a file served again is not hashed again. Any change to
  * the file changes the key. Bounded in count: the least recently used
  * entries go first.
@@ -9,7 +9,7 @@
  */
 
 import { LruCache } from "../core/lru.ts";
-import { versionKey } from "../core/library/file_version.ts";
+import { versionKey } from "../core/file_version.ts";
 
 /** Default number of digests kept. */
 export const DEFAULT_DIGEST_CACHE_ENTRIES = 4096;

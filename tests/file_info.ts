@@ -4,7 +4,7 @@
  * @module
  */
 
-/** The fields a file's version is made of (`core/library/file_version.ts`). */
+/** The fields a file's version is made of (`core/file_version.ts`). */
 export interface FakeVersion {
   ino: number | null;
   size: number;

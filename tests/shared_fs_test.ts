@@ -12,7 +12,7 @@
 import assert from "node:assert/strict";
 import { isNetkitError } from "../core/errors.ts";
 import { isStaleHandle, retryRead, retryReadSync } from "../core/library/stale_handle.ts";
-import { isVersion, versionKey, versionOf } from "../core/library/file_version.ts";
+import { isVersion, versionKey, versionOf } from "../core/file_version.ts";
 import { AtomicFile } from "../core/library/atomic_file.ts";
 import { PARTIAL_PREFIX } from "../core/library/part_files.ts";
 import { PartOwner } from "../core/library/part_owner.ts";

@@ -12,7 +12,7 @@
  */
 
 import { INTERNAL_PREFIX } from "../library/jail.ts";
-import { versionKey } from "../library/file_version.ts";
+import { versionKey } from "../file_version.ts";
 import type { ShareSecret } from "./share_token.ts";
 
 /** The library's hidden netkit folder, for state every instance shares. */

@@ -9,7 +9,7 @@
 
 import type { HashName } from "./hash.ts";
 import { NetkitError } from "../errors.ts";
-import { type FileVersion, versionOf } from "../library/file_version.ts";
+import { type FileVersion, versionOf } from "../file_version.ts";
 
 /** A message to the hash Worker. */
 export type HashJobCommand =

@@ -10,7 +10,7 @@
  */
 
 import { createHasher } from "./hash.ts";
-import { isVersion } from "../library/file_version.ts";
+import { isVersion } from "../file_version.ts";
 import type { HashJobCommand, HashJobEvent } from "./hash_pool.ts";
 
 interface Job {
