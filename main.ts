@@ -7,8 +7,8 @@
  */
 
 import denoJson from "./deno.json" with { type: "json" };
-import { UsageError } from "./core/cli_args.ts";
-import { printableText } from "./core/printable.ts";
+import { UsageError } from "./core/cli/cli_args.ts";
+import { printableText } from "./core/text/printable.ts";
 import * as serveFiles from "./server/cli.ts";
 import * as client from "./client/cli.ts";
 import * as http from "./http/cli.ts";

@@ -7,8 +7,8 @@
  */
 
 import { errorFromWire, NetkitError } from "../core/errors.ts";
-import type { HashName } from "../core/hash.ts";
-import type { HashPool } from "../core/hash_pool.ts";
+import type { HashName } from "../core/hash/hash.ts";
+import type { HashPool } from "../core/hash/hash_pool.ts";
 import type { FrameReader, FrameWriter, Incoming } from "../protocol/file/frame_stream.ts";
 import type { Welcome } from "../protocol/file/messages.ts";
 

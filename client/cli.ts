@@ -4,17 +4,17 @@
  * @module
  */
 
-import { parseDuration, parseHostPort, readPem, UsageError } from "../core/cli_args.ts";
-import { defineCommand, parseCommand } from "../core/command_line.ts";
-import { formatSettings } from "../core/print_config.ts";
+import { parseDuration, parseHostPort, readPem, UsageError } from "../core/cli/cli_args.ts";
+import { defineCommand, parseCommand } from "../core/cli/command_line.ts";
+import { formatSettings } from "../core/cli/print_config.ts";
 import { FileClient } from "./client.ts";
-import { formatHostPort } from "../core/net.ts";
+import { formatHostPort } from "../core/net/net.ts";
 import { formatListing } from "./format.ts";
 import { runRepl, safeLocalName } from "./repl.ts";
 import { downloadWithProgress, uploadWithProgress } from "./transfers.ts";
-import { baseName } from "../core/local_path.ts";
-import { downloadPath } from "../core/local_file.ts";
-import { printableName } from "../core/printable.ts";
+import { baseName } from "../core/cli/local_path.ts";
+import { downloadPath } from "../core/cli/local_file.ts";
+import { printableName } from "../core/text/printable.ts";
 
 /** One line for `netkit --help`. */
 export const SUMMARY = "list, download and upload files on a netkit file server";

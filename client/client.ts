@@ -8,11 +8,11 @@
  * @module
  */
 
-import type { HashName } from "../core/hash.ts";
+import type { HashName } from "../core/hash/hash.ts";
 import { isNetkitError, NetkitError } from "../core/errors.ts";
 import { Feature, type ListEntry, type Welcome } from "../protocol/file/messages.ts";
-import { type ChunkWriter, HashPool } from "../core/hash_pool.ts";
-import type { TrackedConn } from "../core/tracked_conn.ts";
+import { type ChunkWriter, HashPool } from "../core/hash/hash_pool.ts";
+import type { TrackedConn } from "../core/net/tracked_conn.ts";
 import { type Channel, type TransferResult, unexpected } from "./channel.ts";
 import { connectAndGreet, type ConnectOptions, type Greeted } from "./connect.ts";
 import { downloadFile, type DownloadOptions, downloadStream } from "./download.ts";

@@ -6,13 +6,13 @@
  * @module
  */
 
-import { type HashName, isHashName, SUPPORTED_HASHES } from "../core/hash.ts";
+import { type HashName, isHashName, SUPPORTED_HASHES } from "../core/hash/hash.ts";
 import { isNetkitError, NetkitError } from "../core/errors.ts";
 import { DEFAULT_MAX_FRAME } from "../protocol/file/frame.ts";
 import { FrameReader, FrameWriter } from "../protocol/file/frame_stream.ts";
 import { ALPN, PROTOCOL_VERSION, type Welcome } from "../protocol/file/messages.ts";
-import { TrackedConn } from "../core/tracked_conn.ts";
-import { formatHostPort } from "../core/net.ts";
+import { TrackedConn } from "../core/net/tracked_conn.ts";
+import { formatHostPort } from "../core/net/net.ts";
 import { unexpected } from "./channel.ts";
 
 /** Options of `FileClient.connect`. */

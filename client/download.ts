@@ -7,12 +7,12 @@
  * @module
  */
 
-import { createHasher } from "../core/hash.ts";
+import { createHasher } from "../core/hash/hash.ts";
 import { NetkitError } from "../core/errors.ts";
 import { Feature, type SourceVersion } from "../protocol/file/messages.ts";
 import { type DigestSource, hashPrefix, receiveData } from "../protocol/file/data_path.ts";
 import { FileWriter } from "../core/disk_io.ts";
-import { type ChunkWriter, type FileHashJob, followWrites } from "../core/hash_pool.ts";
+import { type ChunkWriter, type FileHashJob, followWrites } from "../core/hash/hash_pool.ts";
 import { finishPart, openPart, type PartFile } from "./part_file.ts";
 import { type Channel, type Progress, type TransferResult, unexpected } from "./channel.ts";
 

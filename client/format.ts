@@ -1,14 +1,14 @@
 /**
  * Human-readable output for the client: the listing table, every name
- * shown unambiguously (`core/printable.ts`). Pure functions, so they are
+ * shown unambiguously (`core/text/printable.ts`). Pure functions, so they are
  * tested without a terminal.
  *
  * @module
  */
 
 import type { ListEntry } from "../protocol/file/messages.ts";
-import { formatSize, formatTime } from "../core/format.ts";
-import { printableName } from "../core/printable.ts";
+import { formatSize, formatTime } from "../core/text/format.ts";
+import { printableName } from "../core/text/printable.ts";
 
 /** The listing as an aligned table with a header and a total line. */
 export function formatListing(entries: readonly ListEntry[]): string {

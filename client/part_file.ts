@@ -11,9 +11,9 @@
  */
 
 import { NetkitError } from "../core/errors.ts";
-import { lockExclusive } from "../core/file_lock.ts";
-import { entryExists } from "../core/jail_fs.ts";
-import { checkWritable, readLocalText } from "../core/local_file.ts";
+import { lockExclusive } from "../core/library/file_lock.ts";
+import { entryExists } from "../core/library/jail_fs.ts";
+import { checkWritable, readLocalText } from "../core/cli/local_file.ts";
 import type { SourceVersion } from "../protocol/file/messages.ts";
 
 /** An open part file. */

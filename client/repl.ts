@@ -12,15 +12,15 @@
 
 import { isNetkitError, NetkitError } from "../core/errors.ts";
 import { Feature, type ListEntry } from "../protocol/file/messages.ts";
-import { resolveName } from "../core/jail.ts";
+import { resolveName } from "../core/library/jail.ts";
 import type { FileClient } from "./client.ts";
 import { type Command, CommandError, parseCommand, PROMPT_HELP } from "./commands.ts";
 import { formatListing } from "./format.ts";
 import { downloadWithProgress, uploadWithProgress } from "./transfers.ts";
-import { baseName } from "../core/local_path.ts";
-import { printableName, printableText } from "../core/printable.ts";
-import { downloadPath } from "../core/local_file.ts";
-import { onInterrupt } from "../core/signals.ts";
+import { baseName } from "../core/cli/local_path.ts";
+import { printableName, printableText } from "../core/text/printable.ts";
+import { downloadPath } from "../core/cli/local_file.ts";
+import { onInterrupt } from "../core/cli/signals.ts";
 import { Interrupted, LineReader } from "./line_reader.ts";
 
 /** Options of {@linkcode runRepl}. */

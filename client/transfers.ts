@@ -7,10 +7,10 @@
  */
 
 import type { FileClient, TransferResult } from "./client.ts";
-import { ProgressLine } from "../core/progress.ts";
-import { toHex } from "../core/hash.ts";
-import { formatRate, formatSize } from "../core/format.ts";
-import { printableName } from "../core/printable.ts";
+import { ProgressLine } from "../core/text/progress.ts";
+import { toHex } from "../core/hash/hash.ts";
+import { formatRate, formatSize } from "../core/text/format.ts";
+import { printableName } from "../core/text/printable.ts";
 import { NetkitError } from "../core/errors.ts";
 
 /** Flags both transfers take. */

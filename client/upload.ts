@@ -7,13 +7,13 @@
  * @module
  */
 
-import { createHasher, type Hasher } from "../core/hash.ts";
+import { createHasher, type Hasher } from "../core/hash/hash.ts";
 import { isNetkitError, NetkitError } from "../core/errors.ts";
 import type { Incoming } from "../protocol/file/frame_stream.ts";
 import { Feature, type Message, PutFlag } from "../protocol/file/messages.ts";
 import { hashPrefix, sendData } from "../protocol/file/data_path.ts";
-import type { FileHashJob } from "../core/hash_pool.ts";
-import { openLocalFile } from "../core/local_file.ts";
+import type { FileHashJob } from "../core/hash/hash_pool.ts";
+import { openLocalFile } from "../core/cli/local_file.ts";
 import { type Channel, type Progress, type TransferResult, unexpected } from "./channel.ts";
 
 /** Options of `FileClient.upload`. */

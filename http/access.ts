@@ -1,7 +1,7 @@
 /**
  * Who may do what in `netkit http`, as a layer: each request's subject is
  * found (`credentials.ts`), its method mapped to the permission it needs,
- * and the one rule engine (`core/access_rules.ts`) asked; a refusal is 401
+ * and the one rule engine (`core/access/access_rules.ts`) asked; a refusal is 401
  * when signing in could help, else 403. What passes carries its subject to
  * the layers inside, which ask {@linkcode Access} again to filter listings
  * and archives. A share link's grant (`share.ts`) stands in for the rules
@@ -18,8 +18,8 @@ import {
   R,
   type Subject,
   W,
-} from "../core/access_rules.ts";
-import type { Library } from "../core/library.ts";
+} from "../core/access/access_rules.ts";
+import type { Library } from "../core/library/library.ts";
 import type { CredentialGate } from "./credentials.ts";
 import type { Layer, Peer } from "./handler.ts";
 import type { ListingEntry } from "./listing.ts";

@@ -1,7 +1,7 @@
 /**
  * The access log in the Combined Log Format (`host - user [time] "request"
  * status bytes "referer" "user-agent"`) or as JSON lines
- * (`core/log_format.ts`), batched so logging costs one write per burst
+ * (`core/ops/log_format.ts`), batched so logging costs one write per burst
  * instead of one per request, and bounded so a stalled stderr drops lines
  * instead of growing memory. The user is the name of HTTP Basic credentials,
  * never the password (nor a bearer token).
@@ -9,7 +9,7 @@
  * @module
  */
 
-import { escapeField, jsonLine, type LogFormat } from "../core/log_format.ts";
+import { escapeField, jsonLine, type LogFormat } from "../core/ops/log_format.ts";
 
 const MONTHS = [
   "Jan",

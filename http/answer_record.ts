@@ -7,9 +7,9 @@
  */
 
 import { accessLine, type AccessLog, basicUser } from "./access_log.ts";
-import type { LogFormat } from "../core/log_format.ts";
+import type { LogFormat } from "../core/ops/log_format.ts";
 import type { HotPaths } from "./hot_path.ts";
-import type { Refusal, ServiceMetrics } from "../core/service_metrics.ts";
+import type { Refusal, ServiceMetrics } from "../core/ops/service_metrics.ts";
 
 /** The methods counted by name; any other counts as OTHER. */
 export const HTTP_METHODS: readonly string[] = [

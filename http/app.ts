@@ -8,11 +8,11 @@
  * @module
  */
 
-import { D, R, W } from "../core/access_rules.ts";
-import { Library } from "../core/library.ts";
-import { isInside } from "../core/jail.ts";
-import { SignIn } from "../core/sign_in.ts";
-import { UserFile } from "../core/users.ts";
+import { D, R, W } from "../core/access/access_rules.ts";
+import { Library } from "../core/library/library.ts";
+import { isInside } from "../core/library/jail.ts";
+import { SignIn } from "../core/access/sign_in.ts";
+import { UserFile } from "../core/access/users.ts";
 import { Access, accessLayer } from "./access.ts";
 import { archiveLayer } from "./archive.ts";
 import { CredentialGate } from "./credentials.ts";
@@ -24,9 +24,9 @@ import { writesLayer } from "./writes.ts";
 import { webdavLayer } from "./webdav/layer.ts";
 import { accessPolicy, davMethods } from "./webdav/policy.ts";
 import { shareLayer } from "./share.ts";
-import { ShareSecrets } from "../core/share_secret.ts";
+import { ShareSecrets } from "../core/access/share_secret.ts";
 import { accessRulesOf, writeMethods } from "./web_options.ts";
-import type { ServiceMetrics } from "../core/service_metrics.ts";
+import type { ServiceMetrics } from "../core/ops/service_metrics.ts";
 
 /** The composed handler and what it holds. */
 export interface HttpHandler extends StaticHandler {

@@ -9,7 +9,7 @@
  */
 
 import { NetkitError } from "../core/errors.ts";
-import type { Library } from "../core/library.ts";
+import type { Library } from "../core/library/library.ts";
 import type { ArchiveEntry } from "./archive_entry.ts";
 import type { Layer } from "./handler.ts";
 import { parseUrlPath, rawPathOf } from "./url_path.ts";

@@ -14,19 +14,19 @@ import {
   parsePort,
   readPem,
   UsageError,
-} from "../core/cli_args.ts";
-import { AccessRules } from "../core/access_rules.ts";
-import { defineCommand, parseCommand, type SettingsOf } from "../core/command_line.ts";
-import { formatSettings } from "../core/print_config.ts";
+} from "../core/cli/cli_args.ts";
+import { AccessRules } from "../core/access/access_rules.ts";
+import { defineCommand, parseCommand, type SettingsOf } from "../core/cli/command_line.ts";
+import { formatSettings } from "../core/cli/print_config.ts";
 import { DEFAULT_PORT, type HttpServerOptions } from "./options.ts";
 import { parseWebArgs, WEB_FLAGS } from "./web_cli.ts";
 import { startHttpServer } from "./server.ts";
-import { formatHostPort } from "../core/net.ts";
-import { onShutdownSignal } from "../core/signals.ts";
-import { listenError } from "../core/listen_error.ts";
-import { noticeLine } from "../core/log_format.ts";
-import { parseMode } from "../core/unix_socket.ts";
-import { openAdmin, parseAdmin, parseLogFormat, SERVICE_FLAGS } from "../core/service_admin.ts";
+import { formatHostPort } from "../core/net/net.ts";
+import { onShutdownSignal } from "../core/cli/signals.ts";
+import { listenError } from "../core/net/listen_error.ts";
+import { noticeLine } from "../core/ops/log_format.ts";
+import { parseMode } from "../core/net/unix_socket.ts";
+import { openAdmin, parseAdmin, parseLogFormat, SERVICE_FLAGS } from "../core/ops/service_admin.ts";
 
 /** One line for `netkit --help`. */
 export const SUMMARY = "serve a folder over HTTP/1.1 (and HTTP/2 over TLS)";

@@ -1,6 +1,6 @@
 /**
  * Who sent a request to `netkit http`: anonymous without an `Authorization`
- * header, else the user or token holder it proves (`core/sign_in.ts`:
+ * header, else the user or token holder it proves (`core/access/sign_in.ts`:
  * cached once checked, so a keep-alive connection pays one KDF, and paced by
  * the shared throttle). Wrong credentials get 401 with a challenge; a
  * throttled attempt gets 429.
@@ -8,9 +8,9 @@
  * @module
  */
 
-import { anonymous, type Subject } from "../core/access_rules.ts";
+import { anonymous, type Subject } from "../core/access/access_rules.ts";
 import { isNetkitError } from "../core/errors.ts";
-import type { Identity, SignIn } from "../core/sign_in.ts";
+import type { Identity, SignIn } from "../core/access/sign_in.ts";
 import { addressOf, type Peer } from "./handler.ts";
 import { reply } from "./plain_text.ts";
 

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Found, Library } from "../core/library.ts";
+import type { Found, Library } from "../core/library/library.ts";
 import { partsBody } from "./body.ts";
 import type { CompressCache, Encoding } from "./compress.ts";
 import { compressKey, MIN_COMPRESS_SIZE, negotiateEncoding } from "./compress.ts";

@@ -6,8 +6,8 @@
  * @module
  */
 
-import { formatSize, formatTime } from "../core/format.ts";
-import { printableName } from "../core/printable.ts";
+import { formatSize, formatTime } from "../core/text/format.ts";
+import { printableName } from "../core/text/printable.ts";
 
 /** One visible entry of a folder. */
 export interface ListingEntry {

@@ -10,8 +10,8 @@
  */
 
 import { escapeHtml, type ListingEntry, nameHtml, pathHtml } from "./listing.ts";
-import { printableName } from "../core/printable.ts";
-import { formatSize } from "../core/format.ts";
+import { printableName } from "../core/text/printable.ts";
+import { formatSize } from "../core/text/format.ts";
 import { PAGE_CSS } from "./page_style.ts";
 import { PAGE_JS } from "./page_script.ts";
 import { ACTIONS_CSS, ACTIONS_JS } from "./page_actions.ts";

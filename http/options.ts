@@ -6,7 +6,7 @@
  */
 
 import type { WebOptions } from "./web_options.ts";
-import type { LogFormat } from "../core/log_format.ts";
+import type { LogFormat } from "../core/ops/log_format.ts";
 
 /** What the static handler serves and how (writes and credentials: {@linkcode WebOptions}). */
 export interface StaticOptions extends WebOptions {

@@ -13,11 +13,11 @@ import { answerRecorder, HTTP_METHODS } from "./answer_record.ts";
 import { DEFAULT_PORT, type HttpServerOptions } from "./options.ts";
 import { createHttpHandler } from "./app.ts";
 import { errorResponse } from "./error_status.ts";
-import { formatHostPort } from "../core/net.ts";
+import { formatHostPort } from "../core/net/net.ts";
 import { hostCheck } from "./host_header.ts";
-import type { ReloadDetail } from "../core/users.ts";
-import { ServiceMetrics } from "../core/service_metrics.ts";
-import { claimSocketPath, SocketFile } from "../core/unix_socket.ts";
+import type { ReloadDetail } from "../core/access/users.ts";
+import { ServiceMetrics } from "../core/ops/service_metrics.ts";
+import { claimSocketPath, SocketFile } from "../core/net/unix_socket.ts";
 import { type HttpServerHandle, serverUrl } from "./server_handle.ts";
 
 /**

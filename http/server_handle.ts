@@ -6,9 +6,9 @@
  * @module
  */
 
-import { formatHostPort } from "../core/net.ts";
-import type { UserFile } from "../core/users.ts";
-import type { MetricsSnapshot } from "../core/metrics.ts";
+import { formatHostPort } from "../core/net/net.ts";
+import type { UserFile } from "../core/access/users.ts";
+import type { MetricsSnapshot } from "../core/ops/metrics.ts";
 
 /** A running server. */
 export interface HttpServerHandle extends AsyncDisposable {

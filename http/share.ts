@@ -12,10 +12,10 @@
  * @module
  */
 
-import { R, W } from "../core/access_rules.ts";
-import { isInside } from "../core/jail.ts";
-import type { Library } from "../core/library.ts";
-import type { ShareSecrets } from "../core/share_secret.ts";
+import { R, W } from "../core/access/access_rules.ts";
+import { isInside } from "../core/library/jail.ts";
+import type { Library } from "../core/library/library.ts";
+import type { ShareSecrets } from "../core/access/share_secret.ts";
 import {
   parseShareDuration,
   SHARE_PREFIX,
@@ -23,7 +23,7 @@ import {
   type ShareRefusal,
   signShare,
   verifyShare,
-} from "../core/share_token.ts";
+} from "../core/access/share_token.ts";
 import type { Access } from "./access.ts";
 import type { Layer, Peer } from "./handler.ts";
 import { escapeHtml } from "./listing.ts";

@@ -10,7 +10,7 @@
  */
 
 import { isNetkitError, NetkitError } from "../core/errors.ts";
-import type { Library } from "../core/library.ts";
+import type { Library } from "../core/library/library.ts";
 import { CompressCache } from "./compress.ts";
 import { FileCache } from "./file_cache.ts";
 import { HotPaths } from "./hot_path.ts";

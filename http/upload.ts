@@ -1,7 +1,7 @@
 /**
  * Uploads for `netkit http`: `PUT` (plain, or resumable with
  * `Content-Range`) and `PATCH` with `Upload-Offset`. Every byte goes through
- * the library's door (`core/library.ts`): a plain upload lands in a temp
+ * the library's door (`core/library/library.ts`): a plain upload lands in a temp
  * file published by `link` (create-only; of two racing uploads exactly one
  * wins) or `rename` (`overwrite`); a resumable one in a part file kept
  * between attempts and published the same way once complete. Bodies are
@@ -11,10 +11,10 @@
  */
 
 import { isNetkitError, NetkitError } from "../core/errors.ts";
-import type { AtomicFile } from "../core/atomic_file.ts";
+import type { AtomicFile } from "../core/library/atomic_file.ts";
 import { writeError } from "./error_status.ts";
 import { reply } from "./plain_text.ts";
-import { formatSize } from "../core/format.ts";
+import { formatSize } from "../core/text/format.ts";
 import {
   parseContentRange,
   parseLength,
@@ -23,7 +23,7 @@ import {
 } from "./upload_range.ts";
 import type { UrlPath } from "./url_path.ts";
 import { checkTarget, type WriteContext } from "./write_common.ts";
-import type { UploadResult } from "../core/service_metrics.ts";
+import type { UploadResult } from "../core/ops/service_metrics.ts";
 
 /** Bytes handed to the disk but not yet written, at most (backpressure). */
 const MAX_IN_FLIGHT = 8 << 20;

@@ -10,7 +10,7 @@
  */
 
 import { NetkitError } from "../core/errors.ts";
-import { resolveName } from "../core/jail.ts";
+import { resolveName } from "../core/library/jail.ts";
 
 /** A request path after decoding and checking. */
 export interface UrlPath {

@@ -7,10 +7,10 @@
  * @module
  */
 
-import { AccessRules } from "../core/access_rules.ts";
-import { parseSize, UsageError } from "../core/cli_args.ts";
-import type { FlagTable } from "../core/command_line.ts";
-import { isLoopback } from "../core/net.ts";
+import { AccessRules } from "../core/access/access_rules.ts";
+import { parseSize, UsageError } from "../core/cli/cli_args.ts";
+import type { FlagTable } from "../core/cli/command_line.ts";
+import { isLoopback } from "../core/net/net.ts";
 import { credentialsConfigured, type WebOptions, writesEnabled } from "./web_options.ts";
 
 /** The flags, merged into the `http` flag table. */

@@ -6,8 +6,8 @@
  * @module
  */
 
-import { AccessRules, D, W } from "../core/access_rules.ts";
-import type { AuthThrottleOptions } from "../core/auth_throttle.ts";
+import { AccessRules, D, W } from "../core/access/access_rules.ts";
+import type { AuthThrottleOptions } from "../core/access/auth_throttle.ts";
 
 /** Writes, credentials and archives, on top of the static file options. */
 export interface WebOptions {
@@ -26,7 +26,7 @@ export interface WebOptions {
   /** An htpasswd file of accounts (bcrypt or SHA-crypt), followed while running. */
   users?: string;
   /**
-   * Access rules, `PATH:PERMS:WHO` each (`core/access_rules.ts`). Without
+   * Access rules, `PATH:PERMS:WHO` each (`core/access/access_rules.ts`). Without
    * any, the switches decide as they always did: reads for everyone (or the
    * signed-in with `authRead`), writes for the signed-in.
    */

@@ -10,8 +10,8 @@
 
 import { DEFAULT_PORT, type HttpServerOptions } from "./options.ts";
 import { HTTP_METHODS } from "./answer_record.ts";
-import { ServiceMetrics } from "../core/service_metrics.ts";
-import { WorkerMetrics } from "../core/worker_metrics.ts";
+import { ServiceMetrics } from "../core/ops/service_metrics.ts";
+import { WorkerMetrics } from "../core/ops/worker_metrics.ts";
 import { type HttpServerHandle, serverUrl } from "./server_handle.ts";
 
 /**

@@ -7,10 +7,10 @@
  */
 
 import { NetkitError } from "../core/errors.ts";
-import type { Library } from "../core/library.ts";
+import type { Library } from "../core/library/library.ts";
 import type { UrlPath } from "./url_path.ts";
 import type { WebOptions } from "./web_options.ts";
-import type { ServiceMetrics } from "../core/service_metrics.ts";
+import type { ServiceMetrics } from "../core/ops/service_metrics.ts";
 
 /** What the write handlers need. */
 export interface WriteContext {

@@ -14,7 +14,7 @@
  * @module
  */
 
-import { createHasher, type Hasher, toHex } from "../core/hash.ts";
+import { createHasher, type Hasher, toHex } from "../core/hash/hash.ts";
 
 const CHUNK = 1 << 20;
 

@@ -30,8 +30,8 @@
 
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
-import { parseSize } from "../core/cli_args.ts";
-import { formatSize } from "../core/format.ts";
+import { parseSize } from "../core/cli/cli_args.ts";
+import { formatSize } from "../core/text/format.ts";
 import { cpuMs, randomFile } from "./bench/context.ts";
 import { freePort, runPinned, type Started, startPinned, stop } from "./bench/proc.ts";
 import { DENO_RUN, waitForListen } from "./bench/refs.ts";

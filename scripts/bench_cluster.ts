@@ -18,7 +18,7 @@
  * @module
  */
 
-import { parseDuration, parseFlags, parseIntFlag, parseSize } from "../core/cli_args.ts";
+import { parseDuration, parseFlags, parseIntFlag, parseSize } from "../core/cli/cli_args.ts";
 import { startCluster } from "./cluster/cluster.ts";
 import { missingForCluster } from "./cluster/preflight.ts";
 import type { BenchContext } from "./bench/context.ts";

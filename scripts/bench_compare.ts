@@ -25,7 +25,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { parseSize } from "../core/cli_args.ts";
+import { parseSize } from "../core/cli/cli_args.ts";
 import { type BenchContext, cpuMs, randomFile, removeQuietly, sameBytes } from "./bench/context.ts";
 import { get64kMix, measureLoad } from "./bench/load_runs.ts";
 import { runPinned, type Started, startPinned, stop } from "./bench/proc.ts";

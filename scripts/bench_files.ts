@@ -9,7 +9,7 @@
  * @module
  */
 
-import { parseDuration, parseFlags, parseIntFlag, parseSize } from "../core/cli_args.ts";
+import { parseDuration, parseFlags, parseIntFlag, parseSize } from "../core/cli/cli_args.ts";
 import {
   type BigOptions,
   downloadScenario,

@@ -10,8 +10,8 @@
  * @module
  */
 
-import { renderExposition } from "../core/exposition.ts";
-import { ServiceMetrics } from "../core/service_metrics.ts";
+import { renderExposition } from "../core/ops/exposition.ts";
+import { ServiceMetrics } from "../core/ops/service_metrics.ts";
 
 const http = new ServiceMetrics("http", ["GET", "HEAD", "PUT"]);
 const files = new ServiceMetrics("serve-files", ["LIST", "GET", "PUT", "QUIT"]);

@@ -10,8 +10,8 @@
 /** Worker entry modules, relative to the project root. */
 export const WORKER_MODULES: readonly string[] = [
   "server/file_server_worker.ts",
-  "core/hash_worker.ts",
-  "core/kdf_worker.ts",
+  "core/hash/hash_worker.ts",
+  "core/access/kdf_worker.ts",
   "http/worker.ts",
   "http/compress_worker.ts",
 ];

@@ -12,20 +12,20 @@ import {
   readPem,
   sizeText,
   UsageError,
-} from "../core/cli_args.ts";
-import { defineCommand, parseCommand } from "../core/command_line.ts";
-import { formatSettings } from "../core/print_config.ts";
+} from "../core/cli/cli_args.ts";
+import { defineCommand, parseCommand } from "../core/cli/command_line.ts";
+import { formatSettings } from "../core/cli/print_config.ts";
 import { startFileServer, type StartFileServerOptions } from "./file_server.ts";
 import { startWorkersFileServer } from "./file_workers.ts";
 import { FILE_SERVER_DEFAULTS, MIN_IDLE_TIMEOUT_MS } from "./options.ts";
 import { MAX_MAX_FRAME, MIN_MAX_FRAME } from "../protocol/file/frame.ts";
-import { AccessRules } from "../core/access_rules.ts";
-import { listenError } from "../core/listen_error.ts";
-import { onShutdownSignal } from "../core/signals.ts";
-import { makeLibraryFolder } from "../core/library.ts";
-import { formatHostPort, isLoopback } from "../core/net.ts";
-import { noticeLine } from "../core/log_format.ts";
-import { openAdmin, parseAdmin, parseLogFormat, SERVICE_FLAGS } from "../core/service_admin.ts";
+import { AccessRules } from "../core/access/access_rules.ts";
+import { listenError } from "../core/net/listen_error.ts";
+import { onShutdownSignal } from "../core/cli/signals.ts";
+import { makeLibraryFolder } from "../core/library/library.ts";
+import { formatHostPort, isLoopback } from "../core/net/net.ts";
+import { noticeLine } from "../core/ops/log_format.ts";
+import { openAdmin, parseAdmin, parseLogFormat, SERVICE_FLAGS } from "../core/ops/service_admin.ts";
 
 /** One line for `netkit --help`. */
 export const SUMMARY = "serve a library folder over netkit's TCP file protocol";

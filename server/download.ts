@@ -7,9 +7,9 @@
  * @module
  */
 
-import { createHasher, type Hasher, type HashName } from "../core/hash.ts";
+import { createHasher, type Hasher, type HashName } from "../core/hash/hash.ts";
 import { isNetkitError, NetkitError } from "../core/errors.ts";
-import type { FileHashJob } from "../core/hash_pool.ts";
+import type { FileHashJob } from "../core/hash/hash_pool.ts";
 import { readFullSync } from "../core/disk_io.ts";
 import { transferBuffers } from "../protocol/file/buffer_pool.ts";
 import { FrameType, HEADER_SIZE, writeHeader } from "../protocol/file/frame.ts";

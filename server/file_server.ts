@@ -9,22 +9,22 @@
 
 import { ALPN, encodeMessage } from "../protocol/file/messages.ts";
 import { writeAll } from "../protocol/file/frame_stream.ts";
-import type { AuthThrottleOptions } from "../core/auth_throttle.ts";
-import { SignIn } from "../core/sign_in.ts";
-import { UserFile } from "../core/users.ts";
+import type { AuthThrottleOptions } from "../core/access/auth_throttle.ts";
+import { SignIn } from "../core/access/sign_in.ts";
+import { UserFile } from "../core/access/users.ts";
 import { SharedSlots } from "./conn_slots.ts";
 import { AddressCounts } from "./address_counts.ts";
 import { Handshakes } from "./handshakes.ts";
-import { addressKey, isLoopback } from "../core/net.ts";
-import { HashPool } from "../core/hash_pool.ts";
+import { addressKey, isLoopback } from "../core/net/net.ts";
+import { HashPool } from "../core/hash/hash_pool.ts";
 import { FileStore } from "./file_store.ts";
 import { type AcceptLoop, type ServerModel, startAcceptLoop } from "./listen.ts";
 import { fileRulesOf, type FileServerOptions, resolveFileServerOptions } from "./options.ts";
 import { Session } from "./session.ts";
 import type { LiveSession, SessionContext } from "./session_context.ts";
-import type { ReloadDetail } from "../core/users.ts";
-import { ServiceMetrics } from "../core/service_metrics.ts";
-import type { MetricsSnapshot } from "../core/metrics.ts";
+import type { ReloadDetail } from "../core/access/users.ts";
+import { ServiceMetrics } from "../core/ops/service_metrics.ts";
+import type { MetricsSnapshot } from "../core/ops/metrics.ts";
 
 /** The requests the file service counts; anything else counts as OTHER. */
 export const FILE_REQUESTS: readonly string[] = ["LIST", "GET", "PUT", "CANCEL", "QUIT"];

@@ -1,7 +1,7 @@
 /**
  * The file library behind `serve-files`, as the file protocol sees it: a
  * flat folder of regular files, reached through the library's door
- * (`core/library.ts`), with the digests and ready answers the service keeps
+ * (`core/library/library.ts`), with the digests and ready answers the service keeps
  * in memory. Several processes or hosts may share one library folder:
  * consistency comes from the file system's atomic operations, not from memory.
  *
@@ -9,10 +9,10 @@
  */
 
 import type { ListEntry } from "../protocol/file/messages.ts";
-import type { AtomicFile } from "../core/atomic_file.ts";
-import type { OpenedFile } from "../core/jail_fs.ts";
-import { resolveName } from "../core/jail.ts";
-import { Library } from "../core/library.ts";
+import type { AtomicFile } from "../core/library/atomic_file.ts";
+import type { OpenedFile } from "../core/library/jail_fs.ts";
+import { resolveName } from "../core/library/jail.ts";
+import { Library } from "../core/library/library.ts";
 import { DigestCache } from "./digest_cache.ts";
 import { ReplyCache } from "./reply_cache.ts";
 

@@ -14,11 +14,11 @@
 import { SharedSlots } from "./conn_slots.ts";
 import { AddressCounts } from "./address_counts.ts";
 import { FILE_REQUESTS, type FileServer } from "./file_server.ts";
-import { Library } from "../core/library.ts";
+import { Library } from "../core/library/library.ts";
 import { type FileServerOptions, resolveFileServerOptions } from "./options.ts";
-import type { MetricsSnapshot } from "../core/metrics.ts";
-import { ServiceMetrics } from "../core/service_metrics.ts";
-import { WorkerMetrics } from "../core/worker_metrics.ts";
+import type { MetricsSnapshot } from "../core/ops/metrics.ts";
+import { ServiceMetrics } from "../core/ops/service_metrics.ts";
+import { WorkerMetrics } from "../core/ops/worker_metrics.ts";
 
 /** What the main thread tells a Worker. */
 export type WorkerCommand =

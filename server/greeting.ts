@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { HashName } from "../core/hash.ts";
+import type { HashName } from "../core/hash/hash.ts";
 import { NetkitError } from "../core/errors.ts";
 import type { Incoming } from "../protocol/file/frame_stream.ts";
 import { encodeMessage, Feature, type Hello } from "../protocol/file/messages.ts";

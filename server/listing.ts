@@ -5,7 +5,7 @@
  * @module
  */
 
-import { R, type Subject } from "../core/access_rules.ts";
+import { R, type Subject } from "../core/access/access_rules.ts";
 import type { FrameWriter } from "../protocol/file/frame_stream.ts";
 import type { ListEntry } from "../protocol/file/messages.ts";
 import type { SessionContext } from "./session_context.ts";

@@ -5,12 +5,12 @@
  * @module
  */
 
-import { AccessRules } from "../core/access_rules.ts";
+import { AccessRules } from "../core/access/access_rules.ts";
 import { DEFAULT_MAX_FRAME, MAX_MAX_FRAME, MIN_MAX_FRAME } from "../protocol/file/frame.ts";
 
 /** Shortest idle timeout accepted, ms: a shorter one would drop clients between frames. */
 export const MIN_IDLE_TIMEOUT_MS = 100;
-import type { LogFormat } from "../core/log_format.ts";
+import type { LogFormat } from "../core/ops/log_format.ts";
 
 /** Options of {@linkcode startFileServer}. */
 export interface FileServerOptions {
@@ -65,7 +65,7 @@ export interface FileServerOptions {
   users?: string | null;
   /**
    * Access rules over the flat library, `PATH:PERMS:WHO` each
-   * (`core/access_rules.ts`; a path is `/` or `/NAME`). Without any: all may
+   * (`core/access/access_rules.ts`; a path is `/` or `/NAME`). Without any: all may
    * read and write (the signed-in only, when a token or users are set).
    * @default []
    */

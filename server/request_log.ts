@@ -1,13 +1,13 @@
 /**
  * The request log of the file service: one line per request, in text (the
  * `clf` format: time, client, request, bytes, milliseconds, `ok` or the
- * error code) or JSON (`core/log_format.ts`). Names are escaped, so a file
+ * error code) or JSON (`core/ops/log_format.ts`). Names are escaped, so a file
  * name cannot forge a line.
  *
  * @module
  */
 
-import { escapeField, jsonLine, type LogFormat } from "../core/log_format.ts";
+import { escapeField, jsonLine, type LogFormat } from "../core/ops/log_format.ts";
 import type { Incoming } from "../protocol/file/frame_stream.ts";
 
 /**

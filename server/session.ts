@@ -11,11 +11,11 @@
  * @module
  */
 
-import { type HashName, SUPPORTED_HASHES } from "../core/hash.ts";
+import { type HashName, SUPPORTED_HASHES } from "../core/hash/hash.ts";
 import { isNetkitError, NetkitError } from "../core/errors.ts";
-import { anonymous, R, type Subject, W } from "../core/access_rules.ts";
-import { TrackedConn } from "../core/tracked_conn.ts";
-import { formatHostPort } from "../core/net.ts";
+import { anonymous, R, type Subject, W } from "../core/access/access_rules.ts";
+import { TrackedConn } from "../core/net/tracked_conn.ts";
+import { formatHostPort } from "../core/net/net.ts";
 import { chooseHash } from "../protocol/file/hash_choice.ts";
 import { FrameReader, FrameWriter, type Incoming } from "../protocol/file/frame_stream.ts";
 import { errorMessage, PROTOCOL_VERSION } from "../protocol/file/messages.ts";

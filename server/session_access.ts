@@ -7,7 +7,7 @@
  * @module
  */
 
-import { anonymous, D, R, type Subject, W } from "../core/access_rules.ts";
+import { anonymous, D, R, type Subject, W } from "../core/access/access_rules.ts";
 import { NetkitError } from "../core/errors.ts";
 import { type Hello, type Put, PutFlag } from "../protocol/file/messages.ts";
 import type { SessionContext } from "./session_context.ts";

@@ -6,10 +6,10 @@
  * @module
  */
 
-import type { AccessRules } from "../core/access_rules.ts";
-import type { SignIn } from "../core/sign_in.ts";
-import type { HashPool } from "../core/hash_pool.ts";
-import type { ServiceMetrics } from "../core/service_metrics.ts";
+import type { AccessRules } from "../core/access/access_rules.ts";
+import type { SignIn } from "../core/access/sign_in.ts";
+import type { HashPool } from "../core/hash/hash_pool.ts";
+import type { ServiceMetrics } from "../core/ops/service_metrics.ts";
 import type { FileStore } from "./file_store.ts";
 import type { Handshakes } from "./handshakes.ts";
 import type { ResolvedFileServerOptions } from "./options.ts";

@@ -7,10 +7,10 @@
  * @module
  */
 
-import { createHasher, type HashName } from "../core/hash.ts";
+import { createHasher, type HashName } from "../core/hash/hash.ts";
 import { NetkitError } from "../core/errors.ts";
-import { type ChunkWriter, type FileHashJob, followWrites } from "../core/hash_pool.ts";
-import type { UploadResult } from "../core/service_metrics.ts";
+import { type ChunkWriter, type FileHashJob, followWrites } from "../core/hash/hash_pool.ts";
+import type { UploadResult } from "../core/ops/service_metrics.ts";
 import type { FrameReader, FrameWriter } from "../protocol/file/frame_stream.ts";
 import { errorMessage, type Put, PutFlag } from "../protocol/file/messages.ts";
 import { type DigestSource, hashPrefix, receiveData } from "../protocol/file/data_path.ts";

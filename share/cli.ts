@@ -2,18 +2,18 @@
  * `netkit share`: makes a link that lets someone without an account read
  * one file or folder of a library (or upload into a folder) until it
  * expires, or revokes every link at once. The link is a token signed with
- * the library's share secret (`core/share_secret.ts`), honoured by every
+ * the library's share secret (`core/access/share_secret.ts`), honoured by every
  * `netkit http` serving that library.
  *
  * @module
  */
 
-import { parseFlags, UsageError } from "../core/cli_args.ts";
+import { parseFlags, UsageError } from "../core/cli/cli_args.ts";
 import { isNetkitError } from "../core/errors.ts";
-import { formatTime } from "../core/format.ts";
-import { Library } from "../core/library.ts";
-import { ShareSecrets } from "../core/share_secret.ts";
-import { parseShareDuration, sharePath, signShare } from "../core/share_token.ts";
+import { formatTime } from "../core/text/format.ts";
+import { Library } from "../core/library/library.ts";
+import { ShareSecrets } from "../core/access/share_secret.ts";
+import { parseShareDuration, sharePath, signShare } from "../core/access/share_token.ts";
 
 /** One line for `netkit --help`. */
 export const SUMMARY = "make an expiring link to a file or folder served by 'netkit http'";

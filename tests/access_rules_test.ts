@@ -1,12 +1,20 @@
 /**
- * The rule engine (`core/access_rules.ts`) and address ranges
- * (`core/net_range.ts`) as pure functions: tables of (rule set, subject,
+ * The rule engine (`core/access/access_rules.ts`) and address ranges
+ * (`core/net/net_range.ts`) as pure functions: tables of (rule set, subject,
  * path) → bits, and the parser's refusals.
  */
 
 import assert from "node:assert/strict";
-import { AccessRules, anonymous, D, parseRule, R, type Subject, W } from "../core/access_rules.ts";
-import { addressGroup, inRange, parseNetRange } from "../core/net_range.ts";
+import {
+  AccessRules,
+  anonymous,
+  D,
+  parseRule,
+  R,
+  type Subject,
+  W,
+} from "../core/access/access_rules.ts";
+import { addressGroup, inRange, parseNetRange } from "../core/net/net_range.ts";
 
 const user = (name: string, address = "192.0.2.1"): Subject => ({
   user: name,

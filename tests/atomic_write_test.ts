@@ -5,8 +5,8 @@
 
 import assert from "node:assert/strict";
 import { NetkitError } from "../core/errors.ts";
-import { AtomicFile } from "../core/atomic_file.ts";
-import { cleanStaleTemps, TEMP_PREFIX } from "../core/temp_files.ts";
+import { AtomicFile } from "../core/library/atomic_file.ts";
+import { cleanStaleTemps, TEMP_PREFIX } from "../core/library/temp_files.ts";
 import { tempDir } from "./temp_dir.ts";
 import { PERMISSIONS } from "../scripts/compile.ts";
 
@@ -246,7 +246,7 @@ Deno.test(
     const live = `${TEMP_PREFIX}${host}.${Deno.pid}.00aa`;
     await Deno.writeTextFile(`${d.path}/${live}`, "in flight in another process");
     const script = `${d.path}/sweep.ts`;
-    const module = new URL("../core/temp_files.ts", import.meta.url).href;
+    const module = new URL("../core/library/temp_files.ts", import.meta.url).href;
     await Deno.writeTextFile(
       script,
       `import { cleanStaleTemps } from "${module}";\n` +

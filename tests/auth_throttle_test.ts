@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { AuthThrottle } from "../core/auth_throttle.ts";
+import { AuthThrottle } from "../core/access/auth_throttle.ts";
 import { isNetkitError } from "../core/errors.ts";
 
 function clock() {

@@ -12,7 +12,7 @@ import {
   parseSize,
   sizeText,
   UsageError,
-} from "../core/cli_args.ts";
+} from "../core/cli/cli_args.ts";
 
 /** Asserts that `fn` throws a UsageError whose message includes `part`; returns the error. */
 function usage(fn: () => unknown, part = "", msg?: string): UsageError {

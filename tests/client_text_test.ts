@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { CommandError, parseCommand, tokenize } from "../client/commands.ts";
 import { formatListing } from "../client/format.ts";
-import { printableName } from "../core/printable.ts";
-import { formatDuration, formatSize } from "../core/format.ts";
-import { formatProgress } from "../core/progress.ts";
+import { printableName } from "../core/text/printable.ts";
+import { formatDuration, formatSize } from "../core/text/format.ts";
+import { formatProgress } from "../core/text/progress.ts";
 import { partPathFor } from "../client/part_file.ts";
 import { safeLocalName } from "../client/repl.ts";
 

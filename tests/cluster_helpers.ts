@@ -8,7 +8,7 @@
 
 import { createHash } from "node:crypto";
 import { FileClient, type TransferResult } from "../client/client.ts";
-import type { HashName } from "../core/hash.ts";
+import type { HashName } from "../core/hash/hash.ts";
 import type { TempDir } from "./temp_dir.ts";
 
 /** Where a client connects: a host's address, or a balancer on the loopback. */

@@ -17,7 +17,7 @@ import {
   randomBytes,
 } from "./cluster_helpers.ts";
 import type { TempDir } from "./temp_dir.ts";
-import type { HashName } from "../core/hash.ts";
+import type { HashName } from "../core/hash/hash.ts";
 
 /** Reads that may pass before a reader must see a new version (about a second of staleness). */
 const MAX_STALE_READS = 4000;

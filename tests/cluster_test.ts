@@ -13,7 +13,7 @@
 
 import assert from "node:assert/strict";
 import { isNetkitError } from "../core/errors.ts";
-import { INTERNAL_PREFIX } from "../core/jail.ts";
+import { INTERNAL_PREFIX } from "../core/library/jail.ts";
 import { type ClusterHost, startCluster } from "../scripts/cluster/cluster.ts";
 import { missingForCluster } from "../scripts/cluster/preflight.ts";
 import {

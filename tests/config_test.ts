@@ -1,12 +1,12 @@
 // The config file: the JSONC parser with adversarial input, the section and
 // key checks, and the merge of command line, environment, file and defaults.
 import assert from "node:assert/strict";
-import { JsoncError, parseJsonc } from "../core/jsonc.ts";
-import { type ConfigFlag, readConfig } from "../core/config.ts";
-import { UsageError } from "../core/cli_args.ts";
-import { parseIntFlag } from "../core/cli_args.ts";
-import { defineCommand, parseCommand } from "../core/command_line.ts";
-import { formatSettings } from "../core/print_config.ts";
+import { JsoncError, parseJsonc } from "../core/cli/jsonc.ts";
+import { type ConfigFlag, readConfig } from "../core/cli/config.ts";
+import { UsageError } from "../core/cli/cli_args.ts";
+import { parseIntFlag } from "../core/cli/cli_args.ts";
+import { defineCommand, parseCommand } from "../core/cli/command_line.ts";
+import { formatSettings } from "../core/cli/print_config.ts";
 import { tempDir } from "./file_helpers.ts";
 
 const at = (text: string) => {

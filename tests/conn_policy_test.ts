@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { FrameType, HEADER_SIZE, writeHeader } from "../protocol/file/frame.ts";
 import { AddressCounts } from "../server/address_counts.ts";
-import { addressKey } from "../core/net.ts";
+import { addressKey } from "../core/net/net.ts";
 import { Handshakes } from "../server/handshakes.ts";
 import { startWorkersFileServer } from "../server/file_workers.ts";
 import type { FileServer, StartFileServerOptions } from "../server/file_server.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { assertSameBytes } from "./same_bytes.ts";
-import { createHasher, toHex } from "../core/hash.ts";
+import { createHasher, toHex } from "../core/hash/hash.ts";
 import { isNetkitError } from "../core/errors.ts";
 import { bytes, connect, namesIn, serve, tempDir } from "./file_helpers.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { openPart } from "../client/part_file.ts";
 import { isNetkitError } from "../core/errors.ts";
-import { lockExclusive } from "../core/file_lock.ts";
+import { lockExclusive } from "../core/library/file_lock.ts";
 import { holdLock } from "./lock_holder.ts";
 import { tempDir } from "./temp_dir.ts";
 

@@ -113,7 +113,7 @@ Deno.test("robustness: corrupted upload data fails the checksum and never appear
   const corrupted = data.slice();
   corrupted[777] ^= 1; // flipped in flight
   await r.send(encodeFrame(FrameType.DATA, corrupted));
-  const { createHasher } = await import("../core/hash.ts");
+  const { createHasher } = await import("../core/hash/hash.ts");
   const h = await createHasher("xxh3-128");
   h.update(data); // the digest of what the sender meant to send
   await r.writer.send({ type: "END", digest: h.digest() });

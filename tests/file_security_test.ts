@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { assertSameBytes } from "./same_bytes.ts";
 import { FileClient } from "../client/client.ts";
 import { isNetkitError } from "../core/errors.ts";
-import { PARTIAL_PREFIX } from "../core/part_files.ts";
-import { TokenCheck } from "../core/auth.ts";
+import { PARTIAL_PREFIX } from "../core/library/part_files.ts";
+import { TokenCheck } from "../core/access/auth.ts";
 import { runNetkit, startNetkitServer } from "./cli_helpers.ts";
 import {
   breakLocalUpload,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatDuration, formatRate, formatSize, formatTime } from "../core/format.ts";
+import { formatDuration, formatRate, formatSize, formatTime } from "../core/text/format.ts";
 
 const MiB = 1024 ** 2;
 

@@ -6,8 +6,8 @@
 
 import assert from "node:assert/strict";
 import { isNetkitError } from "../core/errors.ts";
-import { acceptsName } from "../core/jail.ts";
-import type { AtomicFile } from "../core/atomic_file.ts";
+import { acceptsName } from "../core/library/jail.ts";
+import type { AtomicFile } from "../core/library/atomic_file.ts";
 import { safeArchiveName } from "../http/archive_name.ts";
 import { decodeBase64, parseAuthorization } from "../http/credentials.ts";
 import { evaluate, ifRangeAllows, parseHttpDate, type Validators } from "../http/conditional.ts";

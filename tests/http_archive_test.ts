@@ -13,7 +13,7 @@ import { tempDir } from "./temp_dir.ts";
 import { zipChunks } from "../http/zip.ts";
 import { tarStream } from "../http/tar.ts";
 import { walkFolder } from "../http/archive.ts";
-import { Library } from "../core/library.ts";
+import { Library } from "../core/library/library.ts";
 import type { ArchiveEntry } from "../http/archive_entry.ts";
 
 function has(cmd: string): boolean {

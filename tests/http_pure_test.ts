@@ -8,7 +8,7 @@ import { decodePath, parseUrlPath, rawPathOf } from "../http/url_path.ts";
 import { negotiateEncoding } from "../http/compress.ts";
 import { escapeHtml, renderHtml, renderJson, wantsJson } from "../http/listing.ts";
 import { AccessLog, formatCombined } from "../http/access_log.ts";
-import { escapeField } from "../core/log_format.ts";
+import { escapeField } from "../core/ops/log_format.ts";
 import { safeLocation } from "../http/static.ts";
 
 Deno.test("parseRange() reads a-b, a- and -n and clamps to the size", () => {

@@ -14,9 +14,9 @@ import { handlerFor, ORIGIN } from "./http_handler_helpers.ts";
 import { holdLock } from "./lock_holder.ts";
 import { Prng } from "./prng.ts";
 import { tempDir } from "./temp_dir.ts";
-import { PARTIAL_PREFIX } from "../core/part_files.ts";
-import { TEMP_PREFIX } from "../core/temp_files.ts";
-import { partNameOf } from "../core/part_files.ts";
+import { PARTIAL_PREFIX } from "../core/library/part_files.ts";
+import { TEMP_PREFIX } from "../core/library/temp_files.ts";
+import { partNameOf } from "../core/library/part_files.ts";
 import type { HttpServerOptions } from "../http/options.ts";
 
 const USER = ["-u", "alice:s3cret"];

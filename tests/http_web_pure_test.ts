@@ -18,7 +18,7 @@ import { sameOrigin } from "../http/writes.ts";
 import { renderPage, sortListing, sortOf } from "../http/listing_page.ts";
 import type { ListingEntry } from "../http/listing.ts";
 import { parseHttpArgs } from "../http/cli.ts";
-import { UsageError } from "../core/cli_args.ts";
+import { UsageError } from "../core/cli/cli_args.ts";
 
 const G4 = 2 ** 32;
 

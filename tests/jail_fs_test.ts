@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { NetkitError } from "../core/errors.ts";
-import { canonicalRoot, fsError, openInside, resolveInside } from "../core/jail_fs.ts";
+import { canonicalRoot, fsError, openInside, resolveInside } from "../core/library/jail_fs.ts";
 import { type TempDir, tempDir } from "./temp_dir.ts";
 
 const SECRET = "top secret\n";

@@ -15,7 +15,7 @@ import {
   MAX_SEGMENT_BYTES,
   type NameRules,
   resolveName,
-} from "../core/jail.ts";
+} from "../core/library/jail.ts";
 
 const FLAT: NameRules = {};
 const SUB: NameRules = { subdirs: true };

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { resolveName } from "../core/jail.ts";
+import { resolveName } from "../core/library/jail.ts";
 import { isNetkitError } from "../core/errors.ts";
 
 const refused = (name: string, windows: boolean) => {

@@ -1,13 +1,13 @@
 /**
- * Tests for the library door (`core/library.ts`) on real temp folders:
+ * Tests for the library door (`core/library/library.ts`) on real temp folders:
  * reading through the jail, uploads, folders, removal, and moves and copies
  * that are atomic, create-only when asked, and never seen half done.
  */
 
 import assert from "node:assert/strict";
 import { isNetkitError } from "../core/errors.ts";
-import { Library } from "../core/library.ts";
-import { TEMP_PREFIX } from "../core/temp_files.ts";
+import { Library } from "../core/library/library.ts";
+import { TEMP_PREFIX } from "../core/library/temp_files.ts";
 import { tempDir } from "./temp_dir.ts";
 
 const enc = new TextEncoder();

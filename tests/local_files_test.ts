@@ -6,7 +6,12 @@
 
 import assert from "node:assert/strict";
 import { isNetkitError } from "../core/errors.ts";
-import { checkWritable, downloadPath, openLocalFile, readLocalText } from "../core/local_file.ts";
+import {
+  checkWritable,
+  downloadPath,
+  openLocalFile,
+  readLocalText,
+} from "../core/cli/local_file.ts";
 import { netkitArgs, runNetkit, type RunResult } from "./cli_helpers.ts";
 import { bytes, namesIn, serve, tempDir } from "./file_helpers.ts";
 import { startServer } from "./tftp_helpers.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { UsageError } from "../core/cli_args.ts";
-import { baseName } from "../core/local_path.ts";
+import { UsageError } from "../core/cli/cli_args.ts";
+import { baseName } from "../core/cli/local_path.ts";
 
 Deno.test("baseName: the last segment of a local path, either separator", () => {
   assert.equal(baseName("a.txt"), "a.txt");

@@ -1,9 +1,9 @@
 // The metrics registry and its text exposition, read back by a strict parser;
 // the parser itself refuses what the format forbids.
 import assert from "node:assert/strict";
-import { mergeSnapshots, MetricsRegistry } from "../core/metrics.ts";
-import { renderExposition } from "../core/exposition.ts";
-import { DURATION_BUCKETS, ServiceMetrics } from "../core/service_metrics.ts";
+import { mergeSnapshots, MetricsRegistry } from "../core/ops/metrics.ts";
+import { renderExposition } from "../core/ops/exposition.ts";
+import { DURATION_BUCKETS, ServiceMetrics } from "../core/ops/service_metrics.ts";
 import { parseExposition, sampleSum } from "./exposition.ts";
 
 Deno.test("metrics: counters, gauges and histograms render and parse back exactly", () => {

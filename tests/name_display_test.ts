@@ -5,9 +5,9 @@
 // servers), and no new name may hold a bidi control.
 
 import assert from "node:assert/strict";
-import { isHidden, printableName, printableText, quoteName } from "../core/printable.ts";
-import { checkNewSegment } from "../core/jail.ts";
-import { escapeField } from "../core/log_format.ts";
+import { isHidden, printableName, printableText, quoteName } from "../core/text/printable.ts";
+import { checkNewSegment } from "../core/library/jail.ts";
+import { escapeField } from "../core/ops/log_format.ts";
 import { TftpPeerError } from "../protocol/tftp/errors.ts";
 import { renderHtml } from "../http/listing.ts";
 import { renderPage } from "../http/listing_page.ts";
@@ -17,7 +17,7 @@ import { runNetkit } from "./cli_helpers.ts";
 import { serve as serveHttp } from "./http_helpers.ts";
 import { memorySink, memorySource, startServer as startTftp } from "./tftp_helpers.ts";
 import { tftpGet, tftpPut } from "../tftp/client.ts";
-import { Library } from "../core/library.ts";
+import { Library } from "../core/library/library.ts";
 import { Prng } from "./prng.ts";
 
 const RLO = "\u202e";

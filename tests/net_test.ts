@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatHostPort, isLoopback } from "../core/net.ts";
+import { formatHostPort, isLoopback } from "../core/net/net.ts";
 
 Deno.test("isLoopback: only addresses that stay on this machine, in any spelling", () => {
   const table: [string, boolean][] = [

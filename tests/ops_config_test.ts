@@ -5,9 +5,9 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import "../main.ts"; // declares every command
-import { declaredCommands, type FlagTable } from "../core/command_line.ts";
-import { readConfig } from "../core/config.ts";
-import { parseJsonc } from "../core/jsonc.ts";
+import { declaredCommands, type FlagTable } from "../core/cli/command_line.ts";
+import { readConfig } from "../core/cli/config.ts";
+import { parseJsonc } from "../core/cli/jsonc.ts";
 import { runNetkit } from "./cli_helpers.ts";
 import { tempDir } from "./file_helpers.ts";
 

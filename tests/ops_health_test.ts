@@ -2,9 +2,9 @@
 // 503 with the reason when the folder disappears, turns read-only (a tmpfs
 // remounted ro) or hangs, and while the service shuts down; 200 again after.
 import assert from "node:assert/strict";
-import { startServiceAdmin } from "../core/service_admin.ts";
-import { adminHandler } from "../core/admin_server.ts";
-import { LibraryHealth } from "../core/library_health.ts";
+import { startServiceAdmin } from "../core/ops/service_admin.ts";
+import { adminHandler } from "../core/ops/admin_server.ts";
+import { LibraryHealth } from "../core/library/library_health.ts";
 import { serve, tempDir } from "./file_helpers.ts";
 import { startServer as startTftp } from "./tftp_helpers.ts";
 import { startHttpServer } from "../http/server.ts";

@@ -3,11 +3,11 @@
 // answer passes a strict reader of the exposition format.
 import assert from "node:assert/strict";
 import { encodeFrame, FrameType } from "../protocol/file/frame.ts";
-import { createHasher } from "../core/hash.ts";
+import { createHasher } from "../core/hash/hash.ts";
 import { startWorkersFileServer } from "../server/file_workers.ts";
 import { startHttpServer } from "../http/server.ts";
-import { startServiceAdmin } from "../core/service_admin.ts";
-import type { AdminServer } from "../core/admin_server.ts";
+import { startServiceAdmin } from "../core/ops/service_admin.ts";
+import type { AdminServer } from "../core/ops/admin_server.ts";
 import { tftpGet, tftpPut } from "../tftp/client.ts";
 import { bytes, connect, namesIn, raw, tempDir, untilConnections } from "./file_helpers.ts";
 import { logWaiter, memorySink, memorySource, startServer as startTftp } from "./tftp_helpers.ts";

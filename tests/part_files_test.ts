@@ -5,8 +5,8 @@
 
 import assert from "node:assert/strict";
 import { isNetkitError } from "../core/errors.ts";
-import { PARTIAL_PREFIX } from "../core/part_files.ts";
-import { partNameOf } from "../core/part_files.ts";
+import { PARTIAL_PREFIX } from "../core/library/part_files.ts";
+import { partNameOf } from "../core/library/part_files.ts";
 import type { FileServer } from "../server/file_server.ts";
 import { breakResumableUpload, bytes, connect, namesIn, serve, tempDir } from "./file_helpers.ts";
 import { serve as serveHttp } from "./http_helpers.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { formatProgress, ProgressLine } from "../core/progress.ts";
-import { displayWidth, fitWidth } from "../core/text_width.ts";
+import { formatProgress, ProgressLine } from "../core/text/progress.ts";
+import { displayWidth, fitWidth } from "../core/text/text_width.ts";
 import { VirtualClock } from "./virtual_clock.ts";
 
 const MiB = 1024 ** 2;

@@ -2,7 +2,7 @@
 // DATA frame can come, so a write still in flight never sees its bytes
 // overwritten by the next frame.
 import assert from "node:assert/strict";
-import { createHasher } from "../core/hash.ts";
+import { createHasher } from "../core/hash/hash.ts";
 import { encodeFrame, FrameType } from "../protocol/file/frame.ts";
 import { FrameReader } from "../protocol/file/frame_stream.ts";
 import { encodeMessage } from "../protocol/file/messages.ts";

@@ -9,7 +9,7 @@ import { isNetkitError } from "../core/errors.ts";
 import { Feature } from "../protocol/file/messages.ts";
 import type { FrameReader } from "../protocol/file/frame_stream.ts";
 import type { FileClient } from "../client/client.ts";
-import { PARTIAL_PREFIX } from "../core/part_files.ts";
+import { PARTIAL_PREFIX } from "../core/library/part_files.ts";
 import {
   breakLocalUpload,
   breakResumableUpload,

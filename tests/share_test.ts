@@ -11,8 +11,8 @@ import { Buffer } from "node:buffer";
 import { createHttpHandler, type HttpHandler } from "../http/app.ts";
 import { runNetkit } from "./cli_helpers.ts";
 import { tempDir } from "./temp_dir.ts";
-import { ShareSecrets, STATE_DIR } from "../core/share_secret.ts";
-import { parseShareDuration, signShare, verifyShare } from "../core/share_token.ts";
+import { ShareSecrets, STATE_DIR } from "../core/access/share_secret.ts";
+import { parseShareDuration, signShare, verifyShare } from "../core/access/share_token.ts";
 import { htpasswd } from "./users_helpers.ts";
 
 const HOUR = 3_600_000;

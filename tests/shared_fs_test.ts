@@ -11,14 +11,14 @@
 
 import assert from "node:assert/strict";
 import { isNetkitError } from "../core/errors.ts";
-import { isStaleHandle, retryRead, retryReadSync } from "../core/stale_handle.ts";
+import { isStaleHandle, retryRead, retryReadSync } from "../core/library/stale_handle.ts";
 import { isVersion, versionKey, versionOf } from "../core/file_version.ts";
-import { AtomicFile } from "../core/atomic_file.ts";
-import { PARTIAL_PREFIX } from "../core/part_files.ts";
-import { PartOwner } from "../core/part_owner.ts";
+import { AtomicFile } from "../core/library/atomic_file.ts";
+import { PARTIAL_PREFIX } from "../core/library/part_files.ts";
+import { PartOwner } from "../core/library/part_owner.ts";
 import { tempDir } from "./temp_dir.ts";
 import { fileInfo } from "./file_info.ts";
-import { Library } from "../core/library.ts";
+import { Library } from "../core/library/library.ts";
 import { type FileContext, fileResponse } from "../http/file_response.ts";
 import { FileCache } from "../http/file_cache.ts";
 import { HotPaths } from "../http/hot_path.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { onShutdownSignal, shutdownSignals } from "../core/signals.ts";
+import { onShutdownSignal, shutdownSignals } from "../core/cli/signals.ts";
 
 Deno.test("signals: SIGINT and SIGTERM stop a server; Windows has only SIGINT (Ctrl+C)", () => {
   assert.deepEqual(shutdownSignals("linux"), ["SIGINT", "SIGTERM"]);
@@ -15,7 +15,7 @@ Deno.test("signals: SIGINT and SIGTERM stop a server; Windows has only SIGINT (C
 
 /** A child process running `body` with `onShutdownSignal` imported; its stdout read as it comes. */
 function spawnScript(body: string) {
-  const module = new URL("../core/signals.ts", import.meta.url).href;
+  const module = new URL("../core/cli/signals.ts", import.meta.url).href;
   const script = `
     import { onShutdownSignal } from "${module}";
     const { promise, resolve } = Promise.withResolvers();

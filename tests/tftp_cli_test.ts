@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { assertSameBytes } from "./same_bytes.ts";
 import { main } from "../tftp/cli.ts";
-import { UsageError } from "../core/cli_args.ts";
+import { UsageError } from "../core/cli/cli_args.ts";
 import { isNetkitError } from "../core/errors.ts";
 import { listNames, pseudoRandomBytes, startServer, tempDir } from "./tftp_helpers.ts";
 

@@ -12,7 +12,7 @@ import { connect, serve as serveFiles } from "./file_helpers.ts";
 import { runNetkit } from "./cli_helpers.ts";
 import { memorySink, startServer as startTftp } from "./tftp_helpers.ts";
 import { tftpGet } from "../tftp/client.ts";
-import { Library } from "../core/library.ts";
+import { Library } from "../core/library/library.ts";
 import { zipChunks } from "../http/zip.ts";
 import { tarStream } from "../http/tar.ts";
 import type { ArchiveEntry } from "../http/archive_entry.ts";

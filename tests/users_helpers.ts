@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ReloadDetail, UserFile } from "../core/users.ts";
+import type { ReloadDetail, UserFile } from "../core/access/users.ts";
 
 /** Runs `htpasswd ARGS`; null when apache2-utils is missing. */
 export async function htpasswd(...args: string[]): Promise<string | null> {

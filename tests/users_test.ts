@@ -6,12 +6,16 @@
  */
 
 import assert from "node:assert/strict";
-import { parseHtpasswd } from "../core/htpasswd.ts";
-import { parsePasswordHash, type PasswordHash, verifyPassword } from "../core/password_hash.ts";
-import { parseShaCrypt, shaCrypt } from "../core/sha_crypt.ts";
-import { UserFile } from "../core/users.ts";
-import { SignIn } from "../core/sign_in.ts";
-import { KdfPool } from "../core/kdf_pool.ts";
+import { parseHtpasswd } from "../core/access/htpasswd.ts";
+import {
+  parsePasswordHash,
+  type PasswordHash,
+  verifyPassword,
+} from "../core/access/password_hash.ts";
+import { parseShaCrypt, shaCrypt } from "../core/access/sha_crypt.ts";
+import { UserFile } from "../core/access/users.ts";
+import { SignIn } from "../core/access/sign_in.ts";
+import { KdfPool } from "../core/access/kdf_pool.ts";
 import { isNetkitError } from "../core/errors.ts";
 import { tempDir } from "./temp_dir.ts";
 import { htpasswd, reloadWhere } from "./users_helpers.ts";

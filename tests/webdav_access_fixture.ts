@@ -8,7 +8,7 @@
  */
 
 import assert from "node:assert/strict";
-import { parseShaCrypt, shaCrypt } from "../core/sha_crypt.ts";
+import { parseShaCrypt, shaCrypt } from "../core/access/sha_crypt.ts";
 import { handlerFor, type HandlerUnderTest } from "./http_handler_helpers.ts";
 import { type TempDir, tempDir } from "./temp_dir.ts";
 import { lockBody } from "./webdav_helpers.ts";

@@ -11,8 +11,8 @@
  */
 
 import assert from "node:assert/strict";
-import { ShareSecrets } from "../core/share_secret.ts";
-import { SHARE_PREFIX, signShare } from "../core/share_token.ts";
+import { ShareSecrets } from "../core/access/share_secret.ts";
+import { SHARE_PREFIX, signShare } from "../core/access/share_token.ts";
 import { handlerFor } from "./http_handler_helpers.ts";
 import { tempDir } from "./temp_dir.ts";
 import {

@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { isNetkitError } from "../core/errors.ts";
-import type { LockRecord } from "../core/lock_store.ts";
+import type { LockRecord } from "../core/library/lock_store.ts";
 import { parseDepth, parseOverwrite, parseTimeout } from "../http/webdav/context.ts";
 import { parseDestination } from "../http/webdav/copy_move.ts";
 import { DavError } from "../http/webdav/dav_error.ts";

@@ -14,24 +14,24 @@ import {
   parsePort,
   parseSize,
   UsageError,
-} from "../core/cli_args.ts";
-import { defineCommand, parseCommand } from "../core/command_line.ts";
-import { formatSettings } from "../core/print_config.ts";
-import { noticeLine } from "../core/log_format.ts";
-import { openAdmin, parseAdmin, parseLogFormat, SERVICE_FLAGS } from "../core/service_admin.ts";
-import { AtomicFile } from "../core/atomic_file.ts";
-import { checkWritable, downloadPath, openLocalFile } from "../core/local_file.ts";
-import { entryExists } from "../core/jail_fs.ts";
-import { baseName } from "../core/local_path.ts";
+} from "../core/cli/cli_args.ts";
+import { defineCommand, parseCommand } from "../core/cli/command_line.ts";
+import { formatSettings } from "../core/cli/print_config.ts";
+import { noticeLine } from "../core/ops/log_format.ts";
+import { openAdmin, parseAdmin, parseLogFormat, SERVICE_FLAGS } from "../core/ops/service_admin.ts";
+import { AtomicFile } from "../core/library/atomic_file.ts";
+import { checkWritable, downloadPath, openLocalFile } from "../core/cli/local_file.ts";
+import { entryExists } from "../core/library/jail_fs.ts";
+import { baseName } from "../core/cli/local_path.ts";
 import { type TftpClientOptions, tftpGet, tftpPut } from "./client.ts";
 import { DEFAULT_TFTP_PORT, startTftpServer } from "./server.ts";
-import { parseNetRange } from "../core/net_range.ts";
-import { formatSize } from "../core/format.ts";
-import { printableName } from "../core/printable.ts";
-import { ProgressLine } from "../core/progress.ts";
-import { formatHostPort } from "../core/net.ts";
-import { onShutdownSignal } from "../core/signals.ts";
-import { listenError } from "../core/listen_error.ts";
+import { parseNetRange } from "../core/net/net_range.ts";
+import { formatSize } from "../core/text/format.ts";
+import { printableName } from "../core/text/printable.ts";
+import { ProgressLine } from "../core/text/progress.ts";
+import { formatHostPort } from "../core/net/net.ts";
+import { onShutdownSignal } from "../core/cli/signals.ts";
+import { listenError } from "../core/net/listen_error.ts";
 
 /** One line for `netkit --help`. */
 export const SUMMARY = "TFTP server and client over UDP (RFC 1350 + options)";

@@ -24,7 +24,7 @@ import {
 } from "../protocol/tftp/options.ts";
 import { BlockSink, BlockSource } from "./blocks.ts";
 import { Channel } from "./channel.ts";
-import { formatHostPort } from "../core/net.ts";
+import { formatHostPort } from "../core/net/net.ts";
 import {
   receiveBlocks,
   retryWait,

@@ -16,16 +16,16 @@ import {
   type RequestPacket,
   TftpErrorCode,
 } from "../protocol/tftp/packet.ts";
-import { printableText } from "../core/printable.ts";
-import { Library } from "../core/library.ts";
-import { AccessRules } from "../core/access_rules.ts";
-import { parseNetRange } from "../core/net_range.ts";
+import { printableText } from "../core/text/printable.ts";
+import { Library } from "../core/library/library.ts";
+import { AccessRules } from "../core/access/access_rules.ts";
+import { parseNetRange } from "../core/net/net_range.ts";
 import { Channel } from "./channel.ts";
-import { addressKey, formatHostPort } from "../core/net.ts";
+import { addressKey, formatHostPort } from "../core/net/net.ts";
 import { runSession } from "./session.ts";
-import { escapeField, jsonLine, type LogFormat } from "../core/log_format.ts";
-import type { MetricsSnapshot } from "../core/metrics.ts";
-import { ServiceMetrics } from "../core/service_metrics.ts";
+import { escapeField, jsonLine, type LogFormat } from "../core/ops/log_format.ts";
+import type { MetricsSnapshot } from "../core/ops/metrics.ts";
+import { ServiceMetrics } from "../core/ops/service_metrics.ts";
 
 /** Why a WRQ failed before any data: counted as a refused upload, not an abandoned one. */
 const REFUSED_UPLOAD: ReadonlySet<string> = new Set<ErrorCodeName>([

@@ -7,12 +7,12 @@
  * @module
  */
 
-import { type AccessRules, anonymous, D, R, W } from "../core/access_rules.ts";
+import { type AccessRules, anonymous, D, R, W } from "../core/access/access_rules.ts";
 import { NetkitError } from "../core/errors.ts";
 import { encodePacket, type RequestPacket } from "../protocol/tftp/packet.ts";
 import { negotiate, type ServerLimits } from "../protocol/tftp/options.ts";
-import { resolveName } from "../core/jail.ts";
-import type { Library } from "../core/library.ts";
+import { resolveName } from "../core/library/jail.ts";
+import type { Library } from "../core/library/library.ts";
 import { BlockSink, BlockSource } from "./blocks.ts";
 import type { Channel } from "./channel.ts";
 import {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Library } from "../../core/library.ts";
+import type { Library } from "../../core/library/library.ts";
 import type { WriteContext } from "../write_common.ts";
 import { DavError } from "./dav_error.ts";
 import type { MacFiles } from "./quirks.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { LockRecord } from "../../core/lock_store.ts";
+import type { LockRecord } from "../../core/library/lock_store.ts";
 import { fileEtag } from "../conditional.ts";
 import { contentTypeFor } from "../content_type.ts";
 import { escapeXml } from "./xml.ts";

@@ -11,8 +11,8 @@
  * @module
  */
 
-import type { LockRecord } from "../../core/lock_store.ts";
-import type { Library } from "../../core/library.ts";
+import type { LockRecord } from "../../core/library/lock_store.ts";
+import type { Library } from "../../core/library/library.ts";
 import { fileEtag } from "../conditional.ts";
 import { parseUrlPath, rawPathOf } from "../url_path.ts";
 import { DavError } from "./dav_error.ts";

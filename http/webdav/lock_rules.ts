@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { LockDraft, LockRecord } from "../../core/lock_store.ts";
+import type { LockDraft, LockRecord } from "../../core/library/lock_store.ts";
 import type { IfList } from "./if_header.ts";
 
 /** The lock-store key of checked segments. */

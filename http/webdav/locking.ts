@@ -11,7 +11,7 @@
  */
 
 import { isNetkitError } from "../../core/errors.ts";
-import { isLockToken, type LockDraft, type LockRecord } from "../../core/lock_store.ts";
+import { isLockToken, type LockDraft, type LockRecord } from "../../core/library/lock_store.ts";
 import type { UrlPath } from "../url_path.ts";
 import { type DavContext, parseDepth, parseTimeout } from "./context.ts";
 import { DavError } from "./dav_error.ts";

@@ -3,13 +3,13 @@
  * {@linkcode DavPolicy} answers "may this request do this to this path",
  * names the principal a lock belongs to, and hides from PROPFIND what the
  * sender may not see. {@linkcode accessPolicy} asks the one rule engine
- * (`core/access_rules.ts`, through `http/access.ts`), which the access
+ * (`core/access/access_rules.ts`, through `http/access.ts`), which the access
  * layer in front of WebDAV has already told who sent the request.
  *
  * @module
  */
 
-import { D, R, W } from "../../core/access_rules.ts";
+import { D, R, W } from "../../core/access/access_rules.ts";
 import type { Access } from "../access.ts";
 
 /** What a request does to one path. */

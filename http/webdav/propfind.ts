@@ -9,9 +9,9 @@
  * @module
  */
 
-import type { DeadProp } from "../../core/dead_props.ts";
+import type { DeadProp } from "../../core/library/dead_props.ts";
 import { isNetkitError } from "../../core/errors.ts";
-import type { LockRecord } from "../../core/lock_store.ts";
+import type { LockRecord } from "../../core/library/lock_store.ts";
 import type { UrlPath } from "../url_path.ts";
 import { type DavContext, parseDepth } from "./context.ts";
 import { DavError } from "./dav_error.ts";

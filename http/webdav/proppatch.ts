@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { DeadProp } from "../../core/dead_props.ts";
+import type { DeadProp } from "../../core/library/dead_props.ts";
 import { isNetkitError } from "../../core/errors.ts";
 import type { UrlPath } from "../url_path.ts";
 import type { DavContext } from "./context.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { isStaleHandle } from "../../core/stale_handle.ts";
+import { isStaleHandle } from "../../core/library/stale_handle.ts";
 import { fmt, median, table } from "./stats.ts";
 
 /** Time until another mount sees each kind of change, ms, and stale answers seen meanwhile. */

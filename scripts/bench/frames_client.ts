@@ -7,7 +7,7 @@
  * @module
  */
 
-import { createHasher, type HashName } from "../../core/hash.ts";
+import { createHasher, type HashName } from "../../core/hash/hash.ts";
 import { errorFromWire, NetkitError } from "../../core/errors.ts";
 import { FrameReader, FrameWriter, type Incoming } from "../../protocol/file/frame_stream.ts";
 import { PROTOCOL_VERSION, PutFlag, type Welcome } from "../../protocol/file/messages.ts";
