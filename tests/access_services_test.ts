@@ -34,20 +34,25 @@ const HTTP_RULES = [
   "/private:rwd:alice",
 ];
 
+/** The library of the HTTP_RULES tables, with alice and bob in a users file. */
+async function rulesLibrary(dir: { path: string; join(...p: string[]): string }) {
+  const root = dir.join("root");
+  for (const d of ["root", "root/uploads", "root/drop", "root/private"]) {
+    await Deno.mkdir(dir.join(d));
+  }
+  await Deno.writeTextFile(`${root}/pub.txt`, "public");
+  await Deno.writeTextFile(`${root}/uploads/u.txt`, "upload");
+  await Deno.writeTextFile(`${root}/private/p.txt`, "private");
+  await Deno.writeTextFile(`${root}/drop/earlier.txt`, "dropped");
+  return { root, users: await usersFile(dir.path, ["alice", "bob"]) };
+}
+
 Deno.test({
   name: "access table: HTTP GET/HEAD/PUT/DELETE/MKCOL against the rules",
   ignore: !HAVE_HTPASSWD,
   async fn() {
     await using dir = await tempDir("access-");
-    const root = dir.join("root");
-    for (const d of ["root", "root/uploads", "root/drop", "root/private"]) {
-      await Deno.mkdir(dir.join(d));
-    }
-    await Deno.writeTextFile(`${root}/pub.txt`, "public");
-    await Deno.writeTextFile(`${root}/uploads/u.txt`, "upload");
-    await Deno.writeTextFile(`${root}/private/p.txt`, "private");
-    await Deno.writeTextFile(`${root}/drop/earlier.txt`, "dropped");
-    const users = await usersFile(dir.path, ["alice", "bob"]);
+    const { root, users } = await rulesLibrary(dir);
     await using s = await serve({ root, users, allow: HTTP_RULES, overwrite: true });
     const table: [string | null, string, string, number][] = [
       [null, "GET", "/pub.txt", 200],
@@ -335,15 +340,7 @@ Deno.test({
   ignore: !HAVE_HTPASSWD,
   async fn() {
     await using dir = await tempDir("access-dav-");
-    const root = dir.join("root");
-    for (const d of ["root", "root/uploads", "root/drop", "root/private"]) {
-      await Deno.mkdir(dir.join(d));
-    }
-    await Deno.writeTextFile(`${root}/pub.txt`, "public");
-    await Deno.writeTextFile(`${root}/uploads/u.txt`, "upload");
-    await Deno.writeTextFile(`${root}/private/p.txt`, "private");
-    await Deno.writeTextFile(`${root}/drop/earlier.txt`, "dropped");
-    const users = await usersFile(dir.path, ["alice", "bob"]);
+    const { root, users } = await rulesLibrary(dir);
     await using s = await serve({ root, users, allow: HTTP_RULES, webdav: true, overwrite: true });
     const send = async (user: string | null, method: string, path: string, extra = {}) => {
       const headers: Record<string, string> = { ...extra };
