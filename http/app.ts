@@ -53,7 +53,7 @@ export async function createHttpHandler(
     now: options.clock,
   });
   const users = options.users ? await UserFile.open(options.users) : null;
-  const signIn = new SignIn({
+  const signIn = await SignIn.open({
     auth: options.auth,
     token: options.token,
     users,

@@ -98,7 +98,7 @@ export async function startFileServer(
     const d = (e as CustomEvent<ReloadDetail>).detail;
     log?.(d.ok ? `${o.users}: ${d.users} accounts` : `${d.error}; the accounts read before stay`);
   });
-  const signIn = new SignIn({ token: o.token, users, throttle: options.authThrottle });
+  const signIn = await SignIn.open({ token: o.token, users, throttle: options.authThrottle });
   const hashPool = new HashPool(1).acquire();
   const sessions = new Set<LiveSession>();
   const handshakes = new Handshakes(o.maxHandshakes, o.handshakeTimeoutMs);

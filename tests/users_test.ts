@@ -122,7 +122,7 @@ Deno.test({
     const path = dir.join("htpasswd");
     await Deno.writeTextFile(path, (await htpasswd("-nbB", "alice", "a-pass"))!);
     const file = await UserFile.open(path, { checkEveryMs: 0 }); // the watch alone
-    const signIn = new SignIn({ users: file });
+    const signIn = await SignIn.open({ users: file });
     try {
       const creds = (user: string, pw: string) => ({
         kind: "password" as const,
@@ -193,7 +193,7 @@ Deno.test({
     const path = dir.join("htpasswd");
     await Deno.writeTextFile(path, (await htpasswd("-nbB", "alice", "a-pass"))!);
     const file = await UserFile.open(path, { checkEveryMs: 0, watch: false });
-    const signIn = new SignIn({
+    const signIn = await SignIn.open({
       users: file,
       auth: "root:root-pass",
       token: "tok",

@@ -12,10 +12,10 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
 import { AuthThrottle, type AuthThrottleOptions, pause } from "./auth_throttle.ts";
 import { TokenCheck } from "./auth.ts";
 import { KdfPool } from "./kdf_pool.ts";
+import { type CredentialKeys, credentialKeys } from "./credential_key.ts";
 import type { UserFile } from "./users.ts";
 
 /** What a client offers. */
@@ -67,14 +67,22 @@ export class SignIn {
   readonly #cache = new Map<string, Verdict>();
   readonly #cacheEntries: number;
   readonly #inFlight = new Map<string, Promise<Identity | null>>();
-  readonly #salt = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16))
-    .join("");
+  readonly #keys: CredentialKeys;
   readonly #cacheMs: number;
   readonly #failureCacheMs: number;
   readonly #now: () => number;
 
-  /** @throws {RangeError} for an `auth` without `user:` or an empty token */
-  constructor(o: SignInOptions = {}) {
+  /**
+   * A sign-in for `o`, its key hash loaded.
+   *
+   * @throws {RangeError} for an `auth` without `user:` or an empty token
+   */
+  static async open(o: SignInOptions = {}): Promise<SignIn> {
+    return new SignIn(o, await credentialKeys());
+  }
+
+  private constructor(o: SignInOptions, keys: CredentialKeys) {
+    this.#keys = keys;
     if (o.auth !== undefined) {
       const colon = o.auth.indexOf(":");
       if (colon < 1) throw new RangeError("--auth must be user:password");
@@ -110,7 +118,7 @@ export class SignIn {
    * credential.
    */
   keyOf(spelling: string): string {
-    return createHash("sha256").update(this.#salt + spelling).digest("hex");
+    return this.#keys(spelling);
   }
 
   /**
