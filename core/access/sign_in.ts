@@ -2,9 +2,8 @@
  * Signing in, the same for every service: a user's password (from
  * `--auth USER:PASSWORD` or the `--users` htpasswd file) or the server's
  * token, checked at most once per credential: the verdict is cached under a
- * salted SHA-256 of the credential (a random per-process salt; never the
- * credential itself), bounded,
- * expiring, and void as soon as the users file changes. A check that is not
+ * keyed hash of the credential (`credential_key.ts`; never the credential
+ * itself), bounded, expiring, and void as soon as the users file changes. A check that is not
  * cached passes the shared throttle first (`auth_throttle.ts`), then runs
  * its KDF in the Worker (`kdf_pool.ts`). An unknown user costs the same KDF
  * as a known one, and gets the same answer as a wrong password.
