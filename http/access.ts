@@ -134,23 +134,32 @@ export class Access {
     return entries.filter((e) => this.visible(req, [...segments, e.name], e.dir));
   }
 
-  /** The answer when the sender of `req` lacks `need` at `segments`: 401 if signing in could help, else 403. */
+  /**
+   * The answer when the sender of `req` lacks `need` at `segments` (with
+   * `tree`, at `segments` or somewhere below it): 401 if signing in could
+   * help, else 403.
+   */
   refuse(
     req: Request,
     segments: readonly string[],
     need: number,
     common: [string, string][],
+    tree = false,
   ): Response {
     const s = this.subjectOf(req);
+    const why = tree
+      ? this.rules.refusalTree(s, segments, need)
+      : this.rules.refusal(s, segments, need);
     // Through a share link, credentials are never read: signing in cannot help.
-    if (
-      (req as Marked)[GRANT] === undefined && this.rules.refusal(s, segments, need) === "sign-in"
-    ) {
+    if ((req as Marked)[GRANT] === undefined && why === "sign-in") {
       return this.gate.unauthorized(req);
     }
     return reply(403, `forbidden: you may not ${VERBS[need] ?? "do that"} here`, common);
   }
 }
+
+/** Methods that may act on a whole tree: signing in must help all through it for a 401. */
+const TREE_METHODS = new Set(["DELETE", "MOVE", "COPY", "LOCK"]);
 
 /** What the access layer needs besides {@linkcode Access}. */
 export interface AccessLayerContext {
@@ -219,7 +228,7 @@ export function accessLayer(access: Access, ctx: AccessLayerContext): Layer {
     if (need === R && (perms & W) && !req.url.includes("archive=")) {
       if (library.tryFind(segments)?.info.isDirectory) return next(req, peer);
     }
-    return access.refuse(req, segments, need, common);
+    return access.refuse(req, segments, need, common, TREE_METHODS.has(req.method));
   };
 
   return (next) => (req, peer) => {

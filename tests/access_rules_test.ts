@@ -117,6 +117,29 @@ Deno.test("access rules: canTree asks the path and every deeper rule's path", ()
   }
 });
 
+Deno.test("access rules: refusalTree says sign-in only when signing in helps all through the tree", () => {
+  const rules = AccessRules.parse([
+    "/:r:-",
+    "/team:rwd:*",
+    "/team/a/final:r:*",
+    "/team/ab::-",
+    "/team/b/more:rwd:alice",
+  ]);
+  const table: [Subject, string, number, "sign-in" | "forbidden"][] = [
+    [anon, "/team/b", D, "sign-in"], // more/ is alice's: signing in helps there too
+    [anon, "/team/a", D, "forbidden"], // final/ refuses d to everyone
+    [anon, "/team", R, "forbidden"], // ab/ refuses everyone
+    [anon, "/team/x", D, "sign-in"], // no rule below
+    [anon, "/", W, "forbidden"],
+    [user("bob"), "/team/b", D, "forbidden"], // signed in already
+  ];
+  for (const [s, path, need, want] of table) {
+    assert.equal(rules.refusalTree(s, seg(path), need), want, `${s.user ?? "-"} ${path} ${need}`);
+  }
+  // Without a deeper rule it is the plain refusal.
+  assert.equal(rules.refusalTree(anon, seg("/team/x"), D), rules.refusal(anon, seg("/team/x"), D));
+});
+
 Deno.test("access rules: address ranges as WHO", () => {
   const rules = AccessRules.parse(["/:r:@10.0.0.0/8,@2001:db8::/32", "/in:w:@127.0.0.1"]);
   assert.equal(rules.perms(anonymous("10.1.2.3"), []), R);

@@ -232,6 +232,10 @@ Deno.test("webdav access: 401 with a challenge where signing in helps, 403 where
     [null, "DELETE", "/pub.txt", {}],
     [null, "MKCOL", "/team/archive/new", {}],
     [null, "COPY", "/pub.txt", { destination: "/team/archive/pub.txt" }],
+    // Signing in would help at the folder, but a deeper rule refuses everyone.
+    [null, "DELETE", "/team/project", {}],
+    [null, "MOVE", "/team/project", { destination: "/team/p2" }],
+    [null, "LOCK", "/team", {}],
     ["bob", "PUT", "/private/new.txt", {}],
     ["bob", "PROPFIND", "/private/", { depth: "1" }],
     ["bob", "COPY", "/pub.txt", { destination: "/private/pub.txt" }],

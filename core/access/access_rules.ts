@@ -254,6 +254,20 @@ export class AccessRules {
     return signedIn ? "sign-in" : "forbidden";
   }
 
+  /**
+   * Why `s` may not do `need` at `segments` and everywhere below it: "sign-in"
+   * only when signing in could help at every path where it is refused (a
+   * deeper rule that refuses everyone makes the whole tree "forbidden").
+   */
+  refusalTree(s: Subject, segments: readonly string[], need: number): "sign-in" | "forbidden" {
+    if (s.signedIn) return "forbidden";
+    const below = (this.#node(segments)?.subtree ?? [])
+      .map((r) => r.path)
+      .filter((p) => p.length > segments.length);
+    const refused = [segments, ...below].filter((p) => !this.can(s, p, need));
+    return refused.every((p) => this.refusal(s, p, need) === "sign-in") ? "sign-in" : "forbidden";
+  }
+
   /** True when some rule grants any of the bits of `perm`. */
   grants(perm: number): boolean {
     return this.rules.some((r) => (r.perms & perm) !== 0);

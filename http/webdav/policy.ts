@@ -25,7 +25,11 @@ export interface DavPolicy {
   mayTree(req: Request, action: DavAction, segments: readonly string[]): boolean;
   /** True when `req` may replace what is at `segments` (a COPY or MOVE with `Overwrite: T`). */
   mayReplace(req: Request, segments: readonly string[]): boolean;
-  /** The refusal of `action` at `segments`: 401 with a challenge when signing in could help, else 403. */
+  /**
+   * The refusal after {@linkcode mayTree} or {@linkcode mayReplace} said no:
+   * 401 with a challenge when signing in could help all through the tree,
+   * else 403.
+   */
   refuse(req: Request, action: DavAction, segments: readonly string[]): Response;
   /** True when a PROPFIND of the folder above shows `segments` to the sender of `req`. */
   visible(req: Request, segments: readonly string[], dir: boolean): boolean;
@@ -86,7 +90,7 @@ export function accessPolicy(access: Access, o: AccessPolicyOptions): DavPolicy 
     may: (req, action, segments) => access.can(req, segments, BITS[action]),
     mayTree: (req, action, segments) => access.canTree(req, segments, BITS[action]),
     mayReplace: (req, segments) => !o.replaceNeedsDelete || access.canTree(req, segments, D),
-    refuse: (req, action, segments) => access.refuse(req, segments, BITS[action], o.common),
+    refuse: (req, action, segments) => access.refuse(req, segments, BITS[action], o.common, true),
     visible: (req, segments, dir) => access.visible(req, segments, dir),
     principalOf(req) {
       const s = access.subjectOf(req);
