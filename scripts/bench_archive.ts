@@ -35,7 +35,7 @@ import { formatSize } from "../core/text/format.ts";
 import { cpuMs, randomFile } from "./bench/context.ts";
 import { freePort, runPinned, type Started, startPinned, stop } from "./bench/proc.ts";
 import { DENO_RUN, waitForListen } from "./bench/refs.ts";
-import { median, table } from "./bench/stats.ts";
+import { inTurns, median, table } from "./bench/stats.ts";
 
 const { values: opt } = parseArgs({
   args: Deno.args,
@@ -225,15 +225,6 @@ async function slowClients(t: Tree, format: string, n: number) {
   });
 }
 
-/** Runs `fn` for each tree in turn, the first to go alternating by round. */
-async function turns<T>(round: number, fn: (t: Tree, i: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = [];
-  const order = trees.map((_, i) => i);
-  for (let k = 0; k < round % trees.length; k++) order.push(order.shift()!);
-  for (const i of order) out[i] = await fn(trees[i], i);
-  return out;
-}
-
 /** A table row per tree: the median, its ratio to the first tree paired by round, the rounds. */
 function rows(xs: number[][], digits: number): string[][] {
   return trees.map((t, i) => [
@@ -266,7 +257,7 @@ for (const f of FORMATS) {
   const idle = trees.map(() => [] as number[]);
   let size = 0;
   for (let r = 0; r < ROUNDS; r++) {
-    await turns(r, async (t, i) => {
+    await inTurns(trees, r, async (t, i) => {
       const d = await download(t, f, spec.bytes);
       rate[i].push(d.rate);
       cpu[i].push(d.cpu);
@@ -290,7 +281,7 @@ if (ONLY.has("slow")) {
     const peak = trees.map(() => [] as number[]);
     const extra = trees.map(() => [] as number[]);
     for (let r = 0; r < ROUNDS; r++) {
-      await turns(r, async (t, i) => {
+      await inTurns(trees, r, async (t, i) => {
         const m = await slowClients(t, f, n);
         peak[i].push(m.peak);
         extra[i].push(m.extra);

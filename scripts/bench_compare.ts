@@ -30,7 +30,7 @@ import { type BenchContext, cpuMs, randomFile, removeQuietly, sameBytes } from "
 import { get64kMix, measureLoad } from "./bench/load_runs.ts";
 import { runPinned, type Started, startPinned, stop } from "./bench/proc.ts";
 import { DENO_RUN, waitForListen } from "./bench/refs.ts";
-import { median, table } from "./bench/stats.ts";
+import { inTurns, median, table } from "./bench/stats.ts";
 
 const { values: opt } = parseArgs({
   args: Deno.args,
@@ -95,14 +95,6 @@ async function startServer(b: Build, kind: "serve-files" | "http", root: string)
   }
 }
 
-/** Runs `fn` for each build in turn, the first to go alternating by round. */
-async function turns<T>(round: number, fn: (b: Build, i: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = [];
-  const order = round % 2 === 0 ? [0, 1] : [1, 0];
-  for (const i of order) out[i] = await fn(builds[i], i);
-  return out;
-}
-
 function report(title: string, unit: string, a: number[], b: number[], higherIsBetter: boolean) {
   const ratio = (x: number, y: number) => higherIsBetter ? y / x : x / y;
   const paired = median(a.map((x, i) => ratio(x, b[i])));
@@ -138,7 +130,7 @@ try {
     for (let r = 0; r < ROUNDS; r++) {
       for (const kind of ["get", "put"] as const) {
         if (!ONLY.has(kind)) continue;
-        const ms = await turns(r, async (b, i) => {
+        const ms = await inTurns(builds, r, async (b, i) => {
           const dest = `${dir}/down${i}.bin`;
           const args = kind === "get"
             ? ["get", "big.bin", dest, "--overwrite"]
@@ -192,7 +184,7 @@ try {
     const ops: number[][] = [[], []];
     const cpu: number[][] = [[], []];
     for (let r = 0; r < ROUNDS; r++) {
-      const round = await turns(r, async (b, i) => {
+      const round = await inTurns(builds, r, async (b, i) => {
         const o = {
           model: "async",
           workers: 1,
@@ -246,7 +238,7 @@ try {
     const cpu: number[][] = [[], []];
     const auth = opt["http-auth"] ? ["-H", `Authorization: Basic ${btoa(opt["http-auth"])}`] : [];
     for (let r = 0; r < ROUNDS; r++) {
-      await turns(r, async (_b, i) => {
+      await inTurns(builds, r, async (_b, i) => {
         const pid = servers[i].proc.pid;
         const c0 = await cpuMs(pid);
         const run = await runPinned({

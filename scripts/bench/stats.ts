@@ -1,6 +1,7 @@
 /**
  * Small statistics and formatting helpers for the benchmarks: medians,
- * percentiles, rates and markdown tables.
+ * percentiles, rates, markdown tables, and the order in which the sides of
+ * a comparison take their turns.
  *
  * @module
  */
@@ -46,4 +47,23 @@ export function histogram(xs: readonly number[], bounds: readonly number[]): num
     counts[i]++;
   }
   return counts;
+}
+
+/**
+ * Runs `fn` on each of `items` one after another, the first to go rotating
+ * with `round`, so load on the shared machine falls on every side alike.
+ *
+ * @returns the results, in the order of `items`
+ */
+export async function inTurns<I, T>(
+  items: readonly I[],
+  round: number,
+  fn: (item: I, i: number) => Promise<T>,
+): Promise<T[]> {
+  const out: T[] = [];
+  for (let k = 0; k < items.length; k++) {
+    const i = (k + round) % items.length;
+    out[i] = await fn(items[i], i);
+  }
+  return out;
 }
