@@ -7,10 +7,10 @@
 
 import { AccessRules } from "../core/access/access_rules.ts";
 import { DEFAULT_MAX_FRAME, MAX_MAX_FRAME, MIN_MAX_FRAME } from "../protocol/file/frame.ts";
+import type { LogFormat } from "../core/ops/log_format.ts";
 
 /** Shortest idle timeout accepted, ms: a shorter one would drop clients between frames. */
 export const MIN_IDLE_TIMEOUT_MS = 100;
-import type { LogFormat } from "../core/ops/log_format.ts";
 
 /** Options of {@linkcode startFileServer}. */
 export interface FileServerOptions {
