@@ -25,7 +25,7 @@ import type { Layer, Peer } from "./handler.ts";
 import type { ListingEntry } from "./listing.ts";
 import { reply } from "./plain_text.ts";
 import { isUploadCancel } from "./upload.ts";
-import { encodeSegments, parseUrlPath, rawPathOf, type UrlPath } from "./url_path.ts";
+import { encodeSegments, rawPathOf, urlPathOf } from "./url_path.ts";
 
 /** What a share link grants: `rights` at and below `root`. */
 export interface ShareGrant {
@@ -178,20 +178,6 @@ export interface AccessLayerContext {
  */
 export function accessLayer(access: Access, ctx: AccessLayerContext): Layer {
   const { library, common } = ctx;
-  // Decoded paths by raw path: a hot file's requests skip the decode and the jail's checks.
-  const paths = new Map<string, UrlPath | null>();
-  const parsed = (raw: string): UrlPath | null => {
-    let p = paths.get(raw);
-    if (p !== undefined) return p;
-    try {
-      p = parseUrlPath(raw);
-    } catch {
-      p = null;
-    }
-    if (paths.size >= 4096) paths.clear();
-    paths.set(raw, p);
-    return p;
-  };
 
   const decide = (
     req: Request,
@@ -201,7 +187,7 @@ export function accessLayer(access: Access, ctx: AccessLayerContext): Layer {
     next: ReturnType<Layer>,
   ) => {
     access.setSubject(req, s);
-    const path = parsed(rawPathOf(req.url));
+    const path = urlPathOf(rawPathOf(req.url));
     if (path === null) return next(req, peer); // the handler inside answers 400
     const { segments } = path;
     if (req.url.includes("login") && new URL(req.url).searchParams.has("login")) {

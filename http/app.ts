@@ -142,14 +142,16 @@ export async function createHttpHandler(
     }));
   }
   if (archives) {
-    layers.push(archiveLayer(library, common, (req, segments, dir) => {
-      if (!access.visible(req, segments, dir)) return false;
+    layers.push(archiveLayer(library, common, (req) => {
       // Through a link, a symlink must not carry the archive outside the shared folder.
       const grant = access.grantOf(req);
-      if (!grant) return true;
-      const root = library.tryFind(grant.root);
-      const found = library.tryFind(segments);
-      return root !== null && found !== null && isInside(root.real, found.real);
+      const root = grant ? library.tryFind(grant.root) : null;
+      return (segments, dir) => {
+        if (!access.visible(req, segments, dir)) return false;
+        if (!grant) return true;
+        const found = library.tryFind(segments);
+        return root !== null && found !== null && isInside(root.real, found.real);
+      };
     }));
   }
   layers.push(writesLayer(write, policy.principalOf));

@@ -91,8 +91,11 @@ function disposition(base: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(base)}`;
 }
 
-/** Whether an entry goes into the archive `req` asked for. */
-export type ArchiveFilter = (req: Request, segments: readonly string[], dir: boolean) => boolean;
+/**
+ * The entries that go into the archive `req` asked for: made once per
+ * archive, so what holds for the whole request is found once.
+ */
+export type ArchiveFilter = (req: Request) => NonNullable<WalkOptions["include"]>;
 
 /**
  * The archive layer: a GET or HEAD of a folder URL (ending in `/`) with
@@ -117,7 +120,7 @@ export function archiveLayer(
       if (!path.slash || (path.hidden && !library.hidden)) return next(req, peer);
       if (!library.find(path.segments).info.isDirectory) return next(req, peer);
       return archiveResponse(library, path.segments, format, req, common, {
-        include: include && ((segments, dir) => include(req, segments, dir)),
+        include: include?.(req),
       });
     } catch {
       return next(req, peer);

@@ -19,7 +19,7 @@ import type { Handler } from "./handler.ts";
 import { type ListingEntry, renderHtml, renderJson, wantsJson } from "./listing.ts";
 import type { StaticOptions } from "./options.ts";
 import { text } from "./plain_text.ts";
-import { encodeSegments, parseUrlPath, rawPathOf } from "./url_path.ts";
+import { encodeSegments, rawPathOf, urlPathOf } from "./url_path.ts";
 
 /** Renders a folder's HTML listing: the decoded URL path (ending in `/`) and its entries. */
 export type ListingRenderer = (req: Request, urlPath: string, entries: ListingEntry[]) => string;
@@ -118,12 +118,8 @@ export function createStaticHandler(
     const raw = rawPathOf(req.url);
     const hit = ctx.hot.answer(raw, req);
     if (hit !== null) return hit;
-    let path;
-    try {
-      path = parseUrlPath(raw);
-    } catch {
-      return text(400, "bad path\n", common);
-    }
+    const path = urlPathOf(raw);
+    if (path === null) return text(400, "bad path\n", common);
     if (path.hidden && !hidden) return notFound(req, false);
     let f: JailedFile;
     try {

@@ -25,6 +25,8 @@ import type { UrlPath } from "./url_path.ts";
 import { checkTarget, type WriteContext } from "./write_common.ts";
 import type { UploadResult } from "../core/ops/service_metrics.ts";
 
+type Common = [string, string][];
+
 /** Bytes handed to the disk but not yet written, at most (backpressure). */
 const MAX_IN_FLIGHT = 8 << 20;
 
@@ -169,14 +171,13 @@ async function upload(
         // A status query, or a slice that must continue what is held: both
         // are answered from what is there, creating nothing.
         const held = await ctx.library.heldBytes(segments, slice.total, { overwrite });
-        const have: [string, string][] = [...common, ["upload-offset", String(held)]];
         if (slice.kind === "probe") {
           tally.result = null; // a question, not an upload
-          return reply(200, `${held} of ${slice.total} bytes held`, have);
+          return heldReply(200, held, slice.total, common);
         }
         if (slice.start !== held) {
           tally.result = null;
-          return reply(416, `the upload continues at byte ${held}`, have);
+          return continuesAt(held, common);
         }
       }
       up = await ctx.library.beginUpload(segments, {
@@ -223,10 +224,7 @@ async function resumeUpload(
   // Probes were answered before the part file was opened.
   if (slice.kind === "probe") throw new Error("unreachable: a probe opens no part file");
   // A first slice that meets bytes already held, or another upload moved on meanwhile.
-  if (slice.start !== up.offset) {
-    const have: [string, string][] = [...common, ["upload-offset", String(up.offset)]];
-    return reply(416, `the upload continues at byte ${up.offset}`, have);
-  }
+  if (slice.start !== up.offset) return continuesAt(up.offset, common);
   if (length !== null && length !== slice.length) {
     return reply(400, "Content-Length does not match Content-Range", common);
   }
@@ -241,21 +239,26 @@ async function resumeUpload(
     // No bytes came (a PATCH without a body, say): a status query, which
     // leaves no part file of its own behind.
     if (now === 0) await up.abort(true);
-    return reply(200, `${now} of ${slice.total} bytes held`, [
-      ...common,
-      ["upload-offset", String(now)],
-    ]);
+    return heldReply(200, now, slice.total, common);
   }
   if (now < slice.total) {
     tally.result = null; // a piece held; the upload goes on
-    return reply(202, `${now} of ${slice.total} bytes held`, [
-      ...common,
-      ["upload-offset", String(now)],
-    ]);
+    return heldReply(202, now, slice.total, common);
   }
   await up.commit();
   tally.result = "completed";
   return reply(201, `created ${name} (${slice.total} bytes)`, common);
+}
+
+/** 200 or 202: how much of a resumable upload is held, in `Upload-Offset` too. */
+function heldReply(status: 200 | 202, held: number, total: number, common: Common): Response {
+  return reply(status, `${held} of ${total} bytes held`, [...common, ["upload-offset", `${held}`]]);
+}
+
+/** 416 for a slice that does not start where the bytes held end. */
+function continuesAt(held: number, common: Common): Response {
+  const why = `the upload continues at byte ${held}`;
+  return reply(416, why, [...common, ["upload-offset", `${held}`]]);
 }
 
 /** A `DELETE` naming a resumable upload's size: it cancels that upload (part of uploading). */

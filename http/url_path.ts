@@ -107,6 +107,29 @@ export function parseUrlPath(raw: string): UrlPath {
   };
 }
 
+/** Most raw paths {@linkcode urlPathOf} remembers before it starts afresh. */
+const REMEMBERED = 4096;
+const remembered = new Map<string, UrlPath | null>();
+
+/**
+ * {@linkcode parseUrlPath} of `raw`, or null for a path it refuses,
+ * remembered for recent raw paths: the decode and the jail's checks cost
+ * microseconds, and every layer of a request (and every request for a hot
+ * path) would pay them again. The answer is shared: never change it.
+ */
+export function urlPathOf(raw: string): UrlPath | null {
+  let p = remembered.get(raw);
+  if (p !== undefined) return p;
+  try {
+    p = parseUrlPath(raw);
+  } catch {
+    p = null;
+  }
+  if (remembered.size >= REMEMBERED) remembered.clear();
+  remembered.set(raw, p);
+  return p;
+}
+
 /** Encodes checked segments back into a URL path: always one leading `/`. */
 export function encodeSegments(segments: readonly string[]): string {
   return "/" + segments.map(encodeURIComponent).join("/");

@@ -9,7 +9,7 @@
 
 import { AccessRules } from "../core/access/access_rules.ts";
 import { parseSize, UsageError } from "../core/cli/cli_args.ts";
-import type { FlagTable } from "../core/cli/command_line.ts";
+import type { FlagTable, FlagValues } from "../core/cli/command_line.ts";
 import { isLoopback } from "../core/net/net.ts";
 import { credentialsConfigured, type WebOptions, writesEnabled } from "./web_options.ts";
 
@@ -31,22 +31,8 @@ export const WEB_FLAGS = {
   "macos-files": { type: "string" },
 } as const satisfies FlagTable;
 
-type Values = {
-  upload?: boolean;
-  overwrite?: boolean;
-  "max-upload"?: string;
-  mkdir?: boolean;
-  delete?: boolean;
-  auth?: string;
-  token?: string;
-  users?: string;
-  allow?: string[];
-  "auth-read"?: boolean;
-  "insecure-auth"?: boolean;
-  "no-archive"?: boolean;
-  webdav?: boolean;
-  "macos-files"?: string;
-};
+/** The parsed values of {@linkcode WEB_FLAGS}. */
+type Values = FlagValues<typeof WEB_FLAGS>;
 
 /**
  * Turns the flags into options.

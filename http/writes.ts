@@ -45,7 +45,7 @@ export function writesLayer(ctx: WriteContext, principalOf: (req: Request) => st
   const allow = ["GET", "HEAD", ...allowed].join(", ");
   const { common } = ctx;
 
-  const write = async (req: Request): Promise<Response> => {
+  const write = async (req: Request, cancel: boolean): Promise<Response> => {
     let path;
     try {
       if (req.url.includes("#")) throw new Error("a fragment in a request target");
@@ -60,7 +60,7 @@ export function writesLayer(ctx: WriteContext, principalOf: (req: Request) => st
       return davErrorResponse(e, common);
     }
     if (req.method === "MKCOL") return handleMkcol(ctx, path);
-    if (isUploadCancel(req)) return handleUploadCancel(ctx, req, path);
+    if (cancel) return handleUploadCancel(ctx, req, path);
     if (req.method === "DELETE") return handleDelete(ctx, path);
     return handleUpload(ctx, req, path);
   };
@@ -69,12 +69,13 @@ export function writesLayer(ctx: WriteContext, principalOf: (req: Request) => st
     // No write switched on: the handler inside answers 405 like any method it lacks.
     if (!WRITES.has(req.method) || allowed.size === 0) return next(req, peer);
     // Cancelling one's own resumable upload is part of uploading, not a delete.
-    if (!allowed.has(isUploadCancel(req) ? "PUT" : req.method)) {
+    const cancel = isUploadCancel(req);
+    if (!allowed.has(cancel ? "PUT" : req.method)) {
       return reply(405, "method not allowed", [...common, ["allow", allow]]);
     }
     if (!sameOrigin(req.headers.get("origin"), req.url)) {
       return reply(403, "cross-origin write refused", common);
     }
-    return write(req);
+    return write(req, cancel);
   };
 }

@@ -83,7 +83,6 @@ export async function main(args: string[]): Promise<number> {
   const segments = positionals[0].split("/").filter((s) => s !== "");
   let found;
   try {
-    library.check(segments);
     found = library.find(segments);
   } catch (e) {
     const why = isNetkitError(e, "NOT_FOUND") ? "no such file or folder" : (e as Error).message;
