@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { isHidden, printableName, printableText, quoteName } from "../core/text/printable.ts";
 import { checkNewSegment } from "../core/library/jail.ts";
-import { escapeField } from "../core/ops/log_format.ts";
+import { escapeField, jsonLine, noticeLine } from "../core/ops/log_format.ts";
 import { TftpPeerError } from "../protocol/tftp/errors.ts";
 import { renderHtml } from "../http/listing.ts";
 import { renderPage } from "../http/listing_page.ts";
@@ -104,6 +104,24 @@ Deno.test("logs: the access log escapes characters that do not show as UTF-8 byt
   assert.equal(escapeField(`/${SPOOF}`), "/\\xe2\\x80\\xaetxt.exe");
   assert.equal(escapeField("/日本"), "/日本");
   assert.equal(quoteName(SPOOF), '"\\u202etxt.exe"');
+  // The JSON log writes them as \uHHHH, as quoteName does, and parses back exactly.
+  const path = `/${SPOOF}\u200b`;
+  const line = jsonLine({
+    time: 0,
+    service: "http",
+    peer: "127.0.0.1",
+    user: null,
+    request: "GET",
+    path,
+    bytes: 0,
+    ms: 1,
+  });
+  assert.ok(line.includes(`"path":"/\\u202etxt.exe\\u200b"`), line);
+  assert.ok(![...line].some(isHidden), line);
+  assert.equal(JSON.parse(line).path, path);
+  const notice = noticeLine("json", "tftp", `no ${SPOOF}`);
+  assert.ok(![...notice].some(isHidden), notice);
+  assert.equal(JSON.parse(notice).message, `no ${SPOOF}`);
   // A TFTP peer's error message is printed with such characters blanked.
   assert.equal(new TftpPeerError(1, `no ${SPOOF}\u200b`).message, "peer error 1: no  txt.exe");
 });

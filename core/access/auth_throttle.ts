@@ -14,7 +14,7 @@
  */
 
 import { NetkitError } from "../errors.ts";
-import { addressGroup } from "../net/net_range.ts";
+import { addressKey } from "../net/net.ts";
 
 /** Options of {@linkcode AuthThrottle}. */
 export interface AuthThrottleOptions {
@@ -122,7 +122,7 @@ export class AuthThrottle {
    */
   admit(attempt: Attempt): Ticket {
     const now = this.#o.now();
-    const group = addressGroup(attempt.address);
+    const group = addressKey(attempt.address);
     const account = attempt.account;
     const pair = account === undefined ? null : `${group}\n${account}`;
     const trusted = pair !== null && (this.#trusted.get(pair) ?? 0) > now;

@@ -13,6 +13,9 @@
 
 import { bcryptVerify } from "hash-wasm";
 import { parseShaCrypt, shaCrypt } from "./sha_crypt.ts";
+import { bytesEqual } from "../hash/hash.ts";
+
+const encoder = new TextEncoder();
 
 /** An accepted hash: its scheme and its work factor. */
 export interface PasswordHash {
@@ -77,11 +80,5 @@ export async function verifyPassword(password: Uint8Array, hash: PasswordHash): 
     });
   }
   const params = parseShaCrypt(hash.text)!;
-  return constantTimeEqual(shaCrypt(password, params), hash.text);
-}
-
-function constantTimeEqual(a: string, b: string): boolean {
-  let diff = a.length ^ b.length;
-  for (let i = 0; i < Math.min(a.length, b.length); i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
+  return bytesEqual(encoder.encode(shaCrypt(password, params)), encoder.encode(hash.text));
 }

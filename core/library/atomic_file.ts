@@ -49,7 +49,7 @@ export interface ResumableOptions extends AtomicFileOptions {
 }
 
 /** Flushes a folder's entries to disk where the platform allows it. */
-async function syncDir(dir: string): Promise<void> {
+export async function syncDir(dir: string): Promise<void> {
   if (Deno.build.os === "windows") return;
   try {
     using d = await Deno.open(dir, { read: true });

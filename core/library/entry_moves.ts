@@ -13,7 +13,7 @@
 
 import { NetkitError } from "../errors.ts";
 import { fsError, type Place } from "./jail_fs.ts";
-import { AtomicFile } from "./atomic_file.ts";
+import { AtomicFile, syncDir } from "./atomic_file.ts";
 import { tempName } from "./temp_files.ts";
 import type { DeadPropStore } from "./dead_props.ts";
 
@@ -223,13 +223,4 @@ async function copyTree(from: string, to: string): Promise<void> {
       await f.sync();
     }
   }
-}
-
-/** Flushes a folder's entries to disk where the platform allows it. */
-async function syncDir(dir: string): Promise<void> {
-  if (Deno.build.os === "windows") return;
-  try {
-    using d = await Deno.open(dir, { read: true });
-    await d.sync();
-  } catch { /* some file systems refuse to fsync a folder */ }
 }

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { addressBytes } from "./net_range.ts";
+
 const IPV4_LOOPBACK = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
 /**
@@ -50,8 +52,8 @@ export function formatHostPort(hostname: string, port: number): string {
 }
 
 /**
- * What one host's connections are counted under, for per-address limits:
- * an IPv4 address as it is (also when it arrives IPv4-mapped,
+ * What one host is counted under, for per-address limits and the sign-in
+ * throttle: an IPv4 address as it is (also when it arrives IPv4-mapped,
  * `::ffff:192.0.2.1`), an IPv6 address by its /64 prefix, the smallest
  * block a host is given (a host would otherwise have 2^64 addresses to
  * spread its connections over).
@@ -65,30 +67,9 @@ export function formatHostPort(hostname: string, port: number): string {
  */
 export function addressKey(hostname: string): string {
   const h = hostname.toLowerCase().replace(/^\[|\]$/g, "").replace(/%.*$/, "");
-  if (!h.includes(":")) return h;
-  const g = ipv6Groups(h);
-  if (g === null) return h;
-  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) {
-    return [g[6] >> 8, g[6] & 0xff, g[7] >> 8, g[7] & 0xff].join(".");
-  }
-  return `${g.slice(0, 4).map((x) => x.toString(16)).join(":")}::/64`;
-}
-
-/** The eight 16-bit groups of an IPv6 address (`::` and a dotted IPv4 tail expanded), or null. */
-function ipv6Groups(h: string): number[] | null {
-  let s = h;
-  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(s);
-  if (v4) {
-    const [a, b, c, d] = v4.slice(1).map(Number);
-    s = `${s.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head, tail, extra] = s.split("::");
-  if (extra !== undefined) return null;
-  const left = head ? head.split(":") : [];
-  const right = tail ? tail.split(":") : [];
-  const fill = tail === undefined ? 0 : Math.max(0, 8 - left.length - right.length);
-  const g = [...left, ...Array(fill).fill("0"), ...right].map((x) =>
-    /^[0-9a-f]{1,4}$/.test(x) ? parseInt(x, 16) : NaN
-  );
-  return g.length === 8 && g.every((x) => !Number.isNaN(x)) ? g : null;
+  const a = addressBytes(h);
+  if (a === null) return h;
+  if (a.length === 4) return a.join(".");
+  const groups = [0, 2, 4, 6].map((i) => ((a[i] << 8) | a[i + 1]).toString(16));
+  return `${groups.join(":")}::/64`;
 }

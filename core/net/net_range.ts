@@ -1,7 +1,7 @@
 /**
  * Address ranges for rules by network (`10.0.0.0/8`, `2001:db8::/32`, one
- * address, or `any`), and the group an address is throttled as (an IPv6
- * client owns a whole /64, so its /64 is one "address"). Pure.
+ * address, or `any`), and the parser of addresses they share with
+ * `net.ts`'s `addressKey`. Pure.
  *
  * @module
  */
@@ -84,16 +84,4 @@ export function inRange(range: NetRange, address: string): boolean {
     if ((a[i] & mask) !== (range.bytes[i] & mask)) return false;
   }
   return true;
-}
-
-/**
- * The key an address is throttled under: an IPv4 address itself, an IPv6
- * address's /64 (one host commonly holds all of it), anything else as given.
- */
-export function addressGroup(address: string): string {
-  const a = addressBytes(address);
-  if (!a) return address;
-  if (a.length === 4) return a.join(".");
-  const hex = Array.from(a.subarray(0, 8), (b) => b.toString(16).padStart(2, "0")).join("");
-  return `${hex}::/64`;
 }

@@ -10,7 +10,8 @@
  * @module
  */
 
-import { isHidden } from "../text/printable.ts";
+import { isHidden, jsonHiddenEscaped } from "../text/printable.ts";
+
 /** The request log formats. */
 export type LogFormat = "clf" | "json";
 
@@ -45,22 +46,11 @@ export interface RequestRecord {
   [field: string]: unknown;
 }
 
-// JSON.stringify escapes U+0000 to U+001F; these it leaves as they are.
-const UNESCAPED_BY_JSON = /[\u007f-\u009f\u2028\u2029]/g;
-
-/** JSON text with the characters `JSON.stringify` leaves raw escaped too. */
-function jsonSafe(text: string): string {
-  return text.replace(
-    UNESCAPED_BY_JSON,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
-}
-
-/** One JSON log line (no newline): every control character escaped. */
+/** One JSON log line (no newline): every character that does not show escaped. */
 export function jsonLine(record: RequestRecord): string {
   const { time, ...rest } = record;
   const ms = Math.round(rest.ms * 1000) / 1000;
-  return jsonSafe(JSON.stringify({ time: new Date(time).toISOString(), ...rest, ms }));
+  return jsonHiddenEscaped(JSON.stringify({ time: new Date(time).toISOString(), ...rest, ms }));
 }
 
 /**
@@ -97,5 +87,7 @@ export function noticeLine(
   if (format === "clf") {
     return `netkit ${service}: ${level === "warning" ? "warning: " : ""}${message}`;
   }
-  return jsonSafe(JSON.stringify({ time: new Date().toISOString(), service, level, message }));
+  return jsonHiddenEscaped(
+    JSON.stringify({ time: new Date().toISOString(), service, level, message }),
+  );
 }

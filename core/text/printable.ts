@@ -90,7 +90,17 @@ export function printableText(text: string): string {
  * JSON escapes, is written as `\uHHHH`.
  */
 export function quoteName(name: string): string {
-  return JSON.stringify(name).replace(HIDDEN_ALL, (c) => {
+  return jsonHiddenEscaped(JSON.stringify(name));
+}
+
+/**
+ * JSON text (as `JSON.stringify` writes it) with every hidden character
+ * (see above) written as `\uHHHH`, also those `JSON.stringify` leaves raw
+ * (DEL, C1 controls, U+2028, bidi controls, zero-width spaces): for log
+ * lines, which a reader parses back to the same values.
+ */
+export function jsonHiddenEscaped(json: string): string {
+  return json.replace(HIDDEN_ALL, (c) => {
     let out = "";
     for (let i = 0; i < c.length; i++) out += `\\u${c.charCodeAt(i).toString(16).padStart(4, "0")}`;
     return out;
