@@ -153,6 +153,19 @@ Deno.test("MKCOL 201/405/409/415, PUT 201/204/405/409/412, DELETE 204/404", asyn
   assert.deepEqual([...Deno.readDirSync(s.root)], []);
 });
 
+Deno.test("DELETE naming a resumable upload's size cancels it, never the file", async () => {
+  await using s = await davServer();
+  await Deno.writeTextFile(`${s.root}/f.txt`, "keep");
+  const st = async (m: string, h: string[], body?: string) =>
+    (await davCurl(m, s.url("f.txt"), { headers: h, body })).status;
+  assert.equal(await st("DELETE", ["Upload-Length: 10"]), 404); // no upload to cancel
+  assert.equal(await Deno.readTextFile(`${s.root}/f.txt`), "keep");
+  assert.notEqual(await st("PUT", ["Content-Range: bytes 0-2/10"], "abc"), 201); // a part held
+  assert.equal(await st("DELETE", ["Content-Range: bytes */10"]), 204);
+  assert.equal(await Deno.readTextFile(`${s.root}/f.txt`), "keep");
+  assert.deepEqual([...Deno.readDirSync(s.root)].map((e) => e.name), ["f.txt"]);
+});
+
 Deno.test("COPY and MOVE: 201/204, Overwrite F 412, 409, 502, refused destinations", async () => {
   await using s = await davServer();
   await Deno.mkdir(`${s.root}/src/sub`, { recursive: true });

@@ -1,10 +1,11 @@
 /**
  * WebDAV for `netkit http --webdav` (RFC 4918, class 1 and 2) as a layer:
  * OPTIONS, PROPFIND, PROPPATCH, PUT, MKCOL, DELETE, COPY, MOVE, LOCK and
- * UNLOCK are answered here; GET, HEAD and everything else pass to the
- * handler inside. Who sent the request was found by the access layer in
- * front (`http/access.ts`), which also checked the permission the method
- * needs on the request's path. Here each request is checked in one order:
+ * UNLOCK are answered here; GET, HEAD, a resumable upload's cancel (a
+ * DELETE naming its size) and everything else pass to the handler inside.
+ * Who sent the request was found by the access layer in front
+ * (`http/access.ts`), which also checked the permission the method needs
+ * on the request's path. Here each request is checked in one order:
  * the path (400), a macOS metadata name (`--macos-files`), the method
  * switched on (405 with `Allow`), the origin of a write (403 cross-origin),
  * the policy for the path (403), then the handler, whose refusals all
@@ -14,6 +15,7 @@
  */
 
 import type { Handler, Layer, Peer } from "../handler.ts";
+import { isUploadCancel } from "../upload.ts";
 import { parseUrlPath, rawPathOf, type UrlPath } from "../url_path.ts";
 import { sameOrigin } from "../writes.ts";
 import type { DavContext } from "./context.ts";
@@ -102,7 +104,9 @@ export function webdavLayer(ctx: DavContext): Layer {
 
   return (next: Handler) => (req: Request, peer?: Peer) => {
     const method = req.method;
-    if (!DAV_METHODS.has(method)) {
+    // A resumable upload's cancel is plain HTTP's (the access layer took it
+    // for part of uploading): it drops a part file, never the file itself.
+    if (!DAV_METHODS.has(method) || isUploadCancel(req)) {
       if ((method === "GET" || method === "HEAD") && ctx.macFiles !== "keep") {
         return hideMacReads(req, peer, next);
       }
