@@ -17,7 +17,7 @@ import { type DavContext, parseDepth, parseTimeout } from "./context.ts";
 import { DavError } from "./dav_error.ts";
 import { parseIfHeader, submittedTokens } from "./if_header.ts";
 import { activeLock } from "./live_props.ts";
-import { guardWrite, hrefOfKey } from "./lock_guard.ts";
+import { guardWrite, hrefOfKey, rootHrefs } from "./lock_guard.ts";
 import { conflicts, covers, isWithin, pathKey } from "./lock_rules.ts";
 import { XML_TYPE } from "./multistatus.ts";
 import {
@@ -104,7 +104,7 @@ export async function handleLock(ctx: DavContext, req: Request, path: UrlPath): 
   const lock = await library.locks.create(draft, (live) => {
     const hit = conflicts(live, draft);
     if (hit.length > 0) {
-      const hrefs = [...new Set(hit.map((l) => hrefOfKey(library, l.path)))];
+      const hrefs = rootHrefs(library, hit);
       throw new DavError(423, "a conflicting lock exists", "no-conflicting-lock", hrefs);
     }
   });
