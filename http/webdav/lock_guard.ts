@@ -27,7 +27,7 @@ import {
 } from "./lock_rules.ts";
 import { hrefOf } from "./xml.ts";
 
-/** What the check found, for a handler that needs more (DELETE, LOCK). */
+/** What the check found, for a handler that needs more (DELETE). */
 export interface GuardResult {
   /** The live locks. */
   live: LockRecord[];

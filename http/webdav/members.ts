@@ -19,7 +19,7 @@ import type { DavContext } from "./context.ts";
 import { DavError } from "./dav_error.ts";
 import { etagOf } from "./live_props.ts";
 import { guardWrite, rootHrefs } from "./lock_guard.ts";
-import { below, pathKey, selfAndParent } from "./lock_rules.ts";
+import { blocking, pathKey, selfAndParent } from "./lock_rules.ts";
 import { dropLocksUnder } from "./locking.ts";
 import { multistatus, statusResponse } from "./multistatus.ts";
 
@@ -127,8 +127,8 @@ export async function handleDelete(
     selfAndParent(segments),
     principal,
   );
-  const locked = below(live, pathKey(segments))
-    .filter((l) => !(submitted.has(l.token) && l.principal === principal));
+  // The locks covering the folder were checked above: what is left are the members' locks.
+  const locked = blocking(live, [{ path: pathKey(segments), tree: true }], submitted, principal);
   if (locked.length > 0) {
     return multistatus(
       rootHrefs(library, locked).map((h) => statusResponse(h, 423, "lock-token-submitted")),
