@@ -219,6 +219,7 @@ Deno.test("LOCK and UNLOCK: 200/201, 423 for others, refresh, 409 and 403 on UNL
   assert.match(token, /^urn:uuid:[0-9a-f-]{36}$/);
   assert.ok(lock.body.includes("<D:timeout>Second-100</D:timeout>"), lock.body);
   assert.ok(lock.body.includes("<D:owner xmlns") || lock.body.includes("<owner"), lock.body);
+  assert.ok(lock.body.includes("<D:lockroot><D:href>/f.txt</D:href>"), lock.body);
 
   const put = await davCurl("PUT", s.url("f.txt"), { body: "other" });
   assert.equal(put.status, 423);
@@ -255,6 +256,11 @@ Deno.test("LOCK and UNLOCK: 200/201, 423 for others, refresh, 409 and 403 on UNL
 
   const unmapped = await davCurl("LOCK", s.url("new.txt"), { headers: [XML], body: lockBody() });
   assert.equal(unmapped.status, 201);
+  assert.ok(unmapped.body.includes("<D:lockroot><D:href>/new.txt</D:href>"), unmapped.body);
+  await Deno.mkdir(`${s.root}/d`);
+  const folder = await davCurl("LOCK", s.url("d"), { headers: [XML], body: lockBody() });
+  assert.equal(folder.status, 200);
+  assert.ok(folder.body.includes("<D:lockroot><D:href>/d/</D:href>"), folder.body);
   assert.equal(await Deno.readTextFile(`${s.root}/new.txt`), "");
 
   assert.equal(
