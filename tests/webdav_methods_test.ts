@@ -153,6 +153,19 @@ Deno.test("MKCOL 201/405/409/415, PUT 201/204/405/409/412, DELETE 204/404", asyn
   assert.deepEqual([...Deno.readDirSync(s.root)], []);
 });
 
+Deno.test("DELETE naming a resumable upload's size cancels it, never the file", async () => {
+  await using s = await davServer();
+  await Deno.writeTextFile(`${s.root}/f.txt`, "keep");
+  const st = async (m: string, h: string[], body?: string) =>
+    (await davCurl(m, s.url("f.txt"), { headers: h, body })).status;
+  assert.equal(await st("DELETE", ["Upload-Length: 10"]), 404); // no upload to cancel
+  assert.equal(await Deno.readTextFile(`${s.root}/f.txt`), "keep");
+  assert.notEqual(await st("PUT", ["Content-Range: bytes 0-2/10"], "abc"), 201); // a part held
+  assert.equal(await st("DELETE", ["Content-Range: bytes */10"]), 204);
+  assert.equal(await Deno.readTextFile(`${s.root}/f.txt`), "keep");
+  assert.deepEqual([...Deno.readDirSync(s.root)].map((e) => e.name), ["f.txt"]);
+});
+
 Deno.test("COPY and MOVE: 201/204, Overwrite F 412, 409, 502, refused destinations", async () => {
   await using s = await davServer();
   await Deno.mkdir(`${s.root}/src/sub`, { recursive: true });
@@ -206,6 +219,7 @@ Deno.test("LOCK and UNLOCK: 200/201, 423 for others, refresh, 409 and 403 on UNL
   assert.match(token, /^urn:uuid:[0-9a-f-]{36}$/);
   assert.ok(lock.body.includes("<D:timeout>Second-100</D:timeout>"), lock.body);
   assert.ok(lock.body.includes("<D:owner xmlns") || lock.body.includes("<owner"), lock.body);
+  assert.ok(lock.body.includes("<D:lockroot><D:href>/f.txt</D:href>"), lock.body);
 
   const put = await davCurl("PUT", s.url("f.txt"), { body: "other" });
   assert.equal(put.status, 423);
@@ -242,6 +256,11 @@ Deno.test("LOCK and UNLOCK: 200/201, 423 for others, refresh, 409 and 403 on UNL
 
   const unmapped = await davCurl("LOCK", s.url("new.txt"), { headers: [XML], body: lockBody() });
   assert.equal(unmapped.status, 201);
+  assert.ok(unmapped.body.includes("<D:lockroot><D:href>/new.txt</D:href>"), unmapped.body);
+  await Deno.mkdir(`${s.root}/d`);
+  const folder = await davCurl("LOCK", s.url("d"), { headers: [XML], body: lockBody() });
+  assert.equal(folder.status, 200);
+  assert.ok(folder.body.includes("<D:lockroot><D:href>/d/</D:href>"), folder.body);
   assert.equal(await Deno.readTextFile(`${s.root}/new.txt`), "");
 
   assert.equal(

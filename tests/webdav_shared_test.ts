@@ -62,6 +62,8 @@ Deno.test("a lock expires on its own (virtual clock); a refresh pushes the end b
     );
     now += 9_000;
     assert.equal((await call(h, "PUT", "/f", {}, "y")).status, 423, "refreshed 9 s ago");
+    const held = await call(h, "PROPFIND", "/f", { depth: "0" }, propOf("DAV:", "lockdiscovery"));
+    assert.ok(held.text.includes(`<D:href>${l.token}</D:href>`), held.text);
     now += 1_001;
     assert.equal((await call(h, "PUT", "/f", {}, "y")).status, 204, "expired");
     const pf = await call(h, "PROPFIND", "/f", { depth: "0" }, propOf("DAV:", "lockdiscovery"));

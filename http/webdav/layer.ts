@@ -1,19 +1,21 @@
 /**
  * WebDAV for `netkit http --webdav` (RFC 4918, class 1 and 2) as a layer:
  * OPTIONS, PROPFIND, PROPPATCH, PUT, MKCOL, DELETE, COPY, MOVE, LOCK and
- * UNLOCK are answered here; GET, HEAD and everything else pass to the
- * handler inside. Who sent the request was found by the access layer in
- * front (`http/access.ts`), which also checked the permission the method
- * needs on the request's path. Here each request is checked in one order:
- * the path (400), a macOS metadata name (`--macos-files`), the method
- * switched on (405 with `Allow`), the origin of a write (403 cross-origin),
- * the policy for the path (403), then the handler, whose refusals all
- * become answers in one place.
+ * UNLOCK are answered here; GET, HEAD, a resumable upload's cancel (a
+ * DELETE naming its size) and everything else pass to the handler inside.
+ * Who sent the request was found by the access layer in front
+ * (`http/access.ts`), which also checked the permission the method needs
+ * on the request's path (a handler checks what more it touches: a tree, a
+ * destination). Here each request is checked in one order: the method
+ * switched on (405 with `Allow`), the path (400), the origin of a write
+ * (403 cross-origin), a macOS metadata name (`--macos-files`), then the
+ * handler, whose refusals all become answers in one place.
  *
  * @module
  */
 
 import type { Handler, Layer, Peer } from "../handler.ts";
+import { isUploadCancel } from "../upload.ts";
 import { parseUrlPath, rawPathOf, type UrlPath } from "../url_path.ts";
 import { sameOrigin } from "../writes.ts";
 import type { DavContext } from "./context.ts";
@@ -21,7 +23,6 @@ import { handleCopyMove, parseDestination } from "./copy_move.ts";
 import { DavError, davErrorResponse } from "./dav_error.ts";
 import { handleLock, handleUnlock } from "./locking.ts";
 import { handleDelete, handleMkcol, handlePut } from "./members.ts";
-import { METHOD_ACTIONS } from "./policy.ts";
 import { handlePropfind } from "./propfind.ts";
 import { handleProppatch } from "./proppatch.ts";
 import { macMetadataAnswer, touchesMacMetadata } from "./quirks.ts";
@@ -102,7 +103,9 @@ export function webdavLayer(ctx: DavContext): Layer {
 
   return (next: Handler) => (req: Request, peer?: Peer) => {
     const method = req.method;
-    if (!DAV_METHODS.has(method)) {
+    // A resumable upload's cancel is plain HTTP's (the access layer took it
+    // for part of uploading): it drops a part file, never the file itself.
+    if (!DAV_METHODS.has(method) || isUploadCancel(req)) {
       if ((method === "GET" || method === "HEAD") && ctx.macFiles !== "keep") {
         return hideMacReads(req, peer, next);
       }
@@ -122,15 +125,9 @@ export function webdavLayer(ctx: DavContext): Layer {
     } catch {
       return davErrorResponse(new DavError(400, "bad path"), common);
     }
-    const needs = METHOD_ACTIONS[method];
-    if (needs === undefined) return answer(req, path); // PROPFIND: a read
-    if (!sameOrigin(req.headers.get("origin"), req.url)) {
+    // Every method but PROPFIND writes.
+    if (method !== "PROPFIND" && !sameOrigin(req.headers.get("origin"), req.url)) {
       return davErrorResponse(new DavError(403, "cross-origin write refused"), common);
-    }
-    // COPY and MOVE are decided on both of their paths by their handler.
-    const own = method === "COPY" || method === "MOVE" ? [] : needs;
-    if (!own.every((a) => policy.may(req, a, path.segments))) {
-      return davErrorResponse(new DavError(403, "not allowed here"), common);
     }
     return answer(req, path);
   };

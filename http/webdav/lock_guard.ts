@@ -13,10 +13,10 @@
 
 import type { LockRecord } from "../../core/library/lock_store.ts";
 import type { Library } from "../../core/library/library.ts";
-import { fileEtag } from "../conditional.ts";
 import { parseUrlPath, rawPathOf } from "../url_path.ts";
 import { DavError } from "./dav_error.ts";
 import { parseIfHeader, submittedTokens } from "./if_header.ts";
+import { etagOf } from "./live_props.ts";
 import {
   blocking,
   covering,
@@ -27,7 +27,7 @@ import {
 } from "./lock_rules.ts";
 import { hrefOf } from "./xml.ts";
 
-/** What the check found, for a handler that needs more (DELETE, LOCK). */
+/** What the check found, for a handler that needs more (DELETE). */
 export interface GuardResult {
   /** The live locks. */
   live: LockRecord[];
@@ -74,8 +74,12 @@ export async function guardWrite(
 
 /** The 423 answer naming the roots of `locks`. */
 export function lockedError(library: Library, locks: readonly LockRecord[]): DavError {
-  const hrefs = locks.map((l) => hrefOfKey(library, l.path));
-  return new DavError(423, "locked", "lock-token-submitted", [...new Set(hrefs)]);
+  return new DavError(423, "locked", "lock-token-submitted", rootHrefs(library, locks));
+}
+
+/** The hrefs of the roots of `locks`, each once, in order. */
+export function rootHrefs(library: Library, locks: readonly LockRecord[]): string[] {
+  return [...new Set(locks.map((l) => l.path))].map((key) => hrefOfKey(library, key));
 }
 
 /** The href of a lock-store key, with a trailing slash for a folder. */
@@ -101,8 +105,5 @@ function stateOf(
 ): ResourceState {
   if (segments === null) return { etag: null, locks: [] };
   const f = library.tryFind(segments);
-  const etag = f?.info.isFile
-    ? fileEtag(f.info.size, f.info.mtime?.getTime() ?? null, f.info.ino)
-    : null;
-  return { etag, locks: covering(live, pathKey(segments)) };
+  return { etag: f ? etagOf(f.info) : null, locks: covering(live, pathKey(segments)) };
 }

@@ -17,7 +17,7 @@ import { type DavContext, parseDepth, parseTimeout } from "./context.ts";
 import { DavError } from "./dav_error.ts";
 import { parseIfHeader, submittedTokens } from "./if_header.ts";
 import { activeLock } from "./live_props.ts";
-import { guardWrite, hrefOfKey } from "./lock_guard.ts";
+import { guardWrite, hrefOfKey, rootHrefs } from "./lock_guard.ts";
 import { conflicts, covers, isWithin, pathKey } from "./lock_rules.ts";
 import { XML_TYPE } from "./multistatus.ts";
 import {
@@ -25,6 +25,7 @@ import {
   childElements,
   DAV,
   elementXml,
+  hrefOf,
   isElement,
   readXml,
   type XmlElement,
@@ -55,9 +56,15 @@ export function parseLockInfo(body: XmlElement): LockInfo {
   return { scope, owner: owner ? elementXml(owner) : "" };
 }
 
-function lockAnswer(ctx: DavContext, lock: LockRecord, status: number): Response {
+/** The answer granting `lock`; `rootHref` when the handler knows it without a lookup. */
+function lockAnswer(
+  ctx: DavContext,
+  lock: LockRecord,
+  status: number,
+  rootHref = hrefOfKey(ctx.library, lock.path),
+): Response {
   const body = `<?xml version="1.0" encoding="utf-8"?>\n<D:prop xmlns:D="DAV:"><D:lockdiscovery>${
-    activeLock(lock, ctx.library.locks.now(), hrefOfKey(ctx.library, lock.path))
+    activeLock(lock, ctx.library.locks.now(), rootHref)
   }</D:lockdiscovery></D:prop>\n`;
   return new Response(body, {
     status,
@@ -104,11 +111,13 @@ export async function handleLock(ctx: DavContext, req: Request, path: UrlPath): 
   const lock = await library.locks.create(draft, (live) => {
     const hit = conflicts(live, draft);
     if (hit.length > 0) {
-      const hrefs = [...new Set(hit.map((l) => hrefOfKey(library, l.path)))];
+      const hrefs = rootHrefs(library, hit);
       throw new DavError(423, "a conflicting lock exists", "no-conflicting-lock", hrefs);
     }
   });
-  if (existing !== null) return lockAnswer(ctx, lock, 200);
+  if (existing !== null) {
+    return lockAnswer(ctx, lock, 200, hrefOf(segments, existing.info.isDirectory));
+  }
   try {
     await using up = await library.beginUpload(segments);
     await up.commit();
@@ -118,7 +127,7 @@ export async function handleLock(ctx: DavContext, req: Request, path: UrlPath): 
     if (isNetkitError(e, "EXISTS")) return lockAnswer(ctx, lock, 200); // made meanwhile: locked all the same
     throw e;
   }
-  return lockAnswer(ctx, lock, 201);
+  return lockAnswer(ctx, lock, 201, hrefOf(segments, false));
 }
 
 /** Refreshes the lock whose token the `If` header submits, if it covers `key`. */

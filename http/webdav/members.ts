@@ -18,8 +18,8 @@ import { checkTarget } from "../write_common.ts";
 import type { DavContext } from "./context.ts";
 import { DavError } from "./dav_error.ts";
 import { etagOf } from "./live_props.ts";
-import { guardWrite, hrefOfKey } from "./lock_guard.ts";
-import { below, pathKey, selfAndParent } from "./lock_rules.ts";
+import { guardWrite, rootHrefs } from "./lock_guard.ts";
+import { blocking, pathKey, selfAndParent } from "./lock_rules.ts";
 import { dropLocksUnder } from "./locking.ts";
 import { multistatus, statusResponse } from "./multistatus.ts";
 
@@ -127,12 +127,11 @@ export async function handleDelete(
     selfAndParent(segments),
     principal,
   );
-  const locked = below(live, pathKey(segments))
-    .filter((l) => !(submitted.has(l.token) && l.principal === principal));
+  // The locks covering the folder were checked above: what is left are the members' locks.
+  const locked = blocking(live, [{ path: pathKey(segments), tree: true }], submitted, principal);
   if (locked.length > 0) {
-    const hrefs = [...new Set(locked.map((l) => hrefOfKey(library, l.path)))];
     return multistatus(
-      hrefs.map((h) => statusResponse(h, 423, "lock-token-submitted")),
+      rootHrefs(library, locked).map((h) => statusResponse(h, 423, "lock-token-submitted")),
       ctx.common,
     );
   }

@@ -13,7 +13,7 @@ import { D, R, W } from "../../core/access/access_rules.ts";
 import type { Access } from "../access.ts";
 
 /** What a request does to one path. */
-export type DavAction = "read" | "write" | "mkdir" | "delete";
+export type DavAction = "read" | "write" | "delete";
 
 /** The permission decision of the WebDAV layer. */
 export interface DavPolicy {
@@ -38,22 +38,9 @@ export interface DavPolicy {
 }
 
 /** Methods every WebDAV server answers. */
-export const READ_METHODS = ["OPTIONS", "GET", "HEAD", "PROPFIND"] as const;
+const READ_METHODS = ["OPTIONS", "GET", "HEAD", "PROPFIND"];
 
-/** The actions each writing method needs, on its target (and a MOVE's source). */
-export const METHOD_ACTIONS: Readonly<Record<string, readonly DavAction[]>> = {
-  PUT: ["write"],
-  PATCH: ["write"],
-  PROPPATCH: ["write"],
-  LOCK: ["write"],
-  UNLOCK: ["write"],
-  COPY: ["write"],
-  MOVE: ["write", "delete"],
-  MKCOL: ["mkdir"],
-  DELETE: ["delete"],
-};
-
-const BITS: Readonly<Record<DavAction, number>> = { read: R, write: W, mkdir: W, delete: D };
+const BITS: Readonly<Record<DavAction, number>> = { read: R, write: W, delete: D };
 
 /**
  * The WebDAV methods switched on, from the plain HTTP ones the switches and

@@ -104,6 +104,12 @@ function needsDead(ask: PropfindAsk): boolean {
     ask.names.some((n) => n.ns !== DAV || !isLive(n.local) || n.local === "displayname");
 }
 
+/** True when `ask` shows locks (`lockdiscovery`, by name or in `allprop`). */
+function needsLocks(ask: PropfindAsk): boolean {
+  return ask.kind === "allprop" ||
+    (ask.kind === "prop" && ask.names.some((n) => n.ns === DAV && n.local === "lockdiscovery"));
+}
+
 /** Answers PROPFIND on `path`. */
 export async function handlePropfind(
   ctx: DavContext,
@@ -127,7 +133,7 @@ export async function handlePropfind(
   if ((found.info.isFile && path.slash) || !(found.info.isFile || found.info.isDirectory)) {
     throw new DavError(404, "not found");
   }
-  const live = await library.locks.list();
+  const live = needsLocks(ask) ? await library.locks.list() : [];
   const nowMs = library.locks.now();
   const dead = needsDead(ask);
   const hideMac = ctx.macFiles !== "keep";

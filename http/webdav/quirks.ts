@@ -15,9 +15,6 @@ import { DavError } from "./dav_error.ts";
 /** What happens to macOS metadata files. */
 export type MacFiles = "refuse" | "hide" | "keep";
 
-/** The accepted values of `--macos-files`. */
-export const MAC_FILES: readonly MacFiles[] = ["refuse", "hide", "keep"];
-
 const VOLUME_NAMES = new Set([
   ".DS_Store",
   ".Trashes",

@@ -191,11 +191,6 @@ export function child(el: XmlElement, ns: string, local: string): XmlElement | u
   return childElements(el, ns, local)[0];
 }
 
-/** The text of `el` and its descendants. */
-export function textOf(el: XmlElement): string {
-  return el.children.map((c) => typeof c === "string" ? c : textOf(c)).join("");
-}
-
 /** True when `el` is `{ns}local`. */
 export function isElement(el: XmlElement | undefined, ns: string, local: string): boolean {
   return el !== undefined && el.ns === ns && el.local === local;
