@@ -20,7 +20,7 @@ import type { PasswordHash } from "./password_hash.ts";
 export interface UserFileOptions {
   /** Also re-check the file's metadata this often, ms. @default 1000 */
   checkEveryMs?: number;
-  /** Watch the folder for changes. @default true */
+  /** Watch the file for changes. @default true */
   watch?: boolean;
 }
 
